@@ -1,0 +1,48 @@
+"""Routes: a page, a health check, an echo that proves requests pass intact."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+bp = Blueprint("demo", __name__)
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    response = current_app.make_response(render_template("index.html", now=now, app_env=current_app.config["APP_ENV"]))
+    response.headers["Cache-Control"] = current_app.config["CACHE_CONTROL"]
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify(status="ok", env=current_app.config["APP_ENV"])
+
+
+@bp.post("/api/echo")
+@bp.post("/api/echo/<path:tail>")
+def echo(tail: str = "") -> Response:
+    return jsonify(
+        json=request.get_json(silent=True),
+        method=request.method,
+        path=request.path,
+        query=request.args.to_dict(flat=False),
+        scheme=request.scheme,
+        url=url_for("demo.echo", _external=True),
+    )
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def as_json(error: HTTPException) -> tuple[Response, int]:
+        return jsonify(error=error.name, status=error.code), error.code or 500

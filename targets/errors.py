@@ -1,0 +1,50 @@
+"""The project's own exceptions.
+
+Everything the user can cause or fix raises a subclass of FlaskshipError, whose
+str() is one line saying what is wrong and how to fix it. tasks.py turns these
+into `Exit`, so no traceback reaches the user. docker-py and requests errors
+are translated into these at the boundary (docker_ops.py, publish.py).
+"""
+
+from __future__ import annotations
+
+
+class FlaskshipError(Exception):
+    """Root of every error the user should see as one line."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        # Multi-line context (a log tail) printed after the one-line message.
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ManifestError(FlaskshipError):
+    """targets.yaml is missing, unparsable or invalid."""
+
+
+class SourceError(FlaskshipError):
+    """A path or entry point named by the manifest does not exist."""
+
+
+class DaemonUnreachable(FlaskshipError):
+    """The Docker engine cannot be reached."""
+
+
+class BaseImageMissing(FlaskshipError):
+    """A base image is neither present nor pullable."""
+
+
+class BuildFailed(FlaskshipError):
+    """An image or zip build failed; detail holds the log tail."""
+
+
+class SmokeFailed(FlaskshipError):
+    """A target did not start or failed a check; detail holds its logs."""
+
+
+class PublishFailed(FlaskshipError):
+    """A push, upload or release failed."""

@@ -1,0 +1,43 @@
+"""What every target kind provides, and the settings every target shares.
+
+A kind is one module (targets/<kind>/__init__.py) with its templates beside
+it, registered by name in targets/kinds.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import Field
+
+from .fields import ImageRef, Port, Strict
+
+if TYPE_CHECKING:
+    from .buildjob import BuildJob
+    from .record import BuildRecord
+    from .smokerun import SmokeRun
+
+
+class TargetSettings(Strict):
+    kind: str
+    # Overrides defaults.base_image for this target.
+    base_image: ImageRef | None = None
+    # The port the process listens on when the platform does not set PORT.
+    port: Port = 8080
+    # Where `invoke publish` pushes (issue 4): a repository without a tag.
+    registry: ImageRef | None = None
+    tags: tuple[str, ...] = Field(default=(), strict=False)
+
+
+class Kind(Protocol):
+    name: str
+    settings: type[TargetSettings]
+    # Check name -> why this platform legitimately answers differently.
+    differences: Mapping[str, str]
+
+    def build(self, job: BuildJob) -> None:
+        """Render files into job.staging and build images or archives."""
+
+    def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
+        """Run the built target as its platform would and record check results."""

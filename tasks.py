@@ -1,0 +1,49 @@
+"""Invoke tasks: argument parsing and wiring only. The work is in targets/."""
+
+from invoke import Context, task
+
+from targets import baseimages
+from targets import manifest as manifests
+from targets.build import build as build_targets
+from targets.cli import guarded
+from targets.smoke import smoke as smoke_targets
+
+MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
+
+
+@task(help={"target": "Target name from targets.yaml, or 'all' (default).", "manifest": MANIFEST_HELP})
+def build(c: Context, target: str = "all", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Render build/<target>/ from targets.yaml and build its image or zip."""
+    with guarded():
+        build_targets(manifests.load(manifest), target)
+
+
+@task(help={
+    "target": "Target name from targets.yaml, or 'all' (default).",
+    "env": "Environment from targets.yaml whose variables the app runs with (default: defaults.environment).",
+    "manifest": MANIFEST_HELP,
+})
+def smoke(c: Context, target: str = "all", env: str = "", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Run each built target as its platform would and put the same HTTP checks to it."""
+    with guarded():
+        smoke_targets(manifests.load(manifest), target, env or None)
+
+
+@task(name="base-images", help={"manifest": MANIFEST_HELP})
+def base_images(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Build local stand-ins (debootstrap + docker import) for base images that cannot be pulled."""
+    with guarded():
+        project = manifests.load(manifest)
+        refs = {t.base_image or project.manifest.base_image(): "python" for t in project.manifest.targets.values()}
+        refs[project.manifest.defaults.nginx_image] = "nginx"
+        built = baseimages.build_standins(refs)
+        print(f"base-images: {len(built)} stand-in(s) built" + (f": {', '.join(built)}" if built else ""))
+
+
+@task(help={"manifest": MANIFEST_HELP})
+def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Write targets.schema.json (JSON Schema of targets.yaml, for editors)."""
+    with guarded():
+        out = manifests.load(manifest).root / "targets.schema.json"
+        out.write_text(manifests.json_schema(), encoding="utf-8")
+        print(f"wrote {out}")
