@@ -43,28 +43,41 @@ def standin_ref(ref: str) -> str:
     return f"{STANDIN_REPO}/{ref.split('/')[-1]}"
 
 
-def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
-    """Return an image reference that exists in the engine for `ref`."""
+def _present_or_pulled(ref: str, progress: Callable[[str], None]) -> str | None:
+    """None if `ref` is in the engine (pulling it if need be), else why not."""
     images = docker_ops.client().images
     try:
         images.get(ref)
-        return ref
+        return None
     except docker.errors.ImageNotFound:
         pass
     try:
         progress(f"  pulling {ref} ...")
         images.pull(ref)
-        return ref
+        return None
     except docker.errors.APIError as exc:
-        reason = (exc.explanation or str(exc)).splitlines()[0]
-    standin = standin_ref(ref)
+        return (exc.explanation or str(exc)).splitlines()[0]
+
+
+def _exists(ref: str) -> bool:
     try:
-        images.get(standin)
+        docker_ops.client().images.get(ref)
+        return True
     except docker.errors.ImageNotFound:
+        return False
+
+
+def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
+    """Return an image reference that exists in the engine for `ref`."""
+    reason = _present_or_pulled(ref, progress)
+    if reason is None:
+        return ref
+    standin = standin_ref(ref)
+    if not _exists(standin):
         raise BaseImageMissing(
             f"base image {ref} is not present and cannot be pulled ({reason}); "
             f"run `invoke base-images` to build local stand-ins, or set base_image in targets.yaml"
-        ) from None
+        )
     progress(f"  {ref} cannot be pulled here; using local stand-in {standin}")
     return standin
 
@@ -94,12 +107,12 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
     """Build a stand-in for each unreachable ref. refs: ref -> 'python' | 'nginx'."""
     built: list[str] = []
     for ref, role in sorted(refs.items()):
-        try:
-            resolve(ref, progress=lambda _line: None)
+        if _present_or_pulled(ref, progress=lambda _line: None) is None:
             progress(f"  {ref}: available, no stand-in needed")
             continue
-        except BaseImageMissing:
-            pass
+        if _exists(standin_ref(ref)):
+            progress(f"  {ref}: cannot be pulled; stand-in {standin_ref(ref)} already built")
+            continue
         _ensure_rootfs(progress)
         with tempfile.TemporaryDirectory(prefix="flaskship-standin-") as context:
             Path(context, "Dockerfile").write_text(render(f"common/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE))
@@ -116,12 +129,8 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
 
 
 def _ensure_rootfs(progress: Callable[[str], None]) -> None:
-    images = docker_ops.client().images
-    try:
-        images.get(ROOTFS_IMAGE)
+    if _exists(ROOTFS_IMAGE):
         return
-    except docker.errors.ImageNotFound:
-        pass
     if shutil.which("debootstrap") is None:
         raise BaseImageMissing("debootstrap is not installed; run bin/setup (or apt-get install debootstrap)")
     with tempfile.TemporaryDirectory(prefix="flaskship-rootfs-") as tmp:

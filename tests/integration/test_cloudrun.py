@@ -1,0 +1,144 @@
+"""The Cloud Run target against the real Docker engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import docker
+import pytest
+
+from tests.conftest import REPO, invoke
+from tests.integration.conftest import managed_containers, record
+from tests.unit.test_bad_input import assert_one_clear_line
+
+pytestmark = pytest.mark.docker
+
+
+def test_build_renders_platform_files_and_tags_by_content(built: Path, engine: docker.DockerClient) -> None:
+    rec = record(built, "cloudrun")
+    image = engine.images.get(rec["images"]["app"]["id"])
+    assert rec["images"]["app"]["ref"] in image.tags
+    firebase = json.loads((built / "build/cloudrun/firebase.json").read_text())
+    assert firebase["hosting"]["rewrites"] == [
+        {"source": "**", "run": {"serviceId": "flask-demo", "region": "us-central1"}}
+    ]
+    assert (built / "build/cloudrun/public/static/style.css").read_bytes() == (REPO / "app/demo/static/style.css").read_bytes()
+    assert "CMD [\"gunicorn\"" in (built / "build/cloudrun/Dockerfile").read_text()
+
+
+def test_image_runs_as_non_root(built: Path, engine: docker.DockerClient) -> None:
+    image_id = record(built, "cloudrun")["images"]["app"]["id"]
+    assert engine.images.get(image_id).attrs["Config"]["User"] == "10001:10001"
+    out = engine.containers.run(image_id, ["id", "-u"], remove=True, labels={"io.flaskship.managed": "true"})
+    assert out.decode().strip() == "10001"
+
+
+def test_image_keeps_tests_and_caches_out(built: Path, engine: docker.DockerClient) -> None:
+    image_id = record(built, "cloudrun")["images"]["app"]["id"]
+    out = engine.containers.run(image_id, ["sh", "-c", "find /srv/app -name '__pycache__' -o -name tests -o -name .env"],
+                                remove=True, labels={"io.flaskship.managed": "true"})
+    assert out.decode().strip() == ""
+
+
+def test_smoke_passes_as_cloud_run_runs_it(built: Path, engine: docker.DockerClient) -> None:
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "cloudrun")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "[PORT unset] boot: ok" in result.stdout and "[PORT=9090] boot: ok" in result.stdout
+    report = json.loads((built / "build/smoke.json").read_text())["targets"]["cloudrun"]
+    assert report["passed"] is True
+    stop = [r for r in report["results"] if r["check"] == "sigterm-stop"][0]
+    assert stop["status"] == "pass" and float(stop["got"].split()[0]) < 10
+    assert managed_containers(engine) == []
+
+
+def test_secret_reaches_the_app_but_never_the_image(built: Path, engine: docker.DockerClient, tmp_path: Path) -> None:
+    secret = f"s3cret-{uuid.uuid4().hex}"
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "cloudrun", "--env", "production",
+                    env={"SECRET_KEY": secret})
+    # Production refuses to boot without a real SECRET_KEY, so passing proves it arrived.
+    assert result.code == 0, result.stdout + result.stderr
+    assert secret not in result.stdout + result.stderr
+    image = engine.images.get(record(built, "cloudrun")["images"]["app"]["id"])
+    assert secret not in json.dumps(image.attrs) + json.dumps(image.history())
+    saved = tmp_path / "image.tar"
+    with saved.open("wb") as fh:
+        for chunk in image.save():
+            fh.write(chunk)
+    assert secret.encode() not in saved.read_bytes()
+    for path in (built / "build").rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_failed_check_shows_expected_got_logs_and_leaves_nothing(built: Path, engine: docker.DockerClient) -> None:
+    static = built / "app/demo/static/style.css"
+    original = static.read_bytes()
+    static.write_bytes(original + b"/* edited after the build */\n")
+    try:
+        result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "cloudrun")
+    finally:
+        static.write_bytes(original)
+    assert_one_clear_line(result, "smoke failed", "static-bytes", "expected 200")
+    assert "--- last log lines of cloudrun" in result.stdout
+    assert "GET /static/style.css" in result.stdout  # gunicorn's access log, from the container
+    assert managed_containers(engine) == []
+    assert json.loads((built / "build/smoke.json").read_text())["targets"]["cloudrun"]["passed"] is False
+
+
+def test_ctrl_c_mid_smoke_removes_its_containers(built: Path, engine: docker.DockerClient) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "--search-root", str(REPO), "smoke", "--manifest",
+         str(built / "targets.yaml"), "--target", "cloudrun"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not managed_containers(engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert managed_containers(engine), "smoke never started a container"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert managed_containers(engine) == []
+
+
+def test_base_image_that_cannot_be_pulled(project: Path) -> None:
+    text = (project / "targets.yaml").read_text().replace("  python: \"3.12\"", "  python: \"3.12\"\n  base_image: flaskship-test/missing:never")
+    (project / "targets.yaml").write_text(text)
+    result = invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
+    assert_one_clear_line(result, "base image flaskship-test/missing:never", "cannot be pulled", "invoke base-images")
+    assert not (project / "build/cloudrun").exists()
+    assert not list((project / "build").glob(".staging-*"))
+
+
+def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engine: docker.DockerClient) -> None:
+    # A base whose Python lacks ensurepip: `python3 -m venv` fails inside the build.
+    app_image = record(built, "cloudrun")["images"]["app"]["id"]
+    broken = "flaskship-test/no-venv:latest"
+    runner = engine.containers.run(app_image, ["sh", "-c", "rm -rf /usr/lib/python3*/ensurepip /usr/local/lib/python3*/ensurepip"],
+                                   user="0", detach=True, labels={"io.flaskship.managed": "true"})
+    try:
+        runner.wait()
+        runner.commit(repository="flaskship-test/no-venv", tag="latest")
+    finally:
+        runner.remove(force=True)
+    before = (built / "build/cloudrun/build.json").read_bytes()
+    manifest = built / "broken.yaml"
+    manifest.write_text((built / "targets.yaml").read_text().replace(
+        "  python: \"3.12\"", f"  python: \"3.12\"\n  base_image: {broken}"))
+    try:
+        result = invoke("build", "--manifest", str(manifest), "--target", "cloudrun")
+    finally:
+        engine.images.remove(broken, force=True)
+    assert_one_clear_line(result, "cloudrun: image build failed")
+    assert "ensurepip" in result.stderr or "venv" in result.stderr  # the log tail
+    assert (built / "build/cloudrun/build.json").read_bytes() == before
+    assert not list((built / "build").glob(".staging-*"))
+    assert managed_containers(engine) == []

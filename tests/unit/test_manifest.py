@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from targets import manifest
+from targets.errors import ManifestError
+from tests.conftest import REPO
+
+
+def test_repo_manifest_loads_into_frozen_objects() -> None:
+    project = manifest.load(REPO / "targets.yaml")
+    target = project.target("cloudrun")
+    assert target.kind == "cloudrun" and target.port == 8080
+    assert project.manifest.defaults.python == "3.12"
+    with pytest.raises(Exception):
+        target.port = 1  # type: ignore[misc]
+
+
+def test_environment_secrets_are_names_only() -> None:
+    project = manifest.load(REPO / "targets.yaml")
+    _, production = project.environment("production")
+    assert production.secrets == ("SECRET_KEY",)
+    assert "SECRET_KEY" not in production.env
+
+
+def test_loader_is_safe_load_only(tmp_path: Path) -> None:
+    path = tmp_path / "targets.yaml"
+    path.write_text("targets: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(ManifestError, match="invalid YAML"):
+        manifest.load(path)
+
+
+def test_empty_targets_is_an_error() -> None:
+    with pytest.raises(ManifestError, match="declare at least one target"):
+        manifest.parse({"targets": {}})
+
+
+def test_missing_kind_lists_choices() -> None:
+    with pytest.raises(ManifestError, match=r"targets.x.kind: missing \(choose from"):
+        manifest.parse({"targets": {"x": {"service_id": "s"}}})
+
+
+def test_schema_is_generated_from_the_model_and_checks_the_manifest() -> None:
+    schema = json.loads(manifest.json_schema())
+    good = yaml.safe_load((REPO / "targets.yaml").read_text())
+    jsonschema.validate(good, schema)
+    bad = {**good, "targets": {"x": {"kind": "cloudrun", "service_id": "s", "region": "us-central1", "typo": 1}}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_committed_schema_is_current() -> None:
+    assert (REPO / "targets.schema.json").read_text() == manifest.json_schema(), "run `invoke schema`"
