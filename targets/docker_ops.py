@@ -25,7 +25,9 @@ from docker.models.containers import Container
 from .errors import BuildFailed, DaemonUnreachable, SmokeFailed
 
 LABEL = "io.flaskship"
-SESSION = uuid.uuid4().hex[:12]
+# One id per run, on every container it starts; a caller (the tests) may set it
+# to find exactly what one run started.
+SESSION = os.environ.get("FLASKSHIP_SESSION") or uuid.uuid4().hex[:12]
 TAIL_LINES = 30
 
 

@@ -6,12 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Every CLI run from this test session labels its containers with this id, so
+# leftover checks look only at what these tests started.
+SESSION = f"pytest-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -30,7 +34,7 @@ def invoke(*args: str, env: dict[str, str] | None = None, timeout: float = 600) 
     """Run the real `invoke` CLI against this repo's tasks.py."""
     proc = subprocess.run(
         [sys.executable, "-m", "invoke", "--search-root", str(REPO), *args],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, "FLASKSHIP_SESSION": SESSION, **(env or {})},
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import REPO, invoke
+from tests.conftest import REPO, SESSION, invoke
 
-MANAGED = {"label": "io.flaskship.managed=true"}
+MANAGED = {"label": f"io.flaskship.session={SESSION}"}
 
 
 @pytest.fixture(scope="session")

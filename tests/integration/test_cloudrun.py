@@ -14,7 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import REPO, invoke
+from tests.conftest import REPO, SESSION, invoke
 from tests.integration.conftest import managed_containers, record
 from tests.unit.test_bad_input import assert_one_clear_line
 
@@ -36,14 +36,14 @@ def test_build_renders_platform_files_and_tags_by_content(built: Path, engine: d
 def test_image_runs_as_non_root(built: Path, engine: docker.DockerClient) -> None:
     image_id = record(built, "cloudrun")["images"]["app"]["id"]
     assert engine.images.get(image_id).attrs["Config"]["User"] == "10001:10001"
-    out = engine.containers.run(image_id, ["id", "-u"], remove=True, labels={"io.flaskship.managed": "true"})
+    out = engine.containers.run(image_id, ["id", "-u"], remove=True, labels={"io.flaskship.session": SESSION})
     assert out.decode().strip() == "10001"
 
 
 def test_image_keeps_tests_and_caches_out(built: Path, engine: docker.DockerClient) -> None:
     image_id = record(built, "cloudrun")["images"]["app"]["id"]
     out = engine.containers.run(image_id, ["sh", "-c", "find /srv/app -name '__pycache__' -o -name tests -o -name .env"],
-                                remove=True, labels={"io.flaskship.managed": "true"})
+                                remove=True, labels={"io.flaskship.session": SESSION})
     assert out.decode().strip() == ""
 
 
@@ -96,7 +96,7 @@ def test_ctrl_c_mid_smoke_removes_its_containers(built: Path, engine: docker.Doc
     proc = subprocess.Popen(
         [sys.executable, "-m", "invoke", "--search-root", str(REPO), "smoke", "--manifest",
          str(built / "targets.yaml"), "--target", "cloudrun"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "FLASKSHIP_SESSION": SESSION}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 30
     while not managed_containers(engine) and time.monotonic() < deadline:
@@ -123,7 +123,7 @@ def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engi
     app_image = record(built, "cloudrun")["images"]["app"]["id"]
     broken = "flaskship-test/no-venv:latest"
     runner = engine.containers.run(app_image, ["sh", "-c", "rm -rf /usr/lib/python3*/ensurepip /usr/local/lib/python3*/ensurepip"],
-                                   user="0", detach=True, labels={"io.flaskship.managed": "true"})
+                                   user="0", detach=True, labels={"io.flaskship.session": SESSION})
     try:
         runner.wait()
         runner.commit(repository="flaskship-test/no-venv", tag="latest")
