@@ -7,6 +7,7 @@ out a context (source, wheels, requirements) and how to build and tag it.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +16,10 @@ from typing import Any
 from . import baseimages, docker_ops, source, wheelhouse
 from .kindbase import TargetSettings
 from .manifest import Project
+from .pins import GUNICORN
 from .record import BuildRecord, tree_hash
 from .render import render, write
 
-# Pinned so the same manifest always builds the same server.
-GUNICORN = "gunicorn==23.0.0"
 APP_UID = "10001"
 
 DOCKERIGNORE = "common/dockerignore.j2"
@@ -48,32 +48,40 @@ class BuildJob:
     def base_image(self) -> str:
         return self.settings.base_image or self.project.manifest.base_image()
 
+    def render_text(self, template: str, **context: Any) -> str:
+        return render(template, **context)
+
     def write(self, relative: str, template: str, **context: Any) -> Path:
         path = self.staging / relative
         write(path, render(template, **context))
         return path
 
-    def python_context(self, context: Path, extra_requirements: list[str]) -> str:
-        """Lay out src/, wheels/ and requirements.txt in `context`; return the base image."""
+    def requirements(self, extra: tuple[str, ...]) -> str:
+        """The app's requirements plus what the platform's server needs."""
+        text = (self.project.root / self.app.source / self.app.requirements).read_text(encoding="utf-8")
+        return text.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in extra)
+
+    def python_image(self, context: Path, template: str, role: str = "app",
+                     extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
+                     **variables: Any) -> str:
+        """Lay out a Python image context (src/, wheels/, requirements.txt) and build it.
+
+        `src` defaults to the app source; the functions kind passes the unpacked zip.
+        """
         base = baseimages.resolve(self.base_image(), self.progress)
         runtime = baseimages.probe(base)
         if runtime.python != self.defaults.python and not self.settings.base_image:
             self.progress(f"  {self.name}: note: base image has Python {runtime.python}, targets.yaml says {self.defaults.python}")
-        app_requirements = (self.project.root / self.app.source / self.app.requirements).read_text(encoding="utf-8")
-        requirements = app_requirements.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in extra_requirements)
+        requirements = self.requirements(extra_requirements)
         wheels = wheelhouse.ensure(requirements, runtime, self.project.build_dir / ".cache", self.name, self.progress)
         wheelhouse.link_into(wheels, context / "wheels")
         write(context / "requirements.txt", requirements)
-        source.copy(self.project, context / "src")
+        if src is None:
+            source.copy(self.project, context / "src")
+        else:
+            shutil.copytree(src, context / "src")
         write(context / ".dockerignore", render(DOCKERIGNORE))
-        return base
-
-    def python_image(self, context: Path, template: str, role: str = "app",
-                     extra_requirements: tuple[str, ...] = (GUNICORN,), **variables: Any) -> str:
-        """Build a Python app image from `template`; return its tag."""
-        base = self.python_context(context, list(extra_requirements))
-        write(context / "Dockerfile", render(template, base=base, app=self.app, uid=APP_UID,
-                                             port=self.settings.port,
+        write(context / "Dockerfile", render(template, base=base, app=self.app, uid=APP_UID, port=self.settings.port,
                                              cache_control=self.defaults.cache_control, **variables))
         return self.image(context, role)
 

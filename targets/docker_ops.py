@@ -22,6 +22,8 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
+__all__ = ["Container"]
+
 from .errors import BuildFailed, DaemonUnreachable, SmokeFailed
 
 LABEL = "io.flaskship"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from .cloudrun import KIND as cloudrun
+from .functions import KIND as functions
+from .heroku import KIND as heroku
 from .kindbase import Kind, TargetSettings
 
 KINDS: dict[str, Kind] = {
     cloudrun.name: cloudrun,
+    heroku.name: heroku,
+    functions.name: functions,
 }
 
 __all__ = ["KINDS", "Kind", "TargetSettings"]

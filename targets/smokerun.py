@@ -83,7 +83,8 @@ class SmokeRun:
     def serve(self, record: BuildRecord, image: str, *, variant: str, env: Mapping[str, str],
               container_port: int, user: str | None = None, stop_within: float | None = None,
               stop_grace: int = 10, boot_within: float = 30.0,
-              differences: Mapping[str, str] | None = None) -> None:
+              differences: Mapping[str, str] | None = None,
+              extra: Callable[[SmokeRun, str, str, Container], None] | None = None) -> None:
         target = record.target
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
         with docker_ops.running(image, target, environment={**self.env, **env},
@@ -95,8 +96,10 @@ class SmokeRun:
                 self.logs[f"{target} [{variant}]"] = exc.detail
                 self.record(target, variant, "boot", False, f"health 200 within {boot_within:g} s", exc.message)
                 return
-            self.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
+            self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
             self.conform(target, variant, base, differences or {})
+            if extra is not None:
+                extra(self, target, variant, container)
             if stop_within is not None:
                 took = docker_ops.timed_stop(container, stop_grace)
                 self.record(target, variant, "sigterm-stop", took < stop_within,

@@ -10,9 +10,12 @@ from __future__ import annotations
 import ast
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import SourceError
-from .manifest import Project
+
+if TYPE_CHECKING:
+    from .manifest import Project
 
 # Never shipped: caches, VCS data, local secrets, tests.
 EXCLUDED = ("__pycache__", "*.pyc", ".git", ".env", ".env.*", "tests", ".pytest_cache", "*.egg-info", ".venv")

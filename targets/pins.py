@@ -1,0 +1,5 @@
+"""Pinned versions of what the platforms' servers need, so the same manifest
+always builds the same server (bump deliberately, with a smoke run)."""
+
+GUNICORN = "gunicorn==23.0.0"
+FUNCTIONS_FRAMEWORK = "functions-framework==3.10.2"
