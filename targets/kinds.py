@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .cloudrun import KIND as cloudrun
+from .compose import KIND as compose
 from .functions import KIND as functions
 from .heroku import KIND as heroku
 from .kindbase import Kind, TargetSettings
@@ -10,6 +11,7 @@ from .kindbase import Kind, TargetSettings
 KINDS: dict[str, Kind] = {
     cloudrun.name: cloudrun,
     heroku.name: heroku,
+    compose.name: compose,
     functions.name: functions,
 }
 
