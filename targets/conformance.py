@@ -29,8 +29,10 @@ class Expect:
     echo: str | None
     static_url: str | None  # URL of the static file, or None
     static_bytes: bytes
-    cache_control: str
+    cache_control: str | None
     app_env: str | None
+    json_errors: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _short(value: object, limit: int = 160) -> str:
@@ -62,7 +64,7 @@ def cache_control(s: requests.Session, base: str, e: Expect) -> Outcome:
 def security_headers(s: requests.Session, base: str, e: Expect) -> Outcome:
     assert e.home is not None
     r = s.get(base + e.home, timeout=TIMEOUT)
-    wanted = {"X-Content-Type-Options": "nosniff"}
+    wanted = dict(e.headers)
     got = {name: r.headers.get(name, "(none)") for name in wanted}
     return got == wanted, str(wanted), str(got)
 
@@ -92,17 +94,19 @@ def unicode_path(s: requests.Session, base: str, e: Expect) -> Outcome:
     return got == path, path, _short(got)
 
 
+def _app_404(r: requests.Response, e: Expect) -> Outcome:
+    wanted = "application/json" if e.json_errors else ""
+    ok = r.status_code == 404 and r.headers.get("Content-Type", "").startswith(wanted)
+    return ok, f"404 {wanted or 'any type'} (the app's own)", f"{r.status_code} {r.headers.get('Content-Type')}"
+
+
 def not_found(s: requests.Session, base: str, e: Expect) -> Outcome:
-    r = s.get(f"{base}/no-such-page-{uuid.uuid4().hex[:8]}", timeout=TIMEOUT)
-    ok = r.status_code == 404 and r.headers.get("Content-Type", "").startswith("application/json")
-    return ok, "404 application/json", f"{r.status_code} {r.headers.get('Content-Type')}"
+    return _app_404(s.get(f"{base}/no-such-page-{uuid.uuid4().hex[:8]}", timeout=TIMEOUT), e)
 
 
 def robots(s: requests.Session, base: str, e: Expect) -> Outcome:
-    # The demo app has no robots.txt, so it must give its own JSON 404.
-    r = s.get(base + "/robots.txt", timeout=TIMEOUT)
-    ok = r.status_code == 404 and r.headers.get("Content-Type", "").startswith("application/json")
-    return ok, "404 application/json (the app's own)", f"{r.status_code} {r.headers.get('Content-Type')}"
+    # Neither app serves robots.txt, so each must give its own 404.
+    return _app_404(s.get(base + "/robots.txt", timeout=TIMEOUT), e)
 
 
 def static_file(s: requests.Session, base: str, e: Expect) -> Outcome:
@@ -119,7 +123,11 @@ def suite(e: Expect) -> dict[str, Check]:
     """The checks that apply to this app, in report order."""
     checks: dict[str, Check] = {"health": health}
     if e.home:
-        checks.update({"home": home, "cache-control": cache_control, "headers": security_headers})
+        checks["home"] = home
+        if e.cache_control:
+            checks["cache-control"] = cache_control
+        if e.headers:
+            checks["headers"] = security_headers
     if e.echo:
         checks.update({"echo": echo, "query": query, "unicode-path": unicode_path})
     checks.update({"not-found": not_found, "robots.txt": robots})
@@ -135,7 +143,8 @@ def expectations(project: Project, app_env: str | None) -> Expect:
         static_url = f"{m.app.static_url.rstrip('/')}/{m.smoke.static_file}"
         static_bytes = Path(project.root, m.app.source, m.app.static, m.smoke.static_file).read_bytes()
     return Expect(m.smoke.health, m.smoke.home, m.smoke.echo, static_url, static_bytes or b"",
-                  m.defaults.cache_control, app_env)
+                  m.defaults.cache_control if m.smoke.cache_control else None, app_env,
+                  m.smoke.json_errors, tuple(sorted(m.smoke.headers.items())))
 
 
 def run(base: str, e: Expect) -> dict[str, Outcome]:

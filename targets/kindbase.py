@@ -33,6 +33,8 @@ class TargetSettings(Strict):
 class Kind(Protocol):
     name: str
     settings: type[TargetSettings]
+    # The templates it renders, as "<folder>/<file>" (checked by tests/unit/test_kinds.py).
+    templates: tuple[str, ...]
     # Check name -> why this platform legitimately answers differently.
     differences: Mapping[str, str]
 

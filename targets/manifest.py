@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import Discriminator, Field, StringConstraints, Tag, TypeAdapter, ValidationError
 
 from .errors import ManifestError
 from .fields import (
@@ -61,6 +61,11 @@ class SmokePaths(Strict):
     home: UrlPath | None = "/"
     echo: UrlPath | None = "/api/echo"
     static_file: RelPath | None = "style.css"
+    # What the app promises, so a different app can be checked for what it does.
+    json_errors: bool = True
+    cache_control: bool = True
+    headers: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]+$")], Line] = Field(
+        default_factory=lambda: {"X-Content-Type-Options": "nosniff"})
 
 
 class Defaults(Strict):

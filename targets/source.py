@@ -74,4 +74,12 @@ def _top_level_names(tree: ast.Module) -> set[str]:
 
 
 def copy(project: Project, dest: Path) -> None:
-    shutil.copytree(project.root / project.manifest.app.source, dest, ignore=shutil.ignore_patterns(*EXCLUDED))
+    """Copy the app source, minus EXCLUDED and, when the source is the project
+    folder itself, minus build/ and the manifest."""
+    patterns = shutil.ignore_patterns(*EXCLUDED)
+    never = {project.build_dir.resolve(), project.path.resolve()}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return set(patterns(folder, names)) | {n for n in names if (Path(folder) / n).resolve() in never}
+
+    shutil.copytree(project.root / project.manifest.app.source, dest, ignore=ignore)

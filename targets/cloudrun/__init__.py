@@ -33,6 +33,7 @@ class CloudRunSettings(TargetSettings):
 class CloudRun:
     name = "cloudrun"
     settings = CloudRunSettings
+    templates = ("cloudrun/Dockerfile.j2", "cloudrun/firebase.json.j2")
     differences: Mapping[str, str] = {}
 
     def build(self, job: BuildJob) -> None:

@@ -43,6 +43,7 @@ class FunctionsSettings(TargetSettings):
 class Functions:
     name = "functions"
     settings = FunctionsSettings
+    templates = ("functions/main.py.j2", "functions/runner.Dockerfile.j2")
     differences: Mapping[str, str] = {
         "robots.txt": "functions-framework answers /robots.txt (and /favicon.ico) itself with 404 before the app sees it",
     }

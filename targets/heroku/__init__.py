@@ -10,6 +10,7 @@ relies on none of them.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 BOOT_LIMIT = 60  # R10: a web dyno must bind $PORT within 60 s
 STOP_GRACE = 30  # SIGKILL 30 s after SIGTERM
 WORKERS = 3
+WORKER_DEADLINE = 10
 
 
 class HerokuSettings(TargetSettings):
@@ -37,6 +39,7 @@ class HerokuSettings(TargetSettings):
 class Heroku:
     name = "heroku"
     settings = HerokuSettings
+    templates = ("heroku/Dockerfile.j2", "heroku/heroku.yml.j2")
     differences: Mapping[str, str] = {}
 
     def build(self, job: BuildJob) -> None:
@@ -55,14 +58,21 @@ class Heroku:
                   extra=self._workers)
 
     def _workers(self, run: SmokeRun, target: str, variant: str, container: docker_ops.Container) -> None:
-        try:
-            processes = container.top(ps_args="-eo pid,args")["Processes"] or []
-        except docker.errors.APIError as exc:
-            run.record(target, variant, "web-concurrency", False, f"{WORKERS} workers", str(exc))
-            return
-        workers = sum(1 for row in processes if "gunicorn" in row[-1]) - 1  # minus the master
+        # Health answers once the first worker is up; give the rest a deadline.
+        deadline = time.monotonic() + WORKER_DEADLINE
+        workers = -1
+        while time.monotonic() < deadline:
+            try:
+                processes = container.top(ps_args="-eo pid,args")["Processes"] or []
+            except docker.errors.APIError as exc:
+                run.record(target, variant, "web-concurrency", False, f"{WORKERS} workers", str(exc))
+                return
+            workers = sum(1 for row in processes if "gunicorn" in row[-1]) - 1  # minus the master
+            if workers == WORKERS:
+                break
+            time.sleep(0.1)
         run.record(target, variant, "web-concurrency", workers == WORKERS,
-                   f"{WORKERS} workers from WEB_CONCURRENCY", f"{workers} workers")
+                   f"{WORKERS} workers from WEB_CONCURRENCY within {WORKER_DEADLINE} s", f"{workers} workers")
 
 
 KIND = Heroku()

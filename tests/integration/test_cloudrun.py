@@ -142,3 +142,13 @@ def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engi
     assert (built / "build/cloudrun/build.json").read_bytes() == before
     assert not list((built / "build").glob(".staging-*"))
     assert managed_containers(engine) == []
+
+
+def test_container_that_exits_at_boot_shows_its_logs(project: Path, engine: docker.DockerClient) -> None:
+    wsgi = project / "app/wsgi.py"
+    wsgi.write_text('raise RuntimeError("boom-at-boot")\n' + wsgi.read_text())
+    assert invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun").code == 0
+    result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
+    assert_one_clear_line(result, "cloudrun [PORT unset] boot", "container exited at boot")
+    assert "boom-at-boot" in result.stdout  # the container's own logs
+    assert managed_containers(engine) == []

@@ -1,0 +1,73 @@
+"""The compose target: nginx in front of gunicorn, with Compose v1 or v2."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import docker
+import pytest
+import yaml
+
+from tests.conftest import invoke
+from tests.integration.conftest import managed_containers, record
+from tests.unit.test_bad_input import assert_one_clear_line
+
+pytestmark = pytest.mark.docker
+
+
+def test_compose_file_shape_and_schema(built: Path) -> None:
+    path = built / "build/compose/docker-compose.yml"
+    spec = yaml.safe_load(path.read_text())
+    web, nginx = spec["services"]["web"], spec["services"]["nginx"]
+    assert "ports" not in web and nginx["ports"] == ["127.0.0.1:8000:8080"]
+    assert nginx["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert web["healthcheck"]["test"][0] == "CMD" and web["restart"] == nginx["restart"] == "unless-stopped"
+    assert "TRUST_PROXY_HOPS=1" in web["environment"] and "SECRET_KEY" in web["environment"]
+    assert (built / "build/compose/env/production.env").read_text().count("APP_ENV=production") == 1
+    check = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_nginx_config_contract(built: Path) -> None:
+    conf = (built / "build/compose/nginx/nginx.conf").read_text()
+    for directive in ("server_tokens off;", "proxy_buffering on;", "client_max_body_size 10m;",
+                      "listen 8080 default_server;", "proxy_set_header Host $http_host;",
+                      "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+                      "location /static/ {", "alias /srv/static/;"):
+        assert directive in conf, directive
+
+
+def test_only_compose_trusts_the_proxy(built: Path) -> None:
+    for target in ("cloudrun", "heroku"):
+        assert "TRUST_PROXY_HOPS" not in (built / f"build/{target}/Dockerfile").read_text()
+
+
+def test_smoke_through_nginx(built: Path, engine: docker.DockerClient) -> None:
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose")
+    assert result.code == 0, result.stdout + result.stderr
+    results = json.loads((built / "build/smoke.json").read_text())["targets"]["compose"]["results"]
+    statuses = {r["check"]: r["status"] for r in results}
+    for check in ("static-from-nginx", "forwarded-proto", "unknown-host", "path-traversal", "web-not-published"):
+        assert statuses[check] == "pass", check
+    assert managed_containers(engine) == []
+    assert not [n for n in engine.networks.list() if n.name.startswith("flaskship-compose")]
+
+
+def test_port_already_taken(built: Path, engine: docker.DockerClient) -> None:
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", 8000))
+        holder.listen()
+        result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose")
+    assert_one_clear_line(result, "compose: port 127.0.0.1:8000 is already in use", "targets.compose.publish")
+    assert managed_containers(engine) == []
+
+
+def test_compose_not_installed(built: Path) -> None:
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose",
+                    env={"FLASKSHIP_COMPOSE": "no-such-compose"})
+    assert_one_clear_line(result, "compose is not installed", "docker-compose")

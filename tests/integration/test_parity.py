@@ -1,0 +1,45 @@
+"""One suite, every target: the parity report, and a different app swapped in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import docker
+import pytest
+
+from tests.conftest import REPO, invoke
+from tests.integration.conftest import managed_containers
+
+pytestmark = pytest.mark.docker
+
+
+def test_all_targets_smoke_with_one_report(built: Path, engine: docker.DockerClient) -> None:
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"))
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.stdout.count("\nparity ") == 1 or result.stdout.startswith("parity")
+    report = json.loads((built / "build/smoke.json").read_text())["targets"]
+    assert sorted(report) == ["cloudrun", "compose", "functions", "heroku"]
+    shared = ["health", "home", "cache-control", "headers", "echo", "query", "unicode-path", "not-found",
+              "robots.txt", "static-bytes"]
+    for target, entry in report.items():
+        statuses = {r["check"]: r["status"] for r in entry["results"]}
+        assert entry["passed"], target
+        for check in shared:
+            expected = "differs" if (target, check) == ("functions", "robots.txt") else "pass"
+            assert statuses[check] == expected, (target, check)
+    assert managed_containers(engine) == []
+
+
+def test_a_different_flask_app_builds_and_smokes_on_every_target(tmp_path: Path, engine: docker.DockerClient) -> None:
+    shutil.copytree(REPO / "tests/fixtures/otherapp", tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = str(tmp_path / "shop/targets.yaml")
+    build = invoke("build", "--manifest", manifest)
+    assert build.code == 0, build.stdout + build.stderr
+    smoke = invoke("smoke", "--manifest", manifest)
+    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    report = json.loads((tmp_path / "shop/build/smoke.json").read_text())["targets"]
+    assert sorted(report) == ["dyno", "fn", "run", "stack"] and all(t["passed"] for t in report.values())
+    assert not (tmp_path / "shop/build/run/src/build").exists()  # the output never ships inside itself
+    assert managed_containers(engine) == []
