@@ -6,6 +6,7 @@ from targets import baseimages
 from targets import manifest as manifests
 from targets.build import build as build_targets
 from targets.cli import guarded
+from targets.publish import publish as publish_targets
 from targets.smoke import smoke as smoke_targets
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
@@ -47,3 +48,18 @@ def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
         out = manifests.load(manifest).root / "targets.schema.json"
         out.write_text(manifests.json_schema(), encoding="utf-8")
         print(f"wrote {out}")
+
+
+@task(help={
+    "target": "Target name from targets.yaml, or 'all' (default).",
+    "env": "Environment the release is for (default: defaults.environment).",
+    "dry-run": "Print what would be pushed, where, and with which credentials variable; push nothing.",
+    "force": "Publish even if the build changed since it passed smoke (not recommended).",
+    "release": "For heroku targets, also release the image to the web process via the Platform API.",
+    "manifest": MANIFEST_HELP,
+})
+def publish(c: Context, target: str = "all", env: str = "", dry_run: bool = False, force: bool = False,
+            release: bool = False, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Push exactly what passed smoke, by digest, and write build/release.json."""
+    with guarded():
+        publish_targets(manifests.load(manifest), target, env or None, dry_run=dry_run, force=force, release=release)

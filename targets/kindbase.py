@@ -9,9 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from pydantic import Field
+from typing import Annotated
 
-from .fields import ImageRef, Port, Strict
+from pydantic import Field, StringConstraints
+
+from .fields import EnvVarName, ImageRef, Line, Port, Strict
+
+
+class RegistryAuth(Strict):
+    """Registry credentials: only the names of environment variables, never values."""
+
+    username: Line = "_"  # Heroku's registry wants "_"; Artifact Registry "oauth2accesstoken"
+    username_env: EnvVarName | None = None  # overrides `username` when set
+    password_env: EnvVarName
 
 if TYPE_CHECKING:
     from .buildjob import BuildJob
@@ -25,9 +35,18 @@ class TargetSettings(Strict):
     base_image: ImageRef | None = None
     # The port the process listens on when the platform does not set PORT.
     port: Port = 8080
-    # Where `invoke publish` pushes (issue 4): a repository without a tag.
+    # Where `invoke publish` pushes: a repository without a tag.
     registry: ImageRef | None = None
-    tags: tuple[str, ...] = Field(default=(), strict=False)
+    auth: RegistryAuth | None = None
+    # Extra tags besides the git SHA.
+    tags: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")], ...] = Field(
+        default=(), strict=False)
+
+    def repository(self) -> str | None:
+        return self.registry
+
+    def credentials(self) -> RegistryAuth | None:
+        return self.auth
 
 
 class Kind(Protocol):

@@ -22,6 +22,7 @@ from .. import source
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from ..archive import tree_files, write_zip
 from ..errors import BuildFailed
+from ..fields import EnvVarName, Region
 from ..kindbase import TargetSettings
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0
 class FunctionsSettings(TargetSettings):
     kind: Literal["functions"]
     entry_point: Identifier = "handler"
+    region: Region = "us-central1"
+    # Where `invoke publish` uploads the zip (GCS JSON API; STORAGE_EMULATOR_HOST is honoured).
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")] | None = None
+    token_env: EnvVarName = "GCS_TOKEN"  # variable holding an OAuth bearer token
 
 
 class Functions:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import docker.errors
+from pydantic import StringConstraints
 
 from .. import docker_ops
 from ..fields import ServiceId
-from ..kindbase import TargetSettings
+from ..kindbase import RegistryAuth, TargetSettings
 
 if TYPE_CHECKING:
     from ..buildjob import BuildJob
@@ -34,6 +35,14 @@ WORKER_DEADLINE = 10
 class HerokuSettings(TargetSettings):
     kind: Literal["heroku"]
     app: ServiceId  # the Heroku app name: registry.heroku.com/<app>/web
+    api: Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.:\[\]-]+$")] = "https://api.heroku.com"
+
+    def repository(self) -> str:
+        return self.registry or f"registry.heroku.com/{self.app}/web"
+
+    def credentials(self) -> RegistryAuth:
+        # Heroku's registry: user "_", the API key as password.
+        return self.auth or RegistryAuth(username="_", password_env="HEROKU_API_KEY")
 
 
 class Heroku:

@@ -1,0 +1,134 @@
+"""Real services for the publish tests, each on a free loopback port.
+
+- a Docker registry (Debian's docker-registry, distribution 2.8) with htpasswd auth;
+- the GCS JSON API (gcp-storage-emulator);
+- a Heroku Platform API stand-in (the real one cannot run here) that checks the
+  documented request exactly and answers as the API documents.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+USER, PASSWORD = "ci-user", "ci-pass-7f3a9c"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, ok: tuple[int, ...], proc: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            if requests.get(url, timeout=1).status_code in ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer at {url} within 30 s")
+
+
+@contextmanager
+def registry(folder: Path, port: int | None = None) -> Iterator[str]:
+    port = port or free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    htpasswd = subprocess.run(["htpasswd", "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
+    (folder / "htpasswd").write_text(htpasswd)
+    (folder / "config.yml").write_text(json.dumps({
+        "version": 0.1,
+        "storage": {"filesystem": {"rootdirectory": str(folder / "data")}, "delete": {"enabled": True}},
+        "http": {"addr": f"127.0.0.1:{port}"},
+        "auth": {"htpasswd": {"realm": "basic-realm", "path": str(folder / "htpasswd")}},
+    }))
+    binary = shutil.which("docker-registry") or "registry"
+    proc = subprocess.Popen([binary, "serve", str(folder / "config.yml")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(f"http://127.0.0.1:{port}/v2/", (401,), proc, "docker-registry")
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def gcs(bucket: str) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(["gcp-storage-emulator", "start", "--host", "127.0.0.1", "--port", str(port),
+                             "--in-memory", "--default-bucket", bucket, "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", (200,), proc, "gcp-storage-emulator")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@dataclass
+class HerokuStandIn:
+    url: str
+    api_key: str
+    requests: list[dict[str, object]] = field(default_factory=list)
+
+
+@contextmanager
+def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
+    """PATCH /apps/{app}/formation as documented; anything else is a 4xx, as the API would say."""
+    stand_in = HerokuStandIn("", api_key)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:  # noqa: N802 (http.server's naming)
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
+            stand_in.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            problems = []
+            if self.path != f"/apps/{app}/formation":
+                problems.append(f"path {self.path}")
+            if self.headers.get("Accept") != "application/vnd.heroku+json; version=3.docker-releases":
+                problems.append(f"Accept {self.headers.get('Accept')}")
+            if self.headers.get("Authorization") != f"Bearer {api_key}":
+                return self._answer(401, {"id": "unauthorized", "message": "Invalid credentials provided."})
+            updates = body.get("updates") if isinstance(body, dict) else None
+            if not (isinstance(updates, list) and len(updates) == 1 and set(updates[0]) == {"type", "docker_image"}
+                    and updates[0]["type"] == "web" and str(updates[0]["docker_image"]).startswith("sha256:")):
+                problems.append(f"body {body}")
+            if problems:
+                return self._answer(422, {"id": "invalid_params", "message": "; ".join(problems)})
+            self._answer(200, [{"type": "web", "quantity": 1, "size": "basic", "command": None}])
+
+        def _answer(self, status: int, payload: object) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield stand_in
+    finally:
+        server.shutdown()
+        server.server_close()

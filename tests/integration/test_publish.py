@@ -1,0 +1,139 @@
+"""invoke publish against a real registry, a real GCS API and a Heroku API stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+import yaml
+
+from tests.conftest import invoke
+from tests.integration import services
+from tests.unit.test_bad_input import assert_one_clear_line
+
+pytestmark = pytest.mark.docker
+BUCKET = "flaskship-test-bucket"
+
+
+@pytest.fixture(scope="module")
+def stack(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    smoke = invoke("smoke", "--manifest", str(built / "targets.yaml"))
+    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    with services.registry(tmp_path_factory.mktemp("registry")) as reg, services.gcs(BUCKET) as gcs_url, \
+            services.heroku_api("flask-demo", services.PASSWORD) as heroku:
+        manifest = yaml.safe_load((built / "targets.yaml").read_text())
+        auth = {"username_env": "REGISTRY_USER", "password_env": "REGISTRY_PASSWORD"}
+        for name in ("cloudrun", "compose"):
+            manifest["targets"][name].update(registry=f"{reg}/flask-demo/{name}", auth=auth, tags=["stable"])
+        manifest["targets"]["heroku"].update(registry=f"{reg}/flask-demo/heroku", api=heroku.url,
+                                             auth={"username_env": "REGISTRY_USER", "password_env": "HEROKU_API_KEY"})
+        manifest["targets"]["functions"].update(bucket=BUCKET, token_env="GCS_TOKEN")
+        path = built / "publish.yaml"
+        path.write_text(yaml.safe_dump(manifest))
+        env = {"REGISTRY_USER": services.USER, "REGISTRY_PASSWORD": services.PASSWORD, "HEROKU_API_KEY": services.PASSWORD,
+               "GCS_TOKEN": "test-token", "STORAGE_EMULATOR_HOST": gcs_url}
+        yield {"manifest": path, "registry": reg, "gcs": gcs_url, "heroku": heroku, "env": env, "root": built}
+
+
+def _publish(stack: dict[str, object], *args: str, **env: str) -> object:
+    return invoke("publish", "--manifest", str(stack["manifest"]), *args, env={**stack["env"], **env})  # type: ignore[dict-item]
+
+
+def test_publish_pushes_the_smoked_digests(stack: dict[str, object], engine: docker.DockerClient) -> None:
+    root: Path = stack["root"]  # type: ignore[assignment]
+    (root / "build/release.json").unlink(missing_ok=True)
+    result = _publish(stack, "--release")
+    assert result.code == 0, result.stdout + result.stderr
+    release = json.loads((root / "build/release.json").read_text())
+    smoked = json.loads((root / "build/smoke.json").read_text())["targets"]
+    for name in ("cloudrun", "heroku", "compose"):
+        ref = release["targets"][name]["image"]
+        image = engine.images.get(smoked[name]["images"]["app"]["id"])
+        assert ref in image.attrs["RepoDigests"], (ref, image.attrs["RepoDigests"])  # exactly the smoked image
+        repo, digest = ref.split("@")
+        host, path = repo.split("/", 1)
+        for tag in (release["git_sha"], "stable") if name != "heroku" else (release["git_sha"],):
+            head = requests.get(f"http://{host}/v2/{path}/manifests/{tag}", auth=(services.USER, services.PASSWORD),
+                                headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"}, timeout=10)
+            assert head.headers["Docker-Content-Digest"] == digest
+    assert release["targets"]["compose"]["image_nginx"].startswith(f"{stack['registry']}/flask-demo/compose-nginx@sha256:")
+    zip_entry = release["targets"]["functions"]
+    assert zip_entry["object"].startswith(f"gs://{BUCKET}/functions-") and len(zip_entry["sha256"]) == 64
+    obj = zip_entry["object"].split("/", 3)[3]
+    got = requests.get(f"{stack['gcs']}/storage/v1/b/{BUCKET}/o/{obj}", params={"alt": "media"}, timeout=10)
+    assert got.content == (root / "build/functions.zip").read_bytes()
+    heroku = stack["heroku"]
+    assert heroku.requests[-1]["body"] == {"updates": [{"type": "web", "docker_image": smoked["heroku"]["images"]["app"]["id"]}]}  # type: ignore[attr-defined]
+    assert any(c.startswith("gcloud run deploy flask-demo --image ") and "@sha256:" in c for c in release["commands"])
+    assert any(c.startswith("gcloud functions deploy functions") and f"--source gs://{BUCKET}/" in c for c in release["commands"])
+    assert services.PASSWORD not in result.stdout + result.stderr
+
+
+def test_second_publish_reports_the_same_digests(stack: dict[str, object]) -> None:
+    root: Path = stack["root"]  # type: ignore[assignment]
+    first = json.loads((root / "build/release.json").read_text())["targets"]
+    result = _publish(stack)
+    assert result.code == 0, result.stderr
+    second = json.loads((root / "build/release.json").read_text())["targets"]
+    assert {n: e.get("image") for n, e in first.items()} == {n: e.get("image") for n, e in second.items()}
+    assert "already present: gs://" in result.stdout
+
+
+def test_wrong_password_fails_fast_and_names_the_variable(stack: dict[str, object]) -> None:
+    root: Path = stack["root"]  # type: ignore[assignment]
+    before = (root / "build/release.json").read_bytes()
+    started = time.monotonic()
+    result = _publish(stack, "--target", "cloudrun", REGISTRY_PASSWORD="wrong-password")
+    assert_one_clear_line(result, "cloudrun:", "refused the credentials", "REGISTRY_PASSWORD")
+    assert "retrying" not in result.stdout and time.monotonic() - started < 20
+    assert "wrong-password" not in result.stdout + result.stderr
+    assert (root / "build/release.json").read_bytes() == before  # nothing written for a failed publish
+
+
+def test_missing_credentials_variable(stack: dict[str, object]) -> None:
+    result = _publish(stack, "--target", "compose", REGISTRY_PASSWORD="")
+    assert_one_clear_line(result, "$REGISTRY_PASSWORD is not set")
+
+
+def test_registry_down(stack: dict[str, object], tmp_path: Path) -> None:
+    manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
+    manifest["targets"]["cloudrun"]["registry"] = f"127.0.0.1:{services.free_port()}/flask-demo/cloudrun"
+    path = Path(stack["root"]) / "down.yaml"  # type: ignore[arg-type]
+    path.write_text(yaml.safe_dump(manifest))
+    result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+    assert_one_clear_line(result, "cloudrun: push of 127.0.0.1:", "failed after 4 attempt(s)")
+
+
+def test_bucket_that_does_not_exist(stack: dict[str, object]) -> None:
+    manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
+    manifest["targets"]["functions"]["bucket"] = "no-such-bucket"
+    path = Path(stack["root"]) / "nobucket.yaml"  # type: ignore[arg-type]
+    path.write_text(yaml.safe_dump(manifest))
+    result = invoke("publish", "--manifest", str(path), "--target", "functions", env=stack["env"])  # type: ignore[arg-type]
+    assert_one_clear_line(result, "bucket gs://no-such-bucket does not exist")
+
+
+def test_dry_run_pushes_nothing_and_shows_variables(stack: dict[str, object]) -> None:
+    result = _publish(stack, "--dry-run", HEROKU_API_KEY="")
+    assert result.code == 0, result.stderr
+    assert "using $REGISTRY_PASSWORD (set)" in result.stdout and "using $HEROKU_API_KEY (NOT SET)" in result.stdout
+    assert "pushing" not in result.stdout and services.PASSWORD not in result.stdout
+
+
+def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
+    root: Path = stack["root"]  # type: ignore[assignment]
+    dockerfile = root / "build/heroku/Dockerfile"
+    original = dockerfile.read_text()
+    dockerfile.write_text(original + "# changed after smoke\n")
+    try:
+        result = _publish(stack, "--target", "heroku")
+        assert_one_clear_line(result, "heroku: changed since it passed smoke", "--force")
+    finally:
+        dockerfile.write_text(original)
+    result = _publish(stack, "--target", "nope")
+    assert_one_clear_line(result, "no target named 'nope'")
