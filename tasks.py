@@ -4,6 +4,7 @@ from invoke import Context, task
 
 from targets import baseimages
 from targets import manifest as manifests
+from targets.bench import bench as bench_target
 from targets.build import build as build_targets
 from targets.cli import guarded
 from targets.publish import publish as publish_targets
@@ -63,3 +64,11 @@ def publish(c: Context, target: str = "all", env: str = "", dry_run: bool = Fals
     """Push exactly what passed smoke, by digest, and write build/release.json."""
     with guarded():
         publish_targets(manifests.load(manifest), target, env or None, dry_run=dry_run, force=force, release=release)
+
+
+@task(help={"target": "A target with an app image (default: cloudrun).", "rounds": "Repetitions per figure (default: 3).",
+            "manifest": MANIFEST_HELP})
+def bench(c: Context, target: str = "cloudrun", rounds: int = 3, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Measure build and start-up times against a naive-Dockerfile baseline; print figures and ratios."""
+    with guarded():
+        bench_target(manifests.load(manifest), target, rounds)

@@ -31,18 +31,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(url: str, ok: tuple[int, ...], proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=1).status_code in ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not answer at {url} within 30 s")
+@contextmanager
+def _serving(command: list[str], url: str, ready_status: int) -> Iterator[None]:
+    """Run a server process until the block ends; ready when `url` gives `ready_status`."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {proc.returncode}")
+            try:
+                if requests.get(url, timeout=1).status_code == ready_status:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not answer at {url} within 30 s")
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @contextmanager
@@ -58,27 +67,17 @@ def registry(folder: Path, port: int | None = None) -> Iterator[str]:
         "auth": {"htpasswd": {"realm": "basic-realm", "path": str(folder / "htpasswd")}},
     }))
     binary = shutil.which("docker-registry") or "registry"
-    proc = subprocess.Popen([binary, "serve", str(folder / "config.yml")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(f"http://127.0.0.1:{port}/v2/", (401,), proc, "docker-registry")
+    with _serving([binary, "serve", str(folder / "config.yml")], f"http://127.0.0.1:{port}/v2/", 401):
         yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @contextmanager
 def gcs(bucket: str) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(["gcp-storage-emulator", "start", "--host", "127.0.0.1", "--port", str(port),
-                             "--in-memory", "--default-bucket", bucket, "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", (200,), proc, "gcp-storage-emulator")
+    command = ["gcp-storage-emulator", "start", "--host", "127.0.0.1", "--port", str(port),
+               "--in-memory", "--default-bucket", bucket, "-q"]
+    with _serving(command, f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", 200):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @dataclass
