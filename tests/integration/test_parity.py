@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import docker
@@ -43,3 +44,11 @@ def test_a_different_flask_app_builds_and_smokes_on_every_target(tmp_path: Path,
     assert sorted(report) == ["dyno", "fn", "run", "stack"] and all(t["passed"] for t in report.values())
     assert not (tmp_path / "shop/build/run/src/build").exists()  # the output never ships inside itself
     assert managed_containers(engine) == []
+
+
+def test_every_rendered_dockerfile_passes_hadolint(built: Path) -> None:
+    dockerfiles = sorted((built / "build").glob("*/**/Dockerfile"))
+    assert len(dockerfiles) >= 5  # cloudrun, heroku, compose web + nginx, functions runner
+    for dockerfile in dockerfiles:
+        lint = subprocess.run(["hadolint", str(dockerfile)], capture_output=True, text=True)
+        assert lint.returncode == 0, f"{dockerfile}: {lint.stdout}"
