@@ -51,7 +51,7 @@ def bench(project: Project, target: str, rounds: int, progress: Callable[[str], 
         first = _timed(lambda: build(copy, target, quiet))
         nochange = [_timed(lambda: build(copy, target, quiet)) for _ in range(rounds)]
         edits = []
-        for i in range(rounds):
+        for _ in range(rounds):
             # Unique per run: the classic builder caches COPY by content, so a
             # repeated edit would be a cache hit, not a rebuild.
             module.write_text(module.read_text() + f"\n# bench edit {uuid.uuid4().hex}\n")
@@ -63,7 +63,8 @@ def bench(project: Project, target: str, rounds: int, progress: Callable[[str], 
         for i in range(rounds + 1):
             module.write_text(module.read_text() + f"\n# naive edit {uuid.uuid4().hex}\n")
             shutil.copy(module, context / "src" / module.relative_to(root / project.manifest.app.source))
-            seconds = _timed(lambda: docker_ops.build_image(context, f"flaskship-bench/naive:{i}", "bench", {}, "Dockerfile.naive", quiet))
+            tag = f"flaskship-bench/naive:{i}"
+            seconds = _timed(lambda tag=tag: docker_ops.build_image(context, tag, "bench", {}, "Dockerfile.naive", quiet))
             if i:  # the first naive build only warms its cache
                 naive.append(seconds)
         record_id = BuildRecord.load(copy.build_dir, target).image()

@@ -46,7 +46,7 @@ def export_archives(project: Project, record: BuildRecord) -> None:
 
 def summary(record: BuildRecord) -> str:
     parts = []
-    for role, image in sorted(record.images.items()):
+    for image in (record.images[role] for role in sorted(record.images)):
         size = docker_ops.image_size(image["id"]) / 1e6
         parts.append(f"image {image['ref']} ({size:.1f} MB)")
     for role, archive in sorted(record.archives.items()):

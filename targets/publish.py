@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import docker_ops, gcs, heroku_api, registry
+from . import gcs, heroku_api, registry
 from .errors import PublishFailed
 from .manifest import Project
 from .record import BuildRecord, atomic_write, tree_hash

@@ -57,9 +57,9 @@ def matrix(results: list[Result]) -> str:
             notes[f"{r.target} {r.check}"] = r.note
     width = max([len(t) for t in targets] + [6])
     cols = [max(len(c), 8) for c in checks]
-    lines = ["parity".ljust(width) + "  " + "  ".join(c.ljust(w) for c, w in zip(checks, cols))]
+    lines = ["parity".ljust(width) + "  " + "  ".join(c.ljust(w) for c, w in zip(checks, cols, strict=True))]
     for t in targets:
-        row = [MARKS.get(cells.get((t, c), ""), "-").ljust(w) for c, w in zip(checks, cols)]
+        row = [MARKS.get(cells.get((t, c), ""), "-").ljust(w) for c, w in zip(checks, cols, strict=True)]
         lines.append(t.ljust(width) + "  " + "  ".join(row))
     lines += [f"* differs by platform: {where}: {why}" for where, why in notes.items()]
     return "\n".join(lines)

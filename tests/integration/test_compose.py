@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import invoke
-from tests.integration.conftest import managed_containers, record
+from tests.integration.conftest import managed_containers
 from tests.unit.test_bad_input import assert_one_clear_line
 
 pytestmark = pytest.mark.docker

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pydantic
 import pytest
 import yaml
 
@@ -17,7 +18,7 @@ def test_repo_manifest_loads_into_frozen_objects() -> None:
     target = project.target("cloudrun")
     assert target.kind == "cloudrun" and target.port == 8080
     assert project.manifest.defaults.python == "3.12"
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         target.port = 1  # type: ignore[misc]
 
 
