@@ -117,6 +117,9 @@ def running(
 ) -> Iterator[tuple[Container, int]]:
     """Run a labelled container with `container_port` published on a free loopback port."""
     container: Container | None = None
+    # A per-call label: if Ctrl-C lands while the daemon is creating the
+    # container, we never get the object back, but can still find and remove it.
+    run_id = uuid.uuid4().hex
     try:
         try:
             container = client().containers.run(
@@ -124,10 +127,9 @@ def running(
                 command=command,
                 detach=True,
                 environment=dict(environment),
-                labels=labels(target),
+                labels=labels(target, **{f"{LABEL}.run": run_id}),
                 ports={f"{container_port}/tcp": ("127.0.0.1", None)},
                 user=user,
-                read_only=False,
             )
         except docker.errors.APIError as exc:
             raise SmokeFailed(f"{target}: could not start {image}: {exc.explanation or exc}") from None
@@ -139,6 +141,9 @@ def running(
     finally:
         if container is not None:
             remove(container)
+        else:
+            for orphan in client().containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
+                remove(orphan)
 
 
 def logs(container: Container) -> str:
