@@ -131,3 +131,70 @@ def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class FlakyProxy:
+    address: str
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def flaky_registry(upstream: str) -> Iterator[FlakyProxy]:
+    """Forward to a real registry, but answer the first manifest PUT with 500.
+
+    The docker daemon retries layer uploads itself, not the manifest PUT, so
+    this is the failure our own retry has to absorb.
+    """
+    proxy = FlakyProxy("")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _forward(self) -> None:
+            body = self._body()
+            if self.command == "PUT" and "/manifests/" in self.path and not proxy.failures:
+                proxy.failures.append(self.path)
+                self._send(500, {"Content-Type": "text/plain"}, b"injected failure")
+                return
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding", "content-length")}
+            response = requests.request(self.command, f"http://{upstream}{self.path}", headers=headers, data=body,
+                                        allow_redirects=False, timeout=60)
+            passthrough = {k: v for k, v in response.headers.items()
+                           if k.lower() not in ("transfer-encoding", "content-length", "connection", "content-encoding")}
+            self._send(response.status_code, passthrough, response.content if self.command != "HEAD" else b"",
+                       length=len(response.content))
+
+        def _body(self) -> bytes:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                chunks = []
+                while (size := int(self.rfile.readline().strip() or b"0", 16)) > 0:
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                self.rfile.readline()
+                return b"".join(chunks)
+            return self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes, length: int | None = None) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body) if length is None else length))
+            self.end_headers()
+            if body:
+                self.wfile.write(body)
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _forward  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    proxy.address = f"127.0.0.1:{server.server_address[1]}"
+    try:
+        yield proxy
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -137,3 +137,16 @@ def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
         dockerfile.write_text(original)
     result = _publish(stack, "--target", "nope")
     assert_one_clear_line(result, "no target named 'nope'")
+
+
+def test_registry_answering_500_once_is_retried(stack: dict[str, object]) -> None:
+    with services.flaky_registry(str(stack["registry"])) as proxy:
+        manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
+        manifest["targets"]["cloudrun"]["registry"] = f"{proxy.address}/flask-demo/flaky"
+        path = Path(stack["root"]) / "flaky.yaml"  # type: ignore[arg-type]
+        path.write_text(yaml.safe_dump(manifest))
+        result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+    assert result.code == 0, result.stdout + result.stderr
+    assert len(proxy.failures) == 1 and "retrying" in result.stdout
+    release = json.loads((Path(stack["root"]) / "build/release.json").read_text())  # type: ignore[arg-type]
+    assert release["targets"]["cloudrun"]["image"].startswith(f"{proxy.address}/flask-demo/flaky@sha256:")
