@@ -80,6 +80,18 @@ def gcs(bucket: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+@contextmanager
+def _threaded(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on a free loopback port in a thread; yield host:port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @dataclass
 class HerokuStandIn:
     url: str
@@ -122,15 +134,9 @@ def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stand_in.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with _threaded(Handler) as address:
+        stand_in.url = f"http://{address}"
         yield stand_in
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -189,12 +195,6 @@ def flaky_registry(upstream: str) -> Iterator[FlakyProxy]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    proxy.address = f"127.0.0.1:{server.server_address[1]}"
-    try:
+    with _threaded(Handler) as address:
+        proxy.address = address
         yield proxy
-    finally:
-        server.shutdown()
-        server.server_close()
