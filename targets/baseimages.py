@@ -34,7 +34,6 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 class Runtime:
     """What a Python base image really contains, probed by running it."""
 
-    image_id: str
     python: str  # "3.11"
     platforms: tuple[str, ...]  # pip --platform tags, newest first
 
@@ -100,7 +99,7 @@ def probe(image: str) -> Runtime:
     glibc_minor = int(str(libc).split(".")[1]) if libc else 17
     platforms = tuple(f"manylinux_2_{n}_{machine}" for n in range(glibc_minor, 4, -1))
     legacy = tuple(f"{tag}_{machine}" for tag in ("manylinux2014", "manylinux2010", "manylinux1"))
-    return Runtime(engine.images.get(image).id, f"{major}.{minor}", platforms + legacy)
+    return Runtime(f"{major}.{minor}", platforms + legacy)
 
 
 def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print) -> list[str]:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
@@ -113,7 +112,6 @@ def running(
     environment: Mapping[str, str],
     container_port: int,
     user: str | None = None,
-    command: list[str] | None = None,
 ) -> Iterator[tuple[Container, int]]:
     """Run a labelled container with `container_port` published on a free loopback port."""
     container: Container | None = None
@@ -124,7 +122,6 @@ def running(
         try:
             container = client().containers.run(
                 image,
-                command=command,
                 detach=True,
                 environment=dict(environment),
                 labels=labels(target, **{f"{LABEL}.run": run_id}),
@@ -174,7 +171,3 @@ def timed_stop(container: Container, grace: int) -> float:
     container.stop(timeout=grace)
     return time.monotonic() - started
 
-
-def leftovers() -> list[Any]:
-    """Containers of this process's session still present (should be none)."""
-    return client().containers.list(all=True, filters={"label": f"{LABEL}.session={SESSION}"})

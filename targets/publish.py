@@ -20,6 +20,7 @@ from . import gcs, heroku_api, registry
 from .errors import PublishFailed
 from .manifest import Project
 from .record import BuildRecord, atomic_write, tree_hash
+from .smoke import REPORT
 
 RELEASE = "release.json"
 
@@ -32,6 +33,7 @@ class Step:
     where: str  # repository or gs://bucket/object
     variable: str  # the credentials variable
     role: str = "app"
+    sha256: str = ""  # of the zip, for role "zip"
     result: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,7 +72,8 @@ def plan(project: Project, name: str, settings: Any, sha: str, force: bool) -> l
             raise PublishFailed(f"{project.path.name}: targets.{name}.bucket is not set; name the bucket to upload to")
         archive = record.archives["zip"]
         obj = f"{name}-{str(archive['sha256'])[:16]}.zip"
-        return [Step(name, settings.kind, str(archive["path"]), f"gs://{settings.bucket}/{obj}", settings.token_env, "zip")]
+        return [Step(name, settings.kind, str(archive["path"]), f"gs://{settings.bucket}/{obj}", settings.token_env, "zip",
+                     str(archive["sha256"]))]
     repository, auth = settings.repository(), settings.credentials()
     if not repository or auth is None:
         raise PublishFailed(f"{project.path.name}: targets.{name}.registry and targets.{name}.auth must be set to publish")
@@ -79,7 +82,7 @@ def plan(project: Project, name: str, settings: Any, sha: str, force: bool) -> l
 
 
 def _gate(project: Project, name: str, record: BuildRecord, force: bool) -> None:
-    report_path = project.build_dir / "smoke.json"
+    report_path = project.build_dir / REPORT
     smoked = json.loads(report_path.read_text()).get("targets", {}).get(name) if report_path.exists() else None
     current = tree_hash(project.build_dir / name)
     problem = None
@@ -102,8 +105,7 @@ def _run(project: Project, s: Step, sha: str, release: bool, progress: Callable[
         path = project.root / s.what
         sent = gcs.upload(path, bucket, obj, secret, s.target)
         progress(f"{s.target}: {'uploaded' if sent else 'already present:'} {s.where}")
-        record = BuildRecord.load(project.build_dir, s.target)
-        return {"object": s.where, "sha256": record.archives["zip"]["sha256"]}
+        return {"object": s.where, "sha256": s.sha256}
     settings = project.target(s.target)
     auth = settings.credentials()
     login = registry.Login(os.environ.get(auth.username_env, "") if auth.username_env else auth.username, secret, s.variable)
