@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import gcs, heroku_api, registry
+import requests
+
+from . import gcs, heroku_api, registry, registry_api
 from .errors import PublishFailed
 from .manifest import Project
 from .record import BuildRecord, atomic_write, tree_hash
@@ -109,23 +111,37 @@ def _run(project: Project, s: Step, sha: str, release: bool, progress: Callable[
     settings = project.target(s.target)
     auth = settings.credentials()
     login = registry.Login(os.environ.get(auth.username_env, "") if auth.username_env else auth.username, secret, s.variable)
-    tags = [sha, *settings.tags]
     digest = ""
-    for tag in tags:
-        progress(f"{s.target}: pushing {s.role} to {s.where}:{tag} ...")
-        pushed = registry.push(s.what, s.where, tag, login, s.target, progress)
-        remote, media_type = registry.manifest(s.where, tag, login)
-        if remote != pushed:
-            raise PublishFailed(f"{s.target}: {s.where}:{tag} has digest {remote}, but docker pushed {pushed}")
-        if s.kind == "heroku" and media_type != registry.DOCKER_V2:
-            raise PublishFailed(f"{s.target}: {s.where}:{tag} is {media_type}; Heroku accepts only Docker v2 schema 2")
-        digest = pushed
+    for tag in [sha, *settings.tags]:
+        digest = _push_tag(s, tag, login, progress)
     progress(f"{s.target}: {s.where}@{digest}")
     result: dict[str, Any] = {f"image{'' if s.role == 'app' else '_' + s.role}": f"{s.where}@{digest}"}
     if release and s.kind == "heroku":
         result["release"] = heroku_api.release(settings.api, settings.app, s.what, secret, s.target)
         progress(f"{s.target}: {result['release']}")
     return result
+
+
+def _push_tag(s: Step, tag: str, login: registry.Login, progress: Callable[[str], None]) -> str:
+    """Push one tag unless it already names this image; verify what the registry now holds."""
+    present = registry_api.already_there(s.what, s.where, tag, login, s.target)
+    if present:
+        progress(f"{s.target}: {s.where}:{tag} already names this image; nothing to push")
+        return present
+    progress(f"{s.target}: pushing {s.role} to {s.where}:{tag} ...")
+    pushed = registry.push(s.what, s.where, tag, login, s.target, progress)
+    try:
+        found = registry_api.manifest(s.where, tag, login, s.target)
+    except requests.RequestException as exc:
+        raise PublishFailed(f"{s.target}: cannot reach {s.where} to verify :{tag} ({type(exc).__name__})") from None
+    if found is None:
+        raise PublishFailed(f"{s.target}: {s.where}:{tag} is missing from the registry right after the push")
+    remote, media_type = found
+    if remote != pushed:
+        raise PublishFailed(f"{s.target}: {s.where}:{tag} has digest {remote}, but docker pushed {pushed}")
+    if s.kind == "heroku" and media_type != registry_api.DOCKER_V2:
+        raise PublishFailed(f"{s.target}: {s.where}:{tag} is {media_type}; Heroku accepts only Docker v2 schema 2")
+    return pushed
 
 
 def deploy_commands(project: Project, record: dict[str, Any], env: dict[str, str]) -> list[str]:

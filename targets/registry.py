@@ -1,14 +1,15 @@
-"""Push images and verify them through the registry's HTTP API.
+"""Push images through the Docker engine.
 
 docker-py's push() reports failures inside its stream and raises nothing
 (docker-py #1772, #3161), so every chunk is inspected. Auth failures are final
 and name the variable to set; transient ones (connection, 5xx) are retried
-with capped backoff. After a push, the manifest is fetched over HTTP and its
-digest compared with what docker reported.
+with capped backoff. What the registry then holds is checked over HTTP by
+registry_api.py.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,11 +25,6 @@ BACKOFF_CAP = 4.0
 AUTH_WORDS = ("unauthorized", "authentication required", "denied", "no basic auth credentials", "401", "403")
 TRANSIENT_WORDS = ("connection reset", "connection refused", "eof", "timeout", "500", "502", "503", "504",
                    "internal server error", "bad gateway", "service unavailable", "broken pipe")
-MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json",
-                  "application/vnd.oci.image.manifest.v1+json",
-                  "application/vnd.oci.image.index.v1+json",
-                  "application/vnd.docker.distribution.manifest.list.v2+json")
-DOCKER_V2 = MANIFEST_TYPES[0]
 
 
 @dataclass(frozen=True)
@@ -57,14 +53,13 @@ def push(image_id: str, repository: str, tag: str, login: Login, target: str,
     auth = {"username": login.username, "password": login.password}
     delay = 0.5
     for attempt in range(1, ATTEMPTS + 1):
-        error, digest = _push_once(engine, repository, tag, auth)
+        error, digest = _push_once(engine, repository, tag, auth, target, progress)
         if error is None and digest:
             return digest
         message = login.redact(error or "push ended without a digest")
         lowered = message.lower()
         if any(word in lowered for word in AUTH_WORDS):
-            raise PublishFailed(f"{target}: {repository} refused the credentials ({message}); "
-                                f"set {login.password_env} to a valid password or token")
+            raise PublishFailed(f"{target}: {refused(repository, message, login)}")
         if attempt == ATTEMPTS or not any(word in lowered for word in TRANSIENT_WORDS):
             raise PublishFailed(f"{target}: push of {repository}:{tag} failed after {attempt} attempt(s): {message}")
         progress(f"  {target}: push failed ({message}); retrying in {delay:.1f} s ({attempt}/{ATTEMPTS})")
@@ -73,45 +68,47 @@ def push(image_id: str, repository: str, tag: str, login: Login, target: str,
     raise AssertionError("unreachable")
 
 
-def _push_once(engine: docker.DockerClient, repository: str, tag: str, auth: dict[str, str]) -> tuple[str | None, str]:
+def _push_once(engine: docker.DockerClient, repository: str, tag: str, auth: dict[str, str], target: str,
+               progress: Callable[[str], None]) -> tuple[str | None, str]:
     digest = ""
+    host = split(repository)[0]
+    stream = None
+    retrying: set[str] = set()
     try:
-        for chunk in engine.api.push(repository, tag=tag, auth_config=auth, stream=True, decode=True):
+        stream = engine.api.push(repository, tag=tag, auth_config=auth, stream=True, decode=True)
+        for chunk in stream:
             if "error" in chunk or "errorDetail" in chunk:
                 return str(chunk.get("error") or chunk["errorDetail"].get("message")), ""
-            aux = chunk.get("aux") or {}
-            digest = aux.get("Digest", digest)
+            digest = (chunk.get("aux") or {}).get("Digest", digest)
+            layer, status = str(chunk.get("id", "")), str(chunk.get("status", ""))
+            if not status.startswith("Retrying in"):
+                retrying.discard(layer)
+                continue
+            # The daemon retries a failed layer upload itself for up to 50 s
+            # (5+10+15+20). Worth it for a flaky upload, not for a registry that
+            # is gone: then end this attempt and let our own backoff decide.
+            if not reachable(host):
+                return f"{host} stopped answering during the push (connection refused)", ""
+            if layer not in retrying:
+                retrying.add(layer)
+                progress(f"  {target}: layer {layer} upload failed; docker {status.lower()}")
     except (docker.errors.APIError, requests.RequestException) as exc:
         return str(exc), ""
+    finally:
+        if stream is not None:
+            # Closing the stream cancels the daemon's push (it logs "context canceled").
+            stream.close()
     return None, digest
 
 
-def manifest(repository: str, reference: str, login: Login) -> tuple[str, str]:
-    """GET the manifest over the registry API; return (digest, media type)."""
-    host, path = split(repository)
-    scheme = "http" if host.startswith(("127.", "localhost")) else "https"
-    url = f"{scheme}://{host}/v2/{path}/manifests/{reference}"
-    headers = {"Accept": ", ".join(MANIFEST_TYPES)}
-    basic = (login.username, login.password)
+def reachable(host: str) -> bool:
+    name, _, port = host.rpartition(":") if ":" in host else (host, "", "443")
     try:
-        response = requests.get(url, headers=headers, auth=basic, timeout=15)
-        if response.status_code == 401 and "bearer" in response.headers.get("WWW-Authenticate", "").lower():
-            headers["Authorization"] = f"Bearer {_token(response.headers['WWW-Authenticate'], basic)}"
-            response = requests.get(url, headers=headers, timeout=15)
-    except requests.RequestException as exc:
-        raise PublishFailed(f"cannot reach {host} to verify {path}:{reference}: {type(exc).__name__}") from None
-    if response.status_code != 200:
-        raise PublishFailed(f"{host}: manifest {path}:{reference} not found after push (HTTP {response.status_code})")
-    return response.headers.get("Docker-Content-Digest", ""), response.headers.get("Content-Type", "").split(";")[0]
+        socket.create_connection((name, int(port)), timeout=3).close()
+    except OSError:
+        return False
+    return True
 
 
-def _token(challenge: str, basic: tuple[str, str]) -> str:
-    """The registry token flow (distribution spec): realm, service, scope from the challenge."""
-    fields = dict(part.split("=", 1) for part in challenge.split(" ", 1)[1].split(","))
-    fields = {key.strip(): value.strip('"') for key, value in fields.items()}
-    realm = fields.pop("realm")
-    response = requests.get(realm, params=fields, auth=basic, timeout=15)
-    if response.status_code != 200:
-        raise PublishFailed(f"token request to {realm} failed (HTTP {response.status_code})")
-    body = response.json()
-    return str(body.get("token") or body.get("access_token"))
+def refused(repository: str, message: str, login: Login) -> str:
+    return f"{repository} refused the credentials ({message}); set {login.password_env} to a valid password or token"

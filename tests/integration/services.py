@@ -31,32 +31,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def _serving(command: list[str], url: str, ready_status: int) -> Iterator[None]:
-    """Run a server process until the block ends; ready when `url` gives `ready_status`."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+class Server:
+    """A server process that answers `ready_status` at `url` once it is up.
+
+    kill() and start() let a test take it away mid-operation and bring it back
+    with the same port and storage.
+    """
+
+    def __init__(self, command: list[str], url: str, ready_status: int, address: str = "") -> None:
+        self.command, self.url, self.ready_status, self.address = command, url, ready_status, address
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited with {proc.returncode}")
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.command[0]} exited with {self.proc.returncode}")
             try:
-                if requests.get(url, timeout=1).status_code == ready_status:
-                    break
+                if requests.get(self.url, timeout=1).status_code == self.ready_status:
+                    return
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{command[0]} did not answer at {url} within 30 s")
+                raise RuntimeError(f"{self.command[0]} did not answer at {self.url} within 30 s")
             time.sleep(0.1)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
 
 
 @contextmanager
-def registry(folder: Path, port: int | None = None) -> Iterator[str]:
-    port = port or free_port()
+def _serving(server: Server) -> Iterator[Server]:
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def registry(folder: Path) -> Iterator[Server]:
+    """A real registry; .address is host:port, its blobs live under folder/data."""
+    port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     htpasswd = subprocess.run(["htpasswd", "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True).stdout
     (folder / "htpasswd").write_text(htpasswd)
@@ -67,8 +91,9 @@ def registry(folder: Path, port: int | None = None) -> Iterator[str]:
         "auth": {"htpasswd": {"realm": "basic-realm", "path": str(folder / "htpasswd")}},
     }))
     binary = shutil.which("docker-registry") or "registry"
-    with _serving([binary, "serve", str(folder / "config.yml")], f"http://127.0.0.1:{port}/v2/", 401):
-        yield f"127.0.0.1:{port}"
+    command = [binary, "serve", str(folder / "config.yml")]
+    with _serving(Server(command, f"http://127.0.0.1:{port}/v2/", 401, f"127.0.0.1:{port}")) as server:
+        yield server
 
 
 @contextmanager
@@ -76,7 +101,7 @@ def gcs(bucket: str) -> Iterator[str]:
     port = free_port()
     command = ["gcp-storage-emulator", "start", "--host", "127.0.0.1", "--port", str(port),
                "--in-memory", "--default-bucket", bucket, "-q"]
-    with _serving(command, f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", 200):
+    with _serving(Server(command, f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", 200)):
         yield f"http://127.0.0.1:{port}"
 
 

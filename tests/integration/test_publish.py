@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +22,12 @@ BUCKET = "flaskship-test-bucket"
 
 
 @pytest.fixture(scope="module")
-def stack(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def stack(built: Path, tmp_path_factory: pytest.TempPathFactory, engine: docker.DockerClient) -> Iterator[dict[str, object]]:
     smoke = invoke("smoke", "--manifest", str(built / "targets.yaml"))
     assert smoke.code == 0, smoke.stdout + smoke.stderr
-    with services.registry(tmp_path_factory.mktemp("registry")) as reg, services.gcs(BUCKET) as gcs_url, \
+    with services.registry(tmp_path_factory.mktemp("registry")) as server, services.gcs(BUCKET) as gcs_url, \
             services.heroku_api("flask-demo", services.PASSWORD) as heroku:
+        reg = server.address
         manifest = yaml.safe_load((built / "targets.yaml").read_text())
         auth = {"username_env": "REGISTRY_USER", "password_env": "REGISTRY_PASSWORD"}
         for name in ("cloudrun", "compose"):
@@ -37,7 +39,27 @@ def stack(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
         path.write_text(yaml.safe_dump(manifest))
         env = {"REGISTRY_USER": services.USER, "REGISTRY_PASSWORD": services.PASSWORD, "HEROKU_API_KEY": services.PASSWORD,
                "GCS_TOKEN": "test-token", "STORAGE_EMULATOR_HOST": gcs_url}
-        yield {"manifest": path, "registry": reg, "gcs": gcs_url, "heroku": heroku, "env": env, "root": built}
+        try:
+            yield {"manifest": path, "registry": reg, "gcs": gcs_url, "heroku": heroku, "env": env, "root": built}
+        finally:
+            _untag(engine)
+
+
+def _untag(engine: docker.DockerClient) -> None:
+    """Drop the local tags publish made for this module's throwaway registries (the images stay)."""
+    for image in engine.images.list():
+        for tag in image.tags:
+            if tag.startswith("127.0.0.1:") and "/flask-demo/" in tag:
+                engine.images.remove(tag, noprune=True)
+
+
+def _retarget(stack: dict[str, object], target: str, stem: str, **fields: str) -> Path:
+    """A copy of the publish manifest with one target's fields changed."""
+    manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
+    manifest["targets"][target].update(fields)
+    path = Path(stack["root"]) / f"{stem}.yaml"  # type: ignore[arg-type]
+    path.write_text(yaml.safe_dump(manifest))
+    return path
 
 
 def _publish(stack: dict[str, object], *args: str, **env: str) -> object:
@@ -82,17 +104,27 @@ def test_second_publish_reports_the_same_digests(stack: dict[str, object]) -> No
     second = json.loads((root / "build/release.json").read_text())["targets"]
     assert {n: e.get("image") for n, e in first.items()} == {n: e.get("image") for n, e in second.items()}
     assert "already present: gs://" in result.stdout
+    assert "pushing" not in result.stdout  # nothing new: no push call at all
+    # cloudrun: 2 tags; compose: app and nginx, 2 tags each; heroku: 1 tag.
+    assert result.stdout.count("already names this image; nothing to push") == 7, result.stdout
 
 
-def test_wrong_password_fails_fast_and_names_the_variable(stack: dict[str, object]) -> None:
+@pytest.mark.parametrize("repository", ["pushed before", "new"])
+def test_wrong_password_fails_fast_and_names_the_variable(stack: dict[str, object], repository: str) -> None:
+    # A repository pushed before is refused at the registry-API check that
+    # precedes a push; a new one is refused by the push itself.
     root: Path = stack["root"]  # type: ignore[assignment]
-    before = (root / "build/release.json").read_bytes()
+    release = root / "build/release.json"
+    before = release.read_bytes() if release.exists() else None
+    path = Path(stack["manifest"]) if repository == "pushed before" else \
+        _retarget(stack, "cloudrun", "newrepo", registry=f"{stack['registry']}/flask-demo/never-pushed")  # type: ignore[arg-type]
     started = time.monotonic()
-    result = _publish(stack, "--target", "cloudrun", REGISTRY_PASSWORD="wrong-password")
+    result = invoke("publish", "--manifest", str(path), "--target", "cloudrun",
+                    env={**stack["env"], "REGISTRY_PASSWORD": "wrong-password"})  # type: ignore[dict-item]
     assert_one_clear_line(result, "cloudrun:", "refused the credentials", "REGISTRY_PASSWORD")
     assert "retrying" not in result.stdout and time.monotonic() - started < 20
     assert "wrong-password" not in result.stdout + result.stderr
-    assert (root / "build/release.json").read_bytes() == before  # nothing written for a failed publish
+    assert (release.read_bytes() if release.exists() else None) == before  # nothing written for a failed publish
 
 
 def test_missing_credentials_variable(stack: dict[str, object]) -> None:
@@ -101,19 +133,13 @@ def test_missing_credentials_variable(stack: dict[str, object]) -> None:
 
 
 def test_registry_down(stack: dict[str, object], tmp_path: Path) -> None:
-    manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
-    manifest["targets"]["cloudrun"]["registry"] = f"127.0.0.1:{services.free_port()}/flask-demo/cloudrun"
-    path = Path(stack["root"]) / "down.yaml"  # type: ignore[arg-type]
-    path.write_text(yaml.safe_dump(manifest))
+    path = _retarget(stack, "cloudrun", "down", registry=f"127.0.0.1:{services.free_port()}/flask-demo/cloudrun")
     result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
     assert_one_clear_line(result, "cloudrun: push of 127.0.0.1:", "failed after 4 attempt(s)")
 
 
 def test_bucket_that_does_not_exist(stack: dict[str, object]) -> None:
-    manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
-    manifest["targets"]["functions"]["bucket"] = "no-such-bucket"
-    path = Path(stack["root"]) / "nobucket.yaml"  # type: ignore[arg-type]
-    path.write_text(yaml.safe_dump(manifest))
+    path = _retarget(stack, "functions", "nobucket", bucket="no-such-bucket")
     result = invoke("publish", "--manifest", str(path), "--target", "functions", env=stack["env"])  # type: ignore[arg-type]
     assert_one_clear_line(result, "bucket gs://no-such-bucket does not exist")
 
@@ -141,12 +167,56 @@ def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
 
 def test_registry_answering_500_once_is_retried(stack: dict[str, object]) -> None:
     with services.flaky_registry(str(stack["registry"])) as proxy:
-        manifest = yaml.safe_load(Path(stack["manifest"]).read_text())  # type: ignore[arg-type]
-        manifest["targets"]["cloudrun"]["registry"] = f"{proxy.address}/flask-demo/flaky"
-        path = Path(stack["root"]) / "flaky.yaml"  # type: ignore[arg-type]
-        path.write_text(yaml.safe_dump(manifest))
+        path = _retarget(stack, "cloudrun", "flaky", registry=f"{proxy.address}/flask-demo/flaky")
         result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
     assert result.code == 0, result.stdout + result.stderr
     assert len(proxy.failures) == 1 and "retrying" in result.stdout
     release = json.loads((Path(stack["root"]) / "build/release.json").read_text())  # type: ignore[arg-type]
     assert release["targets"]["cloudrun"]["image"].startswith(f"{proxy.address}/flask-demo/flaky@sha256:")
+
+
+def test_registry_stopped_mid_push_then_a_rerun_completes(stack: dict[str, object], engine: docker.DockerClient,
+                                                          tmp_path: Path) -> None:
+    release = Path(stack["root"]) / "build/release.json"  # type: ignore[arg-type]
+    before = release.read_bytes() if release.exists() else None
+    with services.registry(tmp_path / "registry") as server:
+        path = _retarget(stack, "cloudrun", "interrupted", registry=f"{server.address}/flask-demo/interrupted")
+        uploads = tmp_path / "registry/data/docker/registry/v2/repositories/flask-demo/interrupted/_uploads"
+        killer = threading.Thread(target=_kill_once_uploading, args=(server, uploads))
+        killer.start()
+        first = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        killer.join()
+        assert any(uploads.iterdir()), "the registry was not stopped halfway through an upload"
+        assert_one_clear_line(first, "cloudrun: push of", "failed after 4 attempt(s)")
+        assert (release.read_bytes() if release.exists() else None) == before  # a failed publish writes no record
+
+        server.start()  # same port, same storage: the partial upload is still there
+        rerun = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        assert rerun.code == 0, rerun.stdout + rerun.stderr
+        ref = json.loads(release.read_text())["targets"]["cloudrun"]["image"]
+        smoked = json.loads((Path(stack["root"]) / "build/smoke.json").read_text())["targets"]["cloudrun"]  # type: ignore[arg-type]
+        assert ref in engine.images.get(smoked["images"]["app"]["id"]).attrs["RepoDigests"]
+        missing = _missing_blobs(server.address, "flask-demo/interrupted", ref.split("@")[1])
+        assert missing == [], f"the registry lacks blobs of {ref}: {missing}"
+
+
+def _kill_once_uploading(server: services.Server, uploads: Path) -> None:
+    """SIGKILL the registry once a blob upload is under way (or give up after 60 s)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if uploads.is_dir() and any(uploads.iterdir()):
+            time.sleep(0.2)  # into the middle of the blob
+            server.kill()
+            return
+        time.sleep(0.01)
+
+
+def _missing_blobs(address: str, name: str, digest: str) -> list[str]:
+    """Every blob the manifest names must be downloadable: the push really completed."""
+    auth = (services.USER, services.PASSWORD)
+    found = requests.get(f"http://{address}/v2/{name}/manifests/{digest}", auth=auth, timeout=10,
+                         headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    found.raise_for_status()
+    body = found.json()
+    blobs = [body["config"]["digest"], *(layer["digest"] for layer in body["layers"])]
+    return [b for b in blobs if requests.head(f"http://{address}/v2/{name}/blobs/{b}", auth=auth, timeout=10).status_code != 200]
