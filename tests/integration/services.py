@@ -69,7 +69,7 @@ class Server:
 
 
 @contextmanager
-def _serving(server: Server) -> Iterator[Server]:
+def serving(server: Server) -> Iterator[Server]:
     try:
         server.start()
         yield server
@@ -92,7 +92,7 @@ def registry(folder: Path) -> Iterator[Server]:
     }))
     binary = shutil.which("docker-registry") or "registry"
     command = [binary, "serve", str(folder / "config.yml")]
-    with _serving(Server(command, f"http://127.0.0.1:{port}/v2/", 401, f"127.0.0.1:{port}")) as server:
+    with serving(Server(command, f"http://127.0.0.1:{port}/v2/", 401, f"127.0.0.1:{port}")) as server:
         yield server
 
 
@@ -101,12 +101,12 @@ def gcs(bucket: str) -> Iterator[str]:
     port = free_port()
     command = ["gcp-storage-emulator", "start", "--host", "127.0.0.1", "--port", str(port),
                "--in-memory", "--default-bucket", bucket, "-q"]
-    with _serving(Server(command, f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", 200)):
+    with serving(Server(command, f"http://127.0.0.1:{port}/storage/v1/b/{bucket}", 200)):
         yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager
-def _threaded(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+def threaded(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve `handler` on a free loopback port in a thread; yield host:port."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -159,7 +159,7 @@ def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
         def log_message(self, *args: object) -> None:
             pass
 
-    with _threaded(Handler) as address:
+    with threaded(Handler) as address:
         stand_in.url = f"http://{address}"
         yield stand_in
 
@@ -220,6 +220,6 @@ def flaky_registry(upstream: str) -> Iterator[FlakyProxy]:
         def log_message(self, *args: object) -> None:
             pass
 
-    with _threaded(Handler) as address:
+    with threaded(Handler) as address:
         proxy.address = address
         yield proxy

@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from tests.conftest import invoke
-from tests.integration import services
+from tests.integration import services, token_auth
 from tests.unit.test_bad_input import assert_one_clear_line
 
 pytestmark = pytest.mark.docker
@@ -220,3 +220,23 @@ def _missing_blobs(address: str, name: str, digest: str) -> list[str]:
     body = found.json()
     blobs = [body["config"]["digest"], *(layer["digest"] for layer in body["layers"])]
     return [b for b in blobs if requests.head(f"http://{address}/v2/{name}/blobs/{b}", auth=auth, timeout=10).status_code != 200]
+
+
+def test_registry_with_bearer_token_auth(stack: dict[str, object], engine: docker.DockerClient, tmp_path: Path) -> None:
+    with token_auth.token_registry(tmp_path / "token-registry") as reg:
+        path = _retarget(stack, "cloudrun", "bearer", registry=f"{reg.address}/flask-demo/bearer")
+        first = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        assert first.code == 0, first.stdout + first.stderr
+        ref = json.loads((Path(stack["root"]) / "build/release.json").read_text())["targets"]["cloudrun"]["image"]  # type: ignore[arg-type]
+        smoked = json.loads((Path(stack["root"]) / "build/smoke.json").read_text())["targets"]["cloudrun"]  # type: ignore[arg-type]
+        assert ref in engine.images.get(smoked["images"]["app"]["id"]).attrs["RepoDigests"]
+        # docker asks for push+pull; the tool's own manifest check asks for pull only.
+        assert (services.USER, "repository:flask-demo/bearer:pull") in reg.tokens.requests, reg.tokens.requests
+
+        again = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        assert again.code == 0 and again.stdout.count("nothing to push") == 2, again.stdout + again.stderr
+
+        wrong = invoke("publish", "--manifest", str(path), "--target", "cloudrun",
+                       env={**stack["env"], "REGISTRY_PASSWORD": "wrong-password"})  # type: ignore[dict-item]
+        assert_one_clear_line(wrong, "cloudrun:", "refused the credentials", "REGISTRY_PASSWORD")
+        assert "wrong-password" not in wrong.stdout + wrong.stderr
