@@ -61,7 +61,8 @@ def push(image_id: str, repository: str, tag: str, login: Login, target: str,
         if any(word in lowered for word in AUTH_WORDS):
             raise PublishFailed(f"{target}: {refused(repository, message, login)}")
         if attempt == ATTEMPTS or not any(word in lowered for word in TRANSIENT_WORDS):
-            raise PublishFailed(f"{target}: push of {repository}:{tag} failed after {attempt} attempt(s): {message}")
+            hint = f"; is the registry at {split(repository)[0]} up?" if "connection refused" in lowered else ""
+            raise PublishFailed(f"{target}: push of {repository}:{tag} failed after {attempt} attempt(s): {message}{hint}")
         progress(f"  {target}: push failed ({message}); retrying in {delay:.1f} s ({attempt}/{ATTEMPTS})")
         time.sleep(delay)
         delay = min(delay * 2, BACKOFF_CAP)
@@ -81,6 +82,8 @@ def _push_once(engine: docker.DockerClient, repository: str, tag: str, auth: dic
                 return str(chunk.get("error") or chunk["errorDetail"].get("message")), ""
             digest = (chunk.get("aux") or {}).get("Digest", digest)
             layer, status = str(chunk.get("id", "")), str(chunk.get("status", ""))
+            if status in ("Pushed", "Layer already exists") or status.startswith("Mounted from"):
+                progress(f"  {target}: {layer}: {status}")
             if not status.startswith("Retrying in"):
                 retrying.discard(layer)
                 continue

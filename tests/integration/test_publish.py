@@ -135,7 +135,7 @@ def test_missing_credentials_variable(stack: dict[str, object]) -> None:
 def test_registry_down(stack: dict[str, object], tmp_path: Path) -> None:
     path = _retarget(stack, "cloudrun", "down", registry=f"127.0.0.1:{services.free_port()}/flask-demo/cloudrun")
     result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
-    assert_one_clear_line(result, "cloudrun: push of 127.0.0.1:", "failed after 4 attempt(s)")
+    assert_one_clear_line(result, "cloudrun: push of 127.0.0.1:", "failed after 4 attempt(s)", "is the registry at 127.0.0.1:")
 
 
 def test_bucket_that_does_not_exist(stack: dict[str, object]) -> None:
@@ -187,7 +187,7 @@ def test_registry_stopped_mid_push_then_a_rerun_completes(stack: dict[str, objec
         first = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
         killer.join()
         assert any(uploads.iterdir()), "the registry was not stopped halfway through an upload"
-        assert_one_clear_line(first, "cloudrun: push of", "failed after 4 attempt(s)")
+        assert_one_clear_line(first, "cloudrun: push of", "failed after 4 attempt(s)", "is the registry at")
         assert (release.read_bytes() if release.exists() else None) == before  # a failed publish writes no record
 
         server.start()  # same port, same storage: the partial upload is still there
