@@ -24,7 +24,7 @@ def endpoint() -> str:
     return os.environ.get("STORAGE_EMULATOR_HOST", "https://storage.googleapis.com").rstrip("/")
 
 
-def upload(path: Path, bucket: str, name: str, token: str, target: str) -> bool:
+def upload(path: Path, bucket: str, name: str, token: str, variable: str, target: str) -> bool:
     """Upload unless an identical object exists; return True when bytes were sent."""
     data = path.read_bytes()
     md5 = base64.b64encode(hashlib.md5(data).digest()).decode()  # GCS reports md5Hash in base64
@@ -37,7 +37,7 @@ def upload(path: Path, bucket: str, name: str, token: str, target: str) -> bool:
         if existing.status_code == 404 and _bucket_missing(base, bucket, headers):
             raise PublishFailed(f"{target}: bucket gs://{bucket} does not exist; create it or fix targets.{target}.bucket")
         if existing.status_code in (401, 403):
-            raise PublishFailed(f"{target}: gs://{bucket} refused the token (HTTP {existing.status_code}); check the token variable")
+            raise PublishFailed(f"{target}: gs://{bucket} refused the token (HTTP {existing.status_code}); set ${variable} to a valid token")
         response = requests.post(f"{base}/upload/storage/v1/b/{bucket}/o", params={"uploadType": "media", "name": name},
                                  data=data, headers={**headers, "Content-Type": "application/zip"}, timeout=TIMEOUT)
     except requests.RequestException as exc:

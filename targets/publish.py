@@ -105,7 +105,7 @@ def _run(project: Project, s: Step, sha: str, release: bool, progress: Callable[
     if s.role == "zip":
         bucket, _, obj = s.where.removeprefix("gs://").partition("/")
         path = project.root / s.what
-        sent = gcs.upload(path, bucket, obj, secret, s.target)
+        sent = gcs.upload(path, bucket, obj, secret, s.variable, s.target)
         progress(f"{s.target}: {'uploaded' if sent else 'already present:'} {s.where}")
         return {"object": s.where, "sha256": s.sha256}
     settings = project.target(s.target)
@@ -117,7 +117,7 @@ def _run(project: Project, s: Step, sha: str, release: bool, progress: Callable[
     progress(f"{s.target}: {s.where}@{digest}")
     result: dict[str, Any] = {f"image{'' if s.role == 'app' else '_' + s.role}": f"{s.where}@{digest}"}
     if release and s.kind == "heroku":
-        result["release"] = heroku_api.release(settings.api, settings.app, s.what, secret, s.target)
+        result["release"] = heroku_api.release(settings.api, settings.app, s.what, secret, s.variable, s.target)
         progress(f"{s.target}: {result['release']}")
     return result
 

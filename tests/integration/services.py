@@ -2,8 +2,10 @@
 
 - a Docker registry (Debian's docker-registry, distribution 2.8) with htpasswd auth;
 - the GCS JSON API (gcp-storage-emulator);
-- a Heroku Platform API stand-in (the real one cannot run here) that checks the
-  documented request exactly and answers as the API documents.
+- a proxy that makes a real registry fail once.
+
+The Heroku Platform API stand-in is in heroku_standin.py, the token-auth
+registry in token_auth.py.
 """
 
 from __future__ import annotations
@@ -115,53 +117,6 @@ def threaded(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@dataclass
-class HerokuStandIn:
-    url: str
-    api_key: str
-    requests: list[dict[str, object]] = field(default_factory=list)
-
-
-@contextmanager
-def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
-    """PATCH /apps/{app}/formation as documented; anything else is a 4xx, as the API would say."""
-    stand_in = HerokuStandIn("", api_key)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PATCH(self) -> None:  # noqa: N802 (http.server's naming)
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
-            stand_in.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-            problems = []
-            if self.path != f"/apps/{app}/formation":
-                problems.append(f"path {self.path}")
-            if self.headers.get("Accept") != "application/vnd.heroku+json; version=3.docker-releases":
-                problems.append(f"Accept {self.headers.get('Accept')}")
-            if self.headers.get("Authorization") != f"Bearer {api_key}":
-                return self._answer(401, {"id": "unauthorized", "message": "Invalid credentials provided."})
-            updates = body.get("updates") if isinstance(body, dict) else None
-            if not (isinstance(updates, list) and len(updates) == 1 and set(updates[0]) == {"type", "docker_image"}
-                    and updates[0]["type"] == "web" and str(updates[0]["docker_image"]).startswith("sha256:")):
-                problems.append(f"body {body}")
-            if problems:
-                return self._answer(422, {"id": "invalid_params", "message": "; ".join(problems)})
-            self._answer(200, [{"type": "web", "quantity": 1, "size": "basic", "command": None}])
-
-        def _answer(self, status: int, payload: object) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with threaded(Handler) as address:
-        stand_in.url = f"http://{address}"
-        yield stand_in
 
 
 @dataclass

@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from tests.conftest import invoke
-from tests.integration import services, token_auth
+from tests.integration import heroku_standin, services, token_auth
 from tests.unit.test_bad_input import assert_one_clear_line
 
 pytestmark = pytest.mark.docker
@@ -26,7 +26,7 @@ def stack(built: Path, tmp_path_factory: pytest.TempPathFactory, engine: docker.
     smoke = invoke("smoke", "--manifest", str(built / "targets.yaml"))
     assert smoke.code == 0, smoke.stdout + smoke.stderr
     with services.registry(tmp_path_factory.mktemp("registry")) as server, services.gcs(BUCKET) as gcs_url, \
-            services.heroku_api("flask-demo", services.PASSWORD) as heroku:
+            heroku_standin.heroku_api("flask-demo", services.PASSWORD) as heroku:
         reg = server.address
         manifest = yaml.safe_load((built / "targets.yaml").read_text())
         auth = {"username_env": "REGISTRY_USER", "password_env": "REGISTRY_PASSWORD"}
@@ -89,8 +89,11 @@ def test_publish_pushes_the_smoked_digests(stack: dict[str, object], engine: doc
     obj = zip_entry["object"].split("/", 3)[3]
     got = requests.get(f"{stack['gcs']}/storage/v1/b/{BUCKET}/o/{obj}", params={"alt": "media"}, timeout=10)
     assert got.content == (root / "build/functions.zip").read_bytes()
-    heroku = stack["heroku"]
-    assert heroku.requests[-1]["body"] == {"updates": [{"type": "web", "docker_image": smoked["heroku"]["images"]["app"]["id"]}]}  # type: ignore[attr-defined]
+    heroku: heroku_standin.HerokuStandIn = stack["heroku"]  # type: ignore[assignment]
+    patches = [r for r in heroku.requests if r["method"] == "PATCH"]
+    assert [p["body"] for p in patches] == [{"updates": [{"type": "web", "docker_image": smoked["heroku"]["images"]["app"]["id"]}]}]
+    assert release["targets"]["heroku"]["release"] == "release v1 succeeded"  # read pending, then polled again
+    assert "heroku: release v1 succeeded" in result.stdout
     assert any(c.startswith("gcloud run deploy flask-demo --image ") and "@sha256:" in c for c in release["commands"])
     assert any(c.startswith("gcloud functions deploy functions") and f"--source gs://{BUCKET}/" in c for c in release["commands"])
     assert services.PASSWORD not in result.stdout + result.stderr
@@ -240,3 +243,18 @@ def test_registry_with_bearer_token_auth(stack: dict[str, object], engine: docke
                        env={**stack["env"], "REGISTRY_PASSWORD": "wrong-password"})  # type: ignore[dict-item]
         assert_one_clear_line(wrong, "cloudrun:", "refused the credentials", "REGISTRY_PASSWORD")
         assert "wrong-password" not in wrong.stdout + wrong.stderr
+
+
+def test_failed_heroku_release_is_an_error_and_writes_no_record(stack: dict[str, object]) -> None:
+    heroku: heroku_standin.HerokuStandIn = stack["heroku"]  # type: ignore[assignment]
+    release = Path(stack["root"]) / "build/release.json"  # type: ignore[arg-type]
+    before = release.read_bytes() if release.exists() else None
+    heroku.outcome = "failed"
+    try:
+        result = _publish(stack, "--target", "heroku", "--release")
+    finally:
+        heroku.outcome = "succeeded"
+    assert_one_clear_line(result, "heroku: Heroku release v", "failed", "heroku releases:output")
+    assert (release.read_bytes() if release.exists() else None) == before
+    wrong = _publish(stack, "--target", "heroku", "--release", HEROKU_API_KEY="wrong-key")
+    assert wrong.code != 0 and "wrong-key" not in wrong.stdout + wrong.stderr
