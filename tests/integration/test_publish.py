@@ -166,6 +166,13 @@ def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
         dockerfile.write_text(original)
     result = _publish(stack, "--target", "nope")
     assert_one_clear_line(result, "no target named 'nope'")
+    report = root / "build/smoke.json"
+    kept = report.rename(root / "build/smoke.json.kept")
+    try:
+        result = _publish(stack, "--target", "compose")
+        assert_one_clear_line(result, "compose: was never smoked", "invoke smoke --target compose")
+    finally:
+        kept.rename(report)
 
 
 def test_registry_answering_500_once_is_retried(stack: dict[str, object]) -> None:

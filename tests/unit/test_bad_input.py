@@ -120,3 +120,8 @@ def test_missing_app_folder(project: Path) -> None:
 def test_smoke_of_a_target_never_built(project: Path) -> None:
     result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
     assert_one_clear_line(result, "cloudrun: not built yet", "invoke build --target cloudrun")
+
+
+def test_publish_of_a_target_never_built(project: Path) -> None:
+    result = invoke("publish", "--manifest", str(project / "targets.yaml"), "--target", "compose")
+    assert_one_clear_line(result, "compose: not built yet", "invoke build --target compose")
