@@ -53,6 +53,14 @@ def tree_hash(folder: Path, skip: frozenset[str] = frozenset({RECORD})) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """Readers see the old file or the whole new one, never a part; a failure leaves no temp file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
