@@ -9,7 +9,6 @@ registry_api.py.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,11 +103,16 @@ def _push_once(engine: docker.DockerClient, repository: str, tag: str, auth: dic
     return None, digest
 
 
+def base_url(host: str) -> str:
+    # Docker treats loopback registries as insecure (plain HTTP); all others speak HTTPS.
+    return f"{'http' if host.startswith(('127.', 'localhost')) else 'https'}://{host}"
+
+
 def reachable(host: str) -> bool:
-    name, _, port = host.rpartition(":") if ":" in host else (host, "", "443")
+    """Any HTTP answer from /v2/ counts; requests honours HTTPS_PROXY as the daemon can."""
     try:
-        socket.create_connection((name, int(port)), timeout=3).close()
-    except OSError:
+        requests.get(f"{base_url(host)}/v2/", timeout=3)
+    except requests.RequestException:
         return False
     return True
 

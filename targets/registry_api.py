@@ -13,7 +13,7 @@ import requests
 
 from . import docker_ops
 from .errors import PublishFailed
-from .registry import Login, refused, split
+from .registry import Login, base_url, refused, split
 
 MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json",
                   "application/vnd.oci.image.manifest.v1+json",
@@ -46,8 +46,7 @@ def manifest(repository: str, reference: str, login: Login, target: str) -> tupl
     PublishFailed when it refuses the credentials.
     """
     host, path = split(repository)
-    scheme = "http" if host.startswith(("127.", "localhost")) else "https"
-    url = f"{scheme}://{host}/v2/{path}/manifests/{reference}"
+    url = f"{base_url(host)}/v2/{path}/manifests/{reference}"
     headers = {"Accept": ", ".join(MANIFEST_TYPES)}
     basic = (login.username, login.password)
     response = requests.get(url, headers=headers, auth=basic, timeout=15)

@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 
 from tests.integration import services
 
@@ -39,7 +38,7 @@ class HerokuStandIn:
 def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
     stand_in = HerokuStandIn("", api_key)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(services.JsonHandler):
         def do_PATCH(self) -> None:  # noqa: N802 (http.server's naming)
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
             self._record(body)
@@ -90,17 +89,6 @@ def heroku_api(app: str, api_key: str) -> Iterator[HerokuStandIn]:
             if self.headers.get("Accept") != accept:
                 problems.append(f"Accept {self.headers.get('Accept')}")
             return problems
-
-        def _answer(self, status: int, payload: object) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     with services.threaded(Handler) as address:
         stand_in.url = f"http://{address}"

@@ -107,6 +107,21 @@ def gcs(bucket: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """Base of the in-test API stand-ins: JSON answers, no access log on stderr."""
+
+    def _answer(self, status: int, payload: object) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @contextmanager
 def threaded(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve `handler` on a free loopback port in a thread; yield host:port."""

@@ -97,6 +97,18 @@ def test_publish_pushes_the_smoked_digests(stack: dict[str, object], engine: doc
     assert any(c.startswith("gcloud run deploy flask-demo --image ") and "@sha256:" in c for c in release["commands"])
     assert any(c.startswith("gcloud functions deploy functions") and f"--source gs://{BUCKET}/" in c for c in release["commands"])
     assert services.PASSWORD not in result.stdout + result.stderr
+    _assert_credentials_stored_nowhere(engine, [release["targets"][n]["image"] for n in ("cloudrun", "heroku", "compose")])
+
+
+def _assert_credentials_stored_nowhere(engine: docker.DockerClient, refs: list[str]) -> None:
+    """Credentials went to the daemon per call: not into docker's config, the images or its log."""
+    for ref in refs:
+        image = engine.images.get(ref)
+        assert services.PASSWORD not in json.dumps(image.attrs) + json.dumps(image.history())
+    config = Path.home() / ".docker/config.json"
+    assert not config.exists() or services.PASSWORD not in config.read_text()
+    daemon_log = Path("/var/log/flaskship-dockerd.log")  # where bin/setup starts dockerd
+    assert not daemon_log.exists() or services.PASSWORD not in daemon_log.read_text(errors="replace")
 
 
 def test_second_publish_reports_the_same_digests(stack: dict[str, object]) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -82,7 +81,7 @@ class _Signer:
 def token_registry(folder: Path) -> Iterator[TokenRegistry]:
     signer, tokens = _Signer(), TokenServer()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(services.JsonHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             query = parse_qs(urlparse(self.path).query)
             user, _, password = _basic(self.headers.get("Authorization", ""))
@@ -92,17 +91,6 @@ def token_registry(folder: Path) -> Iterator[TokenRegistry]:
                 return self._answer(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]})
             token = signer.token(user, scope)
             self._answer(200, {"token": token, "access_token": token, "expires_in": 300})
-
-        def _answer(self, status: int, payload: object) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "signer.pem").write_bytes(signer.pem())
