@@ -18,6 +18,7 @@ from typing import Annotated, Any, Union
 import yaml
 from pydantic import Discriminator, Field, StringConstraints, Tag, TypeAdapter, ValidationError
 
+from . import yamlkeys
 from .errors import ManifestError
 from .fields import (
     CacheControl,
@@ -172,6 +173,9 @@ def load(path: str | Path = DEFAULT_MANIFEST) -> Project:
         raise ManifestError(f"{label}: invalid YAML at {where}{problem}") from None
     if not isinstance(raw, dict):
         raise ManifestError(f"{label}: expected a mapping with a 'targets' key at the top level")
+    duplicate = yamlkeys.first_duplicate(text)
+    if duplicate:
+        raise ManifestError(f"{label}: line {duplicate[1]}: {duplicate[0]} is given twice; keep one")
     return Project(path, parse(raw, label))
 
 

@@ -125,3 +125,14 @@ def test_smoke_of_a_target_never_built(project: Path) -> None:
 def test_publish_of_a_target_never_built(project: Path) -> None:
     result = invoke("publish", "--manifest", str(project / "targets.yaml"), "--target", "compose")
     assert_one_clear_line(result, "compose: not built yet", "invoke build --target compose")
+
+
+def test_a_key_given_twice_is_rejected(project: Path) -> None:
+    # safe_load alone would keep the second port and say nothing.
+    path = project / "targets.yaml"
+    text = path.read_text().replace("    kind: cloudrun\n", "    kind: cloudrun\n    port: 8081\n    port: 8082\n", 1)
+    path.write_text(text)
+    line = text.splitlines().index("    port: 8082") + 1
+    result = _build(path, "cloudrun")
+    assert_one_clear_line(result, f"targets.yaml: line {line}: targets.cloudrun.port is given twice")
+

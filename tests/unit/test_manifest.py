@@ -8,7 +8,7 @@ import pydantic
 import pytest
 import yaml
 
-from targets import manifest
+from targets import manifest, yamlkeys
 from targets.errors import ManifestError
 from tests.conftest import REPO
 
@@ -57,3 +57,9 @@ def test_schema_is_generated_from_the_model_and_checks_the_manifest() -> None:
 
 def test_committed_schema_is_current() -> None:
     assert (REPO / "targets.schema.json").read_text() == manifest.json_schema(), "run `invoke schema`"
+
+
+def test_duplicate_keys_are_found_at_any_depth_and_aliases_are_safe() -> None:
+    assert yamlkeys.first_duplicate("a:\n  - {k: 1, k: 2}\n") == ("a[0].k", 2)
+    assert yamlkeys.first_duplicate("a: 1\nb: {a: 1}\n") is None  # same name, different mappings
+    assert yamlkeys.first_duplicate("a: &x [*x]\nb: *x\n") is None  # a recursive alias ends the walk
