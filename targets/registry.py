@@ -85,14 +85,14 @@ def _push_once(engine: docker.DockerClient, repository: str, tag: str, auth: dic
                 progress(f"  {target}: {layer}: {status}")
             if not status.startswith("Retrying in"):
                 retrying.discard(layer)
-                continue
-            # The daemon retries a failed layer upload itself for up to 50 s
-            # (5+10+15+20). Worth it for a flaky upload, not for a registry that
-            # is gone: then end this attempt and let our own backoff decide.
-            if not reachable(host):
-                return f"{host} stopped answering during the push (connection refused)", ""
-            if layer not in retrying:
+            elif layer not in retrying:
+                # The daemon retries a failed layer upload itself for up to 50 s
+                # (5+10+15+20), counting down once a second. Worth it for a flaky
+                # upload, not for a registry that is gone: checked once per
+                # failure, and then this attempt ends and our own backoff decides.
                 retrying.add(layer)
+                if not reachable(host):
+                    return f"{host} stopped answering during the push (connection refused)", ""
                 progress(f"  {target}: layer {layer} upload failed; docker {status.lower()}")
     except (docker.errors.APIError, requests.RequestException) as exc:
         return str(exc), ""
