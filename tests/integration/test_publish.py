@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import invoke
+from tests.conftest import CliResult, invoke
 from tests.integration import heroku_standin, services, token_auth
 from tests.unit.test_bad_input import assert_one_clear_line
 
@@ -62,8 +62,20 @@ def _retarget(stack: dict[str, object], target: str, stem: str, **fields: str) -
     return path
 
 
-def _publish(stack: dict[str, object], *args: str, **env: str) -> object:
-    return invoke("publish", "--manifest", str(stack["manifest"]), *args, env={**stack["env"], **env})  # type: ignore[dict-item]
+def _publish(stack: dict[str, object], *args: str, manifest: Path | None = None, **env: str) -> CliResult:
+    """invoke publish with the stack's credentials (overridden by env), against its manifest or another."""
+    path = manifest or stack["manifest"]
+    return invoke("publish", "--manifest", str(path), *args, env={**stack["env"], **env})  # type: ignore[dict-item]
+
+
+def _record_bytes(stack: dict[str, object]) -> bytes | None:
+    release = Path(stack["root"]) / "build/release.json"  # type: ignore[arg-type]
+    return release.read_bytes() if release.exists() else None
+
+
+def _smoked_image(stack: dict[str, object], engine: docker.DockerClient, target: str) -> docker.models.images.Image:
+    smoked = json.loads((Path(stack["root"]) / "build/smoke.json").read_text())["targets"][target]  # type: ignore[arg-type]
+    return engine.images.get(smoked["images"]["app"]["id"])
 
 
 def test_publish_pushes_the_smoked_digests(stack: dict[str, object], engine: docker.DockerClient) -> None:
@@ -128,18 +140,15 @@ def test_second_publish_reports_the_same_digests(stack: dict[str, object]) -> No
 def test_wrong_password_fails_fast_and_names_the_variable(stack: dict[str, object], repository: str) -> None:
     # A repository pushed before is refused at the registry-API check that
     # precedes a push; a new one is refused by the push itself.
-    root: Path = stack["root"]  # type: ignore[assignment]
-    release = root / "build/release.json"
-    before = release.read_bytes() if release.exists() else None
+    before = _record_bytes(stack)
     path = Path(stack["manifest"]) if repository == "pushed before" else \
         _retarget(stack, "cloudrun", "newrepo", registry=f"{stack['registry']}/flask-demo/never-pushed")  # type: ignore[arg-type]
     started = time.monotonic()
-    result = invoke("publish", "--manifest", str(path), "--target", "cloudrun",
-                    env={**stack["env"], "REGISTRY_PASSWORD": "wrong-password"})  # type: ignore[dict-item]
+    result = _publish(stack, "--target", "cloudrun", manifest=path, REGISTRY_PASSWORD="wrong-password")
     assert_one_clear_line(result, "cloudrun:", "refused the credentials", "REGISTRY_PASSWORD")
     assert "retrying" not in result.stdout and time.monotonic() - started < 20
     assert "wrong-password" not in result.stdout + result.stderr
-    assert (release.read_bytes() if release.exists() else None) == before  # nothing written for a failed publish
+    assert _record_bytes(stack) == before  # nothing written for a failed publish
 
 
 def test_missing_credentials_variable(stack: dict[str, object]) -> None:
@@ -149,13 +158,13 @@ def test_missing_credentials_variable(stack: dict[str, object]) -> None:
 
 def test_registry_down(stack: dict[str, object], tmp_path: Path) -> None:
     path = _retarget(stack, "cloudrun", "down", registry=f"127.0.0.1:{services.free_port()}/flask-demo/cloudrun")
-    result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+    result = _publish(stack, "--target", "cloudrun", manifest=path)
     assert_one_clear_line(result, "cloudrun: push of 127.0.0.1:", "failed after 4 attempt(s)", "is the registry at 127.0.0.1:")
 
 
 def test_bucket_that_does_not_exist(stack: dict[str, object]) -> None:
     path = _retarget(stack, "functions", "nobucket", bucket="no-such-bucket")
-    result = invoke("publish", "--manifest", str(path), "--target", "functions", env=stack["env"])  # type: ignore[arg-type]
+    result = _publish(stack, "--target", "functions", manifest=path)
     assert_one_clear_line(result, "bucket gs://no-such-bucket does not exist")
 
 
@@ -190,7 +199,7 @@ def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
 def test_registry_answering_500_once_is_retried(stack: dict[str, object]) -> None:
     with services.flaky_registry(str(stack["registry"])) as proxy:
         path = _retarget(stack, "cloudrun", "flaky", registry=f"{proxy.address}/flask-demo/flaky")
-        result = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        result = _publish(stack, "--target", "cloudrun", manifest=path)
     assert result.code == 0, result.stdout + result.stderr
     assert len(proxy.failures) == 1 and "retrying" in result.stdout
     release = json.loads((Path(stack["root"]) / "build/release.json").read_text())  # type: ignore[arg-type]
@@ -200,24 +209,23 @@ def test_registry_answering_500_once_is_retried(stack: dict[str, object]) -> Non
 def test_registry_stopped_mid_push_then_a_rerun_completes(stack: dict[str, object], engine: docker.DockerClient,
                                                           tmp_path: Path) -> None:
     release = Path(stack["root"]) / "build/release.json"  # type: ignore[arg-type]
-    before = release.read_bytes() if release.exists() else None
+    before = _record_bytes(stack)
     with services.registry(tmp_path / "registry") as server:
         path = _retarget(stack, "cloudrun", "interrupted", registry=f"{server.address}/flask-demo/interrupted")
         uploads = tmp_path / "registry/data/docker/registry/v2/repositories/flask-demo/interrupted/_uploads"
         killer = threading.Thread(target=_kill_once_uploading, args=(server, uploads))
         killer.start()
-        first = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        first = _publish(stack, "--target", "cloudrun", manifest=path)
         killer.join()
         assert any(uploads.iterdir()), "the registry was not stopped halfway through an upload"
         assert_one_clear_line(first, "cloudrun: push of", "failed after 4 attempt(s)", "is the registry at")
-        assert (release.read_bytes() if release.exists() else None) == before  # a failed publish writes no record
+        assert _record_bytes(stack) == before  # a failed publish writes no record
 
         server.start()  # same port, same storage: the partial upload is still there
-        rerun = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        rerun = _publish(stack, "--target", "cloudrun", manifest=path)
         assert rerun.code == 0, rerun.stdout + rerun.stderr
         ref = json.loads(release.read_text())["targets"]["cloudrun"]["image"]
-        smoked = json.loads((Path(stack["root"]) / "build/smoke.json").read_text())["targets"]["cloudrun"]  # type: ignore[arg-type]
-        assert ref in engine.images.get(smoked["images"]["app"]["id"]).attrs["RepoDigests"]
+        assert ref in _smoked_image(stack, engine, "cloudrun").attrs["RepoDigests"]
         missing = _missing_blobs(server.address, "flask-demo/interrupted", ref.split("@")[1])
         assert missing == [], f"the registry lacks blobs of {ref}: {missing}"
 
@@ -247,33 +255,30 @@ def _missing_blobs(address: str, name: str, digest: str) -> list[str]:
 def test_registry_with_bearer_token_auth(stack: dict[str, object], engine: docker.DockerClient, tmp_path: Path) -> None:
     with token_auth.token_registry(tmp_path / "token-registry") as reg:
         path = _retarget(stack, "cloudrun", "bearer", registry=f"{reg.address}/flask-demo/bearer")
-        first = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        first = _publish(stack, "--target", "cloudrun", manifest=path)
         assert first.code == 0, first.stdout + first.stderr
         ref = json.loads((Path(stack["root"]) / "build/release.json").read_text())["targets"]["cloudrun"]["image"]  # type: ignore[arg-type]
-        smoked = json.loads((Path(stack["root"]) / "build/smoke.json").read_text())["targets"]["cloudrun"]  # type: ignore[arg-type]
-        assert ref in engine.images.get(smoked["images"]["app"]["id"]).attrs["RepoDigests"]
+        assert ref in _smoked_image(stack, engine, "cloudrun").attrs["RepoDigests"]
         # docker asks for push+pull; the tool's own manifest check asks for pull only.
         assert (services.USER, "repository:flask-demo/bearer:pull") in reg.tokens.requests, reg.tokens.requests
 
-        again = invoke("publish", "--manifest", str(path), "--target", "cloudrun", env=stack["env"])  # type: ignore[arg-type]
+        again = _publish(stack, "--target", "cloudrun", manifest=path)
         assert again.code == 0 and again.stdout.count("nothing to push") == 2, again.stdout + again.stderr
 
-        wrong = invoke("publish", "--manifest", str(path), "--target", "cloudrun",
-                       env={**stack["env"], "REGISTRY_PASSWORD": "wrong-password"})  # type: ignore[dict-item]
+        wrong = _publish(stack, "--target", "cloudrun", manifest=path, REGISTRY_PASSWORD="wrong-password")
         assert_one_clear_line(wrong, "cloudrun:", "refused the credentials", "REGISTRY_PASSWORD")
         assert "wrong-password" not in wrong.stdout + wrong.stderr
 
 
 def test_failed_heroku_release_is_an_error_and_writes_no_record(stack: dict[str, object]) -> None:
     heroku: heroku_standin.HerokuStandIn = stack["heroku"]  # type: ignore[assignment]
-    release = Path(stack["root"]) / "build/release.json"  # type: ignore[arg-type]
-    before = release.read_bytes() if release.exists() else None
+    before = _record_bytes(stack)
     heroku.outcome = "failed"
     try:
         result = _publish(stack, "--target", "heroku", "--release")
     finally:
         heroku.outcome = "succeeded"
     assert_one_clear_line(result, "heroku: Heroku release v", "failed", "heroku releases:output")
-    assert (release.read_bytes() if release.exists() else None) == before
+    assert _record_bytes(stack) == before
     wrong = _publish(stack, "--target", "heroku", "--release", HEROKU_API_KEY="wrong-key")
     assert wrong.code != 0 and "wrong-key" not in wrong.stdout + wrong.stderr
