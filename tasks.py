@@ -1,33 +1,34 @@
-"""Invoke tasks: argument parsing and wiring only. The work is in targets/."""
+"""Invoke tasks: argument parsing and wiring only. The work is in targets/commands."""
+
+# Each task imports its command when it runs, so `invoke --list` and --help
+# stay fast and never load the Docker SDK.
 
 from invoke import Context, task
 
-from targets import baseimages
 from targets import manifest as manifests
-from targets.bench import bench as bench_target
-from targets.build import build as build_targets
 from targets.cli import guarded
-from targets.publish import publish as publish_targets
-from targets.smoke import smoke as smoke_targets
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
+TARGET_HELP = "Target name from targets.yaml, or 'all' (default)."
 
 
-@task(help={"target": "Target name from targets.yaml, or 'all' (default).", "manifest": MANIFEST_HELP})
+@task(help={"target": TARGET_HELP, "manifest": MANIFEST_HELP})
 def build(c: Context, target: str = "all", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Render build/<target>/ from targets.yaml and build its image or zip."""
     with guarded():
+        from targets.commands.build import build as build_targets
         build_targets(manifests.load(manifest), target)
 
 
 @task(help={
-    "target": "Target name from targets.yaml, or 'all' (default).",
+    "target": TARGET_HELP,
     "env": "Environment from targets.yaml whose variables the app runs with (default: defaults.environment).",
     "manifest": MANIFEST_HELP,
 })
 def smoke(c: Context, target: str = "all", env: str = "", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Run each built target as its platform would and put the same HTTP checks to it."""
     with guarded():
+        from targets.commands.smoke import smoke as smoke_targets
         smoke_targets(manifests.load(manifest), target, env or None)
 
 
@@ -35,10 +36,11 @@ def smoke(c: Context, target: str = "all", env: str = "", manifest: str = manife
 def base_images(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Build local stand-ins (debootstrap + docker import) for base images that cannot be pulled."""
     with guarded():
+        from targets.engine.base_images import build_standins
         project = manifests.load(manifest)
         refs = {t.base_image or project.manifest.base_image(): "python" for t in project.manifest.targets.values()}
         refs[project.manifest.defaults.nginx_image] = "nginx"
-        built = baseimages.build_standins(refs)
+        built = build_standins(refs)
         print(f"base-images: {len(built)} stand-in(s) built" + (f": {', '.join(built)}" if built else ""))
 
 
@@ -52,7 +54,7 @@ def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
 
 
 @task(help={
-    "target": "Target name from targets.yaml, or 'all' (default).",
+    "target": TARGET_HELP,
     "env": "Environment the release is for (default: defaults.environment).",
     "dry-run": "Print what would be pushed, where, and with which credentials variable; push nothing.",
     "force": "Publish even if the build changed since it passed smoke (not recommended).",
@@ -63,12 +65,14 @@ def publish(c: Context, target: str = "all", env: str = "", dry_run: bool = Fals
             release: bool = False, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Push exactly what passed smoke, by digest, and write build/release.json."""
     with guarded():
+        from targets.commands.publish import publish as publish_targets
         publish_targets(manifests.load(manifest), target, env or None, dry_run=dry_run, force=force, release=release)
 
 
-@task(help={"target": "A target with an app image (default: cloudrun).", "rounds": "Repetitions per figure (default: 3).",
-            "manifest": MANIFEST_HELP})
-def bench(c: Context, target: str = "cloudrun", rounds: int = 3, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+@task(help={"target": "A target with an app image (default: the first cloudrun, heroku or compose target).",
+            "rounds": "Repetitions per figure (default: 3).", "manifest": MANIFEST_HELP})
+def bench(c: Context, target: str = "", rounds: int = 3, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Measure build and start-up times against a naive-Dockerfile baseline; print figures and ratios."""
     with guarded():
+        from targets.commands.bench import bench as bench_target
         bench_target(manifests.load(manifest), target, rounds)

@@ -3,7 +3,8 @@
 Everything the user can cause or fix raises a subclass of FlaskshipError, whose
 str() is one line saying what is wrong and how to fix it. tasks.py turns these
 into `Exit`, so no traceback reaches the user. docker-py and requests errors
-are translated into these at the boundary (docker_ops.py, publish.py).
+are translated into these at the boundary (engine/, and the platform clients
+in each kind's folder).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class FlaskshipError(Exception):
 
 class ManifestError(FlaskshipError):
     """targets.yaml is missing, unparsable or invalid."""
+
+
+class RecordError(FlaskshipError):
+    """A build record is missing or unreadable: the target must be (re)built."""
 
 
 class SourceError(FlaskshipError):

@@ -14,9 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import REPO, SESSION, invoke
-from tests.integration.conftest import managed_containers, record
-from tests.unit.test_bad_input import assert_one_clear_line
+from tests.helpers import REPO, SESSION, assert_one_clear_line, invoke, managed_containers, record
 
 pytestmark = pytest.mark.docker
 
@@ -30,7 +28,7 @@ def test_build_renders_platform_files_and_tags_by_content(built: Path, engine: d
         {"source": "**", "run": {"serviceId": "flask-demo", "region": "us-central1"}}
     ]
     assert (built / "build/cloudrun/public/static/style.css").read_bytes() == (REPO / "app/demo/static/style.css").read_bytes()
-    assert "CMD [\"gunicorn\"" in (built / "build/cloudrun/Dockerfile").read_text()
+    assert "CMD [\"gunicorn\"" in (built / "build/cloudrun/image/Dockerfile").read_text()
 
 
 def test_image_runs_as_non_root(built: Path, engine: docker.DockerClient) -> None:

@@ -11,9 +11,7 @@ import docker
 import pytest
 import yaml
 
-from tests.conftest import invoke
-from tests.integration.conftest import managed_containers
-from tests.unit.test_bad_input import assert_one_clear_line
+from tests.helpers import assert_one_clear_line, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 
@@ -43,7 +41,7 @@ def test_nginx_config_contract(built: Path) -> None:
 
 def test_only_compose_trusts_the_proxy(built: Path) -> None:
     for target in ("cloudrun", "heroku"):
-        assert "TRUST_PROXY_HOPS" not in (built / f"build/{target}/Dockerfile").read_text()
+        assert "TRUST_PROXY_HOPS" not in (built / f"build/{target}/image/Dockerfile").read_text()
 
 
 def test_smoke_through_nginx(built: Path, engine: docker.DockerClient) -> None:

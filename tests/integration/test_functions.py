@@ -12,9 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import REPO, invoke
-from tests.integration.conftest import managed_containers
-from tests.unit.test_bad_input import assert_one_clear_line
+from tests.helpers import REPO, assert_one_clear_line, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 

@@ -11,16 +11,15 @@ import pytest
 import requests
 import yaml
 
-from targets.smokerun import wait_http
-from tests.conftest import SESSION, invoke
-from tests.integration.conftest import managed_containers, record
+from targets.smoke.session import wait_http
+from tests.helpers import SESSION, invoke, managed_containers, record
 
 pytestmark = pytest.mark.docker
 
 
 def test_heroku_yml_builds_the_dockerfile(built: Path) -> None:
-    assert yaml.safe_load((built / "build/heroku/heroku.yml").read_text()) == {"build": {"docker": {"web": "Dockerfile"}}}
-    dockerfile = (built / "build/heroku/Dockerfile").read_text()
+    assert yaml.safe_load((built / "build/heroku/heroku.yml").read_text()) == {"build": {"docker": {"web": "image/Dockerfile"}}}
+    dockerfile = (built / "build/heroku/image/Dockerfile").read_text()
     for ignored in ("EXPOSE", "HEALTHCHECK", "VOLUME", "STOPSIGNAL"):
         assert ignored not in dockerfile
 

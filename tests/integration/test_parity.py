@@ -10,8 +10,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import REPO, invoke
-from tests.integration.conftest import managed_containers
+from tests.helpers import REPO, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 

@@ -13,9 +13,8 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import CliResult, invoke
+from tests.helpers import CliResult, assert_one_clear_line, invoke
 from tests.integration import heroku_standin, services, token_auth
-from tests.unit.test_bad_input import assert_one_clear_line
 
 pytestmark = pytest.mark.docker
 BUCKET = "flaskship-test-bucket"
@@ -177,7 +176,7 @@ def test_dry_run_pushes_nothing_and_shows_variables(stack: dict[str, object]) ->
 
 def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
     root: Path = stack["root"]  # type: ignore[assignment]
-    dockerfile = root / "build/heroku/Dockerfile"
+    dockerfile = root / "build/heroku/image/Dockerfile"
     original = dockerfile.read_text()
     dockerfile.write_text(original + "# changed after smoke\n")
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CliResult, invoke
+from tests.helpers import CliResult, assert_one_clear_line, invoke
 
 
 def _manifest(project: Path, mutate) -> Path:
@@ -23,14 +23,6 @@ def _manifest(project: Path, mutate) -> Path:
 
 def _build(manifest: Path, target: str = "all") -> CliResult:
     return invoke("build", "--manifest", str(manifest), "--target", target)
-
-
-def assert_one_clear_line(result: CliResult, *fragments: str) -> None:
-    assert result.code != 0
-    assert "Traceback" not in result.stderr + result.stdout
-    assert result.last_line.startswith("error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in result.last_line, result.last_line
 
 
 def test_missing_manifest(tmp_path: Path) -> None:

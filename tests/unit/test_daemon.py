@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import invoke
-from tests.unit.test_bad_input import assert_one_clear_line
+from tests.helpers import assert_one_clear_line, invoke
 
 
 def test_daemon_down_says_how_to_start_it(project: Path, tmp_path: Path) -> None:

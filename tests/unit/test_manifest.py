@@ -8,9 +8,10 @@ import pydantic
 import pytest
 import yaml
 
-from targets import manifest, yamlkeys
+from targets import manifest
+from targets.manifest import duplicates
 from targets.errors import ManifestError
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def test_repo_manifest_loads_into_frozen_objects() -> None:
@@ -60,6 +61,6 @@ def test_committed_schema_is_current() -> None:
 
 
 def test_duplicate_keys_are_found_at_any_depth_and_aliases_are_safe() -> None:
-    assert yamlkeys.first_duplicate("a:\n  - {k: 1, k: 2}\n") == ("a[0].k", 2)
-    assert yamlkeys.first_duplicate("a: 1\nb: {a: 1}\n") is None  # same name, different mappings
-    assert yamlkeys.first_duplicate("a: &x [*x]\nb: *x\n") is None  # a recursive alias ends the walk
+    assert duplicates.first_duplicate("a:\n  - {k: 1, k: 2}\n") == ("a[0].k", 2)
+    assert duplicates.first_duplicate("a: 1\nb: {a: 1}\n") is None  # same name, different mappings
+    assert duplicates.first_duplicate("a: &x [*x]\nb: *x\n") is None  # a recursive alias ends the walk

@@ -4,7 +4,7 @@ import subprocess
 
 import yaml
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 WORKFLOW = REPO / ".github/workflows/ship.yml"
 

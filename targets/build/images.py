@@ -1,0 +1,30 @@
+"""Build every image a kind's render() declared: base resolved, wheels matched, labelled."""
+
+from __future__ import annotations
+
+from ..engine import base_images, docker_client, wheelhouse
+from .job import BuildJob, ImageSpec
+
+
+def build_images(job: BuildJob) -> None:
+    for spec in job.images:
+        job.record.images[spec.role] = {"ref": spec.tag, "id": build_one(job, spec),
+                                        "context": spec.context.relative_to(job.staging).as_posix()}
+
+
+def build_one(job: BuildJob, spec: ImageSpec) -> str:
+    base = base_images.resolve(spec.base, job.progress)
+    if spec.python:
+        runtime = base_images.probe(base)
+        if runtime.python != job.defaults.python and not job.settings.base_image:
+            job.progress(f"  {job.name}: note: base image has Python {runtime.python}, "
+                         f"targets.yaml says {job.defaults.python}")
+        requirements = (spec.context / "requirements.txt").read_text(encoding="utf-8")
+        wheels = wheelhouse.ensure(requirements, runtime, job.project.build_dir / ".cache", job.name, job.progress)
+        wheelhouse.link_into(wheels, spec.context / "wheels")
+    label = docker_client.LABEL
+    return docker_client.build_image(
+        spec.context, spec.tag, job.name,
+        {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role},
+        buildargs={"BASE_IMAGE": base}, progress=job.progress,
+    )

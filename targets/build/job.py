@@ -1,0 +1,99 @@
+"""One target's build in progress: what its kind renders, and what must then be built.
+
+A kind's render() writes its platform files into job.staging and lays out each
+image context with python_context() or image_context(). That is pure file work,
+so unit tests can call it and inspect the result without Docker. build/images.py
+then builds every image the render declared.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import templates
+from ..files import tree_hash
+from ..kinds import TargetSettings
+from ..manifest import AppSource, Defaults, Project
+from ..pins import GUNICORN
+from ..records import BuildRecord
+from . import source
+
+APP_UID = "10001"
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """An image context laid out by render(), to be built by build/images.py."""
+
+    role: str  # "app", "nginx", "runner"
+    context: Path
+    base: str  # the base image targets.yaml names (a stand-in may replace it at build time)
+    tag: str  # flaskship/<target>[-<role>]:<hash of the rendered context>
+    python: bool  # needs a wheelhouse matched to the base image's Python
+
+
+@dataclass
+class BuildJob:
+    project: Project
+    name: str
+    settings: TargetSettings
+    staging: Path
+    progress: Callable[[str], None] = print
+    record: BuildRecord = field(init=False)
+    images: list[ImageSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.record = BuildRecord(target=self.name, kind=self.settings.kind)
+
+    @property
+    def app(self) -> AppSource:
+        return self.project.manifest.app
+
+    @property
+    def defaults(self) -> Defaults:
+        return self.project.manifest.defaults
+
+    def base_image(self) -> str:
+        return self.settings.base_image or self.project.manifest.base_image()
+
+    def write(self, relative: str, template: str, **context: Any) -> Path:
+        path = self.staging / relative
+        templates.write(path, templates.render(template, **context))
+        return path
+
+    def requirements(self, extra: tuple[str, ...]) -> str:
+        """The app's requirements plus what the platform's server needs."""
+        text = (self.project.app_dir / self.app.requirements).read_text(encoding="utf-8")
+        return text.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in extra)
+
+    def python_context(self, context: Path, template: str, role: str = "app",
+                       extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
+                       **variables: Any) -> str:
+        """Lay out a Python image context (Dockerfile, requirements.txt, src/); return its tag.
+
+        `src` defaults to the app source; the functions kind passes the unpacked zip.
+        The wheels/ folder is added at build time, once the base image's Python is known.
+        """
+        templates.write(context / "requirements.txt", self.requirements(extra_requirements))
+        if src is None:
+            source.copy(self.project, context / "src")
+        else:
+            shutil.copytree(src, context / "src")
+        templates.write(context / "Dockerfile", templates.render(
+            template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
+            cache_control=self.defaults.cache_control, **variables))
+        return self._declare(role, context, self.base_image(), python=True)
+
+    def image_context(self, context: Path, role: str, base: str) -> str:
+        """Declare a context that needs no wheelhouse (its files are already in place)."""
+        return self._declare(role, context, base, python=False)
+
+    def _declare(self, role: str, context: Path, base: str, python: bool) -> str:
+        repo = f"flaskship/{self.name}" + ("" if role == "app" else f"-{role}")
+        tag = f"{repo}:{tree_hash(context)[:12]}"
+        self.images.append(ImageSpec(role, context, base, tag, python))
+        return tag

@@ -1,0 +1,62 @@
+"""invoke smoke: run each built target as its platform would, check, report parity."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+
+from ..errors import SmokeFailed
+from ..files import atomic_write
+from ..kinds.protocol import behaviour
+from ..manifest import Project
+from ..records import BuildRecord, folder_hash
+from ..smoke.report import matrix, passed
+from ..smoke.session import SmokeRun
+
+REPORT = "smoke.json"
+
+
+def smoke(project: Project, target: str, env: str | None, progress: Callable[[str], None] = print) -> SmokeRun:
+    selected = project.select(target)
+    env_name, _ = project.environment(env)
+    run = SmokeRun(project, env_name, progress)
+    records: dict[str, BuildRecord] = {}
+    for name, settings in selected:
+        records[name] = record = BuildRecord.load(project.build_dir, name)
+        if record.inputs != folder_hash(project.build_dir / name):
+            raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
+        progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
+        behaviour(settings.kind).smoke(record, run)
+    progress("")
+    progress(matrix(run.results))
+    write_report(project, run, records)
+    failed = [r for r in run.results if r.status == "fail"]
+    if failed:
+        for where, logs in run.logs.items():
+            progress(f"--- last log lines of {where} ---\n{logs.rstrip()}")
+        first = failed[0]
+        raise SmokeFailed(
+            f"smoke failed: {len(failed)} check(s) failed, first {first.target} [{first.variant}] {first.check}: "
+            f"expected {first.expected}; got {first.got} (see build/{REPORT})"
+        )
+    return run
+
+
+def read_report(project: Project) -> dict:
+    path = project.build_dir / REPORT
+    return json.loads(path.read_text()) if path.exists() else {"targets": {}}
+
+
+def write_report(project: Project, run: SmokeRun, records: dict[str, BuildRecord]) -> None:
+    report = read_report(project)
+    for name, record in records.items():
+        report["targets"][name] = {
+            "passed": passed(run.results, name),
+            "env": run.env_name,
+            "inputs": record.inputs,
+            "images": record.images,
+            "archives": record.archives,
+            "results": [asdict(r) for r in run.results if r.target == name],
+        }
+    atomic_write(project.build_dir / REPORT, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

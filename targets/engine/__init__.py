@@ -1,0 +1,8 @@
+"""Shared engine code: everything that talks to Docker or to a registry.
+
+  docker_client.py  the engine client, labels, image builds, labelled containers
+  base_images.py    base images: present, pulled, or a local stand-in; probing their Python
+  wheelhouse.py     dependencies resolved on the host into wheels for an image
+  registry_push.py  docker push, with every stream chunk checked and retries
+  registry_http.py  the registry HTTP API: verify digests, skip pushes already done
+"""

@@ -1,0 +1,155 @@
+"""Resolve base images, and build local stand-ins where none can be pulled.
+
+Resolution order for a configured image such as python:3.12-slim:
+  1. present in the engine;
+  2. pullable;
+  3. a local stand-in tagged flaskship-standin/<ref>, made by `invoke base-images`
+     (announced: it is Debian's Python, which may differ in version);
+  4. BaseImageMissing, naming `invoke base-images`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import docker.errors
+
+from .. import templates
+from ..errors import BaseImageMissing, BuildFailed
+from . import docker_client
+
+STANDIN_REPO = "flaskship-standin"
+ROOTFS_IMAGE = f"{STANDIN_REPO}/debian:bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a Python base image really contains, probed by running it."""
+
+    python: str  # "3.11"
+    platforms: tuple[str, ...]  # pip --platform tags, newest first
+
+
+def standin_ref(ref: str) -> str:
+    return f"{STANDIN_REPO}/{ref.split('/')[-1]}"
+
+
+def _present_or_pulled(ref: str, progress: Callable[[str], None]) -> str | None:
+    """None if `ref` is in the engine (pulling it if need be), else why not."""
+    images = docker_client.client().images
+    try:
+        images.get(ref)
+        return None
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        progress(f"  pulling {ref} ...")
+        images.pull(ref)
+        return None
+    except docker.errors.APIError as exc:
+        return (exc.explanation or str(exc)).splitlines()[0]
+
+
+def _exists(ref: str) -> bool:
+    try:
+        docker_client.client().images.get(ref)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
+    """Return an image reference that exists in the engine for `ref`."""
+    reason = _present_or_pulled(ref, progress)
+    if reason is None:
+        return ref
+    standin = standin_ref(ref)
+    if not _exists(standin):
+        raise BaseImageMissing(
+            f"base image {ref} is not present and cannot be pulled ({reason}); "
+            f"run `invoke base-images` to build local stand-ins, or set base_image in targets.yaml"
+        )
+    progress(f"  {ref} cannot be pulled here; using local stand-in {standin}")
+    return standin
+
+
+@lru_cache(maxsize=None)
+def probe(image: str) -> Runtime:
+    """Ask the image itself for its Python version and glibc, so wheels match it."""
+    script = (
+        "import json,platform,sys;"
+        "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine()]))"
+    )
+    engine = docker_client.client()
+    try:
+        out = engine.containers.run(
+            image, ["python3", "-c", script], remove=True, labels=docker_client.labels("probe"), user="65534"
+        )
+    except docker.errors.DockerException as exc:
+        raise BuildFailed(f"base image {image} has no working python3: {exc}") from None
+    major, minor, libc, machine = json.loads(out.decode())
+    glibc_minor = int(str(libc).split(".")[1]) if libc else 17
+    platforms = tuple(f"manylinux_2_{n}_{machine}" for n in range(glibc_minor, 4, -1))
+    legacy = tuple(f"{tag}_{machine}" for tag in ("manylinux2014", "manylinux2010", "manylinux1"))
+    return Runtime(f"{major}.{minor}", platforms + legacy)
+
+
+def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print) -> list[str]:
+    """Build a stand-in for each unreachable ref. refs: ref -> 'python' | 'nginx'."""
+    built: list[str] = []
+    for ref, role in sorted(refs.items()):
+        if _present_or_pulled(ref, progress=lambda _line: None) is None:
+            progress(f"  {ref}: available, no stand-in needed")
+            continue
+        if _exists(standin_ref(ref)):
+            progress(f"  {ref}: cannot be pulled; stand-in {standin_ref(ref)} already built")
+            continue
+        _ensure_rootfs(progress)
+        with tempfile.TemporaryDirectory(prefix="flaskship-standin-") as context:
+            Path(context, "Dockerfile").write_text(templates.render(f"engine/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE))
+            progress(f"  building stand-in {standin_ref(ref)} for {ref} ...")
+            docker_client.build_image(
+                Path(context),
+                standin_ref(ref),
+                "base-images",
+                {f"{docker_client.LABEL}.stands-in-for": ref},
+                progress=progress,
+            )
+        built.append(standin_ref(ref))
+    return built
+
+
+def _ensure_rootfs(progress: Callable[[str], None]) -> None:
+    if _exists(ROOTFS_IMAGE):
+        return
+    if shutil.which("debootstrap") is None:
+        raise BaseImageMissing("debootstrap is not installed; run bin/setup (or apt-get install debootstrap)")
+    with tempfile.TemporaryDirectory(prefix="flaskship-rootfs-") as tmp:
+        rootfs = Path(tmp, "rootfs")
+        progress(f"  debootstrap bookworm (minbase) into {rootfs} (about 30 s) ...")
+        result = subprocess.run(
+            ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), DEBIAN_MIRROR],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise BaseImageMissing(
+                f"debootstrap failed (exit {result.returncode}); is {DEBIAN_MIRROR} reachable?",
+                docker_client.tail(result.stdout.splitlines() + result.stderr.splitlines()),
+            )
+        # Package caches and docs are dead weight in a base image.
+        for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man"):
+            shutil.rmtree(rootfs / junk, ignore_errors=True)
+        progress(f"  importing {ROOTFS_IMAGE} ...")
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        assert tar.stdout is not None
+        docker_client.client().api.import_image_from_stream(tar.stdout, repository=ROOTFS_IMAGE.split(":")[0], tag="bookworm")
+        tar.wait()

@@ -1,0 +1,64 @@
+"""File operations that never leave anything half-written.
+
+atomic_write: readers see the old file or the whole new one.
+staging_dir:  build/<target>/ is replaced whole, only when its build succeeded.
+tree_hash:    a content hash of a folder (paths, exec bits, bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Readers see the old file or the whole new one, never a part; a failure leaves no temp file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def staging_dir(final: Path) -> Iterator[Path]:
+    """Yield an empty sibling folder; on success it replaces `final` whole.
+
+    On any failure the staging folder is removed and `final` (the last good
+    build) is left exactly as it was.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".staging-{final.name}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        yield staging
+        retired = final.parent / f".retired-{final.name}-{uuid.uuid4().hex[:8]}"
+        if final.exists():
+            final.rename(retired)
+        staging.rename(final)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def tree_hash(folder: Path, skip: frozenset[str] = frozenset()) -> str:
+    """A content hash of a folder: relative paths, exec bits and bytes, in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel in skip:
+            continue
+        executable = os.access(path, os.X_OK)
+        digest.update(f"{rel}\0{int(executable)}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

@@ -1,0 +1,59 @@
+"""The explicit registry of target kinds: one entry per kind.
+
+Each kind is one folder, targets/kinds/<kind>/, that owns all of itself:
+  settings.py   its manifest settings (pure data: the manifest imports it)
+  kind.py       render, build, smoke, publish and deploy commands (KIND)
+  templates/    its Jinja2 templates, addressed as "<kind>/<file>"
+plus any platform client only it needs. This module imports settings only, so
+`import targets.manifest` never loads Docker or HTTP code; the behaviour is
+imported when a command asks for it (targets.kinds.protocol.behaviour).
+
+Adding a kind: a new folder, one entry below, its tests and its README row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .base import TargetSettings
+from .cloudrun.settings import CloudRunSettings
+from .compose.settings import ComposeSettings
+from .functions.settings import FunctionsSettings
+from .heroku.settings import HerokuSettings
+
+KINDS_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = KINDS_DIR.parent.parent
+
+
+@dataclass(frozen=True)
+class Registered:
+    settings: type[TargetSettings]
+    # Template folders by the prefix templates are addressed with. By default
+    # the kind's own templates/ folder under its name.
+    template_dirs: dict[str, Path] = field(default_factory=dict)
+
+    def module(self, name: str) -> str:
+        return f"{__name__}.{name}.kind"
+
+
+KINDS: dict[str, Registered] = {
+    "cloudrun": Registered(CloudRunSettings),
+    "heroku": Registered(HerokuSettings),
+    # The compose kind's templates sit at the top of the project, where users
+    # look for an nginx config and a compose file.
+    "compose": Registered(ComposeSettings, {"compose": PROJECT_DIR / "compose", "nginx": PROJECT_DIR / "nginx"}),
+    "functions": Registered(FunctionsSettings),
+}
+
+
+def template_dirs() -> dict[str, Path]:
+    """Every kind's template folders, by prefix."""
+    dirs: dict[str, Path] = {}
+    for name, entry in KINDS.items():
+        dirs.update(entry.template_dirs or {name: KINDS_DIR / name / "templates"})
+    return dirs
+
+
+def choices() -> str:
+    return ", ".join(sorted(KINDS))

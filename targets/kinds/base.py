@@ -1,0 +1,42 @@
+"""The settings every target shares: pure data, imported by the manifest.
+
+A kind's own settings subclass TargetSettings in targets/kinds/<kind>/settings.py.
+What a kind *does* is described by targets/kinds/protocol.py, a layer above.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from ..fields import EnvVarName, ImageRef, Line, Port, Strict
+
+Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+
+
+class RegistryAuth(Strict):
+    """Registry credentials: only the names of environment variables, never values."""
+
+    username: Line = "_"  # Heroku's registry wants "_"; Artifact Registry "oauth2accesstoken"
+    username_env: EnvVarName | None = None  # overrides `username` when set
+    password_env: EnvVarName
+
+
+class TargetSettings(Strict):
+    kind: str
+    # Overrides defaults.base_image for this target.
+    base_image: ImageRef | None = None
+    # The port the process listens on when the platform does not set PORT.
+    port: Port = 8080
+    # Where `invoke publish` pushes: a repository without a tag.
+    registry: ImageRef | None = None
+    auth: RegistryAuth | None = None
+    # Extra tags besides the git SHA.
+    tags: tuple[Tag, ...] = Field(default=(), strict=False)
+
+    def repository(self) -> str | None:
+        return self.registry
+
+    def credentials(self) -> RegistryAuth | None:
+        return self.auth

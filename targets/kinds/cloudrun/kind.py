@@ -1,0 +1,60 @@
+"""cloudrun: render, build, smoke, publish and deploy (see __init__.py for the contract)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..base import TargetSettings
+from ..container import ContainerKind, gcloud_env_flag, shell
+from .settings import CloudRunSettings
+
+if TYPE_CHECKING:
+    from ...build.job import BuildJob
+    from ...publish.steps import Deploy
+    from ...records import BuildRecord
+    from ...smoke.session import SmokeRun
+
+# Cloud Run sends SIGKILL 10 s after SIGTERM; gunicorn must finish first.
+STOP_GRACE = 10
+GRACEFUL_TIMEOUT = 8
+
+
+class CloudRun(ContainerKind):
+    name = "cloudrun"
+    templates = ("cloudrun/Dockerfile.j2", "cloudrun/firebase.json.j2")
+    differences: Mapping[str, str] = {}
+
+    def render(self, job: BuildJob) -> None:
+        settings = job.settings
+        assert isinstance(settings, CloudRunSettings)
+        # The image context holds only the image's files; firebase.json and
+        # public/ sit beside it, for `firebase deploy`.
+        job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", graceful_timeout=GRACEFUL_TIMEOUT)
+        job.write("firebase.json", "cloudrun/firebase.json.j2", settings=settings, app=job.app,
+                  static_cache_control=job.defaults.static_cache_control)
+        if job.app.static is not None:
+            # Hosting serves exact static files before any rewrite reaches Cloud Run.
+            static = job.project.app_dir / job.app.static
+            shutil.copytree(static, job.staging / "public" / job.app.static_url.strip("/"))
+
+    def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
+        image = record.image()
+        # Once as Cloud Run runs it by default (PORT=8080 from the image), once
+        # with an injected non-default PORT, as the platform may do.
+        run.serve(record, image, variant="PORT unset", env={}, container_port=8080)
+        run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
+                  stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
+
+    def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
+                        deploy: Deploy) -> list[str]:
+        assert isinstance(settings, CloudRunSettings)
+        return [
+            shell("gcloud", "run", "deploy", settings.service_id, "--image", entry["image"],
+                  "--region", settings.region, *gcloud_env_flag(deploy.env)),
+            f"(cd {shell(f'build/{name}')} && firebase deploy --only hosting)",
+        ]
+
+
+KIND = CloudRun()

@@ -1,0 +1,49 @@
+"""Compose v2 (`docker compose`) or v1 (`docker-compose`), whichever is installed.
+
+Both take the same file and the same subcommands used here; v1 (1.29, what
+Debian ships) lacks `up --wait`, so callers wait over HTTP themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from ...errors import SmokeFailed
+
+TIMEOUT = 180
+
+
+@lru_cache(maxsize=1)
+def command() -> tuple[str, ...]:
+    forced = os.environ.get("FLASKSHIP_COMPOSE")
+    candidates = [tuple(forced.split())] if forced else [("docker", "compose"), ("docker-compose",)]
+    for candidate in candidates:
+        if shutil.which(candidate[0]) is None:
+            continue
+        probe = subprocess.run([*candidate, "version"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return candidate
+    raise SmokeFailed(
+        "compose is not installed: neither `docker compose` (v2) nor `docker-compose` (v1) works; "
+        "run bin/setup or `apt-get install docker-compose`"
+    )
+
+
+def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str], target: str) -> str:
+    cmd = [*command(), "--project-name", project]
+    for file in files:
+        cmd += ["--file", str(file)]
+    try:
+        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=dict(env), timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {TIMEOUT} s") from None
+    if result.returncode != 0:
+        output = (result.stderr or result.stdout).strip().splitlines()
+        raise SmokeFailed(f"{target}: compose {args[0]} failed: {output[-1] if output else 'no output'}",
+                          "\n".join(output[-30:]))
+    return result.stdout

@@ -1,0 +1,99 @@
+"""compose: render, build, smoke, publish and deploy (see __init__.py)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import docker.errors
+
+from ...build.job import APP_UID
+from ...engine import docker_client
+from ...errors import BuildFailed
+from ..base import TargetSettings
+from ..container import ContainerKind, shell
+from .settings import ComposeSettings
+from .stack import smoke_stack
+
+if TYPE_CHECKING:
+    from ...build.job import BuildJob
+    from ...publish.steps import Deploy
+    from ...records import BuildRecord
+    from ...smoke.session import SmokeRun
+
+
+class Compose(ContainerKind):
+    name = "compose"
+    templates = ("compose/web.Dockerfile.j2", "compose/docker-compose.yml.j2", "compose/env.j2",
+                 "nginx/nginx.conf.j2", "nginx/Dockerfile.j2")
+    differences: Mapping[str, str] = {}
+
+    def render(self, job: BuildJob) -> None:
+        settings = job.settings
+        assert isinstance(settings, ComposeSettings)
+        web = job.python_context(job.staging / "web", "compose/web.Dockerfile.j2", role="app")
+        nginx = self._nginx(job, settings)
+        manifest = job.project.manifest
+        secrets = sorted({name for env in manifest.environments.values() for name in env.secrets})
+        job.write("docker-compose.yml", "compose/docker-compose.yml.j2", web_image=web, nginx_image=nginx,
+                  settings=settings, publish=settings.publish, publish_host=settings.publish_host,
+                  web_port=settings.port, health=manifest.smoke.health, secrets=secrets,
+                  default_env=manifest.defaults.environment)
+        for env_name, environment in sorted(manifest.environments.items()):
+            job.write(f"env/{env_name}.env", "compose/env.j2", name=env_name, env=environment.env)
+
+    def _nginx(self, job: BuildJob, settings: ComposeSettings) -> str:
+        context = job.staging / "nginx"
+        app = job.app
+        context.mkdir()
+        if app.static is not None:
+            shutil.copytree(job.project.app_dir / app.static, context / "static")
+        else:
+            (context / "static").mkdir()
+        job.write("nginx/nginx.conf", "nginx/nginx.conf.j2", client_max_body_size=settings.client_max_body_size,
+                  web_port=settings.port, server_names=settings.server_names,
+                  static_url=app.static_url.rstrip("/") if app.static else "",
+                  static_cache_control=job.defaults.static_cache_control)
+        job.write("nginx/Dockerfile", "nginx/Dockerfile.j2", base=job.defaults.nginx_image, uid=APP_UID)
+        return job.image_context(context, "nginx", job.defaults.nginx_image)
+
+    def build(self, job: BuildJob) -> None:
+        validate_compose_file(job.name, job.staging / "docker-compose.yml")
+        super().build(job)
+        check_nginx_config(job.name, job.record.images["nginx"]["id"])
+
+    def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
+        settings = run.project.target(record.target)
+        assert isinstance(settings, ComposeSettings)
+        smoke_stack(record, run, settings)
+
+    def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
+                        deploy: Deploy) -> list[str]:
+        return [f"{shell('docker', 'pull', entry['image'])} && {shell('docker', 'pull', entry['image_nginx'])}"]
+
+
+def check_nginx_config(target: str, image: str) -> None:
+    """`nginx -t` in the built image; `web` resolves to loopback just for the test."""
+    try:
+        docker_client.client().containers.run(
+            image, ["nginx", "-t", "-e", "stderr", "-c", "/etc/flaskship/nginx.conf"],
+            remove=True, stderr=True, extra_hosts={"web": "127.0.0.1"}, labels=docker_client.labels(target),
+        )
+    except docker.errors.ContainerError as exc:
+        output = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
+        raise BuildFailed(f"{target}: generated nginx.conf fails `nginx -t`", output) from None
+
+
+def validate_compose_file(target: str, path: Path) -> None:
+    """Check against the compose spec's JSON Schema (vendored by check-jsonschema)."""
+    result = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildFailed(f"{target}: docker-compose.yml does not validate against the compose spec",
+                          (result.stdout + result.stderr).strip())
+
+
+KIND = Compose()

@@ -1,0 +1,132 @@
+"""Smoke a compose target: bring the stack up, check through nginx, always tear down."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import requests
+
+from ...engine import docker_client
+from ...errors import SmokeFailed
+from ...smoke.session import wait_http
+from . import cli as compose_cli
+
+if TYPE_CHECKING:
+    from ...records import BuildRecord
+    from ...smoke.session import SmokeRun
+    from .settings import ComposeSettings
+
+BOOT_WITHIN = 90.0
+# The first is the alias off-by-slash (`location /static` + `alias .../static/`):
+# it would map to /srv/static/../static/style.css and answer 200.
+TRAVERSALS = ("/static../static/style.css", "/static/../../../etc/passwd", "/static..%2f..%2fetc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd",
+              "/static/..%2f..%2f..%2fetc%2fpasswd", "/static/....//....//etc/passwd")
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
+    target, variant = record.target, f"{' '.join(compose_cli.command())} via nginx"
+    if not port_free(settings.publish_host, settings.publish):
+        raise SmokeFailed(f"{target}: port {settings.publish_host}:{settings.publish} is already in use; "
+                          f"stop what holds it or set targets.{target}.publish")
+    folder = run.project.build_dir / target
+    project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
+    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name}
+    with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
+        # Labels for this run only, merged over the generated file: the file in
+        # build/ stays what a user deploys.
+        override = Path(tmp, "labels.yml")
+        override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in ("web", "nginx")}}))
+        files = [folder / "docker-compose.yml", override]
+        try:
+            run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
+            try:
+                compose_cli.run(project, files, ["up", "-d"], env, target)
+                base = f"http://{settings.publish_host}:{settings.publish}"
+                seconds = wait_http(base + run.expect.health, BOOT_WITHIN, None, target)
+            except SmokeFailed as exc:
+                run.logs[f"{target} [{variant}]"] = exc.detail or _logs(project, files, env, target)
+                run.record(target, variant, "boot", False, f"health 200 through nginx within {BOOT_WITHIN:g} s", exc.message)
+                return
+            run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
+            run.conform(target, variant, base, {})
+            _contract_checks(run, target, variant, base, project, settings)
+            if any(r.status == "fail" and r.target == target for r in run.results):
+                run.logs[f"{target} [{variant}]"] = _logs(project, files, env, target)
+        finally:
+            compose_cli.run(project, files, ["down", "-v", "--remove-orphans"], env, target)
+
+
+def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, project: str,
+                     settings: ComposeSettings) -> None:
+    expect = run.expect
+    if expect.static_url:
+        response = requests.get(base + expect.static_url, timeout=10)
+        web_log = "\n".join(c.logs().decode("utf-8", "replace") for c in _containers(project, "web"))
+        from_nginx = response.status_code == 200 and expect.static_url not in web_log
+        run.record(target, variant, "static-from-nginx", from_nginx,
+                   "served by nginx; absent from gunicorn's access log",
+                   f"{response.status_code}; in gunicorn log: {expect.static_url in web_log}")
+        wanted = run.project.manifest.defaults.static_cache_control
+        got = response.headers.get("Cache-Control", "(none)")
+        run.record(target, variant, "static-cache-control", got == wanted, wanted, got)
+    if expect.echo:
+        https = requests.post(base + expect.echo, json={}, headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
+        plain = requests.post(base + expect.echo, json={}, timeout=10).json()
+        ok = str(https.get("url", "")).startswith("https://") and str(plain.get("url", "")).startswith("http://")
+        run.record(target, variant, "forwarded-proto", ok, "https:// with X-Forwarded-Proto: https, http:// without",
+                   f"{https.get('url')} / {plain.get('url')}")
+    run.record(target, variant, "unknown-host", *_unknown_host(base))
+    leaks = [path for path in TRAVERSALS if _leaks(_raw_get(settings, path))]
+    run.record(target, variant, "path-traversal", not leaks, "no path outside the static folder", f"leaked via {leaks}" if leaks else "none leaked")
+    published = [c.name for c in _containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]
+    run.record(target, variant, "web-not-published", not published, "only nginx publishes a port", f"web published: {published}")
+
+
+def _unknown_host(base: str) -> tuple[bool, str, str]:
+    try:
+        response = requests.get(base + "/", headers={"Host": "unknown.invalid"}, timeout=5)
+        return False, "connection closed (nginx 444)", f"HTTP {response.status_code}"
+    except requests.ConnectionError:
+        return True, "connection closed (nginx 444)", "closed"
+
+
+def _leaks(response: str) -> bool:
+    return response.startswith("HTTP/1.1 200") or "root:x:0:0" in response
+
+
+def _raw_get(settings: ComposeSettings, path: str) -> str:
+    """Send the path byte-for-byte (requests would normalise the dots away)."""
+    with socket.create_connection((settings.publish_host, settings.publish), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode("latin-1")
+
+
+def _containers(project: str, service: str) -> list[docker_client.Container]:
+    return docker_client.client().containers.list(all=True, filters={
+        "label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"]})
+
+
+def _logs(project: str, files: list[Path], env: dict[str, str], target: str) -> str:
+    try:
+        return compose_cli.run(project, files, ["logs", "--no-color", "--tail", "30"], env, target)
+    except SmokeFailed as exc:
+        return exc.detail

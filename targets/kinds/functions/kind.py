@@ -1,0 +1,132 @@
+"""functions: render the zip, build its runner, smoke, upload and deploy (contract: __init__.py)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...build import source
+from ...build.images import build_images
+from ...errors import BuildFailed, PublishFailed
+from ...pins import FUNCTIONS_FRAMEWORK, GUNICORN
+from ...publish.steps import Step
+from ...templates import render
+from ..base import TargetSettings
+from ..container import gcloud_env_flag, shell
+from . import gcs
+from .archive import tree_files, write_zip
+from .settings import FunctionsSettings
+
+if TYPE_CHECKING:
+    from ...build.job import BuildJob
+    from ...publish.steps import Deploy, PublishContext
+    from ...records import BuildRecord
+    from ...smoke.session import SmokeRun
+
+FRAMEWORK_STATIC_URL = "/static"
+MAX_ZIPPED = 100 * 1024 * 1024
+MAX_UNZIPPED = 500 * 1024 * 1024
+
+
+class Functions:
+    name = "functions"
+    templates = ("functions/main.py.j2", "functions/runner.Dockerfile.j2")
+    differences: Mapping[str, str] = {
+        "robots.txt": "functions-framework answers /robots.txt (and /favicon.ico) itself with 404 before the app sees it",
+    }
+
+    def render(self, job: BuildJob) -> None:
+        settings = job.settings
+        assert isinstance(settings, FunctionsSettings)
+        files = self._contents(job, settings)
+        zip_path = job.staging / f"{job.name}.zip"
+        digest = write_zip(files, zip_path)
+        check_archive(job.name, zip_path, settings.entry_point, job.app.module)
+        job.record.archives["zip"] = {"path": f"build/{job.name}.zip", "sha256": digest, "size": zip_path.stat().st_size}
+        # The smoke runner is the zip's own contents plus its requirements,
+        # installed from the wheelhouse: what the Python runtime does with it.
+        unpacked = job.staging / "runner-src"
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(unpacked)
+        job.python_context(job.staging / "runner", "functions/runner.Dockerfile.j2", role="runner",
+                           extra_requirements=(FUNCTIONS_FRAMEWORK, GUNICORN), src=unpacked,
+                           entry_point=settings.entry_point)
+        shutil.rmtree(unpacked)
+
+    def _contents(self, job: BuildJob, settings: FunctionsSettings) -> dict[str, bytes]:
+        tmp = job.staging / "zip-src"
+        source.copy(job.project, tmp)
+        files = tree_files(tmp)
+        shutil.rmtree(tmp)
+        if "main.py" in files:
+            raise BuildFailed(f"{job.name}: {job.app.source}/main.py exists, but the functions zip needs main.py for its entry point; rename it")
+        if job.app.static is not None and job.app.static_url == FRAMEWORK_STATIC_URL:
+            # functions-framework's own Flask app owns /static/<file>, served
+            # from ./static, and answers before our entry point runs; ship the
+            # app's static files there too so the same URLs give the same bytes.
+            prefix = job.app.static.strip("/") + "/"
+            for name in [n for n in files if n.startswith(prefix)]:
+                files.setdefault("static/" + name[len(prefix):], files[name])
+        files["main.py"] = render("functions/main.py.j2", app=job.app, entry_point=settings.entry_point).encode()
+        files["requirements.txt"] = job.requirements((FUNCTIONS_FRAMEWORK, GUNICORN)).encode()
+        return files
+
+    def build(self, job: BuildJob) -> None:
+        build_images(job)
+
+    def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
+        run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080"},
+                  container_port=8080, differences=self.differences)
+
+    def publish_steps(self, name: str, settings: TargetSettings, record: BuildRecord, label: str) -> list[Step]:
+        assert isinstance(settings, FunctionsSettings)
+        if not settings.bucket:
+            raise PublishFailed(f"{label}: targets.{name}.bucket is not set; name the bucket to upload to")
+        archive = record.archives["zip"]
+        obj = f"{name}-{str(archive['sha256'])[:16]}.zip"
+        return [Step(name, settings.kind, str(archive["path"]), f"gs://{settings.bucket}/{obj}", settings.token_env,
+                     "zip", str(archive["sha256"]))]
+
+    def publish(self, step: Step, ctx: PublishContext) -> dict[str, Any]:
+        token = os.environ.get(step.variable)
+        if not token:
+            raise PublishFailed(f"{step.target}: ${step.variable} is not set; export it (it holds the credentials for {step.where})")
+        bucket, _, obj = step.where.removeprefix("gs://").partition("/")
+        sent = gcs.upload(ctx.project.root / step.what, bucket, obj, token, step.variable, step.target)
+        ctx.progress(f"{step.target}: {'uploaded' if sent else 'already present:'} {step.where}")
+        return {"object": step.where, "sha256": step.sha256}
+
+    def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
+                        deploy: Deploy) -> list[str]:
+        assert isinstance(settings, FunctionsSettings)
+        runtime = "python" + deploy.python.replace(".", "")
+        return [shell("gcloud", "functions", "deploy", name, "--runtime", runtime, "--region", settings.region,
+                      "--source", entry["object"], "--entry-point", settings.entry_point, "--trigger-http",
+                      *gcloud_env_flag(deploy.env))]
+
+
+def check_archive(target: str, zip_path: Path, entry_point: str, module: str) -> None:
+    """The zip is within the platform limits and its entry point resolves."""
+    zipped = zip_path.stat().st_size
+    if zipped > MAX_ZIPPED:
+        raise BuildFailed(f"{target}: zip is {zipped / 2**20:.1f} MB, over Cloud Functions' 100 MB limit; trim app.source")
+    with zipfile.ZipFile(zip_path) as zf:
+        unzipped = sum(info.file_size for info in zf.infolist())
+        if unzipped > MAX_UNZIPPED:
+            raise BuildFailed(f"{target}: zip unpacks to {unzipped / 2**20:.1f} MB, over Cloud Functions' 500 MB limit; trim app.source")
+        names = set(zf.namelist())
+        main = zf.read("main.py") if "main.py" in names else b""
+    defined = {node.name for node in ast.parse(main).body if isinstance(node, ast.FunctionDef)}
+    if entry_point not in defined:
+        raise BuildFailed(f"{target}: entry point '{entry_point}' not found in main.py of the zip")
+    parts = module.split(".")
+    if "/".join(parts) + ".py" not in names and "/".join(parts) + "/__init__.py" not in names:
+        raise BuildFailed(f"{target}: the zip has no module '{module}' for main.py to import (excluded from app.source?)")
+
+
+KIND = Functions()

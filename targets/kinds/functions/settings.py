@@ -1,0 +1,22 @@
+"""functions settings (pure data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+from ...fields import EnvVarName, Region
+from ..base import TargetSettings
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+Bucket = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")]
+
+
+class FunctionsSettings(TargetSettings):
+    kind: Literal["functions"]
+    entry_point: Identifier = "handler"
+    region: Region = "us-central1"
+    # Where `invoke publish` uploads the zip (GCS JSON API; STORAGE_EMULATOR_HOST is honoured).
+    bucket: Bucket | None = None
+    token_env: EnvVarName = "GCS_TOKEN"  # variable holding an OAuth bearer token

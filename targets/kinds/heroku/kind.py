@@ -1,0 +1,90 @@
+"""heroku: render, build, smoke, publish, release and deploy (see __init__.py for the contract)."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import docker.errors
+from docker.models.containers import Container
+
+from ...engine.registry_http import DOCKER_V2
+from ..base import TargetSettings
+from ..container import ContainerKind, shell
+from . import platform_api
+from .settings import HerokuSettings
+
+if TYPE_CHECKING:
+    from ...build.job import BuildJob
+    from ...publish.steps import Deploy, PublishContext, Step
+    from ...records import BuildRecord
+    from ...smoke.session import SmokeRun
+
+BOOT_LIMIT = 60  # R10: a web dyno must bind $PORT within 60 s
+STOP_GRACE = 30  # SIGKILL 30 s after SIGTERM
+WORKERS = 3
+WORKER_DEADLINE = 10
+
+
+class Heroku(ContainerKind):
+    name = "heroku"
+    templates = ("heroku/Dockerfile.j2", "heroku/heroku.yml.j2")
+    differences: Mapping[str, str] = {}
+    media_types = (DOCKER_V2,)
+
+    def render(self, job: BuildJob) -> None:
+        # heroku.yml names image/Dockerfile; that folder is the build context.
+        job.python_context(job.staging / "image", "heroku/Dockerfile.j2", graceful_timeout=STOP_GRACE - 5)
+        job.write("heroku.yml", "heroku/heroku.yml.j2")
+
+    def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
+        # As a dyno runs it: a random PORT, an arbitrary non-root uid:gid,
+        # and WEB_CONCURRENCY set by the platform.
+        rng = random.SystemRandom()
+        port = rng.randint(20000, 40000)
+        uid = rng.randint(20000, 60000)
+        env = {"PORT": str(port), "WEB_CONCURRENCY": str(WORKERS)}
+        run.serve(record, record.image(), variant=f"PORT={port} uid={uid}", env=env, container_port=port,
+                  user=f"{uid}:{uid}", boot_within=BOOT_LIMIT, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
+                  extra=self._workers)
+
+    def _workers(self, run: SmokeRun, target: str, variant: str, container: Container) -> None:
+        # Health answers once the first worker is up; give the rest a deadline.
+        deadline = time.monotonic() + WORKER_DEADLINE
+        workers = -1
+        while time.monotonic() < deadline:
+            try:
+                processes = container.top(ps_args="-eo pid,args")["Processes"] or []
+            except docker.errors.APIError as exc:
+                run.record(target, variant, "web-concurrency", False, f"{WORKERS} workers", str(exc))
+                return
+            workers = sum(1 for row in processes if "gunicorn" in row[-1]) - 1  # minus the master
+            if workers == WORKERS:
+                break
+            time.sleep(0.1)
+        run.record(target, variant, "web-concurrency", workers == WORKERS,
+                   f"{WORKERS} workers from WEB_CONCURRENCY within {WORKER_DEADLINE} s", f"{workers} workers")
+
+    def publish(self, step: Step, ctx: PublishContext) -> dict[str, Any]:
+        result = super().publish(step, ctx)
+        if ctx.release:
+            settings = ctx.project.target(step.target)
+            assert isinstance(settings, HerokuSettings)
+            # The image id is the config digest the formation API wants.
+            result["release"] = platform_api.release(settings.api, settings.app, step.what,
+                                                     os.environ[step.variable], step.variable, step.target)
+            ctx.progress(f"{step.target}: {result['release']}")
+        return result
+
+    def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
+                        deploy: Deploy) -> list[str]:
+        assert isinstance(settings, HerokuSettings)
+        if "release" in entry:
+            return []
+        return [shell("heroku", "container:release", "web", "--app", settings.app) + "  # or: invoke publish --release"]
+
+
+KIND = Heroku()

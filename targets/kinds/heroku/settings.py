@@ -1,0 +1,23 @@
+"""heroku settings (pure data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+from ...fields import ServiceId
+from ..base import RegistryAuth, TargetSettings
+
+
+class HerokuSettings(TargetSettings):
+    kind: Literal["heroku"]
+    app: ServiceId  # the Heroku app name: registry.heroku.com/<app>/web
+    api: Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.:\[\]-]+$")] = "https://api.heroku.com"
+
+    def repository(self) -> str:
+        return self.registry or f"registry.heroku.com/{self.app}/web"
+
+    def credentials(self) -> RegistryAuth:
+        # Heroku's registry: user "_", the API key as password.
+        return self.auth or RegistryAuth(username="_", password_env="HEROKU_API_KEY")

@@ -1,0 +1,15 @@
+"""targets.yaml -> frozen, typed objects. Pure data: no Docker, no HTTP.
+
+  model.py       the models (the kinds' settings come from targets.kinds)
+  project.py     load() and Project: the manifest plus where it lives
+  messages.py    a validation error as one line naming its key path
+  duplicates.py  a key written twice, with its line
+  schema.py      the JSON Schema for editors
+"""
+
+from .model import AppSource, Defaults, Environment, Manifest, SmokePaths
+from .project import DEFAULT_MANIFEST, Project, load, parse
+from .schema import json_schema
+
+__all__ = ["AppSource", "DEFAULT_MANIFEST", "Defaults", "Environment", "Manifest", "Project", "SmokePaths",
+           "json_schema", "load", "parse"]

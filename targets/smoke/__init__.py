@@ -1,0 +1,6 @@
+"""Smoke-testing a built target.
+
+  session.py      SmokeRun: containers up, the checks put, verdicts recorded
+  conformance.py  the HTTP checks every target must pass (pure functions of a response)
+  report.py       verdicts, the parity matrix (pure)
+"""

@@ -1,0 +1,117 @@
+"""Running one smoke session: containers up, checks put, verdicts recorded.
+
+Kinds call SmokeRun.serve() (or their own runner plus SmokeRun.conform())
+for each way their platform runs them. Every failure is recorded with what
+was expected, what came back and the container's logs; nothing stops early
+except a target that never came up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import requests
+from docker.models.containers import Container
+
+from ..engine import docker_client
+from ..errors import SmokeFailed
+from . import conformance
+from .report import Result, verdict
+
+if TYPE_CHECKING:
+    from ..manifest import Project
+    from ..records import BuildRecord
+
+POLL = 0.1
+TIMED = frozenset({"boot", "sigterm-stop"})
+
+
+@dataclass
+class SmokeRun:
+    project: Project
+    env_name: str
+    progress: Callable[[str], None] = print
+    results: list[Result] = field(default_factory=list)
+    logs: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _, environment = self.project.environment(self.env_name)
+        self.env: dict[str, str] = dict(environment.env)
+        for name in environment.secrets:
+            # Secrets come from the host at run time and never enter a file or
+            # layer; a smoke run without one gets a throwaway value.
+            value = os.environ.get(name)
+            if value is None:
+                value = secrets.token_urlsafe(32)
+                self.progress(f"  note: {name} is not set; smoke uses a throwaway value")
+            self.env[name] = value
+        self.expect = conformance.expectations(self.project, self.env.get("APP_ENV"))
+
+    def record(self, target: str, variant: str, check: str, ok: bool, expected: str = "", got: str = "",
+               differences: Mapping[str, str] | None = None) -> None:
+        status, note = verdict(ok, check, differences or {})
+        self.results.append(Result(target, variant, check, status, expected, got, note))
+        mark = {"pass": "ok", "fail": "FAIL", "differs": "differs by platform"}[status]
+        if status == "fail":
+            detail = f" (expected {expected}; got {got})"
+        else:
+            # Timings are worth seeing even when they pass.
+            detail = f" ({note or got})" if (note or check in TIMED) else ""
+        self.progress(f"  {target} [{variant}] {check}: {mark}{detail}")
+
+    def conform(self, target: str, variant: str, base: str, differences: Mapping[str, str]) -> None:
+        for check, (ok, expected, got) in conformance.run(base, self.expect).items():
+            self.record(target, variant, check, ok, expected, got, differences)
+
+    def serve(self, record: BuildRecord, image: str, *, variant: str, env: Mapping[str, str],
+              container_port: int, user: str | None = None, stop_within: float | None = None,
+              stop_grace: int = 10, boot_within: float = 30.0,
+              differences: Mapping[str, str] | None = None,
+              extra: Callable[[SmokeRun, str, str, Container], None] | None = None) -> None:
+        target = record.target
+        self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
+        with docker_client.running(image, target, environment={**self.env, **env},
+                                container_port=container_port, user=user) as (container, host_port):
+            base = f"http://127.0.0.1:{host_port}"
+            try:
+                seconds = wait_http(base + self.expect.health, boot_within, container, target)
+            except SmokeFailed as exc:
+                self.logs[f"{target} [{variant}]"] = exc.detail
+                self.record(target, variant, "boot", False, f"health 200 within {boot_within:g} s", exc.message)
+                return
+            self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
+            self.conform(target, variant, base, differences or {})
+            if extra is not None:
+                extra(self, target, variant, container)
+            if stop_within is not None:
+                took = docker_client.timed_stop(container, stop_grace)
+                self.record(target, variant, "sigterm-stop", took < stop_within,
+                            f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
+            if any(r.status == "fail" and r.target == target for r in self.results):
+                self.logs[f"{target} [{variant}]"] = docker_client.logs(container)
+
+
+def wait_http(url: str, within: float, container: Container | None, target: str) -> float:
+    """Poll `url` until 200; fail fast if the container exits. Returns seconds taken."""
+    started = time.monotonic()
+    deadline = started + within
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if container is not None and not docker_client.is_running(container):
+            raise SmokeFailed(f"{target}: container exited at boot (status {container.attrs['State'].get('ExitCode')})",
+                              docker_client.logs(container))
+        try:
+            response = requests.get(url, timeout=2)
+            if response.status_code == 200:
+                return time.monotonic() - started
+            last = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+        time.sleep(POLL)
+    logs = docker_client.logs(container) if container is not None else ""
+    raise SmokeFailed(f"{target}: {url} gave no 200 within {within:g} s (last: {last})", logs)
