@@ -1,4 +1,4 @@
-"""build.json, smoke.json and release.json are replaced atomically."""
+"""Records are replaced atomically, build/<target>/ whole, and folders hash by content."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.record import atomic_write
+from targets.files import atomic_write, staging_dir, tree_hash
 
 
 def test_a_reader_never_sees_a_partial_record(tmp_path: Path) -> None:
@@ -45,3 +45,44 @@ def test_a_failed_write_keeps_the_old_record_and_leaves_no_temp_file(tmp_path: P
         atomic_write(path, '{"new": "' + "x" * 100_000 + '\ud800"}')  # a lone surrogate fails mid-write
     assert path.read_text() == '{"old": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["release.json"]
+
+
+def test_staging_replaces_only_on_success(tmp_path: Path) -> None:
+    final = tmp_path / "build" / "t"
+    with staging_dir(final) as staging:
+        (staging / "a").write_text("good")
+    with pytest.raises(RuntimeError):
+        with staging_dir(final) as staging:
+            (staging / "a").write_text("half")
+            raise RuntimeError("build failed")
+    assert (final / "a").read_text() == "good"
+    assert sorted(p.name for p in final.parent.iterdir()) == ["t"]
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_tree_hash_depends_on_content_path_and_exec_bit_only(tmp_path: Path) -> None:
+    a = _tree(tmp_path / "a", {"x/1.txt": "one", "2.txt": "two"})
+    b = _tree(tmp_path / "b", {"2.txt": "two", "x/1.txt": "one"})  # written in another order
+    assert tree_hash(a) == tree_hash(b)
+    (b / "2.txt").write_text("TWO")
+    assert tree_hash(a) != tree_hash(b)
+    (b / "2.txt").write_text("two")
+    (b / "2.txt").chmod(0o755)
+    assert tree_hash(a) != tree_hash(b)
+    (b / "2.txt").chmod(0o644)
+    (b / "2.txt").rename(b / "3.txt")
+    assert tree_hash(a) != tree_hash(b)
+
+
+def test_tree_hash_skips_only_what_it_is_told(tmp_path: Path) -> None:
+    a = _tree(tmp_path / "a", {"keep": "k", "build.json": "1"})
+    before = tree_hash(a, frozenset({"build.json"}))
+    (a / "build.json").write_text("2")
+    assert tree_hash(a, frozenset({"build.json"})) == before
+    assert tree_hash(a) != tree_hash(tmp_path / "a", frozenset({"build.json"}))

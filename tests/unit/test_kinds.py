@@ -1,21 +1,56 @@
-"""Every registered kind is complete: templates, tests, README entry."""
+"""Every registered kind is complete and owns all of itself.
+
+Adding a kind means: targets/kinds/<kind>/ (settings.py, kind.py, templates),
+one entry in targets/kinds/__init__.py, tests/integration/test_<kind>.py and a
+README row. This test names whatever is missing.
+"""
 
 from __future__ import annotations
 
+import inspect
+from typing import get_args
+
 import pytest
 
-from targets.kinds import KINDS
-from targets.render import ENV
-from tests.conftest import REPO
+from targets import templates
+from targets.kinds import KINDS, KINDS_DIR
+from targets.kinds.protocol import Kind, behaviour
+from targets.publish.steps import Deploy
+from tests.helpers import REPO
+
+METHODS = [name for name, _ in inspect.getmembers(Kind, inspect.isfunction)]
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_kind_is_complete(name: str) -> None:
-    kind = KINDS[name]
+    folder = KINDS_DIR / name
+    for part in ("__init__.py", "settings.py", "kind.py"):
+        assert (folder / part).is_file(), f"targets/kinds/{name}/{part}"
+    assert (folder / "__init__.py").read_text().startswith('"""kind: '), "its contract, in the package docstring"
+    kind = behaviour(name)
     assert kind.name == name
+    for method in METHODS:
+        assert callable(getattr(kind, method, None)), f"{name} lacks {method}()"
     assert kind.templates, "declares its templates"
     for template in kind.templates:
-        ENV.get_template(template)  # raises if missing
+        templates.load(template)  # one clear error if missing
+    assert get_args(KINDS[name].settings.model_fields["kind"].annotation) == (name,)
     assert (REPO / "tests" / "integration" / f"test_{name}.py").is_file(), "integration tests"
     assert f"| `{name}` |" in (REPO / "README.md").read_text(), "README kinds table"
-    assert kind.settings.model_fields["kind"].annotation.__args__ == (name,)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_kind_prints_its_own_deploy_commands(name: str) -> None:
+    from targets import manifest
+
+    project = manifest.load(REPO / "targets.yaml")
+    target = next(t for t, s in project.manifest.targets.items() if s.kind == name)
+    entry = {"kind": name, "image": "r/x@sha256:" + "0" * 64, "image_nginx": "r/x-nginx@sha256:" + "1" * 64,
+             "object": "gs://b/x.zip"}
+    commands = behaviour(name).deploy_commands(target, project.target(target), entry,
+                                               Deploy({"A": "1, two; $(id)"}, "3.11"))
+    assert commands and all(isinstance(c, str) for c in commands)
+    joined = "\n".join(commands)
+    assert "$(id)" not in joined or "'" in joined, "values are shell-quoted"
+    if name == "functions":
+        assert "--runtime python311" in joined  # from defaults.python, not hard-coded

@@ -1,0 +1,81 @@
+"""Every kind renders its platform files with no Docker engine at all."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from targets import manifest
+from targets.commands.build import render_only
+from targets.kinds import KINDS
+from tests.helpers import copy_demo
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> manifest.Project:
+    # Any Docker call would fail: rendering must not need the engine.
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    return manifest.load(copy_demo(tmp_path / "p") / "targets.yaml")
+
+
+def _declared(job: object) -> dict[str, str]:
+    return {spec.role: spec.context.relative_to(job.staging).as_posix() for spec in job.images}  # type: ignore[attr-defined]
+
+
+def test_cloudrun_renders_an_image_context_and_hosting_beside_it(demo: manifest.Project, tmp_path: Path) -> None:
+    job = render_only(demo, "cloudrun", tmp_path / "out")
+    assert _declared(job) == {"app": "image"}
+    image = tmp_path / "out/image"
+    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "requirements.txt", "src"]
+    dockerfile = (image / "Dockerfile").read_text()
+    assert "ARG BASE_IMAGE=python:3.12-slim" in dockerfile and '"wsgi:app"' in dockerfile
+    assert "gunicorn==" in (image / "requirements.txt").read_text()
+    firebase = json.loads((tmp_path / "out/firebase.json").read_text())
+    assert firebase["hosting"]["rewrites"][0]["run"] == {"serviceId": "flask-demo", "region": "us-central1"}
+    assert (tmp_path / "out/public/static/style.css").is_file()
+
+
+def test_heroku_yml_names_a_dockerfile_that_exists(demo: manifest.Project, tmp_path: Path) -> None:
+    render_only(demo, "heroku", tmp_path / "out")
+    heroku = yaml.safe_load((tmp_path / "out/heroku.yml").read_text())
+    assert (tmp_path / "out" / heroku["build"]["docker"]["web"]).is_file()
+
+
+def test_compose_file_refers_to_the_images_it_declares(demo: manifest.Project, tmp_path: Path) -> None:
+    job = render_only(demo, "compose", tmp_path / "out")
+    assert _declared(job) == {"app": "web", "nginx": "nginx"}
+    compose = yaml.safe_load((tmp_path / "out/docker-compose.yml").read_text())
+    tags = {spec.role: spec.tag for spec in job.images}
+    assert compose["services"]["web"]["image"] == tags["app"]
+    assert compose["services"]["nginx"]["image"] == tags["nginx"]
+    assert "ports" not in compose["services"]["web"]
+    assert "location /static/" in (tmp_path / "out/nginx/nginx.conf").read_text()
+
+
+def test_functions_zip_holds_the_entry_point_and_the_app(demo: manifest.Project, tmp_path: Path) -> None:
+    job = render_only(demo, "functions", tmp_path / "out")
+    assert _declared(job) == {"runner": "runner"}
+    with zipfile.ZipFile(tmp_path / "out/functions.zip") as zf:
+        names = set(zf.namelist())
+        assert "def handler(" in zf.read("main.py").decode()
+        assert "functions-framework==" in zf.read("requirements.txt").decode()
+    assert {"main.py", "requirements.txt", "wsgi.py", "demo/__init__.py", "static/style.css"} <= names
+    assert job.record.archives["zip"]["path"] == "build/functions.zip"
+
+
+def test_tags_follow_the_rendered_content(demo: manifest.Project, tmp_path: Path) -> None:
+    one = {s.role: s.tag for s in render_only(demo, "cloudrun", tmp_path / "a").images}
+    two = {s.role: s.tag for s in render_only(demo, "cloudrun", tmp_path / "b").images}
+    assert one == two
+    (demo.app_dir / "wsgi.py").write_text((demo.app_dir / "wsgi.py").read_text() + "# edit\n")
+    three = {s.role: s.tag for s in render_only(demo, "cloudrun", tmp_path / "c").images}
+    assert three["app"] != one["app"]
+
+
+def test_every_registered_kind_renders(demo: manifest.Project, tmp_path: Path) -> None:
+    kinds = {settings.kind for settings in demo.manifest.targets.values()}
+    assert kinds == set(KINDS), "the demo manifest has a target of every kind"
