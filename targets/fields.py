@@ -7,6 +7,8 @@ allowed, so no manifest value can inject an instruction or directive.
 
 from __future__ import annotations
 
+import ast
+import keyword
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -41,9 +43,38 @@ ImageRef = Annotated[
         r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"
     ),
 ]
-# module.path:attribute, as gunicorn and functions-framework take it.
+def _entry(value: str) -> str:
+    """module.path:name or module.path:factory(<literal args>), exactly what gunicorn's
+    import_app accepts: the call's arguments must be Python literals."""
+    module, _, call = value.partition(":")
+    if any(keyword.iskeyword(part) for part in module.split(".")):
+        raise ValueError("the module path holds a Python keyword")
+    try:
+        expression = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        raise ValueError("write module:name or module:factory(...) as gunicorn takes it") from None
+    if isinstance(expression, ast.Call):
+        if not isinstance(expression.func, ast.Name):
+            raise ValueError("the factory must be a plain name: module:create_app()")
+        try:
+            for argument in [*expression.args, *(kw.value for kw in expression.keywords)]:
+                ast.literal_eval(argument)
+        except ValueError:
+            raise ValueError("factory arguments must be literals (strings, numbers, True/False/None)") from None
+        if any(kw.arg is None for kw in expression.keywords):
+            raise ValueError("factory arguments must be literals, not **kwargs")
+    elif not isinstance(expression, ast.Name):
+        raise ValueError("write module:name or module:factory(...) as gunicorn takes it")
+    return value
+
+
+# module.path:name or module.path:factory(args), as gunicorn takes it. The
+# pattern keeps the text one printable line of safe characters (it is written
+# into a JSON CMD and a Python entry module); _entry checks the grammar.
 Entry = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+    str,
+    StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\([\w '\".,=+-]{0,200}\))?$"),
+    AfterValidator(_entry),
 ]
 # Relative, inside the project: no absolute paths, no `..` segments.
 RelPath = Annotated[

@@ -7,6 +7,11 @@ from typing import Any
 
 from ..kinds import KINDS, choices
 
+# What a value must look like, said in words where a regex would not help.
+SHAPES = {
+    "app.entry": "write module:name or module:factory(...) as gunicorn takes it, e.g. wsgi:app or flaskr:create_app()",
+}
+
 
 def describe(error: Mapping[str, Any]) -> str:
     loc = [str(part) for part in error["loc"]]
@@ -33,6 +38,8 @@ def describe(error: Mapping[str, Any]) -> str:
         return f"{path}: expected a string{got}; quote it (YAML reads 3.10 as the number 3.1)"
     if etype == "string_type":
         return f"{path}: expected a string{got}"
+    if etype == "string_pattern_mismatch" and path in SHAPES:
+        return f"{path}: invalid value{got}: {SHAPES[path]}"
     if etype == "string_pattern_mismatch":
         return f"{path}: invalid value{got} (must match {error['ctx']['pattern']})"
     if etype in ("dict_type", "model_type", "model_attributes_type"):

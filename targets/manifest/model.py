@@ -22,14 +22,29 @@ class AppSource(Strict):
     requirements: RelPath = "requirements.txt"
     static: RelPath | None = "static"
     static_url: UrlPath = "/static"
+    # Folders (relative to source) the app writes to at run time, besides Flask's
+    # instance folder, which is always writable: on every container target they
+    # belong to no one in particular and are open to whatever uid the platform
+    # runs the process as (Heroku picks a random one). The rest of the code stays read-only.
+    writable: tuple[RelPath, ...] = Field(default=(), strict=False)
 
     @property
     def module(self) -> str:
-        return self.entry.split(":")[0]
+        return self.entry.partition(":")[0]
+
+    @property
+    def call(self) -> str:
+        """What follows the colon: `app` or `create_app()`."""
+        return self.entry.partition(":")[2]
 
     @property
     def attribute(self) -> str:
-        return self.entry.split(":")[1]
+        """The name the module must define: `app`, or the factory `create_app`."""
+        return self.call.partition("(")[0]
+
+    @property
+    def is_factory(self) -> bool:
+        return "(" in self.call
 
 
 class SmokePaths(Strict):

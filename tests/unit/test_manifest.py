@@ -64,3 +64,25 @@ def test_duplicate_keys_are_found_at_any_depth_and_aliases_are_safe() -> None:
     assert duplicates.first_duplicate("a:\n  - {k: 1, k: 2}\n") == ("a[0].k", 2)
     assert duplicates.first_duplicate("a: 1\nb: {a: 1}\n") is None  # same name, different mappings
     assert duplicates.first_duplicate("a: &x [*x]\nb: *x\n") is None  # a recursive alias ends the walk
+
+
+@pytest.mark.parametrize("entry", ["wsgi:app", "flaskr:create_app()", "pkg.sub:make_app('prod', debug=False)",
+                                   'a:b("x", 2, None)'])
+def test_entry_takes_what_gunicorn_takes(entry: str) -> None:
+    app = manifest.parse({"app": {"entry": entry}, "targets": {"x": {"kind": "heroku", "app": "a"}}}).app
+    assert app.entry == entry
+    assert app.is_factory == ("(" in entry)
+    assert app.attribute in ("app", "create_app", "make_app", "b")
+
+
+@pytest.mark.parametrize(("entry", "why"), [
+    ("wsgi:os.system('x')", "module:factory"),  # only a plain name may be called
+    ("a:b(c)", "must be literals"),  # a name is not a literal: nothing is evaluated
+    ("a:b(__import__('os'))", "module:factory"),
+    ("class:app", "keyword"),
+    ("a:b('x\nRUN rm')", "module:factory"),  # one line only
+    ("wsgi", "module:factory"),
+])
+def test_entry_rejects_anything_gunicorn_would_not_import_safely(entry: str, why: str) -> None:
+    with pytest.raises(ManifestError, match=rf"app\.entry: .*{why}"):
+        manifest.parse({"app": {"entry": entry}, "targets": {"x": {"kind": "heroku", "app": "a"}}})
