@@ -23,6 +23,7 @@ from ..records import BuildRecord
 from . import source
 
 APP_UID = "10001"
+APP_DIR = "/srv/app"
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,13 @@ class BuildJob:
             shutil.copytree(src, context / "src")
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
-            cache_control=self.defaults.cache_control, **variables))
+            cache_control=self.defaults.cache_control, writable=self.writable_dirs(), **variables))
         return self._declare(role, context, self.base_image(), python=True)
+
+    def writable_dirs(self) -> list[str]:
+        """Flask's instance folder (beside the app's top-level module or package,
+        where Flask looks for it) and every app.writable folder, in the image."""
+        return [f"{APP_DIR}/instance", *(f"{APP_DIR}/{path.rstrip('/')}" for path in self.app.writable)]
 
     def image_context(self, context: Path, role: str, base: str) -> str:
         """Declare a context that needs no wheelhouse (its files are already in place)."""

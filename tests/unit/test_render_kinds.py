@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -79,3 +80,24 @@ def test_tags_follow_the_rendered_content(demo: manifest.Project, tmp_path: Path
 def test_every_registered_kind_renders(demo: manifest.Project, tmp_path: Path) -> None:
     kinds = {settings.kind for settings in demo.manifest.targets.values()}
     assert kinds == set(KINDS), "the demo manifest has a target of every kind"
+
+
+def test_instance_and_writable_folders_are_open_to_any_uid_and_dockerfiles_lint(
+        demo: manifest.Project, tmp_path: Path) -> None:
+    text = demo.path.read_text().replace("  static_url: /static\n", "  static_url: /static\n  writable: [uploads, var/cache]\n")
+    demo.path.write_text(text)
+    project = manifest.load(demo.path)
+    render_only(project, "heroku", tmp_path / "out")
+    dockerfile = (tmp_path / "out/image/Dockerfile").read_text()
+    assert "chmod 1777 /srv/app/instance /srv/app/uploads /srv/app/var/cache" in dockerfile
+    assert dockerfile.index("chmod 1777") < dockerfile.index("USER 10001")  # done as root, before the drop
+    lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_a_factory_entry_reaches_the_command_as_json(demo: manifest.Project, tmp_path: Path) -> None:
+    text = demo.path.read_text().replace("entry: wsgi:app", "entry: 'demo:create_app(\"x\")'")
+    demo.path.write_text(text)
+    render_only(manifest.load(demo.path), "cloudrun", tmp_path / "out")
+    cmd = next(line for line in (tmp_path / "out/image/Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    assert json.loads(cmd[4:])[-1] == 'demo:create_app("x")'
