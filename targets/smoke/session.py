@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..records import BuildRecord
 
 POLL = 0.1
+FAILING_FOR = 2.0
 TIMED = frozenset({"boot", "sigterm-stop"})
 
 
@@ -97,10 +98,17 @@ class SmokeRun:
 
 
 def wait_http(url: str, within: float, container: Container | None, target: str) -> float:
-    """Poll `url` until 200; fail fast if the container exits. Returns seconds taken."""
+    """Poll `url` until 200. Returns seconds taken.
+
+    Fails fast, with the logs, when the container exits, or when the app is up
+    but has answered nothing but 500/501 for FAILING_FOR seconds: that is the
+    app failing, not a slow boot, and waiting out the window would hide it.
+    (502-504 come from a proxy whose upstream is still starting: keep waiting.)
+    """
     started = time.monotonic()
     deadline = started + within
     last = "no answer"
+    failing_since: float | None = None
     while time.monotonic() < deadline:
         if container is not None and not docker_client.is_running(container):
             raise SmokeFailed(f"{target}: container exited at boot (status {container.attrs['State'].get('ExitCode')})",
@@ -110,6 +118,14 @@ def wait_http(url: str, within: float, container: Container | None, target: str)
             if response.status_code == 200:
                 return time.monotonic() - started
             last = f"HTTP {response.status_code}"
+            if response.status_code in (500, 501):
+                failing_since = failing_since or time.monotonic()
+                if time.monotonic() - failing_since >= FAILING_FOR:
+                    logs = docker_client.logs(container) if container is not None else ""
+                    raise SmokeFailed(f"{target}: {url} is up but answers {last} (for {FAILING_FOR:g} s): "
+                                      "the app fails at its first requests; see its log above", logs)
+            else:
+                failing_since = None
         except requests.RequestException as exc:
             last = type(exc).__name__
         time.sleep(POLL)

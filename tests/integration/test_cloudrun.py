@@ -150,3 +150,18 @@ def test_container_that_exits_at_boot_shows_its_logs(project: Path, engine: dock
     assert_one_clear_line(result, "cloudrun [PORT unset] boot", "container exited at boot")
     assert "boom-at-boot" in result.stdout  # the container's own logs
     assert managed_containers(engine) == []
+
+
+def test_an_app_that_answers_500_at_boot_fails_fast_with_its_logs(project: Path, engine: docker.DockerClient) -> None:
+    views = project / "app/demo/views.py"
+    views.write_text(views.read_text().replace(
+        'def healthz() -> Response:\n', 'def healthz() -> Response:\n    raise RuntimeError("health-is-broken")\n'))
+    assert invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun").code == 0
+    result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
+    # The app's own traceback is shown (its log, on stdout); the tool's error is one line.
+    assert result.code != 0 and "Traceback" not in result.stderr
+    assert result.last_line.startswith("error: smoke failed") and "cloudrun [PORT unset] boot" in result.last_line
+    # Not a wait for the boot window to run out: the app was up and failing.
+    assert "is up but answers HTTP 500" in result.stdout
+    assert "health-is-broken" in result.stdout
+    assert managed_containers(engine) == []
