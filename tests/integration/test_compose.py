@@ -49,7 +49,8 @@ def test_smoke_through_nginx(built: Path, engine: docker.DockerClient) -> None:
     assert result.code == 0, result.stdout + result.stderr
     results = json.loads((built / "build/smoke.json").read_text())["targets"]["compose"]["results"]
     statuses = {r["check"]: r["status"] for r in results}
-    for check in ("static-from-nginx", "forwarded-proto", "unknown-host", "path-traversal", "web-not-published"):
+    for check in ("static-from-nginx", "forwarded-proto", "unknown-host", "host-spoofing", "path-traversal",
+                  "web-not-published"):
         assert statuses[check] == "pass", check
     assert managed_containers(engine) == []
     assert not [n for n in engine.networks.list() if n.name.startswith("flaskship-compose")]

@@ -92,6 +92,8 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
         run.record(target, variant, "forwarded-proto", ok, "https:// with X-Forwarded-Proto: https, http:// without",
                    f"{https.get('url')} / {plain.get('url')}")
     run.record(target, variant, "unknown-host", *_unknown_host(base))
+    if expect.echo:
+        run.record(target, variant, "host-spoofing", *_host_spoofing(settings, expect.echo))
     leaks = [path for path in TRAVERSALS if _leaks(_raw_get(settings, path))]
     run.record(target, variant, "path-traversal", not leaks, "no path outside the static folder", f"leaked via {leaks}" if leaks else "none leaked")
     published = [c.name for c in _containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]
@@ -106,14 +108,35 @@ def _unknown_host(base: str) -> tuple[bool, str, str]:
         return True, "connection closed (nginx 444)", "closed"
 
 
+def _host_spoofing(settings: ComposeSettings, echo: str) -> tuple[bool, str, str]:
+    """An absolute request line for a served name, with another Host header and an
+    X-Forwarded-Host: the app must build its URLs for the served name only."""
+    name = settings.server_names[0]
+    request = (f"POST http://{name}:{settings.publish}{echo} HTTP/1.1\r\nHost: evil.example\r\n"
+               "X-Forwarded-Host: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+               "Connection: close\r\n\r\n{}")
+    answer = _raw(settings, request)
+    body = answer.partition("\r\n\r\n")[2]
+    try:
+        url = str(json.loads(body).get("url", ""))
+    except ValueError:
+        url = answer.splitlines()[0] if answer else "no answer"
+    ok = url.startswith(f"http://{name}") and "evil.example" not in answer
+    return ok, f"URLs for {name}, never evil.example", url
+
+
 def _leaks(response: str) -> bool:
     return response.startswith("HTTP/1.1 200") or "root:x:0:0" in response
 
 
 def _raw_get(settings: ComposeSettings, path: str) -> str:
     """Send the path byte-for-byte (requests would normalise the dots away)."""
+    return _raw(settings, f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+
+
+def _raw(settings: ComposeSettings, request: str) -> str:
     with socket.create_connection((settings.publish_host, settings.publish), timeout=5) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(request.encode())
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
