@@ -15,17 +15,17 @@ from ...build.images import build_images
 from ...errors import BuildFailed, PublishFailed
 from ...pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from ...publish.steps import Step
-from ...templates import render
+from ...records import BuildRecord
 from ..base import TargetSettings
 from ..container import gcloud_env_flag, shell
 from . import gcs
 from .archive import tree_files, write_zip
+from .entry import ENTRY_MAIN, entry_file, render_entry
 from .settings import FunctionsSettings
 
 if TYPE_CHECKING:
     from ...build.job import BuildJob
     from ...publish.steps import Deploy, PublishContext
-    from ...records import BuildRecord
     from ...smoke.session import SmokeRun
 
 FRAMEWORK_STATIC_URL = "/static"
@@ -43,11 +43,13 @@ class Functions:
     def render(self, job: BuildJob) -> None:
         settings = job.settings
         assert isinstance(settings, FunctionsSettings)
-        files = self._contents(job, settings)
+        files, entry = self._contents(job, settings)
         zip_path = job.staging / f"{job.name}.zip"
         digest = write_zip(files, zip_path)
-        check_archive(job.name, zip_path, settings.entry_point, job.app.module)
-        job.record.archives["zip"] = {"path": f"build/{job.name}.zip", "sha256": digest, "size": zip_path.stat().st_size}
+        check_archive(job.name, zip_path, settings.entry_point, job.app.module, entry)
+        # `source` travels to publish, whose deploy command must name a non-default entry file.
+        job.record.archives["zip"] = {"path": f"build/{job.name}.zip", "sha256": digest,
+                                      "size": zip_path.stat().st_size, "source": entry}
         # The smoke runner is the zip's own contents plus its requirements,
         # installed from the wheelhouse: what the Python runtime does with it.
         unpacked = job.staging / "runner-src"
@@ -55,16 +57,16 @@ class Functions:
             zf.extractall(unpacked)
         job.python_context(job.staging / "runner", "functions/runner.Dockerfile.j2", role="runner",
                            extra_requirements=(FUNCTIONS_FRAMEWORK, GUNICORN), src=unpacked,
-                           entry_point=settings.entry_point)
+                           entry_point=settings.entry_point, source=entry)
         shutil.rmtree(unpacked)
 
-    def _contents(self, job: BuildJob, settings: FunctionsSettings) -> dict[str, bytes]:
+    def _contents(self, job: BuildJob, settings: FunctionsSettings) -> tuple[dict[str, bytes], str]:
+        """The zip's files (name -> bytes), and the name of the entry module among them."""
         tmp = job.staging / "zip-src"
         source.copy(job.project, tmp)
         files = tree_files(tmp)
         shutil.rmtree(tmp)
-        if "main.py" in files:
-            raise BuildFailed(f"{job.name}: {job.app.source}/main.py exists, but the functions zip needs main.py for its entry point; rename it")
+        entry = entry_file(job.name, files)  # main.py, unless the app has its own
         if job.app.static is not None and job.app.static_url == FRAMEWORK_STATIC_URL:
             # functions-framework's own Flask app owns /static/<file>, served
             # from ./static, and answers before our entry point runs; ship the
@@ -72,9 +74,9 @@ class Functions:
             prefix = job.app.static.strip("/") + "/"
             for name in [n for n in files if n.startswith(prefix)]:
                 files.setdefault("static/" + name[len(prefix):], files[name])
-        files["main.py"] = render("functions/main.py.j2", app=job.app, entry_point=settings.entry_point).encode()
+        files[entry] = render_entry(job.app.entry, settings.entry_point).encode()
         files["requirements.txt"] = job.requirements((FUNCTIONS_FRAMEWORK, GUNICORN)).encode()
-        return files
+        return files, entry
 
     def build(self, job: BuildJob) -> None:
         build_images(job)
@@ -99,19 +101,27 @@ class Functions:
         bucket, _, obj = step.where.removeprefix("gs://").partition("/")
         sent = gcs.upload(ctx.project.root / step.what, bucket, obj, token, step.variable, step.target)
         ctx.progress(f"{step.target}: {'uploaded' if sent else 'already present:'} {step.where}")
-        return {"object": step.where, "sha256": step.sha256}
+        archive = BuildRecord.load(ctx.project.build_dir, step.target).archives["zip"]
+        return {"object": step.where, "sha256": step.sha256, "source": str(archive.get("source", ENTRY_MAIN))}
 
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:
         assert isinstance(settings, FunctionsSettings)
         runtime = "python" + deploy.python.replace(".", "")
+        # The Python runtime imports main.py unless the build-time variable
+        # GOOGLE_FUNCTION_SOURCE names the file (Google's buildpacks: README.md,
+        # "Functions Framework buildpacks"; pkg/env/env.go FunctionSource, which
+        # cmd/python/functions_framework checks exists and passes on as FUNCTION_SOURCE,
+        # functions-framework's --source).
+        source = str(entry.get("source", ENTRY_MAIN))
+        build_env = () if source == ENTRY_MAIN else ("--set-build-env-vars", f"GOOGLE_FUNCTION_SOURCE={source}")
         return [shell("gcloud", "functions", "deploy", name, "--runtime", runtime, "--region", settings.region,
                       "--source", entry["object"], "--entry-point", settings.entry_point, "--trigger-http",
-                      *gcloud_env_flag(deploy.env))]
+                      *build_env, *gcloud_env_flag(deploy.env))]
 
 
-def check_archive(target: str, zip_path: Path, entry_point: str, module: str) -> None:
-    """The zip is within the platform limits and its entry point resolves."""
+def check_archive(target: str, zip_path: Path, entry_point: str, module: str, entry: str = ENTRY_MAIN) -> None:
+    """The zip is within the platform limits and its entry point (in the file `entry`) resolves."""
     zipped = zip_path.stat().st_size
     if zipped > MAX_ZIPPED:
         raise BuildFailed(f"{target}: zip is {zipped / 2**20:.1f} MB, over Cloud Functions' 100 MB limit; trim app.source")
@@ -120,13 +130,13 @@ def check_archive(target: str, zip_path: Path, entry_point: str, module: str) ->
         if unzipped > MAX_UNZIPPED:
             raise BuildFailed(f"{target}: zip unpacks to {unzipped / 2**20:.1f} MB, over Cloud Functions' 500 MB limit; trim app.source")
         names = set(zf.namelist())
-        main = zf.read("main.py") if "main.py" in names else b""
+        main = zf.read(entry) if entry in names else b""
     defined = {node.name for node in ast.parse(main).body if isinstance(node, ast.FunctionDef)}
     if entry_point not in defined:
-        raise BuildFailed(f"{target}: entry point '{entry_point}' not found in main.py of the zip")
+        raise BuildFailed(f"{target}: entry point '{entry_point}' not found in {entry} of the zip")
     parts = module.split(".")
     if "/".join(parts) + ".py" not in names and "/".join(parts) + "/__init__.py" not in names:
-        raise BuildFailed(f"{target}: the zip has no module '{module}' for main.py to import (excluded from app.source?)")
+        raise BuildFailed(f"{target}: the zip has no module '{module}' for {entry} to import (excluded from app.source?)")
 
 
 KIND = Functions()
