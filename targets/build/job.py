@@ -81,7 +81,7 @@ class BuildJob:
         """
         templates.write(context / "requirements.txt", self.requirements(extra_requirements))
         if src is None:
-            source.copy(self.project, context / "src")
+            source.copy(self.project, context / "src", self.progress)
         else:
             shutil.copytree(src, context / "src")
         templates.write(context / "Dockerfile", templates.render(

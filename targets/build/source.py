@@ -8,17 +8,20 @@ installed on the host; the smoke run then proves it imports for real.
 from __future__ import annotations
 
 import ast
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import SourceError
+from . import ignore
 
 if TYPE_CHECKING:
     from ..manifest import Project
 
-# Never shipped: caches, VCS data, local secrets, tests.
-EXCLUDED = ("__pycache__", "*.pyc", ".git", ".env", ".env.*", "tests", ".pytest_cache", "*.egg-info", ".venv")
+# What is never shipped, and how .gitignore, .dockerignore and .gcloudignore
+# combine: targets/build/ignore.py.
 
 
 def check(project: Project) -> None:
@@ -73,13 +76,90 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def copy(project: Project, dest: Path) -> None:
-    """Copy the app source, minus EXCLUDED and, when the source is the project
-    folder itself, minus build/ and the manifest."""
-    patterns = shutil.ignore_patterns(*EXCLUDED)
+def copy(project: Project, dest: Path, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Copy the app source into `dest` (which must not exist yet), minus what
+    ignore.py leaves out and, when the source is the project folder itself,
+    minus build/ and the manifest.
+
+    Returns what was left out that the user may have meant to ship (the top-most
+    path of each, folders ending in /, routine caches not listed); `progress`,
+    when given, gets it as one line.
+    """
+    root = project.app_dir.resolve()
     never = {project.build_dir.resolve(), project.path.resolve()}
+    rules = ignore.read_rules(root)
+    left_out: list[tuple[str, str]] = []  # (shown, label)
 
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return set(patterns(folder, names)) | {n for n in names if (Path(folder) / n).resolve() in never}
+    def leave_out(shown: str, label: str) -> None:
+        if not ignore.is_boring(shown):
+            left_out.append((shown, label))
 
-    shutil.copytree(project.root / project.manifest.app.source, dest, ignore=ignore)
+    dest.mkdir(parents=True)
+    # followlinks=False: a link to a folder is listed in `dirs` but never walked.
+    # An unreadable folder is an error, not a silently smaller artifact.
+    for folder, dirs, files in os.walk(root, onerror=_raise):
+        here = Path(folder)
+        prefix = "" if here == root else here.relative_to(root).as_posix() + "/"
+        if prefix:
+            rules = rules + ignore.read_rules(root, prefix)  # a nested .gitignore, for this subtree
+        walk_into: list[str] = []
+        for name in sorted(dirs + files):
+            path, rel = here / name, prefix + name
+            if path in never:
+                continue
+            link = path.is_symlink()
+            if link and not _inside(path, root):
+                leave_out(f"{rel} (symlink out of the app folder, or broken)", ignore.DEFAULTS)
+                continue
+            is_dir = path.is_dir()
+            if not is_dir and not path.is_file():
+                leave_out(f"{rel} (not a regular file)", ignore.DEFAULTS)
+                continue
+            hit = ignore.excluded_by(rules, rel, is_dir)
+            shown = rel + "/" if is_dir else rel
+            if (hit is None or hit.descend) and ignore.default_excluded(rel, is_dir, _is_venv(path, link)):
+                leave_out(shown, ignore.DEFAULTS)
+            elif hit is not None and not (hit.descend and is_dir and not link):
+                leave_out(shown, hit.label)
+            elif link:
+                # Shipped as a link (relative, so it points into the copy), never
+                # as the bytes it points at: a link to a left-out file stays dangling.
+                target = os.path.relpath(path.resolve(), here)
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(target, dest / rel)
+            elif is_dir:
+                walk_into.append(name)
+                if hit is None:  # else .dockerignore drops it but may re-include some of its files
+                    (dest / rel).mkdir(exist_ok=True)
+            else:
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest / rel, follow_symlinks=False)
+        dirs[:] = walk_into
+    # flaskship's defaults first: the user did not ask for those, so they are
+    # the likeliest surprise; then what the user's own ignore files dropped.
+    shown = [name for name, label in left_out if label == ignore.DEFAULTS]
+    shown += [name for name, label in left_out if label != ignore.DEFAULTS]
+    if shown and progress is not None:
+        used = {label for _, label in left_out}
+        labels = [rule.label for rule in rules if rule.label in used] + [ignore.DEFAULTS] * (ignore.DEFAULTS in used)
+        progress(ignore.summary(shown, list(dict.fromkeys(labels))))
+    return shown
+
+
+def _raise(error: OSError) -> None:
+    raise SourceError(f"app.source: cannot read {error.filename} ({error.strerror}); "
+                      "fix its permissions or leave it out with .dockerignore") from None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether a link resolves to something that exists inside the app folder."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling, or a loop
+        return False
+    return target.is_relative_to(root)
+
+
+def _is_venv(path: Path, link: bool) -> bool:
+    # A virtualenv can have any name; its pyvenv.cfg gives it away (only stat'ed, never read).
+    return not link and (path / "pyvenv.cfg").is_file()

@@ -63,7 +63,7 @@ class Functions:
     def _contents(self, job: BuildJob, settings: FunctionsSettings) -> tuple[dict[str, bytes], str]:
         """The zip's files (name -> bytes), and the name of the entry module among them."""
         tmp = job.staging / "zip-src"
-        source.copy(job.project, tmp)
+        source.copy(job.project, tmp, job.progress)
         files = tree_files(tmp)
         shutil.rmtree(tmp)
         entry = entry_file(job.name, files)  # main.py, unless the app has its own
