@@ -33,7 +33,8 @@ def test_compose_file_shape_and_schema(built: Path) -> None:
 def test_nginx_config_contract(built: Path) -> None:
     conf = (built / "build/compose/nginx/nginx.conf").read_text()
     for directive in ("server_tokens off;", "proxy_buffering on;", "client_max_body_size 10m;",
-                      "listen 8080 default_server;", "proxy_set_header Host $http_host;",
+                      "listen 8080 default_server;", "proxy_set_header Host $matched_host;",
+                      "proxy_set_header X-Forwarded-Host \"\";",
                       "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
                       "location /static/ {", "alias /srv/static/;"):
         assert directive in conf, directive
