@@ -11,6 +11,7 @@ from ..files import atomic_write
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, folder_hash
+from ..smoke import parity
 from ..smoke.report import matrix, passed
 from ..smoke.session import SmokeRun
 
@@ -28,6 +29,11 @@ def smoke(project: Project, target: str, env: str | None, progress: Callable[[st
             raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
         progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
         behaviour(settings.kind).smoke(record, run)
+    differences = {name: behaviour(settings.kind).differences for name, settings in selected}
+    for result in parity.compare(run.results, differences):
+        run.results.append(result)
+        mark = "FAIL" if result.status == "fail" else "differs by platform"
+        progress(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
     progress("")
     progress(matrix(run.results))
     write_report(project, run, records)

@@ -23,7 +23,7 @@ class Kind(Protocol):
     name: str
     # The templates it renders, as "<prefix>/<file>" (checked by tests/unit/test_kinds.py).
     templates: tuple[str, ...]
-    # Check name -> why this platform legitimately answers differently.
+    # Request path -> why this platform legitimately answers it differently.
     differences: Mapping[str, str]
 
     def render(self, job: BuildJob) -> None:

@@ -7,9 +7,9 @@
   schema.py      the JSON Schema for editors
 """
 
-from .model import AppSource, Defaults, Environment, Manifest, SmokePaths
+from .model import AppSource, Check, Defaults, Environment, Manifest, Smoke
 from .project import DEFAULT_MANIFEST, Project, load, parse
 from .schema import json_schema
 
-__all__ = ["AppSource", "DEFAULT_MANIFEST", "Defaults", "Environment", "Manifest", "Project", "SmokePaths",
+__all__ = ["AppSource", "DEFAULT_MANIFEST", "Defaults", "Environment", "Manifest", "Project", "Smoke", "Check",
            "json_schema", "load", "parse"]

@@ -6,9 +6,9 @@ keyed by `kind`; the JSON Schema for editors is generated from these models.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, StringConstraints, Tag
+from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag
 
 from ..fields import CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, Strict, UrlPath
 from ..kinds import KINDS, TargetSettings
@@ -47,18 +47,54 @@ class AppSource(Strict):
         return "(" in self.call
 
 
-class SmokePaths(Strict):
-    """The app's routes the conformance suite visits; null skips a check."""
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+# A request target: a path, optionally with a query; percent-encoded, one line.
+RequestPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/%?&=+,;:@!$'()*-]{0,2000}$")]
+# The health path also goes into compose's healthcheck command: no quotes, no `$`.
+HealthPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/%?&=+-]{0,200}$")]
+CheckName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 
-    health: UrlPath = "/healthz"
-    home: UrlPath | None = "/"
-    echo: UrlPath | None = "/api/echo"
-    static_file: RelPath | None = "style.css"
-    # What the app promises, so a different app can be checked for what it does.
-    json_errors: bool = True
-    cache_control: bool = True
-    headers: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]+$")], Line] = Field(
-        default_factory=lambda: {"X-Content-Type-Options": "nosniff"})
+
+class Check(Strict):
+    """One request smoke puts to every target, and what must come back.
+
+    `contains` and header values may name the run's plain environment variables
+    as ${NAME} (APP_ENV=${APP_ENV}), so one check serves every --env.
+    """
+
+    path: RequestPath
+    name: CheckName | None = None  # default: "<METHOD> <path>"
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
+    status: int = Field(default=200, ge=100, le=599)
+    contains: Line | None = None  # a substring of the body
+    content_type: Line | None = None  # a prefix of Content-Type: text/html matches text/html; charset=utf-8
+    headers: dict[HeaderName, Line] = Field(default_factory=dict)  # response headers, exact values
+    # A JSON request body; `json` in targets.yaml (the name would shadow pydantic's BaseModel.json).
+    json_body: JsonValue = Field(default=None, alias="json")
+    form: dict[str, Line] | None = None  # a form request body
+    json_includes: JsonValue = None  # the JSON response must include this (recursively, as a subset)
+    # The body is the same bytes on every platform: parity compares its digest too.
+    deterministic: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.method} {self.path}"
+
+
+class Smoke(Strict):
+    """What smoke checks. Without any declared check it still checks what is
+    true of every web app: it boots and binds the platform's port, the health
+    path answers without a 5xx, a static file comes back byte-identical, an
+    unknown path gives the same status everywhere, SIGTERM stops it in time."""
+
+    # Polled after start until it answers without a 5xx.
+    health: HealthPath = "/"
+    # A file of app.static fetched byte for byte; default: the first file in it.
+    static_file: RelPath | None = None
+    checks: tuple[Check, ...] = Field(default=(), strict=False)
+    # A POST route answering JSON with the URL the app built (`url`): lets the
+    # compose kind check proxy headers (X-Forwarded-Proto, Host). Optional.
+    url_echo: UrlPath | None = None
 
 
 class Defaults(Strict):
@@ -102,7 +138,7 @@ AnyTarget = _target_union()
 
 class Manifest(Strict):
     app: AppSource = AppSource()
-    smoke: SmokePaths = SmokePaths()
+    smoke: Smoke = Smoke()
     defaults: Defaults = Defaults()
     environments: dict[Name, Environment] = Field(
         default_factory=lambda: {"development": Environment(env={"APP_ENV": "development"})}

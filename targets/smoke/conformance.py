@@ -1,158 +1,180 @@
-"""The conformance suite: the same HTTP checks, put to every target.
+"""The checks smoke puts to every target, judged from real responses.
 
-Each check is a function of (session, base URL, expectations) that returns
-(ok, expected, got). Library code: used by `invoke smoke` and by the tests.
+The suite is the manifest's declared checks (smoke.checks) plus what is true
+of every web app: a static file comes back byte-identical, and an unknown path
+answers without a 5xx (parity then demands the same status everywhere).
+judge() and includes() are pure; run() is the only part that does HTTP.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+from ..manifest import Check
 
 if TYPE_CHECKING:
     from ..manifest import Project
 
 TIMEOUT = 10
-Outcome = tuple[bool, str, str]
+NOT_FOUND_PATH = "/flaskship-no-such-page"
+VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
-class Expect:
+class Observed:
+    """What parity compares across targets."""
+
+    status: int
+    content_type: str  # the media type alone, lower-case
+    digest: str = ""  # sha256 of the body, for deterministic checks only
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    expected: str
+    got: str
+    observed: Observed | None = None
+
+
+@dataclass(frozen=True)
+class Suite:
     health: str
-    home: str | None
-    echo: str | None
-    static_url: str | None  # URL of the static file, or None
+    checks: tuple[Check, ...]
+    static_url: str | None  # URL of the static file checked byte for byte
     static_bytes: bytes
-    cache_control: str | None
-    app_env: str | None
-    json_errors: bool = True
-    headers: tuple[tuple[str, str], ...] = ()
+    env: Mapping[str, str]  # the run's plain variables, for ${NAME}
+
+
+def expand(text: str, env: Mapping[str, str]) -> str:
+    """${NAME} -> the run's value of NAME (unknown names stay as written)."""
+    return VARIABLE.sub(lambda m: env.get(m.group(1), m.group(0)), text)
+
+
+def includes(expected: Any, got: Any) -> bool:
+    """Whether `got` holds everything in `expected`: mappings by subset, all else equal."""
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and all(k in got and includes(v, got[k]) for k, v in expected.items())
+    return bool(expected == got)
 
 
 def _short(value: object, limit: int = 160) -> str:
-    text = repr(value) if not isinstance(value, str) else value
+    text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def health(s: requests.Session, base: str, e: Expect) -> Outcome:
-    r = s.get(base + e.health, timeout=TIMEOUT)
-    ok = r.status_code == 200 and r.headers.get("Content-Type", "").startswith("application/json")
-    return ok, "200 application/json", f"{r.status_code} {r.headers.get('Content-Type')}"
+def media_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
 
-def home(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.home is not None
-    r = s.get(base + e.home, timeout=TIMEOUT)
-    markers = ["<html"] + ([f"APP_ENV={e.app_env}"] if e.app_env else [])
-    missing = [m for m in markers if m not in r.text]
-    ok = r.status_code == 200 and r.headers.get("Content-Type", "").startswith("text/html") and not missing
-    return ok, f"200 text/html containing {markers}", f"{r.status_code} {r.headers.get('Content-Type')} missing={missing}"
+def judge(check: Check, response: requests.Response, env: Mapping[str, str]) -> Outcome:
+    """Compare one response with what the check expects; list every miss."""
+    wanted = [str(check.status)]
+    misses: list[str] = []
+    if response.status_code != check.status:
+        misses.append(f"status {response.status_code}")
+    ctype = response.headers.get("Content-Type", "")
+    if check.content_type:
+        wanted.append(check.content_type)
+        if not ctype.lower().startswith(check.content_type.lower()):
+            misses.append(f"Content-Type {ctype or '(none)'}")
+    if check.contains:
+        needle = expand(check.contains, env)
+        wanted.append(f"body containing {needle!r}")
+        if needle not in response.text:
+            misses.append(f"body without {needle!r}: {_short(response.text)}")
+    for name, value in check.headers.items():
+        value = expand(value, env)
+        wanted.append(f"{name}: {value}")
+        if response.headers.get(name) != value:
+            misses.append(f"{name}: {response.headers.get(name, '(none)')}")
+    if check.json_includes is not None:
+        wanted.append(f"JSON including {_short(check.json_includes)}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = "(not JSON)"
+        if not includes(check.json_includes, body):
+            misses.append(f"JSON {_short(body)}")
+    digest = hashlib.sha256(response.content).hexdigest() if check.deterministic else ""
+    observed = Observed(response.status_code, media_type(response), digest)
+    got = "; ".join(misses) if misses else f"{response.status_code} {ctype}".strip()
+    return Outcome(not misses, " ".join(wanted[:1]) + (", " + ", ".join(wanted[1:]) if wanted[1:] else ""), got, observed)
 
 
-def cache_control(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.home is not None
-    got = s.get(base + e.home, timeout=TIMEOUT).headers.get("Cache-Control", "(none)")
-    return got == e.cache_control, e.cache_control, got
+def judge_static(response: requests.Response, want: bytes) -> Outcome:
+    same = response.content == want
+    ok = response.status_code == 200 and same
+    return Outcome(ok, f"200, {len(want)} bytes identical to the source",
+                   f"{response.status_code}, {len(response.content)} bytes, identical={same}",
+                   Observed(response.status_code, media_type(response), hashlib.sha256(response.content).hexdigest()))
 
 
-def security_headers(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.home is not None
-    r = s.get(base + e.home, timeout=TIMEOUT)
-    wanted = dict(e.headers)
-    got = {name: r.headers.get(name, "(none)") for name in wanted}
-    return got == wanted, str(wanted), str(got)
+def judge_unknown(response: requests.Response) -> Outcome:
+    return Outcome(response.status_code < 500, "no 5xx (and the same status on every target)",
+                   f"{response.status_code} {response.headers.get('Content-Type', '')}".strip(),
+                   Observed(response.status_code, media_type(response)))
 
 
-def echo(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.echo is not None
-    body = {"n": 1, "text": "héllo ✓", "list": [1, 2, 3]}
-    r = s.post(base + e.echo, json=body, timeout=TIMEOUT)
-    got = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
-    ok = r.status_code == 200 and got.get("json") == body and got.get("method") == "POST"
-    return ok, f"200 echo of {body}", f"{r.status_code} {_short(got or r.text)}"
+def _send(session: requests.Session, base: str, check: Check) -> requests.Response:
+    # Redirects are not followed: a 302 is the app's answer, and parity compares it.
+    return session.request(check.method, base + check.path, json=check.json_body, data=check.form,
+                           timeout=TIMEOUT, allow_redirects=False)
 
 
-def query(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.echo is not None
-    r = s.post(base + e.echo + "?a=1&b=x%20y&b=z&c=%C3%A9", json={}, timeout=TIMEOUT)
-    wanted = {"a": ["1"], "b": ["x y", "z"], "c": ["é"]}
-    got = r.json().get("query") if r.status_code == 200 else r.status_code
-    return got == wanted, str(wanted), _short(got)
-
-
-def unicode_path(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.echo is not None
-    path = e.echo + "/café/ünï"
-    r = s.post(base + quote(path), json={}, timeout=TIMEOUT)
-    got = r.json().get("path") if r.status_code == 200 else r.status_code
-    return got == path, path, _short(got)
-
-
-def _app_404(r: requests.Response, e: Expect) -> Outcome:
-    wanted = "application/json" if e.json_errors else ""
-    ok = r.status_code == 404 and r.headers.get("Content-Type", "").startswith(wanted)
-    return ok, f"404 {wanted or 'any type'} (the app's own)", f"{r.status_code} {r.headers.get('Content-Type')}"
-
-
-def not_found(s: requests.Session, base: str, e: Expect) -> Outcome:
-    return _app_404(s.get(f"{base}/no-such-page-{uuid.uuid4().hex[:8]}", timeout=TIMEOUT), e)
-
-
-def robots(s: requests.Session, base: str, e: Expect) -> Outcome:
-    # Neither app serves robots.txt, so each must give its own 404.
-    return _app_404(s.get(base + "/robots.txt", timeout=TIMEOUT), e)
-
-
-def static_file(s: requests.Session, base: str, e: Expect) -> Outcome:
-    assert e.static_url is not None
-    r = s.get(base + e.static_url, timeout=TIMEOUT)
-    ok = r.status_code == 200 and r.content == e.static_bytes
-    return ok, f"200, {len(e.static_bytes)} bytes identical to the source", f"{r.status_code}, {len(r.content)} bytes, identical={r.content == e.static_bytes}"
-
-
-Check = Callable[[requests.Session, str, Expect], Outcome]
-
-
-def suite(e: Expect) -> dict[str, Check]:
-    """The checks that apply to this app, in report order."""
-    checks: dict[str, Check] = {"health": health}
-    if e.home:
-        checks["home"] = home
-        if e.cache_control:
-            checks["cache-control"] = cache_control
-        if e.headers:
-            checks["headers"] = security_headers
-    if e.echo:
-        checks.update({"echo": echo, "query": query, "unicode-path": unicode_path})
-    checks.update({"not-found": not_found, "robots.txt": robots})
-    if e.static_url:
-        checks["static-bytes"] = static_file
-    return checks
-
-
-def expectations(project: Project, app_env: str | None) -> Expect:
-    m = project.manifest
-    static_url = static_bytes = None
-    if m.app.static and m.smoke.static_file:
-        static_url = f"{m.app.static_url.rstrip('/')}/{m.smoke.static_file}"
-        static_bytes = Path(project.root, m.app.source, m.app.static, m.smoke.static_file).read_bytes()
-    return Expect(m.smoke.health, m.smoke.home, m.smoke.echo, static_url, static_bytes or b"",
-                  m.defaults.cache_control if m.smoke.cache_control else None, app_env,
-                  m.smoke.json_errors, tuple(sorted(m.smoke.headers.items())))
-
-
-def run(base: str, e: Expect) -> dict[str, Outcome]:
-    results: dict[str, Outcome] = {}
+def run(base: str, suite: Suite) -> dict[str, tuple[str, Outcome]]:
+    """Every check of the suite against one running target: label -> (path, outcome)."""
+    results: dict[str, tuple[str, Outcome]] = {}
     with requests.Session() as session:
-        for name, check in suite(e).items():
+        for check in suite.checks:
             try:
-                results[name] = check(session, base, e)
-            except (requests.RequestException, ValueError) as exc:
-                results[name] = (False, "a response", f"{type(exc).__name__}: {_short(str(exc))}")
+                results[check.label] = (check.path, judge(check, _send(session, base, check), suite.env))
+            except requests.RequestException as exc:
+                results[check.label] = (check.path, Outcome(False, "a response", f"{type(exc).__name__}: {_short(str(exc))}"))
+        extra: list[tuple[str, str]] = [("not-found", NOT_FOUND_PATH)]
+        if suite.static_url:
+            extra.insert(0, ("static-bytes", suite.static_url))
+        for label, path in extra:
+            try:
+                response = session.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+                outcome = judge_static(response, suite.static_bytes) if label == "static-bytes" else judge_unknown(response)
+            except requests.RequestException as exc:
+                outcome = Outcome(False, "a response", f"{type(exc).__name__}: {_short(str(exc))}")
+            results[label] = (path, outcome)
     return results
+
+
+def static_file(project: Project) -> tuple[str | None, bytes]:
+    """(URL, bytes) of the static file to check, or (None, b"") when the app has none."""
+    app, wanted = project.manifest.app, project.manifest.smoke.static_file
+    if app.static is None:
+        return None, b""
+    folder = project.app_dir / app.static
+    if wanted:
+        path: Path | None = folder / wanted
+    else:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        path = files[0] if files else None
+    if path is None:
+        return None, b""
+    return f"{app.static_url.rstrip('/')}/{path.relative_to(folder).as_posix()}", path.read_bytes()
+
+
+def suite(project: Project, env: Mapping[str, str]) -> Suite:
+    url, data = static_file(project)
+    smoke = project.manifest.smoke
+    return Suite(smoke.health, smoke.checks, url, data, dict(env))
+
+
+def describe(observed: Mapping[str, Any] | None) -> str:
+    if not observed:
+        return "(no response)"
+    text = f"{observed['status']} {observed['content_type'] or '(no type)'}"
+    return text + (f" body {observed['digest'][:12]}" if observed.get("digest") else "")

@@ -1,6 +1,6 @@
 """Verdicts and the parity report: pure functions of the results.
 
-A check that fails on a platform with a declared difference for it is
+A check that fails on a platform that declares a difference for its path is
 "differs" (shown with the reason), not a failure. The matrix folds every
 variant of a target into one cell: its worst verdict.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 MARKS = {"pass": "ok", "fail": "FAIL", "differs": "differs*"}
 RANK = {"pass": 0, "differs": 1, "fail": 2}
@@ -23,14 +24,16 @@ class Result:
     expected: str = ""
     got: str = ""
     note: str = ""
+    path: str = ""  # the request's path, which declared platform differences are keyed by
+    observed: dict[str, Any] | None = None  # status, media type and (deterministic checks) body digest
 
 
-def verdict(ok: bool, check: str, differences: Mapping[str, str]) -> tuple[str, str]:
-    """(status, note): a failed check is a declared difference only if this platform declares it."""
+def verdict(ok: bool, path: str, differences: Mapping[str, str]) -> tuple[str, str]:
+    """(status, note): a failed check is a declared difference only if this platform declares its path."""
     if ok:
         return "pass", ""
-    if check in differences:
-        return "differs", differences[check]
+    if path in differences:
+        return "differs", differences[path]
     return "fail", ""
 
 

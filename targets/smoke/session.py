@@ -12,7 +12,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import requests
@@ -51,12 +51,14 @@ class SmokeRun:
                 value = secrets.token_urlsafe(32)
                 self.progress(f"  note: {name} is not set; smoke uses a throwaway value")
             self.env[name] = value
-        self.expect = conformance.expectations(self.project, self.env.get("APP_ENV"))
+        self.suite = conformance.suite(self.project, environment.env)
 
     def record(self, target: str, variant: str, check: str, ok: bool, expected: str = "", got: str = "",
-               differences: Mapping[str, str] | None = None) -> None:
-        status, note = verdict(ok, check, differences or {})
-        self.results.append(Result(target, variant, check, status, expected, got, note))
+               differences: Mapping[str, str] | None = None, path: str = "",
+               observed: conformance.Observed | None = None) -> None:
+        status, note = verdict(ok, path, differences or {})
+        self.results.append(Result(target, variant, check, status, expected, got, note, path,
+                                   asdict(observed) if observed else None))
         mark = {"pass": "ok", "fail": "FAIL", "differs": "differs by platform"}[status]
         if status == "fail":
             detail = f" (expected {expected}; got {got})"
@@ -66,8 +68,9 @@ class SmokeRun:
         self.progress(f"  {target} [{variant}] {check}: {mark}{detail}")
 
     def conform(self, target: str, variant: str, base: str, differences: Mapping[str, str]) -> None:
-        for check, (ok, expected, got) in conformance.run(base, self.expect).items():
-            self.record(target, variant, check, ok, expected, got, differences)
+        for check, (path, outcome) in conformance.run(base, self.suite).items():
+            self.record(target, variant, check, outcome.ok, outcome.expected, outcome.got, differences, path,
+                        outcome.observed)
 
     def serve(self, record: BuildRecord, image: str, *, variant: str, env: Mapping[str, str],
               container_port: int, user: str | None = None, stop_within: float | None = None,
@@ -80,10 +83,10 @@ class SmokeRun:
                                 container_port=container_port, user=user) as (container, host_port):
             base = f"http://127.0.0.1:{host_port}"
             try:
-                seconds = wait_http(base + self.expect.health, boot_within, container, target)
+                seconds = wait_http(base + self.suite.health, boot_within, container, target)
             except SmokeFailed as exc:
                 self.logs[f"{target} [{variant}]"] = exc.detail
-                self.record(target, variant, "boot", False, f"health 200 within {boot_within:g} s", exc.message)
+                self.record(target, variant, "boot", False, f"{self.suite.health} answers within {boot_within:g} s", exc.message)
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
             self.conform(target, variant, base, differences or {})
@@ -98,7 +101,7 @@ class SmokeRun:
 
 
 def wait_http(url: str, within: float, container: Container | None, target: str) -> float:
-    """Poll `url` until 200. Returns seconds taken.
+    """Poll `url` until it answers below 500. Returns seconds taken.
 
     Fails fast, with the logs, when the container exits, or when the app is up
     but has answered nothing but 500/501 for FAILING_FOR seconds: that is the
@@ -114,8 +117,8 @@ def wait_http(url: str, within: float, container: Container | None, target: str)
             raise SmokeFailed(f"{target}: container exited at boot (status {container.attrs['State'].get('ExitCode')})",
                               docker_client.logs(container))
         try:
-            response = requests.get(url, timeout=2)
-            if response.status_code == 200:
+            response = requests.get(url, timeout=2, allow_redirects=False)
+            if response.status_code < 500:  # up: the app's own answer, whatever it is
                 return time.monotonic() - started
             last = f"HTTP {response.status_code}"
             if response.status_code in (500, 501):
@@ -130,4 +133,4 @@ def wait_http(url: str, within: float, container: Container | None, target: str)
             last = type(exc).__name__
         time.sleep(POLL)
     logs = docker_client.logs(container) if container is not None else ""
-    raise SmokeFailed(f"{target}: {url} gave no 200 within {within:g} s (last: {last})", logs)
+    raise SmokeFailed(f"{target}: {url} gave no answer below 500 within {within:g} s (last: {last})", logs)

@@ -21,14 +21,17 @@ def test_all_targets_smoke_with_one_report(built: Path, engine: docker.DockerCli
     assert result.stdout.count("\nparity ") == 1 or result.stdout.startswith("parity")
     report = json.loads((built / "build/smoke.json").read_text())["targets"]
     assert sorted(report) == ["cloudrun", "compose", "functions", "heroku"]
-    shared = ["health", "home", "cache-control", "headers", "echo", "query", "unicode-path", "not-found",
-              "robots.txt", "static-bytes"]
+    shared = ["health", "home", "echo", "query", "unicode-path", "json-404", "robots.txt", "static-bytes",
+              "not-found"]
     for target, entry in report.items():
         statuses = {r["check"]: r["status"] for r in entry["results"]}
         assert entry["passed"], target
         for check in shared:
             expected = "differs" if (target, check) == ("functions", "robots.txt") else "pass"
             assert statuses[check] == expected, (target, check)
+    # Parity ran across the four: the only odd answer is the declared one.
+    odd = [(t, r["check"], r["status"]) for t, e in report.items() for r in e["results"] if r["variant"] == "parity"]
+    assert odd == [("functions", "robots.txt", "differs")]
     assert managed_containers(engine) == []
 
 

@@ -1,4 +1,4 @@
-"""The conformance checks judged against a real HTTP server on loopback (no Docker)."""
+"""The conformance checks, judged against a real HTTP server on loopback (no Docker)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,31 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 
+from targets.manifest import Check
 from targets.smoke import conformance
+from targets.smoke.conformance import Suite, includes
 
 STYLE = b"body { color: #333; }\n"
 
 
 class Handler(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, str, bytes]] = {
-        "/static/style.css": (200, "text/css", STYLE),
-        "/static/short.css": (200, "text/css", STYLE[:-1]),  # one byte missing
-        "/static/gone.css": (404, "text/html", STYLE),  # the right bytes, the wrong status
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {
+        "/static/style.css": (200, {"Content-Type": "text/css"}, STYLE),
+        "/static/short.css": (200, {"Content-Type": "text/css"}, STYLE[:-1]),  # one byte missing
+        "/static/gone.css": (404, {"Content-Type": "text/html"}, STYLE),  # the right bytes, the wrong status
+        "/": (200, {"Content-Type": "text/html; charset=utf-8", "X-Frame-Options": "DENY"},
+              b"<!doctype html><p>APP_ENV=dev</p>"),
+        "/api": (200, {"Content-Type": "application/json"}, b'{"a": {"b": 1, "c": [1, 2]}, "d": "x"}'),
+        "/moved": (302, {"Location": "/"}, b""),
+        "/boom": (500, {"Content-Type": "text/html"}, b"oops"),
     }
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        status, ctype, body = self.routes.get(self.path, (404, "application/json", b'{"error": "Not Found"}'))
+        status, headers, body = self.routes.get(self.path, (404, {"Content-Type": "application/json"}, b"{}"))
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -45,11 +52,9 @@ def base() -> Iterator[str]:
         server.server_close()
 
 
-def _expect(static_url: str | None, **changes: object) -> conformance.Expect:
-    fields: dict[str, object] = dict(health="/healthz", home=None, echo=None, static_url=static_url,
-                                     static_bytes=STYLE, cache_control=None, app_env=None)
-    fields.update(changes)
-    return conformance.Expect(**fields)  # type: ignore[arg-type]
+def _run(base: str, *checks: Check, static_url: str | None = None) -> dict[str, conformance.Outcome]:
+    suite = Suite("/", checks, static_url, STYLE, {"APP_ENV": "dev"})
+    return {label: outcome for label, (_, outcome) in conformance.run(base, suite).items()}
 
 
 @pytest.mark.parametrize(("path", "ok"), [
@@ -59,24 +64,50 @@ def _expect(static_url: str | None, **changes: object) -> conformance.Expect:
     ("/static/missing.css", False),
 ])
 def test_static_file_must_come_back_byte_identical_with_200(base: str, path: str, ok: bool) -> None:
-    with requests.Session() as session:
-        assert conformance.static_file(session, base, _expect(path))[0] is ok
+    assert _run(base, static_url=path)["static-bytes"].ok is ok
 
 
-def test_not_found_wants_the_apps_own_json_404(base: str) -> None:
-    with requests.Session() as session:
-        assert conformance.not_found(session, base, _expect(None))[0] is True
-        assert conformance.not_found(session, base, _expect(None, json_errors=False))[0] is True
-    Handler.routes["/robots.txt"] = (404, "text/html", b"<p>nope</p>")
+@pytest.mark.parametrize(("check", "ok"), [
+    (Check(path="/", content_type="text/html", contains="APP_ENV=${APP_ENV}"), True),  # ${NAME} expands
+    (Check(path="/", contains="APP_ENV=prod"), False),
+    (Check(path="/", content_type="application/json"), False),
+    (Check(path="/", headers={"X-Frame-Options": "DENY"}), True),
+    (Check(path="/", headers={"X-Frame-Options": "SAMEORIGIN"}), False),
+    (Check(path="/api", json_includes={"a": {"b": 1}}), True),
+    (Check(path="/api", json_includes={"a": {"b": 2}}), False),
+    (Check(path="/api", json_includes={"a": {"c": [1]}}), False),  # lists compare whole
+    (Check(path="/moved", status=302), True),  # redirects are the app's answer, not followed
+    (Check(path="/moved"), False),
+    (Check(path="/nope", status=404), True),
+])
+def test_declared_checks_judge_status_type_body_headers_and_json(base: str, check: Check, ok: bool) -> None:
+    assert _run(base, check)[check.label].ok is ok
+
+
+def test_every_miss_is_named(base: str) -> None:
+    outcome = _run(base, Check(path="/", status=201, content_type="text/plain", contains="zzz"))["GET /"]
+    assert "status 200" in outcome.got and "Content-Type text/html" in outcome.got and "'zzz'" in outcome.got
+
+
+def test_unknown_path_must_not_be_a_5xx_and_is_observed_for_parity(base: str) -> None:
+    outcome = _run(base)["not-found"]
+    assert outcome.ok and outcome.observed is not None and outcome.observed.status == 404
+    Handler.routes[conformance.NOT_FOUND_PATH] = Handler.routes["/boom"]
     try:
-        with requests.Session() as session:
-            assert conformance.robots(session, base, _expect(None))[0] is False
-            assert conformance.robots(session, base, _expect(None, json_errors=False))[0] is True
+        assert _run(base)["not-found"].ok is False
     finally:
-        del Handler.routes["/robots.txt"]
+        del Handler.routes[conformance.NOT_FOUND_PATH]
 
 
-def test_suite_includes_only_the_checks_the_app_declares() -> None:
-    assert list(conformance.suite(_expect(None))) == ["health", "not-found", "robots.txt"]
-    assert "static-bytes" in conformance.suite(_expect("/static/style.css"))
-    assert "echo" in conformance.suite(_expect(None, echo="/api/echo"))
+def test_only_deterministic_checks_carry_a_body_digest(base: str) -> None:
+    plain = _run(base, Check(path="/api"))["GET /api"].observed
+    fixed = _run(base, Check(path="/api", deterministic=True))["GET /api"].observed
+    assert plain is not None and plain.digest == ""
+    assert fixed is not None and len(fixed.digest) == 64
+
+
+def test_includes_is_a_recursive_subset() -> None:
+    assert includes({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}, "d": 3})
+    assert not includes({"a": {"b": 1}}, {"a": {"b": "1"}})
+    assert not includes({"a": 1}, [1])
+    assert includes([1, 2], [1, 2]) and not includes([1], [1, 2])

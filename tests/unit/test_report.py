@@ -6,11 +6,11 @@ from targets.smoke.report import Result, matrix, passed, verdict
 
 
 def test_a_failure_is_a_difference_only_where_that_platform_declares_it() -> None:
-    declared = {"robots.txt": "the framework answers it"}
-    assert verdict(True, "robots.txt", declared) == ("pass", "")
-    assert verdict(False, "robots.txt", declared) == ("differs", "the framework answers it")
-    assert verdict(False, "health", declared) == ("fail", "")
-    assert verdict(False, "robots.txt", {}) == ("fail", "")
+    declared = {"/robots.txt": "the framework answers it"}
+    assert verdict(True, "/robots.txt", declared) == ("pass", "")
+    assert verdict(False, "/robots.txt", declared) == ("differs", "the framework answers it")
+    assert verdict(False, "/healthz", declared) == ("fail", "")
+    assert verdict(False, "/robots.txt", {}) == ("fail", "")
 
 
 def test_matrix_shows_the_worst_variant_per_target_and_the_reasons() -> None:

@@ -58,10 +58,10 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
             try:
                 compose_cli.run(project, files, ["up", "-d"], env, target)
                 base = f"http://{settings.publish_host}:{settings.publish}"
-                seconds = wait_http(base + run.expect.health, BOOT_WITHIN, None, target)
+                seconds = wait_http(base + run.suite.health, BOOT_WITHIN, None, target)
             except SmokeFailed as exc:
                 run.logs[f"{target} [{variant}]"] = exc.detail or _logs(project, files, env, target)
-                run.record(target, variant, "boot", False, f"health 200 through nginx within {BOOT_WITHIN:g} s", exc.message)
+                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {BOOT_WITHIN:g} s", exc.message)
                 return
             run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
             run.conform(target, variant, base, {})
@@ -74,26 +74,27 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
 
 def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, project: str,
                      settings: ComposeSettings) -> None:
-    expect = run.expect
-    if expect.static_url:
-        response = requests.get(base + expect.static_url, timeout=10)
+    static_url = run.suite.static_url
+    echo = run.project.manifest.smoke.url_echo
+    if static_url:
+        response = requests.get(base + static_url, timeout=10)
         web_log = "\n".join(c.logs().decode("utf-8", "replace") for c in _containers(project, "web"))
-        from_nginx = response.status_code == 200 and expect.static_url not in web_log
+        from_nginx = response.status_code == 200 and static_url not in web_log
         run.record(target, variant, "static-from-nginx", from_nginx,
                    "served by nginx; absent from gunicorn's access log",
-                   f"{response.status_code}; in gunicorn log: {expect.static_url in web_log}")
+                   f"{response.status_code}; in gunicorn log: {static_url in web_log}")
         wanted = run.project.manifest.defaults.static_cache_control
         got = response.headers.get("Cache-Control", "(none)")
         run.record(target, variant, "static-cache-control", got == wanted, wanted, got)
-    if expect.echo:
-        https = requests.post(base + expect.echo, json={}, headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
-        plain = requests.post(base + expect.echo, json={}, timeout=10).json()
+    if echo:
+        https = requests.post(base + echo, json={}, headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
+        plain = requests.post(base + echo, json={}, timeout=10).json()
         ok = str(https.get("url", "")).startswith("https://") and str(plain.get("url", "")).startswith("http://")
         run.record(target, variant, "forwarded-proto", ok, "https:// with X-Forwarded-Proto: https, http:// without",
                    f"{https.get('url')} / {plain.get('url')}")
     run.record(target, variant, "unknown-host", *_unknown_host(base))
-    if expect.echo:
-        run.record(target, variant, "host-spoofing", *_host_spoofing(settings, expect.echo))
+    if echo:
+        run.record(target, variant, "host-spoofing", *_host_spoofing(settings, echo))
     leaks = [path for path in TRAVERSALS if _leaks(_raw_get(settings, path))]
     run.record(target, variant, "path-traversal", not leaks, "no path outside the static folder", f"leaked via {leaks}" if leaks else "none leaked")
     published = [c.name for c in _containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]

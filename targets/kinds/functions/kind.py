@@ -36,8 +36,10 @@ MAX_UNZIPPED = 500 * 1024 * 1024
 class Functions:
     name = "functions"
     templates = ("functions/main.py.j2", "functions/runner.Dockerfile.j2")
+    # By request path: functions-framework answers these itself, before the app sees them.
     differences: Mapping[str, str] = {
-        "robots.txt": "functions-framework answers /robots.txt (and /favicon.ico) itself with 404 before the app sees it",
+        "/robots.txt": "functions-framework answers /robots.txt itself with 404 before the app sees it",
+        "/favicon.ico": "functions-framework answers /favicon.ico itself with 404 before the app sees it",
     }
 
     def render(self, job: BuildJob) -> None:
