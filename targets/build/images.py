@@ -19,9 +19,13 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         if runtime.python != job.defaults.python and not job.settings.base_image:
             job.progress(f"  {job.name}: note: base image has Python {runtime.python}, "
                          f"targets.yaml says {job.defaults.python}")
-        requirements = (spec.context / "requirements.txt").read_text(encoding="utf-8")
-        wheels = wheelhouse.ensure(requirements, runtime, job.project.build_dir / ".cache", job.name, job.progress)
-        wheelhouse.link_into(wheels, spec.context / "wheels")
+        # A package app becomes its own wheel (built on the host), pinned by version in the
+        # requirements.txt the image installs offline; see BuildJob.requirements().
+        requirements = job.image_requirements(spec.context)
+        (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
+        wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
+                                   job.progress, local=requirements.wheels)
+        wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
     label = docker_client.LABEL
     return docker_client.build_image(
         spec.context, spec.tag, job.name,

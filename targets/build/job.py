@@ -20,6 +20,7 @@ from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
+from . import requirements as app_requirements
 from . import source
 
 APP_UID = "10001"
@@ -67,9 +68,24 @@ class BuildJob:
         return path
 
     def requirements(self, extra: tuple[str, ...]) -> str:
-        """The app's requirements plus what the platform's server needs."""
-        text = (self.project.app_dir / self.app.requirements).read_text(encoding="utf-8")
-        return text.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in extra)
+        """The app's requirements plus what the platform's server needs, deploy-time.
+
+        Two texts, because the app may be a package (a pyproject.toml, or a `.`
+        line): a platform that runs `pip install -r` in the app's folder with
+        network (Cloud Functions, on the zip) gets `.` for the app itself, while
+        an image installs offline and gets image_requirements() at build time,
+        where `.` is the app's wheel, built on the host, pinned by its exact
+        version. render() writes this text into every context's requirements.txt
+        (so rendering needs no pip); build/images.py swaps in the image text.
+        """
+        return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name)
+
+    def image_requirements(self, context: Path) -> app_requirements.ImageRequirements:
+        """Image-time requirements for a context laid out by python_context(): its
+        requirements.txt with the app built from its src/ into a wheel and pinned."""
+        text = (context / "requirements.txt").read_text(encoding="utf-8")
+        return app_requirements.for_image(text, context / "src", self.project.build_dir / ".cache", self.name,
+                                          self.progress)
 
     def python_context(self, context: Path, template: str, role: str = "app",
                        extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,

@@ -1,0 +1,123 @@
+"""An app that is an installable package (pyproject.toml only) builds, and its images run it.
+
+The fixture `tests/fixtures/apps/pyproject_pkg` has no requirements.txt and no
+wsgi.py: `app.requirements: pyproject.toml`. Its wheel is built on the host and
+installed offline, pinned by version, in every image; the functions zip keeps
+`.` for the platform's own `pip install -r requirements.txt`. The images are
+checked directly (the smoke suite still assumes the demo app's routes).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from tests.helpers import REPO, SESSION, invoke, record
+
+pytestmark = pytest.mark.docker
+
+FIXTURE = REPO / "tests/fixtures/apps/pyproject_pkg"
+MANIFEST = """\
+app: {source: ., entry: "hello_pkg:create_app()", requirements: pyproject.toml, static: hello_pkg/static, static_url: /static}
+targets:
+  run: {kind: cloudrun, service_id: hello, region: us-central1}
+  fn: {kind: functions}
+"""
+VERSION = "0.1.0"
+WHEEL = f"hello_pkg-{VERSION}-py3-none-any.whl"
+BUILDING = "building the app's own wheel"
+
+
+@pytest.fixture(scope="module")
+def package_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The fixture app copied into a throwaway folder with its targets.yaml, built once; (root, build output)."""
+    root = tmp_path_factory.mktemp("pkg") / "site"
+    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+    (root / "targets.yaml").write_text(MANIFEST)
+    result = invoke("build", "--manifest", str(root / "targets.yaml"))
+    assert result.code == 0, result.stdout + result.stderr
+    return root, result.stdout + result.stderr
+
+
+def run_in(engine: docker.DockerClient, image: str, command: list[str]) -> str:
+    # From /, not the app's folder: the import must come from the venv, not from /srv/app.
+    out = engine.containers.run(image, command, remove=True, working_dir="/", labels={"io.flaskship.session": SESSION})
+    return out.decode()
+
+
+def assert_installed_in_venv(engine: docker.DockerClient, image: str) -> None:
+    shown = run_in(engine, image, ["pip", "show", "hello-pkg"]).splitlines()
+    assert f"Version: {VERSION}" in shown, shown
+    assert any(line.startswith("Location: /opt/venv/lib/python3") for line in shown), shown
+    where = run_in(engine, image, ["python", "-c", "import hello_pkg; print(hello_pkg.__file__)"]).strip()
+    assert where.startswith("/opt/venv/lib/python3") and where.endswith("/site-packages/hello_pkg/__init__.py"), where
+
+
+def test_image_requirements_pin_the_built_wheel(package_app: tuple[Path, str]) -> None:
+    root, output = package_app
+    for context in (root / "build/run/image", root / "build/fn/runner"):
+        lines = (context / "requirements.txt").read_text().splitlines()
+        assert lines[0] == f"hello-pkg=={VERSION}", lines
+        assert "." not in lines and "-e ." not in lines
+        assert (context / "wheels" / WHEEL).is_file()
+    assert BUILDING in output
+
+
+def test_cloudrun_image_serves_the_package_app(package_app: tuple[Path, str], engine: docker.DockerClient) -> None:
+    root, _ = package_app
+    container = engine.containers.run(record(root, "run")["images"]["app"]["id"], detach=True,
+                                      ports={"8080/tcp": ("127.0.0.1", None)},
+                                      labels={"io.flaskship.session": SESSION})
+    try:
+        container.reload()
+        base = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                home = requests.get(base + "/", timeout=2)
+                break
+            except requests.ConnectionError:
+                container.reload()
+                assert container.status == "running" and time.monotonic() < deadline, container.logs().decode()
+                time.sleep(0.3)
+        assert home.status_code == 200 and "Say hello" in home.text, home.text
+        about = requests.get(base + "/about", timeout=5)
+        assert about.status_code == 200 and "hello-pkg is installed" in about.text, about.text
+    finally:
+        container.remove(force=True)
+
+
+def test_cloudrun_image_has_the_package_in_its_venv(package_app: tuple[Path, str], engine: docker.DockerClient) -> None:
+    assert_installed_in_venv(engine, record(package_app[0], "run")["images"]["app"]["id"])
+
+
+def test_functions_zip_installs_the_app_as_dot_and_its_runner_has_the_wheel(
+        package_app: tuple[Path, str], engine: docker.DockerClient) -> None:
+    root, _ = package_app
+    with zipfile.ZipFile(root / "build/fn.zip") as zf:
+        lines = zf.read("requirements.txt").decode().splitlines()
+        names = set(zf.namelist())
+    # Cloud Functions runs `pip install -r requirements.txt` in the zip's folder, with network.
+    assert lines[0] == ".", lines
+    assert not any(line.startswith("hello-pkg") for line in lines)
+    assert {"pyproject.toml", "hello_pkg/__init__.py"} <= names
+    assert_installed_in_venv(engine, record(root, "fn")["images"]["runner"]["id"])
+
+
+def test_a_second_build_with_nothing_changed_reuses_the_wheel(package_app: tuple[Path, str]) -> None:
+    root, _ = package_app
+    cached = sorted((root / "build/.cache").glob(f"app-wheel-*/{WHEEL}"))
+    assert cached
+    before = [(os.stat(path).st_ino, os.stat(path).st_mtime_ns) for path in cached]
+    result = invoke("build", "--manifest", str(root / "targets.yaml"))
+    assert result.code == 0, result.stdout + result.stderr
+    assert BUILDING not in result.stdout + result.stderr
+    assert sorted((root / "build/.cache").glob(f"app-wheel-*/{WHEEL}")) == cached
+    assert [(os.stat(path).st_ino, os.stat(path).st_mtime_ns) for path in cached] == before
