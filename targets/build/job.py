@@ -89,12 +89,15 @@ class BuildJob:
 
     def python_context(self, context: Path, template: str, role: str = "app",
                        extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
-                       **variables: Any) -> str:
+                       prestart_script: bool = True, **variables: Any) -> str:
         """Lay out a Python image context (Dockerfile, requirements.txt, src/); return its tag.
 
         `src` defaults to the app source; the functions kind passes the unpacked zip.
         The wheels/ folder is added at build time, once the base image's Python is known.
+        app.prestart becomes the image's ENTRYPOINT unless the kind runs it itself
+        (`prestart_script=False`: the functions entry does, at cold start).
         """
+        prestart = self.app.prestart if prestart_script else None
         templates.write(context / "requirements.txt", self.requirements(extra_requirements))
         if src is None:
             source.copy(self.project, context / "src", self.progress)
@@ -102,7 +105,12 @@ class BuildJob:
             shutil.copytree(src, context / "src")
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
-            cache_control=self.defaults.cache_control, writable=self.writable_dirs(), **variables))
+            cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
+            prestart=prestart is not None, **variables))
+        if prestart is not None:
+            script = context / "prestart.sh"
+            templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
+            script.chmod(0o555)
         return self._declare(role, context, self.base_image(), python=True)
 
     def writable_dirs(self) -> list[str]:

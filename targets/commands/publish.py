@@ -42,7 +42,7 @@ def publish(project: Project, target: str, env: str | None, *, dry_run: bool = F
     for s in steps:
         entry = record["targets"].setdefault(s.target, {"kind": s.kind})
         entry.update(behaviour(s.kind).publish(s, ctx))
-    deploy = Deploy(dict(environment.env), project.manifest.defaults.python)
+    deploy = Deploy(dict(environment.env), project.manifest.defaults.python, project.manifest.app.release)
     record["commands"] = [command for name, entry in sorted(record["targets"].items())
                           for command in behaviour(entry["kind"]).deploy_commands(name, project.target(name), entry, deploy)]
     atomic_write(project.build_dir / RELEASE, json.dumps(record, indent=2, sort_keys=True) + "\n")

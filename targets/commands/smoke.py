@@ -13,7 +13,7 @@ from ..manifest import Project
 from ..records import BuildRecord, folder_hash
 from ..smoke import parity
 from ..smoke.report import matrix, passed
-from ..smoke.session import SmokeRun
+from ..smoke.session import RELEASE_HINT, SmokeRun
 
 REPORT = "smoke.json"
 
@@ -42,9 +42,11 @@ def smoke(project: Project, target: str, env: str | None, progress: Callable[[st
         for where, logs in run.logs.items():
             progress(f"--- last log lines of {where} ---\n{logs.rstrip()}")
         first = failed[0]
+        released = any(r.target == first.target and r.check == "release" and r.status == "pass" for r in run.results)
         raise SmokeFailed(
             f"smoke failed: {len(failed)} check(s) failed, first {first.target} [{first.variant}] {first.check}: "
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
+            + (RELEASE_HINT if released and first.check != "release" and RELEASE_HINT not in first.got else "")
         )
     return run
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+import requests
 from docker.models.containers import Container
 
 __all__ = ["Container"]
@@ -145,6 +146,32 @@ def running(
         if not bindings:
             raise SmokeFailed(f"{target}: container exited at boot", logs(container))
         yield container, int(bindings[0]["HostPort"])
+    finally:
+        if container is not None:
+            remove(container)
+        else:
+            for orphan in client().containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
+                remove(orphan)
+
+
+def run_once(image: str, target: str, command: list[str], *, environment: Mapping[str, str],
+             user: str | None = None, timeout: float = 300) -> tuple[int | None, str]:
+    """Run a one-off labelled container to its end: (exit code, or None on timeout; its log tail).
+
+    The container, and every file it wrote, is removed afterwards.
+    """
+    container: Container | None = None
+    run_id = uuid.uuid4().hex
+    try:
+        try:
+            container = client().containers.run(image, command, detach=True, environment=dict(environment),
+                                                labels=labels(target, **{f"{LABEL}.run": run_id}), user=user)
+            code = int(container.wait(timeout=timeout).get("StatusCode", -1))
+        except docker.errors.APIError as exc:
+            raise SmokeFailed(f"{target}: could not run {image}: {exc.explanation or exc}") from None
+        except requests.exceptions.ReadTimeout:
+            return None, logs(container) if container is not None else ""
+        return code, logs(container)
     finally:
         if container is not None:
             remove(container)

@@ -30,16 +30,20 @@ class ContainerKind:
         return images.push(step, ctx, self.media_types)
 
 
+def gcloud_list(items: list[str]) -> str:
+    """A gcloud list argument; items holding commas switch to gcloud's ^DELIM^ syntax
+    (`gcloud topic escaping`), so a comma never splits an item."""
+    if not any("," in item for item in items):
+        return ",".join(items)
+    delimiter = next(d for d in "@#%:;|~^" if not any(d in item for item in items))
+    return f"^{delimiter}^" + delimiter.join(items)
+
+
 def gcloud_env_flag(env: dict[str, str]) -> list[str]:
-    """--set-env-vars for gcloud; values holding commas switch to gcloud's ^DELIM^ syntax
-    (`gcloud topic escaping`) so a comma never splits a value."""
+    """--set-env-vars for gcloud, one item per variable."""
     if not env:
         return []
-    pairs = [f"{key}={value}" for key, value in sorted(env.items())]
-    if not any("," in pair for pair in pairs):
-        return ["--set-env-vars", ",".join(pairs)]
-    delimiter = next(d for d in "@#%:;|~" if not any(d in pair for pair in pairs))
-    return ["--set-env-vars", f"^{delimiter}^" + delimiter.join(pairs)]
+    return ["--set-env-vars", gcloud_list([f"{key}={value}" for key, value in sorted(env.items())])]
 
 
 def shell(*args: str) -> str:

@@ -27,6 +27,13 @@ class AppSource(Strict):
     # belong to no one in particular and are open to whatever uid the platform
     # runs the process as (Heroku picks a random one). The rest of the code stays read-only.
     writable: tuple[RelPath, ...] = Field(default=(), strict=False)
+    # A shell command run in the container before the server starts, on every
+    # boot (the prestart.sh convention), e.g. `flask --app pkg init-db`.
+    prestart: Line | None = None
+    # A shell command run once per deploy, before the new release serves, in a
+    # container of its own whose files are then discarded (Heroku's release
+    # phase): only effects on external services, such as a database, survive.
+    release: Line | None = None
 
     @property
     def module(self) -> str:

@@ -36,3 +36,4 @@ class PublishContext:
 class Deploy:
     env: dict[str, str] = field(default_factory=dict)  # the environment's plain variables
     python: str = "3.12"
+    release: str | None = None  # app.release, run once per deploy

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from ..records import BuildRecord
 
 POLL = 0.1
+RELEASE_HINT = ("; note: app.release ran in a container of its own whose files are discarded (as Heroku's "
+                "release phase does), so state it wrote to the container's filesystem is gone: keep it in a "
+                "database service, or use app.prestart for per-boot setup")
 FAILING_FOR = 2.0
 TIMED = frozenset({"boot", "sigterm-stop"})
 
@@ -72,6 +75,25 @@ class SmokeRun:
             self.record(target, variant, check, outcome.ok, outcome.expected, outcome.got, differences, path,
                         outcome.observed)
 
+    def release(self, record: BuildRecord, image: str, *, env: Mapping[str, str] | None = None,
+                user: str | None = None, within: float = 300) -> bool:
+        """app.release, as a release phase runs it: once, in a container of its own
+        whose files are then discarded. False (recorded) when it fails."""
+        command = self.project.manifest.app.release
+        if command is None:
+            return True
+        target, started = record.target, time.monotonic()
+        self.progress(f"  {target} [release]: {command}")
+        code, log = docker_client.run_once(image, target, ["/bin/sh", "-c", command],
+                                           environment={**self.env, **(env or {})}, user=user, timeout=within)
+        took = time.monotonic() - started
+        ok = code == 0
+        self.record(target, "release", "release", ok, f"exit 0 within {within:g} s",
+                    f"exit {code} after {took:.1f} s" if code is not None else f"still running after {within:g} s")
+        if not ok:
+            self.logs[f"{target} [release]"] = log
+        return ok
+
     def serve(self, record: BuildRecord, image: str, *, variant: str, env: Mapping[str, str],
               container_port: int, user: str | None = None, stop_within: float | None = None,
               stop_grace: int = 10, boot_within: float = 30.0,
@@ -86,7 +108,8 @@ class SmokeRun:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)
             except SmokeFailed as exc:
                 self.logs[f"{target} [{variant}]"] = exc.detail
-                self.record(target, variant, "boot", False, f"{self.suite.health} answers within {boot_within:g} s", exc.message)
+                self.record(target, variant, "boot", False, f"{self.suite.health} answers within {boot_within:g} s",
+                            exc.message + RELEASE_HINT * (self.project.manifest.app.release is not None))
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
             self.conform(target, variant, base, differences or {})

@@ -54,3 +54,20 @@ def test_kind_prints_its_own_deploy_commands(name: str) -> None:
     assert "$(id)" not in joined or "'" in joined, "values are shell-quoted"
     if name == "functions":
         assert "--runtime python311" in joined  # from defaults.python, not hard-coded
+
+
+def test_cloudrun_runs_the_release_as_a_job_before_the_service() -> None:
+    import shlex
+
+    from targets import manifest
+
+    project = manifest.load(REPO / "targets.yaml")
+    entry = {"image": "r/x@sha256:" + "0" * 64}
+    commands = behaviour("cloudrun").deploy_commands("cloudrun", project.target("cloudrun"), entry,
+                                                     Deploy({}, "3.12", "flask db upgrade, then more"))
+    assert [shlex.split(c)[:4] for c in commands[:3]] == [["gcloud", "run", "jobs", "deploy"],
+                                                          ["gcloud", "run", "jobs", "execute"],
+                                                          ["gcloud", "run", "deploy", "flask-demo"]]
+    args = shlex.split(commands[0])
+    # A comma in the command must not split gcloud's list: ^DELIM^ syntax.
+    assert args[args.index("--args") + 1] == "^@^-c@flask db upgrade, then more"

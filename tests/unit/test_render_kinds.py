@@ -101,3 +101,48 @@ def test_a_factory_entry_reaches_the_command_as_json(demo: manifest.Project, tmp
     render_only(manifest.load(demo.path), "cloudrun", tmp_path / "out")
     cmd = next(line for line in (tmp_path / "out/image/Dockerfile").read_text().splitlines() if line.startswith("CMD"))
     assert json.loads(cmd[4:])[-1] == 'demo:create_app("x")'
+
+
+def _with_app_keys(project: manifest.Project, **keys: str) -> manifest.Project:
+    lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in keys.items())
+    project.path.write_text(project.path.read_text().replace("  static_url: /static\n", "  static_url: /static\n" + lines))
+    return manifest.load(project.path)
+
+
+def test_prestart_runs_before_the_server_which_stays_pid_1(demo: manifest.Project, tmp_path: Path) -> None:
+    project = _with_app_keys(demo, prestart="flask --app demo init-db && echo 'ready; $HOME'")
+    render_only(project, "cloudrun", tmp_path / "out")
+    image = tmp_path / "out/image"
+    script = (image / "prestart.sh").read_text()
+    assert script.startswith("#!/bin/sh\n") and "set -e\n" in script
+    assert "flask --app demo init-db && echo 'ready; $HOME'\nexec \"$@\"\n" in script
+    assert (image / "prestart.sh").stat().st_mode & 0o777 == 0o555
+    dockerfile = (image / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["/srv/flaskship/prestart.sh"]' in dockerfile and dockerfile.index("ENTRYPOINT") < dockerfile.index("CMD")
+    lint = subprocess.run(["hadolint", str(image / "Dockerfile")], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_release_is_herokus_release_phase_and_a_compose_one_shot(demo: manifest.Project, tmp_path: Path) -> None:
+    project = _with_app_keys(demo, release='flask db upgrade --tag "a,b"')
+    render_only(project, "heroku", tmp_path / "h")
+    heroku = yaml.safe_load((tmp_path / "h/heroku.yml").read_text())
+    assert heroku["release"] == {"image": "web", "command": ["/bin/sh", "-c", 'flask db upgrade --tag "a,b"']}
+    render_only(project, "compose", tmp_path / "c")
+    services = yaml.safe_load((tmp_path / "c/docker-compose.yml").read_text())["services"]
+    assert services["release"]["command"] == ["/bin/sh", "-c", 'flask db upgrade --tag "a,b"']
+    assert services["release"]["image"] == services["web"]["image"]
+    assert services["release"]["env_file"] == services["web"]["env_file"]
+    assert services["web"]["depends_on"] == {"release": {"condition": "service_completed_successfully"}}
+    check = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(tmp_path / "c/docker-compose.yml")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_without_prestart_or_release_nothing_extra_is_rendered(demo: manifest.Project, tmp_path: Path) -> None:
+    render_only(demo, "heroku", tmp_path / "h")
+    assert "release" not in yaml.safe_load((tmp_path / "h/heroku.yml").read_text())
+    assert not (tmp_path / "h/image/prestart.sh").exists()
+    assert "ENTRYPOINT" not in (tmp_path / "h/image/Dockerfile").read_text()
+    render_only(demo, "compose", tmp_path / "c")
+    assert "release" not in yaml.safe_load((tmp_path / "c/docker-compose.yml").read_text())["services"]

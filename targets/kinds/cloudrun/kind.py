@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..base import TargetSettings
-from ..container import ContainerKind, gcloud_env_flag, shell
+from ..container import ContainerKind, gcloud_env_flag, gcloud_list, shell
 from .settings import CloudRunSettings
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ class CloudRun(ContainerKind):
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         image = record.image()
+        # app.release as a Cloud Run job runs it before the service: once, its files discarded.
+        if not run.release(record, image):
+            return
         # Once as Cloud Run runs it by default (PORT=8080 from the image), once
         # with an injected non-default PORT, as the platform may do.
         run.serve(record, image, variant="PORT unset", env={}, container_port=8080)
@@ -50,7 +53,17 @@ class CloudRun(ContainerKind):
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:
         assert isinstance(settings, CloudRunSettings)
+        release = []
+        if deploy.release:
+            # app.release as a Cloud Run job of the same image, executed (and
+            # waited for) before the service gets the new revision.
+            job = f"{settings.service_id}-release"
+            release = [shell("gcloud", "run", "jobs", "deploy", job, "--image", entry["image"], "--region",
+                             settings.region, "--command", "/bin/sh", "--args", gcloud_list(["-c", deploy.release]),
+                             *gcloud_env_flag(deploy.env)),
+                       shell("gcloud", "run", "jobs", "execute", job, "--region", settings.region, "--wait")]
         return [
+            *release,
             shell("gcloud", "run", "deploy", settings.service_id, "--image", entry["image"],
                   "--region", settings.region, *gcloud_env_flag(deploy.env)),
             f"(cd {shell(f'build/{name}')} && firebase deploy --only hosting)",

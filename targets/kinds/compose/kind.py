@@ -41,7 +41,7 @@ class Compose(ContainerKind):
         job.write("docker-compose.yml", "compose/docker-compose.yml.j2", web_image=web, nginx_image=nginx,
                   settings=settings, publish=settings.publish, publish_host=settings.publish_host,
                   web_port=settings.port, health=manifest.smoke.health, secrets=secrets,
-                  default_env=manifest.defaults.environment)
+                  default_env=manifest.defaults.environment, release=job.app.release)
         for env_name, environment in sorted(manifest.environments.items()):
             job.write(f"env/{env_name}.env", "compose/env.j2", name=env_name, env=environment.env)
 

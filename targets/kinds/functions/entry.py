@@ -38,7 +38,7 @@ def entry_file(target: str, files: Collection[str]) -> str:
     return ENTRY_FALLBACK
 
 
-def render_entry(entry: str, entry_point: str) -> str:
+def render_entry(entry: str, entry_point: str, prestart: str | None = None) -> str:
     """The entry module's text for app.entry and the function name.
 
     app.entry reaches here validated by the manifest (targets/fields.py: the
@@ -48,4 +48,4 @@ def render_entry(entry: str, entry_point: str) -> str:
     module, _, call = entry.partition(":")
     name = call.partition("(")[0]
     return render("functions/main.py.j2", module=module, name=name,
-                  call=call if "(" in call else None, entry_point=entry_point)
+                  call=call if "(" in call else None, entry_point=entry_point, prestart=prestart)

@@ -59,7 +59,7 @@ class Functions:
             zf.extractall(unpacked)
         job.python_context(job.staging / "runner", "functions/runner.Dockerfile.j2", role="runner",
                            extra_requirements=(FUNCTIONS_FRAMEWORK, GUNICORN), src=unpacked,
-                           entry_point=settings.entry_point, source=entry)
+                           entry_point=settings.entry_point, source=entry, prestart_script=False)
         shutil.rmtree(unpacked)
 
     def _contents(self, job: BuildJob, settings: FunctionsSettings) -> tuple[dict[str, bytes], str]:
@@ -76,7 +76,7 @@ class Functions:
             prefix = job.app.static.strip("/") + "/"
             for name in [n for n in files if n.startswith(prefix)]:
                 files.setdefault("static/" + name[len(prefix):], files[name])
-        files[entry] = render_entry(job.app.entry, settings.entry_point).encode()
+        files[entry] = render_entry(job.app.entry, settings.entry_point, job.app.prestart).encode()
         files["requirements.txt"] = job.requirements((FUNCTIONS_FRAMEWORK, GUNICORN)).encode()
         return files, entry
 
@@ -84,6 +84,10 @@ class Functions:
         build_images(job)
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
+        # Cloud Functions has no release phase: app.release runs once, as a deploy
+        # step would, in a container of its own before the function serves.
+        if not run.release(record, record.image("runner")):
+            return
         run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080"},
                   container_port=8080, differences=self.differences)
 
@@ -110,6 +114,8 @@ class Functions:
                         deploy: Deploy) -> list[str]:
         assert isinstance(settings, FunctionsSettings)
         runtime = "python" + deploy.python.replace(".", "")
+        note = [f"# Cloud Functions has no release phase: run {shell(deploy.release)} once against the "
+                "production services before this deploy"] if deploy.release else []
         # The Python runtime imports main.py unless the build-time variable
         # GOOGLE_FUNCTION_SOURCE names the file (Google's buildpacks: README.md,
         # "Functions Framework buildpacks"; pkg/env/env.go FunctionSource, which
@@ -117,7 +123,7 @@ class Functions:
         # functions-framework's --source).
         source = str(entry.get("source", ENTRY_MAIN))
         build_env = () if source == ENTRY_MAIN else ("--set-build-env-vars", f"GOOGLE_FUNCTION_SOURCE={source}")
-        return [shell("gcloud", "functions", "deploy", name, "--runtime", runtime, "--region", settings.region,
+        return [*note, shell("gcloud", "functions", "deploy", name, "--runtime", runtime, "--region", settings.region,
                       "--source", entry["object"], "--entry-point", settings.entry_point, "--trigger-http",
                       *build_env, *gcloud_env_flag(deploy.env))]
 

@@ -38,7 +38,7 @@ class Heroku(ContainerKind):
     def render(self, job: BuildJob) -> None:
         # heroku.yml names image/Dockerfile; that folder is the build context.
         job.python_context(job.staging / "image", "heroku/Dockerfile.j2", graceful_timeout=STOP_GRACE - 5)
-        job.write("heroku.yml", "heroku/heroku.yml.j2")
+        job.write("heroku.yml", "heroku/heroku.yml.j2", release=job.app.release)
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         # As a dyno runs it: a random PORT, an arbitrary non-root uid:gid,
@@ -47,6 +47,10 @@ class Heroku(ContainerKind):
         port = rng.randint(20000, 40000)
         uid = rng.randint(20000, 60000)
         env = {"PORT": str(port), "WEB_CONCURRENCY": str(WORKERS)}
+        # The release phase: a one-off dyno of the web image before the new
+        # release goes live; a non-zero exit stops the release, its files are discarded.
+        if not run.release(record, record.image(), user=f"{uid}:{uid}"):
+            return
         run.serve(record, record.image(), variant=f"PORT={port} uid={uid}", env=env, container_port=port,
                   user=f"{uid}:{uid}", boot_within=BOOT_LIMIT, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
                   extra=self._workers)
