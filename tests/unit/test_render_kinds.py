@@ -146,3 +146,12 @@ def test_without_prestart_or_release_nothing_extra_is_rendered(demo: manifest.Pr
     assert "ENTRYPOINT" not in (tmp_path / "h/image/Dockerfile").read_text()
     render_only(demo, "compose", tmp_path / "c")
     assert "release" not in yaml.safe_load((tmp_path / "c/docker-compose.yml").read_text())["services"]
+
+
+def test_static_files_at_the_site_root_fall_through_to_the_app(demo: manifest.Project, tmp_path: Path) -> None:
+    demo.path.write_text(demo.path.read_text().replace("static_url: /static", "static_url: /"))
+    render_only(manifest.load(demo.path), "compose", tmp_path / "out")
+    conf = (tmp_path / "out/nginx/nginx.conf").read_text()
+    assert "root /srv/static;" in conf and "try_files $uri @app;" in conf and "location @app {" in conf
+    assert "alias" not in conf  # nothing to slip out of with an off-by-slash
+    assert conf.count("proxy_pass http://app;") == 1

@@ -56,6 +56,7 @@ class Compose(ContainerKind):
         job.write("nginx/nginx.conf", "nginx/nginx.conf.j2", client_max_body_size=settings.client_max_body_size,
                   web_port=settings.port, server_names=settings.server_names,
                   static_url=app.static_url.rstrip("/") if app.static else "",
+                  static_root=app.static is not None and app.static_url.rstrip("/") == "",
                   static_cache_control=job.defaults.static_cache_control)
         job.write("nginx/Dockerfile", "nginx/Dockerfile.j2", base=job.defaults.nginx_image, uid=APP_UID)
         return job.image_context(context, "nginx", job.defaults.nginx_image)
