@@ -153,5 +153,5 @@ def test_static_files_at_the_site_root_fall_through_to_the_app(demo: manifest.Pr
     render_only(manifest.load(demo.path), "compose", tmp_path / "out")
     conf = (tmp_path / "out/nginx/nginx.conf").read_text()
     assert "root /srv/static;" in conf and "try_files $uri @app;" in conf and "location @app {" in conf
-    assert "alias" not in conf  # nothing to slip out of with an off-by-slash
+    assert "alias /" not in conf  # no alias directive: nothing to slip out of with an off-by-slash
     assert conf.count("proxy_pass http://app;") == 1
