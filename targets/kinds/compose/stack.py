@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .settings import ComposeSettings
 
 BOOT_WITHIN = 90.0
+STOP_GRACE = 10  # compose's default stop timeout
 # The first is the alias off-by-slash (`location /static` + `alias .../static/`):
 # it would map to /srv/static/../static/style.css and answer 200.
 TRAVERSALS = ("/static../static/style.css", "/static/../../../etc/passwd", "/static..%2f..%2fetc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd",
@@ -99,6 +100,11 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
     run.record(target, variant, "path-traversal", not leaks, "no path outside the static folder", f"leaked via {leaks}" if leaks else "none leaked")
     published = [c.name for c in _containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]
     run.record(target, variant, "web-not-published", not published, "only nginx publishes a port", f"web published: {published}")
+    # `docker compose stop`/`down` sends SIGTERM and waits STOP_GRACE s before SIGKILL.
+    for web in _containers(project, "web"):
+        took = docker_client.timed_stop(web, STOP_GRACE)
+        run.record(target, variant, "sigterm-stop", took < STOP_GRACE, f"exit within {STOP_GRACE} s of SIGTERM",
+                   f"{took:.2f} s")
 
 
 def _unknown_host(base: str) -> tuple[bool, str, str]:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ...smoke.session import SmokeRun
 
 FRAMEWORK_STATIC_URL = "/static"
+STOP_GRACE = 10
 MAX_ZIPPED = 100 * 1024 * 1024
 MAX_UNZIPPED = 500 * 1024 * 1024
 
@@ -88,8 +89,9 @@ class Functions:
         # step would, in a container of its own before the function serves.
         if not run.release(record, record.image("runner")):
             return
+        # Cloud Functions (2nd gen) instances run on Cloud Run: SIGTERM, then SIGKILL 10 s later.
         run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080"},
-                  container_port=8080, differences=self.differences)
+                  container_port=8080, differences=self.differences, stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
 
     def publish_steps(self, name: str, settings: TargetSettings, record: BuildRecord, label: str) -> list[Step]:
         assert isinstance(settings, FunctionsSettings)
