@@ -44,6 +44,19 @@ def base_images(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
         print(f"base-images: {len(built)} stand-in(s) built" + (f": {', '.join(built)}" if built else ""))
 
 
+@task(help={
+    "app": "Folder of the existing Flask app to look at.",
+    "force": "Overwrite the manifest if it already exists.",
+    "manifest": "Where to write the manifest (default: <app>/targets.yaml); the app must be inside its folder.",
+    "entry": "The WSGI app as module:attr or module:factory(), instead of detecting it (e.g. when several are found).",
+})
+def init(c: Context, app: str = "", force: bool = False, manifest: str = "", entry: str = "") -> None:
+    """Look at an existing Flask app and write a starting targets.yaml with one target of each kind."""
+    with guarded():
+        from targets.commands.init import init as init_manifest
+        init_manifest(app, manifest or None, force=force, entry=entry or None)
+
+
 @task(help={"manifest": MANIFEST_HELP})
 def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Write targets.schema.json (JSON Schema of targets.yaml, for editors)."""

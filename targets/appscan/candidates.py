@@ -1,0 +1,124 @@
+"""The app's WSGI entry, found without running anything: an AST scan of its .py files.
+
+A candidate is a module-level `NAME = Flask(...)` (or `flask.Flask(...)`) or a
+top-level `def create_app` / `def make_app`. The probe later imports the one
+chosen and checks that it really is a flask.Flask.
+
+The factory-vs-object rule: a module-level object made by calling a factory
+the scan found (a wsgi.py doing `app = create_app()`) is that factory's app,
+not a second one, so the factory is the entry (`flaskr:create_app()`; it is
+what gunicorn and the functions entry call, each once per process). Such an
+object is a candidate only when no factory of that name was found (it comes
+from an installed package). Exactly one candidate must remain: none, or two
+(two objects, two factories, an object and a factory), is an error listing
+them, to be settled with --entry; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InitError
+
+FACTORIES = ("create_app", "make_app")
+# Never the app: tests, virtualenvs, caches, vendored JS; at the top also what
+# flaskship never ships (instance/, build/ (init's own venv lives there), dist/).
+SKIP_ANYWHERE = frozenset({"tests", "test", "node_modules", "__pycache__", "site-packages", "venv", "env"})
+SKIP_AT_TOP = frozenset({"instance", "build", "dist"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    module: str
+    name: str
+    factory: bool
+    path: str  # the file, relative to the app folder, for messages
+    made_by: str = ""  # the factory a module-level object was made by calling, if any
+
+    @property
+    def entry(self) -> str:
+        return f"{self.module}:{self.name}()" if self.factory else f"{self.module}:{self.name}"
+
+
+def _skipped(folder: Path, name: str, top: bool) -> bool:
+    return (name.startswith(".") or name in SKIP_ANYWHERE or (top and name in SKIP_AT_TOP)
+            or name.endswith(".egg-info") or (folder / name / "pyvenv.cfg").is_file())
+
+
+def _is_test(name: str) -> bool:
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+
+
+def modules(app_dir: Path) -> Iterator[tuple[str, Path]]:
+    """(dotted module name, file) of every .py file gunicorn could import from the app folder."""
+    for folder, dirs, files in os.walk(app_dir):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not _skipped(here, d, here == app_dir))
+        for name in sorted(files):
+            if not name.endswith(".py") or _is_test(name):
+                continue
+            parts = list((here / name).relative_to(app_dir).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            # A name Python cannot import (my-script.py, a keyword) is no entry module.
+            if parts and all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+                yield ".".join(parts), here / name
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def scan(app_dir: Path) -> tuple[list[Candidate], list[Candidate]]:
+    """(every candidate after the factory-vs-object rule, the objects that rule folded into their factory)."""
+    found: list[Candidate] = []
+    made: list[tuple[Candidate, str]] = []  # objects made by calling a factory, and its name
+    for module, path in modules(app_dir):
+        rel = path.relative_to(app_dir).as_posix()
+        try:
+            tree = ast.parse(path.read_bytes(), filename=rel)
+        except (SyntaxError, ValueError):
+            continue  # not importable either, so not the entry; gunicorn would say more
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name in FACTORIES:
+                found.append(Candidate(module, node.name, True, rel))
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if not names:
+                    continue
+                # `app = application = Flask(...)` is one object: its first name serves.
+                callee = _callee(node.value)
+                if callee == "Flask":
+                    found.append(Candidate(module, names[0], False, rel))
+                elif callee in FACTORIES:
+                    made.append((Candidate(module, names[0], False, rel, callee), callee))
+    factories = {c.name for c in found if c.factory}
+    return found + [c for c, callee in made if callee not in factories], [c for c, callee in made if callee in factories]
+
+
+def choose(candidates: list[Candidate], label: str) -> Candidate:
+    """The one candidate, or an error listing the choices."""
+    if not candidates:
+        raise InitError(f"{label}: no Flask app found (no module-level Flask(...) object and no top-level "
+                        f"{'()/'.join(FACTORIES)}() outside tests and virtualenvs); name it with --entry module:attr")
+    if len(candidates) > 1:
+        listed = ", ".join(f"{c.entry} ({c.path})" for c in candidates)
+        raise InitError(f"{label}: found {len(candidates)} Flask apps: {listed}; pick one with --entry module:attr")
+    return candidates[0]
+
+
+def why(candidate: Candidate, folded: list[Candidate]) -> str:
+    if candidate.factory:
+        what = f"top-level def {candidate.name}"
+    else:
+        what = f"module-level {candidate.name} = {candidate.made_by or 'Flask'}(...)"
+    same = [f"{c.entry} ({c.path})" for c in folded if c.made_by == candidate.name]
+    also = f"; {', '.join(same)} is made by calling it, so the factory is the entry" if same else ""
+    return f"the only Flask app in the code: {what} in {candidate.path}{also}"

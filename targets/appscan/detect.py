@@ -1,0 +1,133 @@
+"""Everything init writes, each value with why it was chosen.
+
+The static parts (entry candidates, dependency file, Python version) are read
+on the host; the rest comes from the probe, which imports the app in its
+throwaway venv. The mapping functions below are pure, so they are tested
+without a venv.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..manifest import Check
+from . import candidates, runner, sandbox
+from .deps import dependencies
+from .versions import python_version
+
+HEALTH = ("/healthz", "/health", "/status", "/ping")
+HINT = ("an app that needs its database initialised (or other setup) answers 5xx until it is: run that setup "
+        "(app.prestart / app.release), then add the check to smoke.checks")
+
+
+@dataclass(frozen=True)
+class Found:
+    value: Any
+    why: str
+
+
+@dataclass(frozen=True)
+class Detected:
+    folder: str  # the app folder's name
+    name: str  # a DNS label: the Cloud Run service id and the Heroku app name
+    entry: Found
+    requirements: Found
+    static: Found  # a path relative to the app folder, or None
+    static_url: Found
+    python: Found
+    health: Found
+    checks: tuple[dict[str, Any], ...]  # {path, status, content_type}
+    skipped: tuple[str, ...]  # "GET / answered 500", one per route left out
+    commands: tuple[str, ...] = ()  # the app's own `flask` commands (init-db), for the hint
+
+    def hint(self) -> str:
+        """What to do about the skipped routes, naming the app's own commands when it has any."""
+        if not self.commands:
+            return HINT
+        example = f"flask --app '{self.entry.value}' {self.commands[0]}"
+        return f"{HINT}; the app's own flask commands: {', '.join(self.commands)} (e.g. app.prestart: {example})"
+
+
+def dns_label(name: str) -> str:
+    """The folder's name as a lower-case DNS label; 30 characters at most (Heroku's limit for app names)."""
+    label = re.sub(r"[^a-z0-9]+", "-", name.lower())
+    label = re.sub(r"^[^a-z]+", "", label)[:30].strip("-")
+    return label or "flask-app"
+
+
+def static_of(app_dir: Path, folder: str | None, url_path: str | None, import_root: str) -> tuple[Found, Found]:
+    """app.static and app.static_url from the Flask object's static_folder and static_url_path."""
+    url = "/" + url_path.strip("/") if url_path else "/"  # "" and "/" both mean the site root
+    url_why = "the site root (static_url_path is empty)" if url == "/" else f"app.static_url_path is {url_path!r}"
+    if folder is None:
+        return Found(None, "the Flask object has no static folder"), Found("/static", "unused: no static folder")
+    real, app = Path(os.path.realpath(folder)), Path(os.path.realpath(app_dir))
+    root = Path(os.path.realpath(import_root))
+    if real.is_relative_to(app):
+        rel, how = real.relative_to(app), "app.static_folder of the Flask object"
+    elif real.is_relative_to(root):
+        # An installed package's static folder lives in the venv's site-packages:
+        # the same package-relative path in the app folder is what ships.
+        rel = real.relative_to(root)
+        rel = next((r for r in (rel, "src" / rel) if (app / r).is_dir()), rel)
+        how = f"app.static_folder of the installed package, mapped back to the app folder ({rel.as_posix()})"
+    else:
+        return Found(None, f"app.static_folder {folder} is outside the app folder, so it cannot ship"), Found(url, url_why)
+    if not (app / rel).is_dir():
+        return Found(None, f"app.static_folder {rel.as_posix()}/ does not exist"), Found(url, url_why)
+    return Found(rel.as_posix(), how), Found(url, url_why)
+
+
+def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(smoke checks, skipped) from the routes as the probe requested them."""
+    checks: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for route in routes:
+        path, status = str(route["path"]), int(route["status"])
+        if status >= 500:
+            skipped.append(f"GET {path} answered {status}")
+            continue
+        check: dict[str, Any] = {"path": path, "status": status}
+        if route.get("content_type"):
+            check["content_type"] = str(route["content_type"])
+        try:
+            Check.model_validate(check)
+        except ValidationError:
+            skipped.append(f"GET {path} cannot be written as a smoke check path")
+            continue
+        checks.append(check)
+    return checks, skipped
+
+
+def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
+    paths = {str(c["path"]) for c in checks}
+    for path in HEALTH:
+        if path in paths:
+            return Found(path, f"a GET route named like a health check (looked for {', '.join(HEALTH)})")
+    return Found("/", f"no {', '.join(HEALTH)} route answered below 500: the home page")
+
+
+def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable[[str], None]) -> Detected:
+    deps = dependencies(app_dir)
+    version, version_why = python_version(app_dir)
+    if entry:
+        chosen = Found(entry, "given with --entry")
+    else:
+        found, folded = candidates.scan(app_dir)
+        candidate = candidates.choose(found, app_dir.name)
+        chosen = Found(candidate.entry, candidates.why(candidate, folded))
+    venv = sandbox.ensure(cache_dir, app_dir, deps, progress)
+    probe = runner.run(venv, app_dir, chosen.value)
+    chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
+    static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
+    checks, skipped = checks_of(probe["routes"])
+    return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
+                    Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
+                    tuple(str(c) for c in probe.get("commands", ())))

@@ -1,0 +1,97 @@
+"""Run by path inside the throwaway venv, with cwd = the app's folder; flaskship never imports it.
+
+    <venv>/bin/python -I -B probe.py 'module:attr' | 'module:factory(<literal args>)'
+
+Imports the entry as gunicorn would (the working folder first on sys.path),
+checks that it is a flask.Flask, and prints one JSON object on stdout:
+{"static_folder", "static_url_path", "import_root", "routes": [{"path",
+"status", "content_type"}], "commands": the app's own `flask` commands}, or
+{"error": "..."}. The app's own output (even
+from C code) goes to stderr, so stdout carries only the JSON. Only the
+standard library and flask: nothing of flaskship exists in the venv.
+"""
+
+import ast
+import importlib
+import json
+import os
+import sys
+from urllib.parse import quote
+
+# Characters a smoke check's path may hold as they are; the rest are percent-encoded.
+SAFE = "/._~!$'()*+,;=:@-"
+
+
+def load(entry):
+    module_name, _, call = entry.partition(":")
+    expression = ast.parse(call, mode="eval").body
+    module = importlib.import_module(module_name)
+    if isinstance(expression, ast.Call):
+        args = [ast.literal_eval(a) for a in expression.args]
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in expression.keywords}
+        return getattr(module, expression.func.id)(*args, **kwargs)
+    return getattr(module, expression.id)
+
+
+def import_root(module_name):
+    """The sys.path entry the module was imported from (the app folder, or site-packages)."""
+    top = sys.modules[module_name.split(".")[0]]
+    paths = list(getattr(top, "__path__", None) or [])
+    where = paths[0] if paths else os.path.dirname(top.__file__)
+    return os.path.dirname(where) if paths else where
+
+
+def routes(app):
+    """Each GET route without parameters, requested once through the test client."""
+    client = app.test_client()
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static" or rule.arguments or "GET" not in (rule.methods or ()) or rule.host:
+            continue
+        path = quote(rule.rule, safe=SAFE)
+        if any(r["path"] == path for r in found):
+            continue
+        try:
+            response = client.get(path)
+            found.append({"path": path, "status": response.status_code, "content_type": response.mimetype or ""})
+            response.close()
+        except Exception as exc:  # an app in testing mode may propagate; the platform would answer 500
+            found.append({"path": path, "status": 500, "content_type": "", "error": f"{type(exc).__name__}: {exc}"})
+    return found
+
+
+def inspect(entry):
+    stage = "importing flask (is Flask among the app's dependencies?)"
+    try:
+        import flask
+
+        stage = f"loading {entry}"
+        app = load(entry)
+        if not isinstance(app, flask.Flask):
+            return {"error": f"{entry} is a {type(app).__module__}.{type(app).__name__}, not a flask.Flask"}
+        stage = f"requesting the GET routes of {entry}"
+        return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
+                "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
+                "commands": sorted(app.cli.commands)}
+    except BaseException as exc:  # SystemExit too: an app may exit on import
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        text = " ".join(str(exc).split())[:300]
+        return {"error": f"{stage}: {type(exc).__name__}: {text}" if text else f"{stage}: {type(exc).__name__}"}
+
+
+def main():
+    sys.path.insert(0, os.getcwd())  # as gunicorn does; -I left the script's own folder off
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        result = inspect(sys.argv[1])
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

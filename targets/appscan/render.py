@@ -1,0 +1,87 @@
+"""Detected -> targets.yaml text: a small hand-written template, so every value can carry its reason.
+
+Every string is written JSON-quoted (a YAML double-quoted scalar), so no
+value can be read as another type (`3.10`, `null`, `yes`) or break the
+structure; comments are made one printable line.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .detect import Detected
+
+REGION = "us-central1"
+PUBLISH = 8000
+ENTRY_POINT = "handler"
+
+
+def q(value: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes are a subset of YAML's."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def note(text: str) -> str:
+    """A comment: one line, no control characters."""
+    return "# " + "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def _value(value: Any) -> str:
+    return "null" if value is None else q(value) if isinstance(value, str) else json.dumps(value)
+
+
+def _check(check: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{key}: {_value(value)}" for key, value in check.items()) + "}"
+
+
+def render(d: Detected, source: str) -> str:
+    lines = [
+        note(f"flaskship manifest written by `invoke init` for the Flask app in {d.folder}/."),
+        note("Each value says why it was chosen; review them. Reference: flaskship's README.md."),
+        "",
+        "app:",
+        f"  source: {q(source)}  {note('the Flask app folder, relative to this file')}",
+        f"  entry: {q(d.entry.value)}  {note(d.entry.why)}",
+        f"  requirements: {q(d.requirements.value)}  {note(d.requirements.why)}",
+        f"  static: {_value(d.static.value)}  {note(d.static.why)}",
+        f"  static_url: {q(d.static_url.value)}  {note(d.static_url.why)}",
+        "",
+        "smoke:",
+        f"  health: {q(d.health.value)}  {note(d.health.why)}",
+        "  " + note("Every GET route without parameters, as the app answered it once in init's probe."),
+        "  " + note("Add `contains:`, `headers:` or `json_includes:` to say more; see Check in the README."),
+    ]
+    if d.checks:
+        lines.append("  checks:")
+        lines += [f"    - {_check(check)}" for check in d.checks]
+    else:
+        lines.append("  checks: []")
+    lines += ["  " + note(f"skipped: {reason} in the probe") for reason in d.skipped]
+    if d.skipped:
+        lines.append("  " + note(f"hint: {d.hint()}"))
+    lines += [
+        "",
+        "defaults:",
+        f"  python: {q(d.python.value)}  {note(d.python.why)}",
+        "",
+        "environments:",
+        "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
+        "    env: {}  " + note("plain variables the app runs with, NAME: value"),
+        "",
+        "targets:",
+        "  cloudrun:",
+        "    kind: cloudrun",
+        f"    service_id: {q(d.name)}  {note(f'the app folder {d.folder!r} as a DNS label')}",
+        f"    region: {q(REGION)}",
+        "  heroku:",
+        "    kind: heroku",
+        f"    app: {q(d.name)}  {note('the Heroku app name; the same label')}",
+        "  compose:",
+        "    kind: compose",
+        f"    publish: {PUBLISH}  {note('nginx on 127.0.0.1:8000')}",
+        "  functions:",
+        "    kind: functions",
+        f"    entry_point: {q(ENTRY_POINT)}  {note('the function name in the generated main.py')}",
+    ]
+    return "\n".join(lines) + "\n"

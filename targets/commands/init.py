@@ -1,0 +1,97 @@
+"""invoke init: look at an existing Flask app and write a starting targets.yaml for it.
+
+Everything that can be refused cheaply (no such folder, a manifest already
+there, an app outside the manifest's folder, a malformed --entry) is refused
+before any venv is made. The text is validated exactly as `invoke build`
+will read it before it is written, and written atomically, so init never
+leaves a half-written or unloadable manifest.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from ..appscan.detect import Detected, detect
+from ..appscan.errors import InitError
+from ..appscan.render import render
+from ..errors import ManifestError
+from ..fields import Entry
+from ..files import atomic_write
+from ..manifest import DEFAULT_MANIFEST, parse
+
+
+def _paths(app: str, manifest: str | None, force: bool) -> tuple[Path, Path, str]:
+    """(app folder, manifest path, app.source), or the one-line refusal."""
+    if not app:
+        raise InitError("name the Flask app's folder with --app DIR")
+    app_dir = Path(app).resolve()
+    if not app_dir.is_dir():
+        raise InitError(f"--app {app}: no such folder; point it at the Flask app's folder")
+    path = Path(manifest).resolve() if manifest else app_dir / DEFAULT_MANIFEST
+    if not path.parent.is_dir():
+        raise InitError(f"--manifest {manifest}: folder {path.parent} does not exist; create it first")
+    if not app_dir.is_relative_to(path.parent):
+        raise InitError(f"--app {app_dir} is not inside {path.parent}, the manifest's folder (app.source must stay "
+                        "inside it: no absolute paths, no '..'); write the manifest in the app's folder or above it")
+    if path.is_dir():
+        raise InitError(f"--manifest {manifest}: {path} is a folder; name the file, e.g. {path / DEFAULT_MANIFEST}")
+    if path.exists() and not force:
+        raise InitError(f"{path} already exists; pass --force to overwrite it")
+    return app_dir, path, app_dir.relative_to(path.parent).as_posix()
+
+
+def validate(text: str, label: str) -> None:
+    """Read the text exactly as `invoke build` reads a manifest; refuse to write it otherwise."""
+    try:
+        parse(yaml.safe_load(text), label)
+    except (ManifestError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InitError(f"not written, it would not load: {first}") from None
+
+
+def report(detected: Detected, path: Path, shown: str, progress: Callable[[str], None]) -> None:
+    d = detected
+    static = f"{d.static.value}/ at {d.static_url.value}" if d.static.value else "none"
+    progress(f"init: wrote {path}")
+    progress(f"  entry         {d.entry.value}  ({d.entry.why})")
+    progress(f"  requirements  {d.requirements.value}  ({d.requirements.why})")
+    progress(f"  static        {static}  ({d.static.why}; URL: {d.static_url.why})")
+    progress(f"  python        {d.python.value}  ({d.python.why})")
+    progress(f"  health        {d.health.value}  ({d.health.why})")
+    listed = ", ".join(f"{c['path']} {c['status']} {c.get('content_type', '')}".rstrip() for c in d.checks)
+    progress(f"  checks        {len(d.checks)}: {listed or 'none'}  (GET routes without parameters, as the app answered them)")
+    for reason in d.skipped:
+        progress(f"  skipped       {reason} in the probe: not checked")
+    if d.skipped:
+        progress(f"  hint: {d.hint()}")
+    progress("next:")
+    progress(f"  invoke build --manifest {shown} --target all")
+    progress(f"  invoke smoke --manifest {shown}")
+
+
+def init(app: str, manifest: str | None = None, *, force: bool = False, entry: str | None = None,
+         progress: Callable[[str], None] = print) -> Path:
+    app_dir, path, source = _paths(app, manifest, force)
+    if entry:
+        try:
+            TypeAdapter(Entry).validate_python(entry)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            message = "" if error["type"] == "string_pattern_mismatch" else str(error["msg"]).removeprefix("Value error, ") + "; "
+            raise InitError(f"--entry {entry!r}: {message}write module:attr or module:factory() as gunicorn takes it, "
+                            "e.g. wsgi:app or flaskr:create_app()") from None
+    detected = detect(app_dir, path.parent / "build" / ".cache", entry, progress)
+    text = render(detected, source)
+    validate(text, path.name)
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise InitError(f"cannot write {path}: {exc.strerror or exc}") from None
+    shown = shlex.quote(manifest if manifest else str(Path(app) / DEFAULT_MANIFEST))
+    report(detected, path, shown, progress)
+    return path

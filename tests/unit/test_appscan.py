@@ -1,0 +1,257 @@
+"""invoke init's detection, without Docker: the static scan, the version rules,
+the YAML writer, the refusals, and one real probe in a throwaway venv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from targets import manifest
+from targets.appscan import candidates, detect, versions
+from targets.appscan.deps import dependencies
+from targets.appscan.detect import Detected, Found
+from targets.appscan.errors import InitError
+from targets.appscan.render import render
+from tests.helpers import REPO, assert_one_clear_line, invoke
+
+OBJECT = "from flask import Flask\n\napp = Flask(__name__)\n"
+FACTORY = "import flask\n\n\ndef create_app():\n    return flask.Flask(__name__)\n"
+
+
+def tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text))
+    return root
+
+
+def entry_of(root: Path) -> str:
+    found, _ = candidates.scan(root)
+    return candidates.choose(found, root.name).entry
+
+
+# --- the static candidate finder -------------------------------------------
+
+def test_one_module_level_object(tmp_path: Path) -> None:
+    tree(tmp_path, {"server.py": "import flask\napplication: flask.Flask = flask.Flask(__name__)\n",
+                    "helpers.py": "def make():\n    pass\n"})
+    assert entry_of(tmp_path) == "server:application"
+
+
+def test_one_factory_in_a_package(tmp_path: Path) -> None:
+    tree(tmp_path, {"flaskr/__init__.py": FACTORY, "flaskr/views.py": "from flask import Blueprint\n"})
+    assert entry_of(tmp_path) == "flaskr:create_app()"
+
+
+def test_a_wsgi_object_made_by_the_factory_is_folded_into_it(tmp_path: Path) -> None:
+    tree(tmp_path, {"shop/__init__.py": FACTORY.replace("create_app", "make_app"),
+                    "wsgi.py": "from shop import make_app\napp = make_app()\n"})
+    found, folded = candidates.scan(tmp_path)
+    assert [c.entry for c in found] == ["shop:make_app()"]
+    assert [c.entry for c in folded] == ["wsgi:app"]
+    assert "wsgi:app (wsgi.py) is made by calling it" in candidates.why(found[0], folded)
+
+
+def test_an_object_made_by_a_factory_the_scan_cannot_see_is_the_candidate(tmp_path: Path) -> None:
+    tree(tmp_path, {"wsgi.py": "from installed_pkg import create_app\napp = create_app()\n"})
+    assert entry_of(tmp_path) == "wsgi:app"
+
+
+def test_tests_venvs_hidden_folders_and_build_are_not_scanned(tmp_path: Path) -> None:
+    tree(tmp_path, {"main.py": OBJECT, "tests/test_x.py": OBJECT, "test_main.py": OBJECT, "conftest.py": OBJECT,
+                    "myenv/pyvenv.cfg": "", "myenv/lib/site.py": OBJECT, ".hidden/a.py": OBJECT,
+                    "build/b.py": OBJECT, "my-script.py": OBJECT, "broken.py": "def (:\n"})
+    assert entry_of(tmp_path) == "main:app"
+
+
+def test_two_objects_are_ambiguous_and_both_are_listed(tmp_path: Path) -> None:
+    tree(tmp_path, {"app.py": OBJECT, "admin/site.py": OBJECT})
+    with pytest.raises(InitError) as raised:
+        entry_of(tmp_path)
+    message = str(raised.value)
+    assert "found 2 Flask apps" in message and "--entry" in message and "\n" not in message
+    assert "admin.site:app (admin/site.py)" in message and "app:app (app.py)" in message
+
+
+def test_an_object_and_a_factory_elsewhere_are_ambiguous(tmp_path: Path) -> None:
+    tree(tmp_path, {"app.py": OBJECT, "factory.py": FACTORY})
+    with pytest.raises(InitError, match=r"app:app \(app.py\), factory:create_app\(\) \(factory.py\)"):
+        entry_of(tmp_path)
+
+
+def test_no_flask_app_is_an_error_naming_entry(tmp_path: Path) -> None:
+    tree(tmp_path, {"main.py": "print('hello')\n", "tests/conftest.py": OBJECT})
+    with pytest.raises(InitError, match="no Flask app found.*--entry module:attr"):
+        entry_of(tmp_path)
+
+
+# --- Python version and dependency file --------------------------------------
+
+@pytest.mark.parametrize("files, version, source", [
+    ({".python-version": "3.11.7\n", "runtime.txt": "python-3.10.4"}, "3.11", ".python-version"),
+    ({"runtime.txt": "python-3.10.14\n"}, "3.10", "runtime.txt"),
+    ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.9,<3.12"\n'}, "3.11", "requires-python"),
+    ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = "~=3.10.2"\n'}, "3.10", "requires-python"),
+    ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.14"\n'}, "3.12", "allows none"),
+    ({".python-version": "system\n"}, "3.12", "names no CPython"),
+    ({}, "3.12", "flaskship's default"),
+])
+def test_python_version_rules(tmp_path: Path, files: dict[str, str], version: str, source: str) -> None:
+    tree(tmp_path, files)
+    found, why = versions.python_version(tmp_path)
+    assert (found, source in why) == (version, True), why
+
+
+def test_requirements_txt_is_preferred_over_pyproject(tmp_path: Path) -> None:
+    tree(tmp_path, {"requirements.txt": "flask\n", "pyproject.toml": '[project]\nname = "x"\n'})
+    deps = dependencies(tmp_path)
+    assert deps.file == "requirements.txt" and "preferred over the pyproject.toml" in deps.why
+    (tmp_path / "requirements.txt").unlink()
+    assert dependencies(tmp_path).file == "pyproject.toml"
+    (tmp_path / "pyproject.toml").write_text("[tool.poetry]\nname = 'x'\n")
+    with pytest.raises(InitError, match=r"no PEP 621 \[project\] table"):
+        dependencies(tmp_path)
+
+
+# --- what the probe saw -> manifest values (pure) ------------------------------
+
+def test_static_folder_mapping(tmp_path: Path) -> None:
+    app = tree(tmp_path / "app", {"public/a.css": "", "pkg/static/b.css": ""})
+    site = tmp_path / "venv/lib/site-packages"
+    (site / "pkg/static").mkdir(parents=True)
+    static, url = detect.static_of(app, str(app / "public"), "", str(app))
+    assert (static.value, url.value) == ("public", "/")
+    static, url = detect.static_of(app, str(site / "pkg/static"), "/static/", str(site))
+    assert (static.value, url.value) == ("pkg/static", "/static") and "mapped back" in static.why
+    assert detect.static_of(app, str(app / "missing"), "/static", str(app))[0].value is None
+    assert detect.static_of(app, None, None, str(app))[0].value is None
+
+
+def test_checks_skip_5xx_and_health_prefers_a_health_route() -> None:
+    routes = [{"path": "/", "status": 500, "content_type": "text/html"},
+              {"path": "/about", "status": 302, "content_type": "text/html"},
+              {"path": "/status", "status": 200, "content_type": "application/json"}]
+    checks, skipped = detect.checks_of(routes)
+    assert checks == [{"path": "/about", "status": 302, "content_type": "text/html"},
+                      {"path": "/status", "status": 200, "content_type": "application/json"}]
+    assert skipped == ["GET / answered 500"]
+    assert detect.health_of(checks).value == "/status"
+    assert detect.health_of(checks[:1]).value == "/"
+
+
+def test_dns_label() -> None:
+    assert detect.dns_label("My_Flask App!") == "my-flask-app"
+    assert detect.dns_label("2048-game") == "game"
+    assert detect.dns_label("___") == "flask-app"
+    assert len(detect.dns_label("a" * 80)) == 30
+
+
+# --- the YAML writer -------------------------------------------------------------
+
+def test_the_written_yaml_loads_as_the_manifest_build_reads() -> None:
+    detected = Detected("odd app", "odd-app", Found("pkg.web:create_app('prod', debug=False)", "why: #1 \"quoted\"\n"),
+                        Found("requirements.txt", "found"), Found(None, "none"), Found("/", "root"),
+                        Found("3.10", "runtime.txt"), Found("/healthz", "route"),
+                        ({"path": "/a%C3%A9?x=1", "status": 200, "content_type": "text/html"},),
+                        ("GET / answered 503",))
+    text = render(detected, "web/odd")
+    parsed = manifest.parse(yaml.safe_load(text))
+    assert parsed.app.source == "web/odd" and parsed.app.entry == "pkg.web:create_app('prod', debug=False)"
+    assert parsed.app.static is None and parsed.app.static_url == "/"
+    assert parsed.defaults.python == "3.10"  # quoted: not the float 3.1
+    assert [(c.path, c.status, c.content_type) for c in parsed.smoke.checks] == [("/a%C3%A9?x=1", 200, "text/html")]
+    assert sorted((n, t.kind) for n, t in parsed.targets.items()) == [
+        ("cloudrun", "cloudrun"), ("compose", "compose"), ("functions", "functions"), ("heroku", "heroku")]
+    assert parsed.targets["cloudrun"].service_id == parsed.targets["heroku"].app == "odd-app"
+    assert "# skipped: GET / answered 503" in text and "app.prestart" in text
+
+
+def test_init_loads_no_docker() -> None:
+    code = "import sys, targets.commands.init; print(sorted(m for m in ('docker', 'targets.engine') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --- refusals, before any venv is made -----------------------------------------------
+
+def test_an_existing_manifest_is_not_overwritten_without_force(tmp_path: Path) -> None:
+    app = tree(tmp_path / "site", {"main.py": OBJECT, "requirements.txt": "flask\n", "targets.yaml": "mine\n"})
+    result = invoke("init", "--app", str(app))
+    assert_one_clear_line(result, f"{app / 'targets.yaml'} already exists", "--force")
+    assert (app / "targets.yaml").read_text() == "mine\n" and not (app / "build").exists()
+
+
+def test_an_app_outside_the_manifests_folder_is_refused(tmp_path: Path) -> None:
+    app = tree(tmp_path / "site", {"main.py": OBJECT, "requirements.txt": "flask\n"})
+    (tmp_path / "deploy").mkdir()
+    result = invoke("init", "--app", str(app), "--manifest", str(tmp_path / "deploy/targets.yaml"))
+    assert_one_clear_line(result, "is not inside", "no '..'")
+    assert list((tmp_path / "deploy").iterdir()) == [] and not (app / "build").exists()
+
+
+# --- one real probe, in one venv shared by this module ----------------------------------
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("init-cache")
+
+
+WSGI_APP = {
+    "requirements.txt": "Flask==3.1.3\n",
+    "shopfront/__init__.py": """\
+        import os
+        from flask import Flask, abort
+
+        if "FLASKSHIP_TEST_CANARY" in os.environ:  # the probe must not see host variables
+            raise RuntimeError("host environment leaked into the probe")
+        print("noise on stdout at import")
+
+        def create_app():
+            app = Flask(__name__, static_folder="files", static_url_path="/files")
+
+            @app.get("/ping")
+            def ping():
+                return {"ok": True}
+
+            @app.get("/broken")
+            def broken():
+                abort(503)
+
+            @app.get("/item/<int:n>")
+            def item(n):
+                return str(n)
+
+            return app
+        """,
+    "shopfront/files/logo.svg": "<svg/>",
+    "wsgi.py": "from shopfront import create_app\napp = create_app()\n",
+}
+
+
+def test_the_probe_confirms_the_entry_in_its_own_venv(tmp_path: Path, cache: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    app = tree(tmp_path / "shopfront-site", WSGI_APP)
+    monkeypatch.setenv("FLASKSHIP_TEST_CANARY", "secret")
+    lines: list[str] = []
+    found = detect.detect(app, cache, None, lines.append)
+    assert found.entry.value == "shopfront:create_app()" and "wsgi:app" in found.entry.why
+    assert (found.static.value, found.static_url.value) == ("shopfront/files", "/files")
+    assert found.checks == ({"path": "/ping", "status": 200, "content_type": "application/json"},)
+    assert found.skipped == ("GET /broken answered 503",) and found.health.value == "/ping"
+    assert "shopfront" not in sys.modules  # imported only in the venv, never here
+    assert not list(app.rglob("__pycache__"))  # and the probe left no bytecode in the app
+    again: list[str] = []
+    detect.detect(app, cache, "wsgi:app", again.append)
+    assert any("reusing the probe venv" in line for line in again), again
+
+
+def test_an_entry_that_is_not_a_flask_app_is_one_line(tmp_path: Path, cache: Path) -> None:
+    app = tree(tmp_path / "site", WSGI_APP)
+    with pytest.raises(InitError, match=r"shopfront:abort is a .*, not a flask.Flask") as raised:
+        detect.detect(app, cache, "shopfront:abort", lambda _line: None)
+    assert "\n" not in str(raised.value)
