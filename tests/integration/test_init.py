@@ -100,17 +100,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("name", ["main_module", "config_pkg", "assets_folder"])
+# The one line an app that needs its database initialised may add (the issue's rule).
+PRESTART = {"factory_sqlite": """  prestart: "flask --app 'flaskr:create_app()' init-db"\n"""}
+
+
+@pytest.mark.parametrize("name", ["main_module", "config_pkg", "assets_folder", "pyproject_pkg", "factory_sqlite"])
 def test_the_written_manifest_builds_and_smokes_on_every_target(
         name: str, initialised: Callable[[str], tuple[Path, CliResult]], engine: docker.DockerClient) -> None:
     copy, result = initialised(name)
     assert result.code == 0, result.stdout + result.stderr
     path = copy / "targets.yaml"
-    # The one edit: compose's host port. 8000 is what init writes (asserted above), but other
-    # tests on this shared engine publish there too; the manifest is otherwise as written.
+    # The edits: compose's host port (8000 is what init writes, asserted above, but other
+    # tests on this shared engine publish there too), and for an app whose database must
+    # be initialised, the one app.prestart line; the manifest is otherwise as written.
     text = path.read_text()
     assert text.count("publish: 8000") == 1
-    path.write_text(text.replace("publish: 8000", f"publish: {_free_port()}"))
+    text = text.replace("publish: 8000", f"publish: {_free_port()}")
+    if name in PRESTART:
+        text = text.replace("\napp:\n", "\napp:\n" + PRESTART[name], 1)
+        text = text.replace("  checks:\n", '  checks:\n    - {path: /, content_type: text/html, contains: "<!doctype html>"}\n', 1)
+    path.write_text(text)
     # The base image of a python other than the default may need its stand-in (no-op with Docker Hub).
     for task in (("base-images",), ("build", "--target", "all"), ("smoke",)):
         step = invoke(*task, "--manifest", str(path))
