@@ -116,6 +116,36 @@ def remove_image(ref: str) -> None:
 
 
 @contextmanager
+def _labelled(target: str, start: Callable[[dict[str, str]], Container]) -> Iterator[Container]:
+    """Start a container with this run's labels and always remove it afterwards.
+
+    A per-call label too: if Ctrl-C lands while the daemon is creating the
+    container, we never get the object back, but can still find and remove it.
+    """
+    run_id = uuid.uuid4().hex
+    container: Container | None = None
+    try:
+        container = start(labels(target, **{f"{LABEL}.run": run_id}))
+        yield container
+    finally:
+        if container is not None:
+            remove(container)
+        else:
+            for orphan in client().containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
+                remove(orphan)
+
+
+def _start(target: str, image: str, **options: object) -> Callable[[dict[str, str]], Container]:
+    def start(run_labels: dict[str, str]) -> Container:
+        try:
+            container: Container = client().containers.run(image, detach=True, labels=run_labels, **options)
+        except docker.errors.APIError as exc:
+            raise SmokeFailed(f"{target}: could not start {image}: {exc.explanation or exc}") from None
+        return container
+    return start
+
+
+@contextmanager
 def running(
     image: str,
     target: str,
@@ -125,33 +155,14 @@ def running(
     user: str | None = None,
 ) -> Iterator[tuple[Container, int]]:
     """Run a labelled container with `container_port` published on a free loopback port."""
-    container: Container | None = None
-    # A per-call label: if Ctrl-C lands while the daemon is creating the
-    # container, we never get the object back, but can still find and remove it.
-    run_id = uuid.uuid4().hex
-    try:
-        try:
-            container = client().containers.run(
-                image,
-                detach=True,
-                environment=dict(environment),
-                labels=labels(target, **{f"{LABEL}.run": run_id}),
-                ports={f"{container_port}/tcp": ("127.0.0.1", None)},
-                user=user,
-            )
-        except docker.errors.APIError as exc:
-            raise SmokeFailed(f"{target}: could not start {image}: {exc.explanation or exc}") from None
+    start = _start(target, image, environment=dict(environment), user=user,
+                   ports={f"{container_port}/tcp": ("127.0.0.1", None)})
+    with _labelled(target, start) as container:
         container.reload()
         bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{container_port}/tcp") or []
         if not bindings:
             raise SmokeFailed(f"{target}: container exited at boot", logs(container))
         yield container, int(bindings[0]["HostPort"])
-    finally:
-        if container is not None:
-            remove(container)
-        else:
-            for orphan in client().containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
-                remove(orphan)
 
 
 def run_once(image: str, target: str, command: list[str], *, environment: Mapping[str, str],
@@ -160,24 +171,14 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
 
     The container, and every file it wrote, is removed afterwards.
     """
-    container: Container | None = None
-    run_id = uuid.uuid4().hex
-    try:
+    with _labelled(target, _start(target, image, command=command, environment=dict(environment), user=user)) as container:
         try:
-            container = client().containers.run(image, command, detach=True, environment=dict(environment),
-                                                labels=labels(target, **{f"{LABEL}.run": run_id}), user=user)
             code = int(container.wait(timeout=timeout).get("StatusCode", -1))
-        except docker.errors.APIError as exc:
-            raise SmokeFailed(f"{target}: could not run {image}: {exc.explanation or exc}") from None
         except requests.exceptions.ReadTimeout:
-            return None, logs(container) if container is not None else ""
+            return None, logs(container)
+        except docker.errors.APIError as exc:
+            raise SmokeFailed(f"{target}: {image} could not be waited for: {exc.explanation or exc}") from None
         return code, logs(container)
-    finally:
-        if container is not None:
-            remove(container)
-        else:
-            for orphan in client().containers.list(all=True, filters={"label": f"{LABEL}.run={run_id}"}):
-                remove(orphan)
 
 
 def logs(container: Container) -> str:
