@@ -102,6 +102,9 @@ def _free_port() -> int:
 
 # The one line an app that needs its database initialised may add (the issue's rule).
 PRESTART = {"factory_sqlite": """  prestart: "flask --app 'flaskr:create_app()' init-db"\n"""}
+# Checks a user adds: main_module wraps app.wsgi_app in a middleware that sets
+# X-Middleware on every response; every platform must run the whole WSGI stack.
+OWN_CHECKS = {"main_module": '    - {name: middleware, path: /healthz, headers: {X-Middleware: "on"}}\n'}
 
 
 @pytest.mark.parametrize("name", ["main_module", "config_pkg", "assets_folder", "pyproject_pkg", "factory_sqlite"])
@@ -119,6 +122,8 @@ def test_the_written_manifest_builds_and_smokes_on_every_target(
     if name in PRESTART:
         text = text.replace("\napp:\n", "\napp:\n" + PRESTART[name], 1)
         text = text.replace("  checks:\n", '  checks:\n    - {path: /, content_type: text/html, contains: "<!doctype html>"}\n', 1)
+    if name in OWN_CHECKS:
+        text = text.replace("  checks:\n", "  checks:\n" + OWN_CHECKS[name], 1)
     path.write_text(text)
     # The base image of a python other than the default may need its stand-in (no-op with Docker Hub).
     for task in (("base-images",), ("build", "--target", "all"), ("smoke",)):
@@ -129,4 +134,6 @@ def test_the_written_manifest_builds_and_smokes_on_every_target(
     assert {target: entry["passed"] for target, entry in report.items()} == {target: True for target in KINDS}
     checked = {r["check"] for entry in report.values() for r in entry["results"]}
     assert {f"GET {path}" for path in EXPECTED[name]["checks"]} <= checked  # init's checks really ran
+    if name in OWN_CHECKS:
+        assert "middleware" in checked
     assert managed_containers(engine) == []
