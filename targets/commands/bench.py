@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import manifest
+from ..build import source
 from ..engine import base_images, docker_client
 from ..errors import ManifestError
 from ..manifest import Project
@@ -63,8 +64,10 @@ def bench(project: Project, target: str, rounds: int, progress: Callable[[str], 
     _, environment = project.environment(None)
     port = project.target(target).port
     with tempfile.TemporaryDirectory(prefix="flaskship-bench-") as tmp:
-        root = Path(tmp)
-        shutil.copytree(project.app_dir, root / app.source, ignore=shutil.ignore_patterns("__pycache__"))
+        # The copy is what a build ships (source.copy: ignore files honoured, never
+        # build/ itself, which may sit inside the app when app.source is ".").
+        root = Path(tmp) / "project"
+        source.copy(project, root / app.source)
         shutil.copy(project.path, root / project.path.name)
         copy = manifest.load(root / project.path.name)
         parts = app.module.split(".")
