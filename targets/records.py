@@ -20,6 +20,7 @@ class BuildRecord:
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> {ref, id}
     archives: dict[str, dict[str, str | int]] = field(default_factory=dict)  # role -> {path, sha256, size}
     seconds: float = 0.0
+    key: str = ""  # the inputs' key (build/freshness.py): equal keys mean nothing to rebuild
 
     def image(self, role: str = "app") -> str:
         return self.images[role]["id"]

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..build import source
+from ..build import freshness
 from ..build.job import BuildJob
 from ..engine import docker_client
+from ..errors import RecordError
 from ..files import staging_dir
 from ..kinds.protocol import behaviour
 from ..manifest import Project
@@ -23,19 +25,42 @@ def build(project: Project, target: str, progress: Callable[[str], None] = print
     records = []
     for name, settings in selected:
         started = time.monotonic()
-        progress(f"{name}: building ({settings.kind}) ...")
         kind = behaviour(settings.kind)
-        with staging_dir(project.build_dir / name) as staging:
-            job = BuildJob(project, name, settings, staging, progress)
-            kind.render(job)
-            kind.build(job)
-            job.record.inputs = folder_hash(staging)
-            job.record.seconds = round(time.monotonic() - started, 2)
-            job.record.save(staging)
+        previous = _last_record(project, name)
+        try:
+            with staging_dir(project.build_dir / name) as staging:
+                job = BuildJob(project, name, settings, staging, progress)
+                kind.render(job)
+                job.record.key = freshness.key(job) or ""
+                if freshness.up_to_date(previous, job.record.key):
+                    raise _Unchanged  # leaves build/<name>/ exactly as it was
+                progress(f"{name}: building ({settings.kind}) ...")
+                kind.build(job)
+                job.record.inputs = folder_hash(staging)
+                job.record.seconds = round(time.monotonic() - started, 2)
+                job.record.save(staging)
+        except _Unchanged:
+            assert previous is not None
+            records.append(previous)
+            progress(f"{name}: up to date ({time.monotonic() - started:.2f} s)")
+            continue
         export_archives(project, job.record)
         records.append(job.record)
         progress(f"{name}: {summary(job.record)}")
     return records
+
+
+class _Unchanged(Exception):
+    """The rendered target has the last build's key: nothing to build."""
+
+
+def _last_record(project: Project, name: str) -> BuildRecord | None:
+    try:
+        record = BuildRecord.load(project.build_dir, name)
+    except RecordError:
+        return None
+    # A record whose folder was edited after the build does not count.
+    return record if record.inputs == folder_hash(project.build_dir / name) else None
 
 
 def render_only(project: Project, name: str, staging: Path) -> BuildJob:

@@ -81,6 +81,21 @@ def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
     return standin
 
 
+def local_id(ref: str) -> str | None:
+    """The id of what a build would use for `ref` right now, without pulling:
+    the image itself if present, else its stand-in, else None."""
+    for candidate in (ref, standin_ref(ref)):
+        try:
+            return str(docker_client.client().images.get(candidate).id)
+        except docker.errors.ImageNotFound:
+            continue
+    return None
+
+
+def exists(image_id: str) -> bool:
+    return _exists(image_id)
+
+
 @lru_cache(maxsize=None)
 def probe(image: str) -> Runtime:
     """Ask the image itself for its Python version and glibc, so wheels match it."""

@@ -165,3 +165,28 @@ def test_an_app_that_answers_500_at_boot_fails_fast_with_its_logs(project: Path,
     assert "is up but answers HTTP 500" in result.stdout
     assert "health-is-broken" in result.stdout
     assert managed_containers(engine) == []
+
+
+def test_a_build_with_nothing_changed_does_nothing(project: Path, engine: docker.DockerClient) -> None:
+    manifest = str(project / "targets.yaml")
+    assert invoke("build", "--manifest", manifest, "--target", "cloudrun").code == 0
+    record_file = project / "build/cloudrun/build.json"
+    before = record_file.read_bytes(), record_file.stat().st_mtime_ns
+    time.sleep(1.1)  # events are filtered by whole seconds: start after the first build's probe
+    since = int(time.time())
+    again = invoke("build", "--manifest", manifest, "--target", "cloudrun")
+    until = int(time.time()) + 1
+    assert again.code == 0 and "cloudrun: up to date" in again.stdout and "Step " not in again.stdout
+    assert (record_file.read_bytes(), record_file.stat().st_mtime_ns) == before
+    events = list(engine.events(since=since, until=until, decode=True,
+                                filters={"label": f"io.flaskship.session={SESSION}"}))
+    assert events == []  # no container started, not even the base-image probe
+    # An edit to the app is a change: it builds.
+    wsgi = project / "app/wsgi.py"
+    wsgi.write_text(wsgi.read_text() + "# edited\n")
+    edited = invoke("build", "--manifest", manifest, "--target", "cloudrun")
+    assert edited.code == 0 and "up to date" not in edited.stdout and record_file.read_bytes() != before[0]
+    # So does a record whose image is gone.
+    engine.images.remove(json.loads(record_file.read_text())["images"]["app"]["id"], force=True)
+    rebuilt = invoke("build", "--manifest", manifest, "--target", "cloudrun")
+    assert rebuilt.code == 0 and "up to date" not in rebuilt.stdout
