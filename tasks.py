@@ -23,13 +23,15 @@ def build(c: Context, target: str = "all", manifest: str = manifests.DEFAULT_MAN
 @task(help={
     "target": TARGET_HELP,
     "env": "Environment from targets.yaml whose variables the app runs with (default: defaults.environment).",
+    "force": "Run every target even if it passed before with the same inputs, checks and environment.",
     "manifest": MANIFEST_HELP,
 })
-def smoke(c: Context, target: str = "all", env: str = "", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+def smoke(c: Context, target: str = "all", env: str = "", force: bool = False,
+          manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Run each built target as its platform would and put the same HTTP checks to it."""
     with guarded():
         from targets.commands.smoke import smoke as smoke_targets
-        smoke_targets(manifests.load(manifest), target, env or None)
+        smoke_targets(manifests.load(manifest), target, env or None, force=force)
 
 
 @task(name="base-images", help={"manifest": MANIFEST_HELP})

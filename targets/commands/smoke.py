@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict
@@ -12,21 +13,28 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, folder_hash
 from ..smoke import parity
-from ..smoke.report import matrix, passed
+from ..smoke.report import Result, matrix, passed
 from ..smoke.session import RELEASE_HINT, SmokeRun
 
 REPORT = "smoke.json"
 
 
-def smoke(project: Project, target: str, env: str | None, progress: Callable[[str], None] = print) -> SmokeRun:
+def smoke(project: Project, target: str, env: str | None, progress: Callable[[str], None] = print,
+          force: bool = False) -> SmokeRun:
     selected = project.select(target)
     env_name, _ = project.environment(env)
     run = SmokeRun(project, env_name, progress)
+    previous = read_report(project)["targets"]
     records: dict[str, BuildRecord] = {}
     for name, settings in selected:
         records[name] = record = BuildRecord.load(project.build_dir, name)
         if record.inputs != folder_hash(project.build_dir / name):
             raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
+        key = cache_key(record, run)
+        if not force and _passed_with(previous.get(name), key):
+            run.results.extend(Result(**r) for r in previous[name]["results"] if r["variant"] != parity.VARIANT)
+            progress(f"{name}: passed before with these very inputs, checks and env (cached; --force reruns it)")
+            continue
         progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
         behaviour(settings.kind).smoke(record, run)
     differences = {name: behaviour(settings.kind).differences for name, settings in selected}
@@ -51,6 +59,21 @@ def smoke(project: Project, target: str, env: str | None, progress: Callable[[st
     return run
 
 
+def cache_key(record: BuildRecord, run: SmokeRun) -> str:
+    """What a verdict depends on: the build (its key and files), the environment,
+    and the suite itself (checks, health path, the static file's bytes)."""
+    suite = run.suite
+    parts = [record.key, record.inputs, run.env_name, json.dumps(dict(suite.env), sort_keys=True), suite.health,
+             json.dumps([c.model_dump(mode="json") for c in suite.checks], sort_keys=True), str(suite.static_url),
+             hashlib.sha256(suite.static_bytes).hexdigest(), json.dumps(run.project.manifest.smoke.url_echo)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _passed_with(entry: dict | None, key: str) -> bool:
+    # A record without a key (never keyed, or an older one) is never a cached pass.
+    return bool(entry and entry.get("passed") and entry.get("cache_key") == key and key and entry.get("results"))
+
+
 def read_report(project: Project) -> dict:
     path = project.build_dir / REPORT
     return json.loads(path.read_text()) if path.exists() else {"targets": {}}
@@ -66,5 +89,6 @@ def write_report(project: Project, run: SmokeRun, records: dict[str, BuildRecord
             "images": record.images,
             "archives": record.archives,
             "results": [asdict(r) for r in run.results if r.target == name],
+            "cache_key": cache_key(record, run),
         }
     atomic_write(project.build_dir / REPORT, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

@@ -50,7 +50,7 @@ def test_image_keeps_tests_and_caches_out(built: Path, engine: docker.DockerClie
 
 
 def test_smoke_passes_as_cloud_run_runs_it(built: Path, engine: docker.DockerClient) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "cloudrun")
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "cloudrun", "--force")
     assert result.code == 0, result.stdout + result.stderr
     assert "[PORT unset] boot: ok" in result.stdout and "[PORT=9090] boot: ok" in result.stdout
     report = json.loads((built / "build/smoke.json").read_text())["targets"]["cloudrun"]
@@ -97,7 +97,7 @@ def test_failed_check_shows_expected_got_logs_and_leaves_nothing(built: Path, en
 def test_ctrl_c_mid_smoke_removes_its_containers(built: Path, engine: docker.DockerClient) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "invoke", "--search-root", str(REPO), "smoke", "--manifest",
-         str(built / "targets.yaml"), "--target", "cloudrun"],
+         str(built / "targets.yaml"), "--target", "cloudrun", "--force"],
         env={**os.environ, "FLASKSHIP_SESSION": SESSION}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 30
@@ -194,3 +194,22 @@ def test_a_build_with_nothing_changed_does_nothing(project: Path, engine: docker
     engine.images.remove(json.loads(record_file.read_text())["images"]["app"]["id"], force=True)
     rebuilt = invoke("build", "--manifest", manifest, "--target", "cloudrun")
     assert rebuilt.code == 0 and "up to date" not in rebuilt.stdout
+
+
+def test_a_smoke_that_passed_with_the_same_everything_is_reported_cached(built: Path, engine: docker.DockerClient) -> None:
+    manifest = str(built / "targets.yaml")
+    assert invoke("smoke", "--manifest", manifest, "--target", "cloudrun", "--force").code == 0
+    report = built / "build/smoke.json"
+    first = json.loads(report.read_text())["targets"]["cloudrun"]
+    time.sleep(1.1)  # events are filtered by whole seconds
+    since = int(time.time())
+    cached = invoke("smoke", "--manifest", manifest, "--target", "cloudrun")
+    until = int(time.time()) + 1
+    assert cached.code == 0 and "cloudrun: passed before" in cached.stdout and "(cached; --force reruns it)" in cached.stdout
+    assert list(engine.events(since=since, until=until, decode=True,
+                              filters={"label": f"io.flaskship.session={SESSION}"})) == []
+    assert json.loads(report.read_text())["targets"]["cloudrun"]["results"] == first["results"]
+    # Another environment is another verdict: it runs.
+    other = invoke("smoke", "--manifest", manifest, "--target", "cloudrun", "--env", "staging",
+                   env={"SECRET_KEY": "staging-only-test-value"})
+    assert other.code == 0 and "cached" not in other.stdout and "[PORT unset] boot: ok" in other.stdout

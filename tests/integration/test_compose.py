@@ -46,7 +46,7 @@ def test_only_compose_trusts_the_proxy(built: Path) -> None:
 
 
 def test_smoke_through_nginx(built: Path, engine: docker.DockerClient) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose")
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose", "--force")
     assert result.code == 0, result.stdout + result.stderr
     results = json.loads((built / "build/smoke.json").read_text())["targets"]["compose"]["results"]
     statuses = {r["check"]: r["status"] for r in results}
@@ -62,12 +62,12 @@ def test_port_already_taken(built: Path, engine: docker.DockerClient) -> None:
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         holder.bind(("127.0.0.1", 8000))
         holder.listen()
-        result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose")
+        result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose", "--force")
     assert_one_clear_line(result, "compose: port 127.0.0.1:8000 is already in use", "targets.compose.publish")
     assert managed_containers(engine) == []
 
 
 def test_compose_not_installed(built: Path) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose",
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose", "--force",
                     env={"FLASKSHIP_COMPOSE": "no-such-compose"})
     assert_one_clear_line(result, "compose is not installed", "docker-compose")

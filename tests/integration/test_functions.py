@@ -48,7 +48,7 @@ def test_zip_is_byte_reproducible(tmp_path: Path) -> None:
 
 
 def test_smoke_under_functions_framework_declares_its_difference(built: Path, engine: docker.DockerClient) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "functions")
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "functions", "--force")
     assert result.code == 0, result.stdout + result.stderr
     results = json.loads((built / "build/smoke.json").read_text())["targets"]["functions"]["results"]
     statuses = {r["check"]: r["status"] for r in results}

@@ -25,7 +25,7 @@ def test_heroku_yml_builds_the_dockerfile(built: Path) -> None:
 
 
 def test_smoke_as_a_dyno(built: Path, engine: docker.DockerClient) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "heroku")
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "heroku", "--force")
     assert result.code == 0, result.stdout + result.stderr
     results = json.loads((built / "build/smoke.json").read_text())["targets"]["heroku"]["results"]
     by_check = {r["check"]: r for r in results}

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.docker
 
 
 def test_all_targets_smoke_with_one_report(built: Path, engine: docker.DockerClient) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"))
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--force")
     assert result.code == 0, result.stdout + result.stderr
     assert result.stdout.count("\nparity ") == 1 or result.stdout.startswith("parity")
     report = json.loads((built / "build/smoke.json").read_text())["targets"]
