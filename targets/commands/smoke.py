@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -21,6 +22,7 @@ REPORT = "smoke.json"
 
 def smoke(project: Project, target: str, env: str | None, progress: Callable[[str], None] = print,
           force: bool = False) -> SmokeRun:
+    started = time.monotonic()
     selected = project.select(target)
     env_name, _ = project.environment(env)
     run = SmokeRun(project, env_name, progress)
@@ -43,7 +45,7 @@ def smoke(project: Project, target: str, env: str | None, progress: Callable[[st
         mark = "FAIL" if result.status == "fail" else "differs by platform"
         progress(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
     progress("")
-    progress(matrix(run.results))
+    progress(matrix(run.results, time.monotonic() - started))
     write_report(project, run, records)
     failed = [r for r in run.results if r.status == "fail"]
     if failed:

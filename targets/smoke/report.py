@@ -37,8 +37,9 @@ def verdict(ok: bool, path: str, differences: Mapping[str, str]) -> tuple[str, s
     return "fail", ""
 
 
-def matrix(results: list[Result]) -> str:
-    """Targets x checks; a target's cell is the worst verdict over its variants."""
+def matrix(results: list[Result], seconds: float | None = None) -> str:
+    """Checks as rows, targets as columns (so it fits a terminal however many
+    checks there are); a cell is the target's worst verdict over its variants."""
     checks = list(dict.fromkeys(r.check for r in results))
     targets = list(dict.fromkeys(r.target for r in results))
     cells: dict[tuple[str, str], str] = {}
@@ -49,12 +50,23 @@ def matrix(results: list[Result]) -> str:
             cells[key] = r.status
         if r.status == "differs":
             notes[f"{r.target} {r.check}"] = r.note
-    width = max([len(t) for t in targets] + [6])
-    cols = [max(len(c), 8) for c in checks]
-    lines = ["parity".ljust(width) + "  " + "  ".join(c.ljust(w) for c, w in zip(checks, cols, strict=True))]
+    first = max([len(c) for c in checks] + [len("check")])
+    widths = [max(len(t), len("differs*")) for t in targets]
+
+    def row(label: str, values: list[str]) -> str:
+        return "  ".join([label.ljust(first), *(v.ljust(w) for v, w in zip(values, widths, strict=True))]).rstrip()
+
+    lines = [row("check", targets)]
+    lines += [row(c, [MARKS.get(cells.get((t, c), ""), "-") for t in targets]) for c in checks]
+    totals = []
     for t in targets:
-        row = [MARKS.get(cells.get((t, c), ""), "-").ljust(w) for c, w in zip(checks, cols, strict=True)]
-        lines.append(t.ljust(width) + "  " + "  ".join(row))
+        mine = [cells[(t, c)] for c in checks if (t, c) in cells]
+        totals.append(f"{sum(s != 'fail' for s in mine)}/{len(mine)}")
+    lines.append(row("passed", totals))
+    failed = sum(status == "fail" for status in cells.values())
+    differs = sum(status == "differs" for status in cells.values())
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    lines.append(f"{len(targets)} target(s), {len(checks)} check(s): {failed} failed, {differs} differ by platform{took}")
     lines += [f"* differs by platform: {where}: {why}" for where, why in notes.items()]
     return "\n".join(lines)
 

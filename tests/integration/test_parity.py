@@ -18,7 +18,9 @@ pytestmark = pytest.mark.docker
 def test_all_targets_smoke_with_one_report(built: Path, engine: docker.DockerClient) -> None:
     result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--force")
     assert result.code == 0, result.stdout + result.stderr
-    assert result.stdout.count("\nparity ") == 1 or result.stdout.startswith("parity")
+    header = [line for line in result.stdout.splitlines() if line.startswith("check ")]
+    assert len(header) == 1 and header[0].split() == ["check", "cloudrun", "compose", "functions", "heroku"]
+    assert "4 target(s), " in result.stdout and " 0 failed, 1 differ by platform in " in result.stdout
     report = json.loads((built / "build/smoke.json").read_text())["targets"]
     assert sorted(report) == ["cloudrun", "compose", "functions", "heroku"]
     shared = ["health", "home", "echo", "query", "unicode-path", "json-404", "robots.txt", "static-bytes",
