@@ -38,3 +38,11 @@ def test_variants_of_one_target_must_agree_too_and_one_target_alone_is_no_parity
                      _r("b", "x", 200)], {})
     assert [(r.target, r.got) for r in found] == [("a", "500 text/html")]
     assert compare([_r("a", "x", 200), _r("a", "x", 500, variant="w")], {}) == []
+
+
+def test_a_platform_that_declares_the_path_never_sets_the_norm() -> None:
+    # Two targets, a tie: the one that declares the difference must not be the reference.
+    results = [_r("fn", "robots", 404, "text/html", path="/robots.txt"),
+               _r("heroku", "robots", 404, "application/json", path="/robots.txt")]
+    found = compare(results, {"fn": {"/robots.txt": "the framework answers it"}})
+    assert [(r.target, r.status) for r in found] == [("fn", "differs")]
