@@ -9,29 +9,29 @@ from targets import manifest as manifests
 from targets.cli import guarded
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
-TARGET_HELP = "Target name from targets.yaml, or 'all' (default)."
+TARGET_HELP = "Target names from targets.yaml: comma-separated or repeated; 'all' (default) for every one."
 
 
-@task(help={"target": TARGET_HELP, "manifest": MANIFEST_HELP})
-def build(c: Context, target: str = "all", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+@task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP})
+def build(c: Context, target: list[str] | None = None, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Render build/<target>/ from targets.yaml and build its image or zip."""
     with guarded():
         from targets.commands.build import build as build_targets
-        build_targets(manifests.load(manifest), target)
+        build_targets(manifests.load(manifest), target or ["all"])
 
 
-@task(help={
+@task(iterable=["target"], help={
     "target": TARGET_HELP,
     "env": "Environment from targets.yaml whose variables the app runs with (default: defaults.environment).",
     "force": "Run every target even if it passed before with the same inputs, checks and environment.",
     "manifest": MANIFEST_HELP,
 })
-def smoke(c: Context, target: str = "all", env: str = "", force: bool = False,
+def smoke(c: Context, target: list[str] | None = None, env: str = "", force: bool = False,
           manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Run each built target as its platform would and put the same HTTP checks to it."""
     with guarded():
         from targets.commands.smoke import smoke as smoke_targets
-        smoke_targets(manifests.load(manifest), target, env or None, force=force)
+        smoke_targets(manifests.load(manifest), target or ["all"], env or None, force=force)
 
 
 @task(name="base-images", help={"manifest": MANIFEST_HELP})
@@ -68,7 +68,7 @@ def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
         print(f"wrote {out}")
 
 
-@task(help={
+@task(iterable=["target"], help={
     "target": TARGET_HELP,
     "env": "Environment the release is for (default: defaults.environment).",
     "dry-run": "Print what would be pushed, where, and with which credentials variable; push nothing.",
@@ -76,12 +76,12 @@ def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     "release": "For heroku targets, also release the image to the web process via the Platform API.",
     "manifest": MANIFEST_HELP,
 })
-def publish(c: Context, target: str = "all", env: str = "", dry_run: bool = False, force: bool = False,
+def publish(c: Context, target: list[str] | None = None, env: str = "", dry_run: bool = False, force: bool = False,
             release: bool = False, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Push exactly what passed smoke, by digest, and write build/release.json."""
     with guarded():
         from targets.commands.publish import publish as publish_targets
-        publish_targets(manifests.load(manifest), target, env or None, dry_run=dry_run, force=force, release=release)
+        publish_targets(manifests.load(manifest), target or ["all"], env or None, dry_run=dry_run, force=force, release=release)
 
 
 @task(help={"target": "A target with an app image (default: the first cloudrun, heroku or compose target).",

@@ -19,7 +19,7 @@ from ..manifest import Project
 from ..records import BuildRecord, folder_hash
 
 
-def build(project: Project, target: str, progress: Callable[[str], None] = print) -> list[BuildRecord]:
+def build(project: Project, target: str | list[str], progress: Callable[[str], None] = print) -> list[BuildRecord]:
     selected = project.select(target)
     source.check(project)
     records = []

@@ -26,7 +26,7 @@ from .smoke import read_report
 RELEASE = "release.json"
 
 
-def publish(project: Project, target: str, env: str | None, *, dry_run: bool = False, force: bool = False,
+def publish(project: Project, target: str | list[str], env: str | None, *, dry_run: bool = False, force: bool = False,
             release: bool = False, progress: Callable[[str], None] = print) -> dict[str, Any]:
     env_name, environment = project.environment(env)
     sha = git_sha(project.root)

@@ -20,7 +20,7 @@ from ..smoke.session import RELEASE_HINT, SmokeRun
 REPORT = "smoke.json"
 
 
-def smoke(project: Project, target: str, env: str | None, progress: Callable[[str], None] = print,
+def smoke(project: Project, target: str | list[str], env: str | None, progress: Callable[[str], None] = print,
           force: bool = False) -> SmokeRun:
     started = time.monotonic()
     selected = project.select(target)

@@ -8,7 +8,8 @@ model.py, and every failure becomes one ManifestError line:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +41,21 @@ class Project:
     def target(self, name: str) -> TargetSettings:
         targets = self.manifest.targets
         if name not in targets:
+            close = difflib.get_close_matches(name, list(targets), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
             raise ManifestError(
-                f"{self.path.name}: no target named '{name}' "
-                f"(choose from: {', '.join(sorted(targets))}, all)"
+                f"{self.path.name}: no target named {name!r} "
+                f"({hint}choose from: {', '.join(sorted(targets))}, all)"
             )
         return targets[name]
 
-    def select(self, name: str) -> list[tuple[str, TargetSettings]]:
-        if name == "all":
+    def select(self, names: str | Iterable[str]) -> list[tuple[str, TargetSettings]]:
+        """Targets by name: one, several (comma-separated or given as a list), or 'all'."""
+        wanted = [n.strip() for part in ([names] if isinstance(names, str) else names) for n in part.split(",")]
+        wanted = [n for n in wanted if n] or ["all"]
+        if "all" in wanted:
             return sorted(self.manifest.targets.items())
-        return [(name, self.target(name))]
+        return [(name, self.target(name)) for name in dict.fromkeys(wanted)]
 
     def environment(self, name: str | None) -> tuple[str, Environment]:
         chosen = name or self.manifest.defaults.environment

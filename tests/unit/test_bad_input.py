@@ -84,6 +84,12 @@ def test_target_naming_no_target_lists_valid_names(project: Path) -> None:
     assert_one_clear_line(_build(project / "targets.yaml", "nope"), "no target named 'nope'", "choose from: cloudrun")
 
 
+def test_a_mistyped_target_gets_a_suggestion_even_among_several(project: Path) -> None:
+    result = invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "heroku", "--target", "clodrun")
+    assert_one_clear_line(result, "no target named 'clodrun'", "did you mean 'cloudrun'?")
+    assert not (project / "build").exists()  # refused before anything was built
+
+
 def test_unknown_environment_lists_valid_names(project: Path) -> None:
     result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--env", "qa")
     assert_one_clear_line(result, "no environment named 'qa'", "development", "production")

@@ -86,3 +86,14 @@ def test_entry_takes_what_gunicorn_takes(entry: str) -> None:
 def test_entry_rejects_anything_gunicorn_would_not_import_safely(entry: str, why: str) -> None:
     with pytest.raises(ManifestError, match=rf"app\.entry: .*{why}"):
         manifest.parse({"app": {"entry": entry}, "targets": {"x": {"kind": "heroku", "app": "a"}}})
+
+
+def test_targets_are_selected_by_several_names_commas_or_all() -> None:
+    project = manifest.load(REPO / "targets.yaml")
+    names = lambda sel: [name for name, _ in project.select(sel)]  # noqa: E731
+    assert names("heroku") == ["heroku"]
+    assert names("heroku,cloudrun") == ["heroku", "cloudrun"]
+    assert names(["heroku", "cloudrun,heroku"]) == ["heroku", "cloudrun"]  # repeated flags, no duplicates
+    assert names(["all"]) == names([]) == ["cloudrun", "compose", "functions", "heroku"]
+    with pytest.raises(ManifestError, match=r"no target named 'clodrun' \(did you mean 'cloudrun'\? choose from"):
+        project.select("heroku,clodrun")
