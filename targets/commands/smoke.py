@@ -38,7 +38,14 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
             progress(f"{name}: passed before with these very inputs, checks and env (cached; --force reruns it)")
             continue
         progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
-        behaviour(settings.kind).smoke(record, run)
+        try:
+            behaviour(settings.kind).smoke(record, run)
+        except SmokeFailed as exc:
+            # An infrastructure failure (the engine refused a container, compose
+            # failed) fails this target with the reason; the others still run.
+            run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
+            if exc.detail:
+                run.logs[f"{name} [infrastructure]"] = exc.detail
     differences = {name: behaviour(settings.kind).differences for name, settings in selected}
     for result in parity.compare(run.results, differences):
         run.results.append(result)

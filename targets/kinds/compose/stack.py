@@ -30,24 +30,19 @@ TRAVERSALS = ("/static../static/style.css", "/static/../../../etc/passwd", "/sta
               "/static/..%2f..%2f..%2fetc%2fpasswd", "/static/....//....//etc/passwd")
 
 
-def port_free(host: str, port: int) -> bool:
+def free_port(host: str) -> int:
+    """A port nobody holds right now: smoke never fights a user's server for its port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
     target, variant = record.target, f"{' '.join(compose_cli.command())} via nginx"
-    if not port_free(settings.publish_host, settings.publish):
-        raise SmokeFailed(f"{target}: port {settings.publish_host}:{settings.publish} is already in use; "
-                          f"stop what holds it or set targets.{target}.publish")
+    address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
-    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name}
+    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1])}
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
         # Labels for this run only, merged over the generated file: the file in
         # build/ stays what a user deploys.
@@ -58,7 +53,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
             try:
                 compose_cli.run(project, files, ["up", "-d"], env, target)
-                base = f"http://{settings.publish_host}:{settings.publish}"
+                base = f"http://{address[0]}:{address[1]}"
                 seconds = wait_http(base + run.suite.health, BOOT_WITHIN, None, target)
             except SmokeFailed as exc:
                 run.logs[f"{target} [{variant}]"] = exc.detail or _logs(project, files, env, target)
@@ -66,7 +61,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                 return
             run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
             run.conform(target, variant, base, {})
-            _contract_checks(run, target, variant, base, project, settings)
+            _contract_checks(run, target, variant, base, project, settings, address)
             if any(r.status == "fail" and r.target == target for r in run.results):
                 run.logs[f"{target} [{variant}]"] = _logs(project, files, env, target)
         finally:
@@ -74,7 +69,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
 
 
 def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, project: str,
-                     settings: ComposeSettings) -> None:
+                     settings: ComposeSettings, address: tuple[str, int]) -> None:
     static_url = run.suite.static_url
     echo = run.project.manifest.smoke.url_echo
     if static_url:
@@ -95,8 +90,8 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
                    f"{https.get('url')} / {plain.get('url')}")
     run.record(target, variant, "unknown-host", *_unknown_host(base))
     if echo:
-        run.record(target, variant, "host-spoofing", *_host_spoofing(settings, echo))
-    leaks = [path for path in TRAVERSALS if _leaks(_raw_get(settings, path))]
+        run.record(target, variant, "host-spoofing", *_host_spoofing(settings, address, echo))
+    leaks = [path for path in TRAVERSALS if _leaks(_raw_get(address, path))]
     run.record(target, variant, "path-traversal", not leaks, "no path outside the static folder", f"leaked via {leaks}" if leaks else "none leaked")
     published = [c.name for c in _containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]
     run.record(target, variant, "web-not-published", not published, "only nginx publishes a port", f"web published: {published}")
@@ -115,14 +110,14 @@ def _unknown_host(base: str) -> tuple[bool, str, str]:
         return True, "connection closed (nginx 444)", "closed"
 
 
-def _host_spoofing(settings: ComposeSettings, echo: str) -> tuple[bool, str, str]:
+def _host_spoofing(settings: ComposeSettings, address: tuple[str, int], echo: str) -> tuple[bool, str, str]:
     """An absolute request line for a served name, with another Host header and an
     X-Forwarded-Host: the app must build its URLs for the served name only."""
     name = settings.server_names[0]
-    request = (f"POST http://{name}:{settings.publish}{echo} HTTP/1.1\r\nHost: evil.example\r\n"
+    request = (f"POST http://{name}:{address[1]}{echo} HTTP/1.1\r\nHost: evil.example\r\n"
                "X-Forwarded-Host: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
                "Connection: close\r\n\r\n{}")
-    answer = _raw(settings, request)
+    answer = _raw(address, request)
     body = answer.partition("\r\n\r\n")[2]
     try:
         url = str(json.loads(body).get("url", ""))
@@ -136,13 +131,13 @@ def _leaks(response: str) -> bool:
     return response.startswith("HTTP/1.1 200") or "root:x:0:0" in response
 
 
-def _raw_get(settings: ComposeSettings, path: str) -> str:
+def _raw_get(address: tuple[str, int], path: str) -> str:
     """Send the path byte-for-byte (requests would normalise the dots away)."""
-    return _raw(settings, f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    return _raw(address, f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 
 
-def _raw(settings: ComposeSettings, request: str) -> str:
-    with socket.create_connection((settings.publish_host, settings.publish), timeout=5) as sock:
+def _raw(address: tuple[str, int], request: str) -> str:
+    with socket.create_connection(address, timeout=5) as sock:
         sock.sendall(request.encode())
         chunks = []
         while chunk := sock.recv(65536):
