@@ -1,9 +1,13 @@
 """The app's dependency file: what the manifest's app.requirements names, and what the probe installs.
 
-requirements.txt wins when both it and a pyproject.toml exist (it is what the
-app's deploys install today, and `.` in it still installs the package). A
-pyproject.toml alone must have a PEP 621 [project] table: then the app is an
-installable package, installed with `pip install <app folder>`.
+A lock file wins (uv.lock, then Pipfile.lock, then poetry.lock): it says
+exactly what the app runs with, and builds install it as locked, without dev
+groups. Then requirements.txt (what the app's deploys install today; `.` in it
+still installs the package), then a pyproject.toml with a PEP 621 [project]
+table (the app is an installable package, installed with `pip install <app folder>`).
+A lock file only counts beside the project file its tool reads (uv.lock and
+poetry.lock beside pyproject.toml, Pipfile.lock beside Pipfile), and
+poetry.lock only where Poetry's exporter is installed.
 """
 
 from __future__ import annotations
@@ -13,20 +17,33 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..build import lockfiles
+from ..errors import BuildFailed
 from .errors import InitError
 
 REQUIREMENTS = "requirements.txt"
 PYPROJECT = "pyproject.toml"
+LOCKS = ("uv.lock", "Pipfile.lock", "poetry.lock")  # preference order
+# The probe's copy of the app gets the exported lock under this name (a dot name: never copied from the app).
+EXPORTED = ".flaskship-locked-requirements.txt"
 
 
 @dataclass(frozen=True)
 class Dependencies:
-    file: str  # REQUIREMENTS or PYPROJECT, relative to the app folder
+    file: str  # a lock file, REQUIREMENTS or PYPROJECT, relative to the app folder
     why: str
-    digest: str  # sha256 of the file: the probe venv's cache key
+    digest: str  # sha256 of the file (a lock: with its project file): the probe venv's cache key
 
     def pip_args(self, app_dir: Path) -> list[str]:
-        # Exactly the app's dependencies, nothing else (pip runs with cwd = the app folder).
+        """Exactly the app's dependencies, nothing else (pip runs with cwd = `app_dir`, the probe's copy)."""
+        if self.file in LOCKS:
+            # Without hashes: the probe is a throwaway, and pip cannot hash-check the app's own folder (`.`).
+            try:
+                text = lockfiles.export(app_dir / self.file, f"{app_dir.name}: {self.file}", hashes=False)
+            except BuildFailed as exc:
+                raise InitError(str(exc), exc.detail) from None
+            (app_dir / EXPORTED).write_text(text, encoding="utf-8")
+            return ["-r", EXPORTED]
         return ["-r", REQUIREMENTS] if self.file == REQUIREMENTS else [str(app_dir)]
 
 
@@ -38,16 +55,46 @@ def _has_project_table(path: Path, label: str) -> bool:
     return isinstance(data.get("project"), dict)
 
 
+def _digest(*paths: Path) -> str:
+    return hashlib.sha256(b"\0".join(path.read_bytes() for path in paths)).hexdigest()
+
+
+def _lock(app_dir: Path, notes: list[str]) -> Dependencies | None:
+    """The first usable lock file, noting in `notes` why any other present one was passed over."""
+    present = [name for name in LOCKS if (app_dir / name).is_file()]
+    for name in present:
+        fmt = lockfiles.FORMATS[name]
+        if not (app_dir / fmt.project).is_file():
+            notes.append(f"{name} is not beside a {fmt.project}, so it is not used")
+            continue
+        if not lockfiles.available(name):
+            notes.append(f"{name} found, but reading it needs {fmt.tool}")
+            continue
+        others = [f for f in (*present, REQUIREMENTS, PYPROJECT) if f not in (name, fmt.project)
+                  and (app_dir / f).is_file()]
+        why = (f"{name} found: installed exactly as locked, without dev groups"
+               + (f" (preferred over the {', '.join(others)} also there)" if others else ""))
+        return Dependencies(name, why, _digest(app_dir / name, app_dir / fmt.project))
+    return None
+
+
 def dependencies(app_dir: Path) -> Dependencies:
     label = app_dir.name
+    notes: list[str] = []
+    locked = _lock(app_dir, notes)
+    if locked is not None:
+        return locked
+    noted = f"; {'; '.join(notes)}" if notes else ""
     requirements, pyproject = app_dir / REQUIREMENTS, app_dir / PYPROJECT
     if requirements.is_file():
         why = f"{REQUIREMENTS} found" + (f" (preferred over the {PYPROJECT} also there)" if pyproject.is_file() else "")
-        return Dependencies(REQUIREMENTS, why, hashlib.sha256(requirements.read_bytes()).hexdigest())
+        return Dependencies(REQUIREMENTS, why + noted, _digest(requirements))
     if pyproject.is_file():
         if not _has_project_table(pyproject, label):
-            raise InitError(f"{label}: no {REQUIREMENTS}, and {PYPROJECT} has no PEP 621 [project] table; "
+            raise InitError(f"{label}: no {REQUIREMENTS}, and {PYPROJECT} has no PEP 621 [project] table{noted}; "
                             f"declare the dependencies in [project] or write a {REQUIREMENTS}")
         return Dependencies(PYPROJECT, f"no {REQUIREMENTS}; {PYPROJECT} has a [project] table: the app is an "
-                            "installable package", hashlib.sha256(pyproject.read_bytes()).hexdigest())
+                            "installable package" + noted, _digest(pyproject))
+    if notes:
+        raise InitError(f"{label}: no usable dependency file: {'; '.join(notes)}")
     raise InitError(f"{label}: neither {REQUIREMENTS} nor {PYPROJECT} found; list the app's dependencies in one of them")

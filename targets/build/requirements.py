@@ -1,114 +1,111 @@
 """The app's requirements, as the platform installs them and as an image installs them.
 
-`app.requirements` names a requirements file or a pyproject.toml. Either way
-the app itself may be a package: a pyproject.toml (PEP 621 `[project]`), or a
-`.` / `-e .` / `./` / `-e ./` line in the requirements file. Two texts follow:
+`app.requirements` names a requirements file, the app's pyproject.toml (the
+app is a package), or a lock file (uv.lock, Pipfile.lock, poetry.lock:
+exported by its own tool, lockfiles.py). Everything pip reads in a
+requirements file is honoured (reqlines.py reads it as pip does). Two texts follow:
 
-- deploy-time (deploy_text): what a platform with network runs
-  `pip install -r` on, in the app's folder (Cloud Functions, on the zip): the
-  user's file as written, or `.` for a pyproject.toml, plus the platform's lines;
+- deploy-time (deploy_text): what a platform with network runs `pip install -r`
+  on, in the app's folder (Cloud Functions, on the zip), and what render()
+  writes into every image context. `-r` files are inlined; `-c` stays, named
+  from app.source's top (the zip's root); markers, extras and `--hash` stay as
+  written; index options (--index-url, --extra-index-url, --find-links,
+  --trusted-host, --no-index) are left out, kept in memory for the host's
+  download only, so no artifact ever holds them; the platform's lines are
+  appended, hashed too when the file uses hashes (hashpins.py).
 - image-time (for_image): images install offline from a host-built wheelhouse,
-  so the app is built into a wheel on the host and each `.` line becomes that
-  wheel's exact pin (`hello-pkg==0.1.0`); the wheel joins the wheelhouse.
+  so the app itself (`.`), a local path and a URL each become a wheel on the
+  host (direct.py), pinned by name and version (and hash, in hash-checking
+  mode); `-c` is applied where the wheelhouse is resolved, on the host.
 
-Every other line passes through untouched (comments, options, `--hash`,
-markers). A line an offline image cannot honour (VCS, URL, another local path,
-another editable, an included file) is one error naming the file and line.
+A line nothing can honour (VCS, a path outside app.source, a password written
+into a URL) is one error naming the file and line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import tree_hash
+from . import direct, hashpins, lockfiles, reqlines
+from .reqlines import Entry, Expanded
 
 PYPROJECT = "pyproject.toml"
-# The app itself: `.`, `./`, optionally editable, optionally with extras (`.[postgres]`).
-_SELF = re.compile(r"(?:(?:-e|--editable)(?:\s+|=)?)?\./?(?P<extras>\[[^\]]*\])?")
-_COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's own rule: `#` at the start or after whitespace
-_VCS = re.compile(r"(^|@\s*)(git|hg|svn|bzr)\+")
-_INCLUDE = ("-r", "--requirement", "-c", "--constraint")
-_EDITABLE = ("-e", "--editable")
-
-
-@dataclass(frozen=True)
-class Line:
-    number: int  # first physical line (1-based), for errors
-    raw: str  # the physical line(s) as written, continuations included
-    self_extras: str | None  # "" or "[x]" when the line means the app itself, else None
+# The deploy text's first line when the app's file had index options: for_image
+# then takes them from memory (_HOST_OPTIONS), where deploy_text left them.
+HOST_ONLY = "# flaskship: index options"
+# In hash-checking mode pip cannot install a folder, so the zip cannot list `.`;
+# the app's code ships at its root. Images read the line back and install the app's wheel.
+_SELF_LINE = re.compile(r"^# (?P<line>(?:-e )?\.(?:\[[^\]]*\])?)  \(the app itself: ")
+_SELF_NOTE = ("  (the app itself: pip's hash-checking mode cannot install a folder, so here its code ships at "
+              "the root; images install its wheel)")
+# Index options by the digest of the deploy text they were taken from: in memory only.
+_HOST_OPTIONS: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
 class ImageRequirements:
-    text: str  # requirements.txt as the image installs it: the app pinned by name
-    resolve: str  # the same for `pip download` on the host: the app as its wheel's file URL
-    wheels: tuple[Path, ...]  # the app's own wheel (at most one), to add to the wheelhouse
-
-
-def parse(text: str, where: str) -> list[Line]:
-    """Logical lines of a requirements file; raises on a line an offline image cannot honour."""
-    lines: list[Line] = []
-    physical = text.splitlines()
-    index = 0
-    while index < len(physical):
-        start, raw = index, physical[index]
-        while raw.endswith("\\") and index + 1 < len(physical):  # pip joins continuation lines first
-            index += 1
-            raw += "\n" + physical[index]
-        index += 1
-        logical = _COMMENT.sub("", raw.replace("\\\n", "")).strip()
-        match = _SELF.fullmatch(logical)
-        if match:
-            lines.append(Line(start + 1, raw, match.group("extras") or ""))
-            continue
-        problem = _problem(logical)
-        if problem:
-            raise BuildFailed(f"{where} line {start + 1}: cannot install '{logical}' in an offline image: {problem}; "
-                              "list it by name (from an index) or vendor it into the app as a package")
-        lines.append(Line(start + 1, raw, None))
-    return lines
-
-
-def _problem(logical: str) -> str | None:
-    """Why an offline image cannot install this line, or None if it can."""
-    if not logical:
-        return None
-    if logical.startswith(_EDITABLE):
-        return "an editable install other than '-e .' (the app itself)"
-    if logical.startswith(_INCLUDE):
-        return "it includes another file, which is not copied into the image"
-    if logical.startswith("-"):
-        return None  # --index-url, --hash on its own line, --pre, ...: pip reads them as before
-    requirement = re.split(r"\s+-", logical, maxsplit=1)[0]  # drop per-line options such as --hash
-    if _VCS.search(requirement):
-        return "a VCS requirement needs git (and the network) at install time"
-    if "://" in requirement or requirement.startswith("file:"):
-        return "a direct URL is fetched at install time"
-    if requirement.startswith((".", "/", "~")):
-        return "a local path other than '.' (the app itself) is not in the image"
-    return None
+    text: str  # requirements.txt as the image installs it: direct references pinned by name
+    resolve: str  # the same for `pip download` on the host: options, and wheels as file URLs
+    wheels: tuple[Path, ...]  # wheels built or fetched on the host, to add to the wheelhouse
 
 
 def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label: str) -> str:
     """requirements.txt for a platform that installs with network in the app's folder."""
-    path, where = app_dir / requirements, f"{label}: app.requirements: {requirements}"
+    path, prefix = app_dir / requirements, f"{label}: app.requirements: "
+    where = prefix + requirements
     if path.name == PYPROJECT:
         if path.parent.resolve() != app_dir.resolve():
             raise BuildFailed(f"{where}: the app's {PYPROJECT} must be at the top of app.source, which is what gets built")
         check_pyproject(path, where)
-        text = ".\n"
+        return ".\n" + "".join(f"{line}\n" for line in extra)
+    if lockfiles.is_lock(path):
+        if path.parent.resolve() != app_dir.resolve():
+            raise BuildFailed(f"{where}: a lock file must be at the top of app.source, beside the project it locks")
+        text, shown = lockfiles.export(path, where), f"{requirements} (as exported)"
     else:
-        text = path.read_text(encoding="utf-8")
-        if any(line.self_extras is not None for line in parse(text, where)) and not _buildable(app_dir):
-            raise BuildFailed(f"{where}: '.' installs the app itself, but its folder has no {PYPROJECT} or setup.py; "
-                              "add one, or remove the line")
-    return text.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in extra)
+        text, shown = path.read_text(encoding="utf-8"), requirements
+    expanded = reqlines.expand(text, path, app_dir, prefix, shown)
+    if any(e.kind == "self" for e in expanded.entries) and not _buildable(app_dir):
+        raise BuildFailed(f"{where}: '.' installs the app itself, but its folder has no {PYPROJECT} or setup.py; "
+                          "add one, or remove the line")
+    body = "".join(_deploy_line(e, expanded.hashed, prefix) + "\n" for e in expanded.entries)
+    if expanded.hashed:
+        body += hashpins.platform_lines(expanded, extra, app_dir, where)
+    else:
+        body += "".join(f"{line}\n" for line in extra)
+    options = tuple(e.spec for e in expanded.index)
+    if not options:
+        return body
+    digest = hashlib.sha256("\n".join(options).encode()).hexdigest()[:12]
+    result = (f"{HOST_ONLY} ({len(options)} line(s) of the app's requirements, sha256 {digest}) are used by the "
+              "host's download only, never written into an artifact\n") + body
+    _HOST_OPTIONS[_digest(result)] = options
+    return result
+
+
+def _deploy_line(entry: Entry, hashed: bool, prefix: str) -> str:
+    if entry.kind == "constraint":
+        return f"-c {entry.spec}"  # from app.source's top, where pip runs (the zip's root)
+    if entry.kind == "self" and hashed:
+        return f"# {'-e ' if entry.editable else ''}.{entry.extras}{_SELF_NOTE}"
+    if entry.kind == "path":
+        if hashed and not entry.spec.endswith((".whl", ".tar.gz", ".zip", ".tgz")):
+            raise BuildFailed(f"{prefix}{entry.where}: pip's hash-checking mode cannot install a folder "
+                              f"({entry.spec}); build it into a wheel and list that file with its --hash")
+        if "file:" in entry.raw:
+            # A file: URL holds this host's absolute path; the platform has the folder at ./<path>.
+            marker = f" ; {entry.marker}" if entry.marker else ""
+            line = f"./{entry.spec}{entry.extras}{marker}"
+            return " ".join(["-e" if entry.editable else "", line, *entry.options]).strip()
+    return entry.raw
 
 
 def check_pyproject(path: Path, where: str) -> None:
@@ -132,26 +129,108 @@ def for_image(text: str, src: Path, cache_dir: Path, label: str,
 
     `src` is what the image ships (its context's src/): the app's wheel is built
     from exactly that, so the wheel and the shipped code cannot disagree, and
-    its content hash is the wheel's cache key.
+    its content hash is the wheel's cache key. Paths named by `text` must be
+    shipped too.
     """
-    lines = parse(text, f"{label}: requirements.txt")
-    if all(line.self_extras is None for line in lines):
+    expanded = reqlines.expand(text, src / "requirements.txt", src, f"{label}: ", "requirements.txt",
+                               missing="is not shipped (an ignore file leaves it out of app.source's copy)")
+    entries = [_self_from_note(e) for e in expanded.entries]
+    options = _options(text, expanded, label)
+    if not options and all(e.kind in ("text", "option", "named") for e in entries):
         return ImageRequirements(text, text, ())
-    if not _buildable(src):
-        raise BuildFailed(f"{label}: the app is installed as a package ('.'), but neither {PYPROJECT} nor setup.py "
-                          "is shipped; an ignore file leaves it out: un-ignore it")
-    wheel = wheelhouse.build_wheel(src, tree_hash(src)[:16], cache_dir, label, progress)
-    name, version = wheelhouse.project_pin(wheel)
+    wheels = _wheels(entries, options, src, cache_dir, label, progress)
+    image: list[str] = []
+    resolve: list[str] = list(options)
+    for entry, wheel in zip(entries, wheels, strict=True):
+        if wheel is not None:
+            name, version = wheelhouse.project_pin(wheel)
+            marker = f" ; {entry.marker}" if entry.marker else ""
+            pin = f" --hash=sha256:{_sha256(wheel)}" if expanded.hashed else ""
+            image.append(f"{name}{entry.extras}=={version}{marker}{pin}")
+            # On the host pip must take this very file: the index may hold a different
+            # project of the same name (PyPI has a `hello-pkg` 3.7.1). In hash-checking
+            # mode every dependency is pinned in the file already: the wheel just joins.
+            resolve.append(f"# {name}: its own wheel joins the wheelhouse" if expanded.hashed
+                           else f"{name}{entry.extras} @ {wheel.as_uri()}{marker}")
+        elif entry.kind == "constraint":
+            image.append(f"# {entry.raw.strip()}: applied on the host, where the wheelhouse was resolved")
+            resolve.append(f"-c {_constraints(src, entry, cache_dir, label)}")
+        else:
+            image.append(entry.raw)
+            resolve.append(entry.raw)
+    return ImageRequirements("".join(f"{line}\n" for line in image), "".join(f"{line}\n" for line in resolve),
+                             tuple(dict.fromkeys(wheel for wheel in wheels if wheel is not None)))
 
-    def render(line: Line, image: bool) -> str:
-        if line.self_extras is None:
-            return line.raw
-        # On the host pip must take this very file: the index may hold a
-        # different project of the same name (PyPI has a `hello-pkg` 3.7.1).
-        return f"{name}{line.self_extras}=={version}" if image else f"{name}{line.self_extras} @ {wheel.as_uri()}"
 
-    image_text, resolve = ("".join(render(line, image) + "\n" for line in lines) for image in (True, False))
-    return ImageRequirements(image_text, resolve, (wheel,))
+def with_wheel_hashes(text: str, wheels: Sequence[Path]) -> str:
+    """The image text with the sha256 of each wheel actually in the wheelhouse added to its
+    line, where a hashed line lacks it (a wheel built from a verified sdist). Unchanged
+    outside hash-checking mode. Call it once the wheelhouse is linked into the context."""
+    return hashpins.with_wheel_hashes(text, wheels)
+
+
+def _self_from_note(entry: Entry) -> Entry:
+    """The app's own line, which the deploy text keeps as a comment in hash-checking mode."""
+    found = _SELF_LINE.match(entry.raw) if entry.kind == "text" else None
+    if not found:
+        return entry
+    line = found.group("line")
+    extras = line[line.index(".") + 1:]
+    return Entry("self", line, entry.file, entry.number, ".", extras=extras, editable=line.startswith("-e"))
+
+
+def _options(text: str, expanded: Expanded, label: str) -> tuple[str, ...]:
+    found = [e.spec for e in expanded.index]
+    if text.startswith(HOST_ONLY):
+        kept = _HOST_OPTIONS.get(_digest(text))
+        if kept is None:
+            raise BuildFailed(f"{label}: the app's index options were not found in memory; they are never "
+                              "written to disk, so render and build the target in one `invoke build`")
+        found = [*kept, *found]
+    return tuple(dict.fromkeys(found))
+
+
+def _wheels(entries: list[Entry], options: tuple[str, ...], src: Path, cache_dir: Path, label: str,
+            progress: Callable[[str], None]) -> list[Path | None]:
+    """For each entry, the wheel it names (the app itself, a local path or a URL), else None."""
+    wheels: list[Path | None] = []
+    app: Path | None = None
+    for entry in entries:
+        wheel: Path | None = None
+        if entry.kind == "self":
+            if app is None:
+                if not _buildable(src):
+                    raise BuildFailed(f"{label}: the app is installed as a package ('.'), but neither {PYPROJECT} "
+                                      "nor setup.py is shipped; an ignore file leaves it out: un-ignore it")
+                app = wheelhouse.build_wheel(src, tree_hash(src)[:16], cache_dir, label, progress)
+            wheel = app
+        elif entry.kind == "path":
+            wheel = direct.local_wheel(src / entry.spec, cache_dir, label, progress)
+        elif entry.kind == "url":
+            wheel = direct.url_wheel(entry, options, cache_dir, label, progress)
+        wheels.append(wheel)
+    return wheels
+
+
+def _constraints(src: Path, entry: Entry, cache_dir: Path, label: str) -> Path:
+    """The constraint file flattened into the cache, named by its content (so the wheelhouse key follows it)."""
+    path = src / entry.spec
+    lines = reqlines.expand(path.read_text(encoding="utf-8"), path, src, f"{label}: ", entry.spec,
+                            constraint=True).entries
+    text = "".join(e.raw + "\n" for e in lines if e.kind in ("named", "url", "option"))
+    out = cache_dir / f"constraints-{hashlib.sha256(text.encode()).hexdigest()[:16]}.txt"
+    if not out.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _buildable(folder: Path) -> bool:

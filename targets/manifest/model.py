@@ -13,6 +13,11 @@ from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag
 from ..fields import CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, Strict, UrlPath
 from ..kinds import KINDS, TargetSettings
 
+# A Debian package name (Debian Policy 5.6.1: lower case, digits, + - .; two
+# characters at least). It is interpolated into an `apt-get install` line, so
+# the pattern is also what keeps a manifest value from injecting anything else.
+DebianPackage = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]{1,62}$")]
+
 
 class AppSource(Strict):
     """Where the Flask app lives; any Flask app can be built by changing this."""
@@ -34,6 +39,12 @@ class AppSource(Strict):
     # container of its own whose files are then discarded (Heroku's release
     # phase): only effects on external services, such as a database, survive.
     release: Line | None = None
+    # Debian packages for the builder stage that compiles source distributions
+    # (compilers, -dev headers such as libpq-dev); they never reach a runtime image.
+    build_packages: tuple[DebianPackage, ...] = Field(default=(), strict=False)
+    # Debian packages installed in every runtime image (shared libraries the
+    # app's wheels load at run time, such as libpq5).
+    system_packages: tuple[DebianPackage, ...] = Field(default=(), strict=False)
 
     @property
     def module(self) -> str:

@@ -48,8 +48,16 @@ def package_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def run_in(engine: docker.DockerClient, image: str, command: list[str]) -> str:
     # From /, not the app's folder: the import must come from the venv, not from /srv/app.
-    out = engine.containers.run(image, command, remove=True, working_dir="/", labels={"io.flaskship.session": SESSION})
-    return out.decode()
+    # Created, then started: a container whose start fails is still removed (run(remove=True) would leak it).
+    container = engine.containers.create(image, command, working_dir="/", labels={"io.flaskship.session": SESSION})
+    try:
+        container.start()
+        status = container.wait(timeout=60)["StatusCode"]
+        out = container.logs(stdout=True, stderr=False).decode()
+        assert status == 0, container.logs().decode()
+        return out
+    finally:
+        container.remove(force=True)
 
 
 def assert_installed_in_venv(engine: docker.DockerClient, image: str) -> None:

@@ -1,0 +1,141 @@
+"""Hashes for what flaskship adds to a requirements file in pip's hash-checking mode.
+
+Hash-checking mode is all or nothing: once one line has `--hash`, every
+requirement pip installs, dependencies included, must be pinned with `==` and
+hashed. The app's file covers the app. The platform's server lines (pins.py:
+gunicorn, functions-framework) and what they pull in are resolved here with
+`uv pip compile --universal --generate-hashes`, constrained to the app's own
+pins: universal, so the lines hold on whatever Python and platform installs
+the text (an image, or Cloud Functions itself), with every file of each pinned
+version hashed (several --hash per line), as pip-compile writes them.
+
+with_wheel_hashes() is for after the download: a wheel that was built on the
+host from a verified sdist has bytes no lock can know, so its own sha256 joins
+its line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from ..errors import BuildFailed
+from .lockfiles import uv_command
+from .reqlines import Expanded, logical_lines, redact, split_requirement
+
+TIMEOUT = 300
+_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(?P<version>[^\s;]+)")
+
+
+def platform_lines(app: Expanded, extra: Sequence[str], root: Path, where: str) -> str:
+    """`extra` and everything it needs that the app does not pin itself, pinned and hashed."""
+    if not extra:
+        return ""
+    pins = tuple(sorted({pin for e in app.entries if e.kind in ("named", "url") if (pin := _constraint(e.spec))}))
+    constraints = tuple(sorted(str((root / e.spec).resolve()) for e in app.entries if e.kind == "constraint"))
+    digest = hashlib.sha256("\0".join(Path(c).read_text(encoding="utf-8") for c in constraints).encode()).hexdigest()
+    options = tuple(e.spec for e in app.index)
+    blocks = _compile(tuple(extra), pins, constraints, digest, options, where)
+    own = set(app.named()) | {canonicalize_name(e.name) for e in app.entries if e.name}
+    return "".join(block + "\n" for name, block in blocks if name not in own)
+
+
+def with_wheel_hashes(text: str, wheels: Sequence[Path]) -> str:
+    """`text` with each wheel's own sha256 added to its pinned, hashed line, where the line lacks it.
+
+    Only in hash-checking mode, and only for lines that pin the wheel's very
+    version: any other text comes back unchanged.
+    """
+    have: dict[tuple[str, str], set[str]] = {}
+    for wheel in wheels:
+        try:
+            name, version, _, _ = parse_wheel_filename(wheel.name)
+        except InvalidWheelFilename:
+            continue
+        have.setdefault((str(name), str(version)), set()).add("sha256:" + _sha256(wheel))
+    lines = logical_lines(text)
+    if not any("--hash=" in logical for _, _, logical in lines):
+        return text
+    out: list[str] = []
+    for _, raw, logical in lines:
+        spec, options = split_requirement(logical) if logical and not logical.startswith("-") else ("", ())
+        pin = _PIN.match(spec)
+        hashes = {o.removeprefix("--hash=") for o in options if o.startswith("--hash=")}
+        key = (canonicalize_name(pin.group("name")), pin.group("version")) if pin else None
+        missing = sorted(have.get(key, set()) - hashes) if key and hashes else []
+        out.append(" \\\n    ".join([spec, *options, *(f"--hash={h}" for h in missing)]) if missing else raw)
+    return "\n".join(out) + "\n"
+
+
+def _constraint(spec: str) -> str:
+    """A requirement as a constraint: name, version and marker (constraints take no extras or URLs)."""
+    try:
+        req = Requirement(spec)
+    except InvalidRequirement:
+        return ""
+    if req.url or not req.specifier:
+        return ""
+    return f"{req.name}{req.specifier}" + (f" ; {req.marker}" if req.marker else "")
+
+
+@lru_cache(maxsize=16)
+def _compile(extra: tuple[str, ...], pins: tuple[str, ...], constraints: tuple[str, ...], digest: str,
+             options: tuple[str, ...], where: str) -> list[tuple[str, str]]:
+    """(name, hashed block) per package; cached per process (`digest` stands for the constraint files)."""
+    del digest  # part of the cache key only
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    with tempfile.TemporaryDirectory(prefix="flaskship-hashes-") as tmp:
+        # Outside build/: the index options may name ${VAR}s, which uv expands in memory.
+        wanted, pinned = Path(tmp) / "platform.in", Path(tmp) / "app-pins.txt"
+        wanted.write_text("".join(f"{line}\n" for line in (*options, *extra)), encoding="utf-8")
+        pinned.write_text("".join(f"{line}\n" for line in pins), encoding="utf-8")
+        command = [*uv_command(), "pip", "compile", "--no-config", "--quiet", "--universal", "--python-version",
+                   python, "--generate-hashes", "--no-header", "--no-annotate", "-c", str(pinned),
+                   *(arg for path in constraints for arg in ("-c", path)), str(wanted)]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+                                    env=os.environ | {"UV_PYTHON_DOWNLOADS": "never"})
+        except FileNotFoundError:
+            raise BuildFailed(f"{where}: hashing the platform's lines ({', '.join(extra)}) needs uv "
+                              "(pip install uv)") from None
+        except subprocess.TimeoutExpired:
+            raise BuildFailed(f"{where}: hashing the platform's lines did not finish within {TIMEOUT} s") from None
+    if result.returncode != 0:
+        said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
+        cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
+        raise BuildFailed(f"{where}: the file uses hashes, so the platform's lines ({', '.join(extra)}) must "
+                          f"be hashed too, and cannot be resolved with the app's pins: {cause}", "\n".join(said[-20:]))
+    return _blocks(result.stdout)
+
+
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """uv's output, one block per requirement: its line and its indented --hash lines."""
+    blocks: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[:1].isspace() and blocks:
+            name, block = blocks[-1]
+            blocks[-1] = (name, block + "\n" + line)
+        elif not line.startswith("-"):
+            head = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+            blocks.append((canonicalize_name(head.group(0)) if head else line, line))
+    return blocks
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
