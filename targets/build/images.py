@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..engine import base_images, docker_client, wheelhouse
+from ..engine.builder import BuildBase
+from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
 
 
@@ -23,9 +25,17 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         # requirements.txt the image installs offline; see BuildJob.requirements().
         requirements = job.image_requirements(spec.context)
         (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
+        # A requirement without a wheel for this Python is built from its sdist, for this
+        # very base: app.build_packages are Debian packages the builder adds.
+        sources = BuildBase(spec.base, base, base_images.image_id(base), tuple(job.app.build_packages))
         wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
-                                   job.progress, local=requirements.wheels)
+                                   job.progress, local=requirements.wheels, sources=sources)
         wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
+        # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
+        # own sha256 beside the sdist's (pip accepts several --hash per line).
+        (spec.context / "requirements.txt").write_text(
+            app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
+            encoding="utf-8")
     label = docker_client.LABEL
     return docker_client.build_image(
         spec.context, spec.tag, job.name,

@@ -37,6 +37,12 @@ class Runtime:
     python: str  # "3.11"
     platforms: tuple[str, ...]  # pip --platform tags, newest first
 
+    @property
+    def local_platform(self) -> str:
+        """The tag of a wheel compiled for this image by our builder (`linux_x86_64`):
+        not manylinux-audited, so pip matches it only when told to."""
+        return "linux_" + self.platforms[0].split("_", 3)[3]
+
 
 def standin_ref(ref: str) -> str:
     return f"{STANDIN_REPO}/{ref.split('/')[-1]}"
@@ -56,6 +62,15 @@ def _present_or_pulled(ref: str, progress: Callable[[str], None]) -> str | None:
         return None
     except docker.errors.APIError as exc:
         return (exc.explanation or str(exc)).splitlines()[0]
+
+
+def available(ref: str, progress: Callable[[str], None] = print) -> bool:
+    """`ref` is in the engine, pulling it if it can be."""
+    return _present_or_pulled(ref, progress) is None
+
+
+def image_id(ref: str) -> str:
+    return str(docker_client.client().images.get(ref).id)
 
 
 def _exists(ref: str) -> bool:

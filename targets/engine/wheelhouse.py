@@ -5,6 +5,9 @@ corporate proxy either), so wheels are downloaded on the host for the image's
 exact Python version and platform, and the image installs them with
 `pip install --no-index`. The wheelhouse is cached by (requirements, runtime).
 
+A requirement with no wheel for the target is built from its sdist
+(fromsource.py: pure ones on the host, the rest in a builder image, offline).
+
 An app that is itself a package (`.` in its requirements, or a pyproject.toml)
 is built into a wheel here too, by build_wheel(), cached by the content hash of
 its sources, and then resolved like any other requirement.
@@ -25,7 +28,9 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from ..errors import BuildFailed
+from . import fromsource, resolve
 from .base_images import Runtime
+from .builder import BuildBase
 
 # What in a wheel's METADATA decides how its dependencies resolve; the rest
 # (description, the wheel's bytes) does not, so it stays out of the cache key.
@@ -33,7 +38,8 @@ _RESOLVES = ("Name", "Version", "Requires-Dist", "Requires-Python", "Provides-Ex
 
 
 def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
-           progress: Callable[[str], None] = print, local: Sequence[Path] = ()) -> Path:
+           progress: Callable[[str], None] = print, local: Sequence[Path] = (),
+           sources: BuildBase | None = None) -> Path:
     """Return a folder of wheels satisfying `requirements` for `runtime`.
 
     `requirements` may name wheels built on the host as `name @ file:///...whl`
@@ -42,6 +48,11 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     wheel by its dependency metadata, not its path or bytes, so an app code edit
     re-uses the resolved dependencies; for the same reason the returned folder
     leaves the local wheels out: add them with link_into(..., extra=local).
+
+    With `sources` (the base image to compile for), a requirement that has no
+    wheel for the target is built from its sdist (fromsource.py) instead of
+    failing the build. Such a wheelhouse records what it compiled, and for
+    which base image id: a different base (or app.build_packages) resolves anew.
     """
     keyed = requirements
     for wheel in local:
@@ -51,7 +62,11 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     ).hexdigest()[:16]
     dest = cache_dir / f"wheels-{key}"
     if dest.is_dir():
-        return dest
+        compiled = resolve.compiled_for(dest, sources)
+        if compiled is not None:
+            fromsource.warn(compiled, runtime, progress)
+            return dest
+        shutil.rmtree(dest, ignore_errors=True)  # it compiled for another base: resolve again
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = cache_dir / f".partial-{key}-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
@@ -64,15 +79,11 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     for platform in runtime.platforms:
         command += ["--platform", platform]
     try:
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise BuildFailed(
-                f"{label}: cannot download wheels for Python {runtime.python}: {_first_error(result.stderr, 'pip download failed')} "
-                "(every dependency needs a binary wheel or pure-Python wheel on the index)",
-                _tail(result.stderr),
-            )
+        compiled = resolve.download(command, runtime, sources, cache_dir, label, progress, requirements)
         for wheel in local:  # pip copied it in; it is linked per build instead (see above)
             (partial / wheel.name).unlink(missing_ok=True)
+        if compiled and sources is not None:
+            resolve.record_compiled(partial, sources, compiled)
         _publish(partial, dest)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
@@ -123,7 +134,7 @@ def project_pin(wheel: Path) -> tuple[str, str]:
 def link_into(wheels: Path, dest: Path, extra: Sequence[Path] = ()) -> None:
     """Hard-link the wheels (and `extra` wheel files) into a build context (copy across filesystems)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for wheel in [*sorted(wheels.iterdir()), *extra]:
+    for wheel in [*sorted(wheels.glob("*.whl")), *extra]:
         try:
             os.link(wheel, dest / wheel.name)
         except OSError:

@@ -1,0 +1,151 @@
+"""A wheel for the target from a requirement that has none on the index: built from its sdist.
+
+The host downloads what no container can reach: the sdist, and its build
+requirements as wheels for the target's Python and platform. Then:
+  - an sdist with no native sources is built on the host (it has the network
+    for an isolated build) and kept only if the wheel is pure (py3-none-any);
+  - anything else is compiled in the builder image (builder.py), offline.
+Wheels are cached under build/.cache/sdist-wheels/<key> (sdists.cache_key: the
+sdist's sha256, plus the base image id and app.build_packages when compiled),
+so the same sdist is never built twice for the same base.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..errors import BuildFailed
+from . import builder, sdists
+from .base_images import Runtime
+
+HOST = "host"  # the "base id" of a pure wheel built on the host: it runs on any base
+NOT_PURE = ".not-pure"  # left in a host cache slot whose sdist turned out to build a platform wheel
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+_warned: set[str] = set()  # once per build (this process), however many targets share the requirement
+
+
+def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None]) -> None:
+    """Say, once per build, which requirements have no wheel for the target and are compiled."""
+    new = [spec for spec in specs if spec not in _warned]
+    if new:
+        _warned.update(new)
+        progress(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
+                 "built from its sdist with a compiler, in a builder image; pin a version that has a wheel, "
+                 "or use a Python that has one, to need no compiler")
+
+
+def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: Path, label: str,
+              progress: Callable[[str], None] = print, options: Sequence[str] = ()) -> tuple[Path, bool]:
+    """(a wheel of `spec` for the target, whether it was compiled in the builder).
+
+    `options`: the requirements file's index lines (sdists.index_options), so the
+    sdist and its build requirements come from where the app's other packages do."""
+    slots = cache_dir / "sdist-wheels"
+    with tempfile.TemporaryDirectory(prefix=".sdist-", dir=cache_dir) as tmp:
+        work = Path(tmp)
+        sdist = _download_sdist(spec, runtime, work, options, label)
+        digest = sdists.sha256(sdist)
+        if not sdists.has_native_code(sdist):
+            slot = slots / sdists.cache_key(digest, HOST)
+            wheel = _cached(slot) or _on_host(sdist, slot, spec, label, progress)
+            if wheel is not None:
+                return wheel, False
+        warn([spec], runtime, progress)
+        slot = slots / sdists.cache_key(digest, base.image_id, base.packages)
+        cached = _cached(slot)
+        if cached is not None:
+            return cached, True
+        requirements = _download_build_requirements(sdist, spec, runtime, work, options, label)
+        image = builder.image(base, label, progress)
+        progress(f"  {label}: compiling {spec} from its sdist in {image} (no network) ...")
+        wheel = builder.compile_sdist(image, sdist, requirements, work / "out", spec=spec, python=runtime.python,
+                                      label=label)
+        return _keep(wheel, slot), True
+
+
+def _download_sdist(spec: str, runtime: Runtime, work: Path, options: Sequence[str], label: str) -> Path:
+    dest = work / "sdist"
+    result = subprocess.run([*PIP, "download", "--quiet", "--no-deps", "--no-binary=:all:", "--python-version",
+                             runtime.python, "--dest", str(dest), "-r", _requirements(work, options, [spec])],
+                            capture_output=True, text=True)
+    found = sorted(dest.glob("*")) if dest.is_dir() else []
+    if result.returncode != 0 or len(found) != 1:
+        raise BuildFailed(f"{label}: {spec} has no wheel for Python {runtime.python} ({runtime.platforms[0]}) "
+                          f"and its source distribution cannot be downloaded either: {_first_error(result.stderr)}",
+                          _tail(result.stderr))
+    return found[0]
+
+
+def _download_build_requirements(sdist: Path, spec: str, runtime: Runtime, work: Path, options: Sequence[str],
+                                 label: str) -> Path:
+    """PEP 518 build requirements, as wheels for the target: the builder installs them offline."""
+    requires = sdists.build_requires(sdist)
+    dest = work / "build-requires"
+    command = [*PIP, "download", "--quiet", "--only-binary=:all:", "--python-version", runtime.python,
+               "--dest", str(dest), "-r", _requirements(work, options, list(requires))]
+    for platform in runtime.platforms:
+        command += ["--platform", platform]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildFailed(f"{label}: cannot download the build requirements of {spec} ({', '.join(requires)}) as "
+                          f"wheels for Python {runtime.python}: {_first_error(result.stderr)}", _tail(result.stderr))
+    return dest
+
+
+def _requirements(work: Path, options: Sequence[str], lines: list[str]) -> str:
+    path = work / f"requirements-{uuid.uuid4().hex[:8]}.txt"
+    path.write_text("".join(f"{line}\n" for line in [*options, *lines]), encoding="utf-8")
+    return str(path)
+
+
+def _on_host(sdist: Path, slot: Path, spec: str, label: str, progress: Callable[[str], None]) -> Path | None:
+    """Build on the host; the wheel only if it is pure Python, else None (and remember that)."""
+    if (slot / NOT_PURE).exists():
+        return None
+    progress(f"  {label}: building {spec} from its sdist on the host (no native sources) ...")
+    out = sdist.parent.parent / "host-out"  # in wheel_for's temporary folder
+    result = subprocess.run([*PIP, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(sdist)],
+                            capture_output=True, text=True)
+    wheels = sorted(out.glob("*.whl")) if out.is_dir() else []
+    if result.returncode == 0 and len(wheels) == 1 and sdists.is_pure(wheels[0].name):
+        return _keep(wheels[0], slot)
+    # A platform wheel (or a failure) on the host says nothing about the target: the builder decides.
+    slot.mkdir(parents=True, exist_ok=True)
+    (slot / NOT_PURE).touch()
+    return None
+
+
+def _cached(slot: Path) -> Path | None:
+    wheels = sorted(slot.glob("*.whl")) if slot.is_dir() else []
+    return wheels[0] if wheels else None
+
+
+def _keep(wheel: Path, slot: Path) -> Path:
+    """Move a built wheel into its cache slot, atomically (a concurrent build may fill it first)."""
+    partial = slot.parent / f".partial-{slot.name}-{uuid.uuid4().hex[:8]}"
+    partial.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(wheel), partial / wheel.name)
+    try:
+        partial.rename(slot)
+    except OSError:  # a concurrent build filled it first: the same wheel, which replaces ours
+        slot.mkdir(parents=True, exist_ok=True)
+        (partial / wheel.name).replace(slot / wheel.name)
+        shutil.rmtree(partial, ignore_errors=True)
+    cached = _cached(slot)
+    assert cached is not None
+    return cached
+
+
+def _first_error(stderr: str) -> str:
+    errors = [line for line in stderr.splitlines() if line.startswith("ERROR")]
+    return errors[-1] if errors else "pip failed"
+
+
+def _tail(stderr: str) -> str:
+    return "\n".join(stderr.splitlines()[-20:])
