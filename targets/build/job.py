@@ -106,7 +106,7 @@ class BuildJob:
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
-            prestart=prestart is not None, **variables))
+            prestart=prestart is not None, system_packages=self.app.system_packages, **variables))
         if prestart is not None:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))

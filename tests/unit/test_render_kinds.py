@@ -12,6 +12,7 @@ import yaml
 
 from targets import manifest
 from targets.commands.build import render_only
+from targets.errors import ManifestError
 from targets.kinds import KINDS
 from tests.helpers import copy_demo
 
@@ -155,3 +156,22 @@ def test_static_files_at_the_site_root_fall_through_to_the_app(demo: manifest.Pr
     assert "root /srv/static;" in conf and "try_files $uri @app;" in conf and "location @app {" in conf
     assert "alias /" not in conf  # no alias directive: nothing to slip out of with an off-by-slash
     assert conf.count("proxy_pass http://app;") == 1
+
+
+def test_system_packages_are_installed_in_the_runtime_image_only(demo: manifest.Project, tmp_path: Path) -> None:
+    demo.path.write_text(demo.path.read_text().replace(
+        "  static_url: /static\n", "  static_url: /static\n  system_packages: [libpq5, libyaml-0-2]\n"))
+    render_only(manifest.load(demo.path), "cloudrun", tmp_path / "out")
+    dockerfile = (tmp_path / "out/image/Dockerfile").read_text()
+    runtime = dockerfile[dockerfile.index("FROM ${BASE_IMAGE}\n"):]
+    assert "apt-get install -y --no-install-recommends libpq5 libyaml-0-2" in runtime
+    assert "apt-get" not in dockerfile[:dockerfile.index("FROM ${BASE_IMAGE}\n")]  # not in the deps stage
+    lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_package_names_are_validated_before_they_reach_a_dockerfile(demo: manifest.Project) -> None:
+    demo.path.write_text(demo.path.read_text().replace(
+        "  static_url: /static\n", "  static_url: /static\n  system_packages: ['libpq5 && curl evil']\n"))
+    with pytest.raises(ManifestError, match=r"app\.system_packages\.0: invalid value"):
+        manifest.load(demo.path)
