@@ -3,6 +3,10 @@
   docker_client.py  the engine client, labels, image builds, labelled containers
   base_images.py    base images: present, pulled, or a local stand-in; probing their Python
   wheelhouse.py     dependencies resolved on the host into wheels for an image
+  resolve.py        the download loop: binary wheels first, sdists for what has none
+  fromsource.py     one sdist -> one wheel (built on the host if pure, else in the builder), cached
+  builder.py        the builder image (the target's base + compilers) and its offline compile container
+  sdists.py         the pure parts: build requirements, compiler output, cache keys
   registry_push.py  docker push, with every stream chunk checked and retries
   registry_http.py  the registry HTTP API: verify digests, skip pushes already done
 """
