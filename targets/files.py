@@ -51,6 +51,15 @@ def staging_dir(final: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in blocks (wheels and sdists can be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def tree_hash(folder: Path, skip: frozenset[str] = frozenset()) -> str:
     """A content hash of a folder: relative paths, exec bits and bytes, in sorted order."""
     digest = hashlib.sha256()

@@ -65,3 +65,96 @@ def record(root: Path, target: str) -> dict[str, Any]:
 
 def managed_containers(engine: Any) -> list[Any]:
     return engine.containers.list(all=True, filters=MANAGED)
+
+
+def serve_and_get(engine: Any, image: str, *paths: str, within: float = 30) -> list[Any]:
+    """Run `image` as its platform would (PORT 8080, published on a free loopback
+    port), GET each path once it answers, and always remove the container."""
+    import time
+
+    import requests
+
+    container = engine.containers.run(image, detach=True, ports={"8080/tcp": ("127.0.0.1", None)},
+                                      environment={"PORT": "8080"}, labels={"io.flaskship.session": SESSION})
+    try:
+        container.reload()
+        base = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                requests.get(base + paths[0], timeout=5)
+                break
+            except requests.ConnectionError:
+                container.reload()
+                assert container.status == "running" and time.monotonic() < deadline, container.logs().decode()
+                time.sleep(0.3)
+        return [requests.get(base + path, timeout=5) for path in paths]
+    finally:
+        container.remove(force=True)
+
+
+# A tiny installable package, served from a private index in the tests.
+PRIVATE_PACKAGE = """\
+[project]
+name = "flaskship-private-probe"
+version = "0.1.0"
+
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[tool.setuptools]
+packages = ["private_probe"]
+"""
+
+
+def private_index(root: Path, password: str, value: str) -> Any:
+    """A real pypiserver on loopback that needs the user `ci` and `password`,
+    serving flaskship-private-probe (whose module holds `value`); yields its port."""
+    import contextlib
+    import socket
+    import time
+    import warnings
+
+    import requests
+
+    from targets.engine import wheelhouse
+
+    @contextlib.contextmanager
+    def serving() -> Any:
+        root.mkdir(parents=True, exist_ok=True)
+        package = root / "private"
+        (package / "private_probe").mkdir(parents=True)
+        (package / "private_probe" / "__init__.py").write_text(value)
+        (package / "pyproject.toml").write_text(PRIVATE_PACKAGE)
+        (root / "packages").mkdir()
+        shutil.copy(wheelhouse.build_wheel(package, "private", root / "cache", "index", lambda line: None),
+                    root / "packages")
+        with warnings.catch_warnings():  # passlib imports the stdlib's deprecated crypt
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from passlib.apache import HtpasswdFile
+        htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True)
+        htpasswd.set_password("ci", password)
+        htpasswd.save()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
+                                   "-P", str(root / "htpasswd"), "-a", "download,list,update", "--disable-fallback",
+                                   str(root / "packages")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/simple/", timeout=2).status_code == 401:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, "pypiserver did not start"
+                time.sleep(0.2)
+            yield str(port)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    return serving()

@@ -32,6 +32,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from ..errors import BuildFailed
 from .lockfiles import uv_command
 from .reqlines import Expanded, logical_lines, redact, split_requirement
+from ..files import sha256_file
 
 TIMEOUT = 300
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(?P<version>[^\s;]+)")
@@ -62,7 +63,7 @@ def with_wheel_hashes(text: str, wheels: Sequence[Path]) -> str:
             name, version, _, _ = parse_wheel_filename(wheel.name)
         except InvalidWheelFilename:
             continue
-        have.setdefault((str(name), str(version)), set()).add("sha256:" + _sha256(wheel))
+        have.setdefault((str(name), str(version)), set()).add("sha256:" + sha256_file(wheel))
     lines = logical_lines(text)
     if not any("--hash=" in logical for _, _, logical in lines):
         return text
@@ -133,9 +134,3 @@ def _blocks(text: str) -> list[tuple[str, str]]:
     return blocks
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..engine import wheelhouse
 from ..errors import BuildFailed
-from ..files import tree_hash
+from ..files import sha256_file, tree_hash
 from . import direct, hashpins, lockfiles, reqlines
 from .reqlines import Entry, Expanded
 
@@ -145,7 +145,7 @@ def for_image(text: str, src: Path, cache_dir: Path, label: str,
         if wheel is not None:
             name, version = wheelhouse.project_pin(wheel)
             marker = f" ; {entry.marker}" if entry.marker else ""
-            pin = f" --hash=sha256:{_sha256(wheel)}" if expanded.hashed else ""
+            pin = f" --hash=sha256:{sha256_file(wheel)}" if expanded.hashed else ""
             image.append(f"{name}{entry.extras}=={version}{marker}{pin}")
             # On the host pip must take this very file: the index may hold a different
             # project of the same name (PyPI has a `hello-pkg` 3.7.1). In hash-checking
@@ -227,10 +227,6 @@ def _constraints(src: Path, entry: Entry, cache_dir: Path, label: str) -> Path:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _buildable(folder: Path) -> bool:

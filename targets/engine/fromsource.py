@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import BuildFailed
 from . import builder, sdists
 from .base_images import Runtime
+from ..files import sha256_file
 
 HOST = "host"  # the "base id" of a pure wheel built on the host: it runs on any base
 NOT_PURE = ".not-pure"  # left in a host cache slot whose sdist turned out to build a platform wheel
@@ -50,7 +51,7 @@ def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: P
     with tempfile.TemporaryDirectory(prefix=".sdist-", dir=cache_dir) as tmp:
         work = Path(tmp)
         sdist = _download_sdist(spec, runtime, work, options, label)
-        digest = sdists.sha256(sdist)
+        digest = sha256_file(sdist)
         if not sdists.has_native_code(sdist):
             slot = slots / sdists.cache_key(digest, HOST)
             wheel = _cached(slot) or _on_host(sdist, slot, spec, label, progress)

@@ -42,12 +42,6 @@ _NO_DIST = re.compile(r"No matching distribution found for (\S+)")
 _INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links", "--trusted-host", "--pre")
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_key(sdist_sha256: str, base_id: str, packages: Iterable[str] = ()) -> str:

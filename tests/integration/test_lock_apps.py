@@ -16,12 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import tomllib
-import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,8 +26,8 @@ import pytest
 import requests
 
 from targets.build import reqlines
-from targets.engine import wheelhouse
-from tests.helpers import REPO, SESSION, invoke, record
+from tests.helpers import REPO, SESSION, invoke, record, serve_and_get
+from tests.helpers import private_index as serve_private_index
 
 pytestmark = pytest.mark.docker
 
@@ -138,21 +133,7 @@ def installed(engine: docker.DockerClient, image: str) -> dict[str, str]:
 
 
 def get_home(engine: docker.DockerClient, image: str) -> requests.Response:
-    container = engine.containers.run(image, detach=True, ports={"8080/tcp": ("127.0.0.1", None)},
-                                      labels={"io.flaskship.session": SESSION})
-    try:
-        container.reload()
-        base = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                return requests.get(base + "/", timeout=2)
-            except requests.ConnectionError:
-                container.reload()
-                assert container.status == "running" and time.monotonic() < deadline, container.logs().decode()
-                time.sleep(0.3)
-    finally:
-        container.remove(force=True)
+    return serve_and_get(engine, image, "/")[0]
 
 
 def assert_exactly(found: dict[str, str], wanted: dict[str, str | None]) -> None:
@@ -218,18 +199,6 @@ def test_the_functions_zip_keeps_what_the_platform_needs(functions_app: tuple[st
 
 # --- a private index that needs a password --------------------------------------------------------
 
-PRIVATE = """\
-[project]
-name = "flaskship-private-probe"
-version = "0.1.0"
-
-[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
-
-[tool.setuptools]
-packages = ["private_probe"]
-"""
 APP = """\
 from flask import Flask
 
@@ -247,40 +216,9 @@ def index() -> str:
 @pytest.fixture(scope="module")
 def private_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """pypiserver on 127.0.0.1 with one tiny package, every action behind a password; (port, password)."""
-    tmp = tmp_path_factory.mktemp("index")
     password = "s3cret-" + os.urandom(8).hex()
-    package = tmp / "private"
-    (package / "private_probe").mkdir(parents=True)
-    (package / "private_probe" / "__init__.py").write_text("VALUE = 'probe-ok'\n")
-    (package / "pyproject.toml").write_text(PRIVATE)
-    (tmp / "packages").mkdir()
-    shutil.copy(wheelhouse.build_wheel(package, "private", tmp / "cache", "index", lambda line: None), tmp / "packages")
-    with warnings.catch_warnings():  # passlib imports the stdlib's deprecated crypt
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from passlib.apache import HtpasswdFile
-    htpasswd = HtpasswdFile(str(tmp / "htpasswd"), new=True)
-    htpasswd.set_password("ci", password)
-    htpasswd.save()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
-                               "-P", str(tmp / "htpasswd"), "-a", "download,list,update", "--disable-fallback",
-                               str(tmp / "packages")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/simple/", timeout=2).status_code == 401:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "pypiserver did not start"
-            time.sleep(0.2)
-        yield str(port), password
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve_private_index(tmp_path_factory.mktemp("index"), password, "VALUE = 'probe-ok'\n") as port:
+        yield port, password
 
 
 def image_holds(engine: docker.DockerClient, image: str, needle: bytes) -> bool:

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
 import docker
 import pytest
-import requests
 
-from tests.helpers import REPO, SESSION, invoke, record
+from tests.helpers import REPO, SESSION, invoke, record, serve_and_get
 
 pytestmark = pytest.mark.docker
 
@@ -82,26 +80,9 @@ def test_image_requirements_pin_the_built_wheel(package_app: tuple[Path, str]) -
 
 def test_cloudrun_image_serves_the_package_app(package_app: tuple[Path, str], engine: docker.DockerClient) -> None:
     root, _ = package_app
-    container = engine.containers.run(record(root, "run")["images"]["app"]["id"], detach=True,
-                                      ports={"8080/tcp": ("127.0.0.1", None)},
-                                      labels={"io.flaskship.session": SESSION})
-    try:
-        container.reload()
-        base = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                home = requests.get(base + "/", timeout=2)
-                break
-            except requests.ConnectionError:
-                container.reload()
-                assert container.status == "running" and time.monotonic() < deadline, container.logs().decode()
-                time.sleep(0.3)
-        assert home.status_code == 200 and "Say hello" in home.text, home.text
-        about = requests.get(base + "/about", timeout=5)
-        assert about.status_code == 200 and "hello-pkg is installed" in about.text, about.text
-    finally:
-        container.remove(force=True)
+    home, about = serve_and_get(engine, record(root, "run")["images"]["app"]["id"], "/", "/about")
+    assert home.status_code == 200 and "Say hello" in home.text, home.text
+    assert about.status_code == 200 and "hello-pkg is installed" in about.text, about.text
 
 
 def test_cloudrun_image_has_the_package_in_its_venv(package_app: tuple[Path, str], engine: docker.DockerClient) -> None:

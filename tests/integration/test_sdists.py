@@ -21,9 +21,8 @@ from typing import Any
 
 import docker
 import pytest
-import requests
 
-from tests.helpers import REPO, SESSION, assert_one_clear_line, invoke, managed_containers, record
+from tests.helpers import REPO, SESSION, assert_one_clear_line, invoke, managed_containers, record, serve_and_get
 
 pytestmark = pytest.mark.docker
 
@@ -88,24 +87,9 @@ def image(root: Path, target: str) -> str:
 
 def get_json(engine: docker.DockerClient, image_id: str, path: str) -> Any:
     """Run the image as its platform would (PORT 8080), GET `path`, and always remove the container."""
-    container = engine.containers.run(image_id, detach=True, ports={"8080/tcp": ("127.0.0.1", None)},
-                                      environment={"PORT": "8080"}, labels={"io.flaskship.session": SESSION})
-    try:
-        container.reload()
-        url = f"http://127.0.0.1:{container.ports['8080/tcp'][0]['HostPort']}{path}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                answer = requests.get(url, timeout=5)
-                break
-            except requests.ConnectionError:
-                container.reload()
-                assert container.status == "running" and time.monotonic() < deadline, container.logs().decode()
-                time.sleep(0.3)
-        assert answer.status_code == 200, answer.text + container.logs().decode()
-        return answer.json()
-    finally:
-        container.remove(force=True)
+    answer = serve_and_get(engine, image_id, path)[0]
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def compilers(engine: docker.DockerClient, image_id: str) -> str:

@@ -11,18 +11,13 @@ import http.server
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from pydantic import ValidationError
 
 from targets.build import reqlines, requirements
@@ -30,6 +25,7 @@ from targets.engine import wheelhouse
 from targets.engine.base_images import Runtime
 from targets.errors import BuildFailed
 from targets.manifest import AppSource, json_schema
+from tests.helpers import private_index as serve_private_index
 
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 SIX_SHA = "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274"  # six-1.17.0-py2.py3-none-any.whl
@@ -489,57 +485,14 @@ def test_the_includes_app_resolves_to_exactly_what_its_files_say(tmp_path: Path)
 
 # --- a private index that needs a password ----------------------------------------------------------
 
-PRIVATE = """\
-[project]
-name = "flaskship-private-probe"
-version = "0.1.0"
-
-[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
-
-[tool.setuptools]
-packages = ["private_probe"]
-"""
 PASSWORD = "s3cret-" + os.urandom(6).hex()
 
 
 @pytest.fixture()
-def private_index(tmp_path: Path, cache: Path) -> Iterator[str]:
+def private_index(tmp_path: Path) -> Iterator[str]:
     """pypiserver on 127.0.0.1 serving one tiny package, every action behind a password; its port."""
-    package = tmp_path / "private"
-    (package / "private_probe").mkdir(parents=True)
-    (package / "private_probe" / "__init__.py").write_text("SECRET_SAUCE = 1\n")
-    (package / "pyproject.toml").write_text(PRIVATE)
-    (tmp_path / "packages").mkdir()
-    shutil.copy(wheelhouse.build_wheel(package, "private", cache, "run", lambda line: None), tmp_path / "packages")
-    with warnings.catch_warnings():  # passlib imports the stdlib's deprecated crypt
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from passlib.apache import HtpasswdFile
-    htpasswd = HtpasswdFile(str(tmp_path / "htpasswd"), new=True)
-    htpasswd.set_password("ci", PASSWORD)
-    htpasswd.save()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
-                               "-P", str(tmp_path / "htpasswd"), "-a", "download,list,update",
-                               "--disable-fallback", str(tmp_path / "packages")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/simple/", timeout=2).status_code == 401:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "pypiserver did not start"
-            time.sleep(0.2)
-        yield str(port)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve_private_index(tmp_path / "index", PASSWORD, "SECRET_SAUCE = 1\n") as port:
+        yield port
 
 
 def test_a_private_index_is_used_with_the_password_from_the_environment_only(
