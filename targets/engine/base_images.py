@@ -73,7 +73,8 @@ def image_id(ref: str) -> str:
     return str(docker_client.client().images.get(ref).id)
 
 
-def _exists(ref: str) -> bool:
+def exists(ref: str) -> bool:
+    """`ref` (a name or an image id) is in the engine now; never pulls."""
     try:
         docker_client.client().images.get(ref)
         return True
@@ -87,7 +88,7 @@ def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
     if reason is None:
         return ref
     standin = standin_ref(ref)
-    if not _exists(standin):
+    if not exists(standin):
         raise BaseImageMissing(
             f"base image {ref} is not present and cannot be pulled ({reason}); "
             f"run `invoke base-images` to build local stand-ins, or set base_image in targets.yaml"
@@ -105,10 +106,6 @@ def local_id(ref: str) -> str | None:
         except docker.errors.ImageNotFound:
             continue
     return None
-
-
-def exists(image_id: str) -> bool:
-    return _exists(image_id)
 
 
 @lru_cache(maxsize=None)
@@ -139,7 +136,7 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
         if _present_or_pulled(ref, progress=lambda _line: None) is None:
             progress(f"  {ref}: available, no stand-in needed")
             continue
-        if _exists(standin_ref(ref)):
+        if exists(standin_ref(ref)):
             progress(f"  {ref}: cannot be pulled; stand-in {standin_ref(ref)} already built")
             continue
         _ensure_rootfs(progress)
@@ -158,7 +155,7 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
 
 
 def _ensure_rootfs(progress: Callable[[str], None]) -> None:
-    if _exists(ROOTFS_IMAGE):
+    if exists(ROOTFS_IMAGE):
         return
     if shutil.which("debootstrap") is None:
         raise BaseImageMissing("debootstrap is not installed; run bin/setup (or apt-get install debootstrap)")
