@@ -18,6 +18,8 @@ class Step:
     variable: str  # the credentials variable
     role: str = "app"
     sha256: str = ""  # of the zip, for role "zip"
+    # What the release record keeps of this step beyond the push itself, known at plan time.
+    keep: dict[str, str] = field(default_factory=dict)
 
     @property
     def variable_set(self) -> bool:

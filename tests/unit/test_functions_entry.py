@@ -28,10 +28,11 @@ from targets import manifest
 from targets.commands.build import render_only
 from targets.errors import BuildFailed
 from targets.errors import ManifestError
+from targets.kinds.functions.settings import FunctionsSettings
 from targets.kinds.functions.entry import ENTRY_FALLBACK, ENTRY_MAIN, entry_file, render_entry
 from targets.manifest import parse
 from targets.kinds.functions.kind import KIND
-from targets.publish.steps import Deploy, PublishContext, Step
+from targets.publish.steps import Deploy, PublishContext
 from targets.records import BuildRecord
 from tests.helpers import REPO, copy_demo
 
@@ -328,13 +329,13 @@ def test_deploy_names_the_entry_file_only_when_it_is_not_main_py() -> None:
 def test_publish_carries_the_entry_file_from_the_build_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "build/functions").mkdir(parents=True)
     (tmp_path / "build/functions.zip").write_bytes(b"zip")
-    BuildRecord("functions", "functions", archives={"zip": {"path": "build/functions.zip", "sha256": "0" * 64,
-                                                            "size": 3, "source": ENTRY_FALLBACK}}
-                ).save(tmp_path / "build/functions")
+    record = BuildRecord("functions", "functions", archives={"zip": {"path": "build/functions.zip", "sha256": "0" * 64,
+                                                                     "size": 3, "source": ENTRY_FALLBACK}})
+    record.save(tmp_path / "build/functions")
     monkeypatch.setenv("FLASKSHIP_TEST_TOKEN", "t")
     monkeypatch.setattr("targets.kinds.functions.gcs.upload", lambda *args: True)
-    step = Step("functions", "functions", "build/functions.zip", "gs://b/functions-0.zip", "FLASKSHIP_TEST_TOKEN",
-                "zip", "0" * 64)
+    settings = FunctionsSettings(kind="functions", bucket="bkt", token_env="FLASKSHIP_TEST_TOKEN")
+    [step] = KIND.publish_steps("functions", settings, record, "targets.yaml")  # the plan carries the entry file
     project = SimpleNamespace(root=tmp_path, build_dir=tmp_path / "build")
     entry = KIND.publish(step, PublishContext(project, "sha", False, lambda _line: None))  # type: ignore[arg-type]
     assert entry["source"] == ENTRY_FALLBACK

@@ -100,7 +100,7 @@ class Functions:
         archive = record.archives["zip"]
         obj = f"{name}-{str(archive['sha256'])[:16]}.zip"
         return [Step(name, settings.kind, str(archive["path"]), f"gs://{settings.bucket}/{obj}", settings.token_env,
-                     "zip", str(archive["sha256"]))]
+                     "zip", str(archive["sha256"]), keep={"source": str(archive.get("source", ENTRY_MAIN))})]
 
     def publish(self, step: Step, ctx: PublishContext) -> dict[str, Any]:
         token = os.environ.get(step.variable)
@@ -109,8 +109,7 @@ class Functions:
         bucket, _, obj = step.where.removeprefix("gs://").partition("/")
         sent = gcs.upload(ctx.project.root / step.what, bucket, obj, token, step.variable, step.target)
         ctx.progress(f"{step.target}: {'uploaded' if sent else 'already present:'} {step.where}")
-        archive = BuildRecord.load(ctx.project.build_dir, step.target).archives["zip"]
-        return {"object": step.where, "sha256": step.sha256, "source": str(archive.get("source", ENTRY_MAIN))}
+        return {"object": step.where, "sha256": step.sha256, **step.keep}
 
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:
