@@ -64,6 +64,16 @@ def record(root: Path, target: str) -> dict[str, Any]:
 
 
 def managed_containers(engine: Any) -> list[Any]:
+    import docker.errors
+
+    # list() inspects each container it found; one removed in between (smoke
+    # cleaning up while we look) raises NotFound. Look again: that race is not
+    # a leftover.
+    for _ in range(10):
+        try:
+            return engine.containers.list(all=True, filters=MANAGED)
+        except docker.errors.NotFound:
+            continue
     return engine.containers.list(all=True, filters=MANAGED)
 
 
