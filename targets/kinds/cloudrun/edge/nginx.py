@@ -17,8 +17,6 @@ from .config import Site
 PUBLIC = "/srv/public"
 CONFIG = "/etc/flaskship/edge.conf"
 PORT = 8080
-# superstatic answers a missing page without a 404.html with this Cache-Control.
-DEFAULT_404_CACHE = "public, max-age=3600"
 # mime-types 2.1 (what superstatic sets), for the web's usual extensions;
 # text types get "; charset=utf-8" as it adds.
 TYPES = {
@@ -61,8 +59,6 @@ def headers(site: Site) -> list[Header]:
                  if k.lower() == lower]
         # superstatic applies the rules for /404.html to the 404 page too, under the request's own.
         page = next((value for regex, value in rules if re.search(regex, "/404.html")), "")
-        if not page and lower == "cache-control" and "/404.html" not in site.files:
-            page = DEFAULT_404_CACHE
         found.append(Header(key, f"$edge_h{index}", rules, page))
     return found
 
@@ -70,10 +66,8 @@ def headers(site: Site) -> list[Header]:
 def render(site: Site, upstream: str | None, project: str = "demo-flaskship") -> str:
     """nginx.conf for `site`; `upstream` is host:port of the container, None for none."""
     hdrs = headers(site)
-    extra_404 = [] if any(h.key.lower() == "cache-control" for h in hdrs) or "/404.html" in site.files \
-        else [("Cache-Control", DEFAULT_404_CACHE)]
     return templates.render(
-        "edge/nginx.conf.j2", q=q, site=site, headers=hdrs, extra_404=extra_404, table=site.table(),
+        "edge/nginx.conf.j2", q=q, site=site, headers=hdrs, table=site.table(),
         upstream=upstream, public=PUBLIC, encode=globs.encode_uri, port=PORT, types=TYPES, charset_types=CHARSET_TYPES,
         statuses=sorted({r.status for r in site.redirects}), has_404="/404.html" in site.files,
         init_json='{"projectId":"%s"}' % project,
