@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import TargetSettings
 from ..container import ContainerKind, gcloud_env_flag, gcloud_list, shell
+from .edge.checks import through_edge
 from .settings import CloudRunSettings
 
 if TYPE_CHECKING:
+    from docker.models.containers import Container
+
     from ...build.job import BuildJob
     from ...publish.steps import Deploy
     from ...records import BuildRecord
@@ -46,7 +49,15 @@ class CloudRun(ContainerKind):
             return
         # Once as Cloud Run runs it by default (PORT=8080 from the image), once
         # with an injected non-default PORT, as the platform may do.
-        run.serve(record, image, variant="PORT unset", env={}, container_port=8080)
+        # Firebase Hosting in front of it: the edge runs while this variant's container does.
+        settings = run.project.target(record.target)
+        assert isinstance(settings, CloudRunSettings)
+        firebase_json = run.project.build_dir / record.target / "firebase.json"
+
+        def hosting(run: SmokeRun, target: str, variant: str, container: Container) -> None:
+            through_edge(run, target, container, 8080, firebase_json, settings.service_id)
+
+        run.serve(record, image, variant="PORT unset", env={}, container_port=8080, extra=hosting)
         run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
                   stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
 
