@@ -21,14 +21,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
-from targets.kinds.cloudrun.edge import globs, run
+from targets.engine.docker_client import logs
+from targets.kinds.cloudrun.edge import run
+from targets.kinds.cloudrun.edge.checks import served
 from targets.pins import FIREBASE_TOOLS
-from tests.helpers import REPO
+from targets.smoke.session import wait_http
+from tests.helpers import REPO, record
 
 pytestmark = pytest.mark.docker
 HERE = Path(__file__).resolve().parent
@@ -275,3 +281,75 @@ def test_the_edge_answers_as_the_emulator_does(oracle: Oracle) -> None:
     assert unexplained == []
     assert {(m[0], m[1], m[2]) for m in mismatches} >= {(d.site, d.path, d.field) for d in DIFFERENCES
                                                          if d.field == "status"}, "a declared difference is gone"
+
+
+# --- run rewrites and the CDN, against Hosting's documentation (the emulator has neither) ---
+
+@contextmanager
+def _behind_edge(built: Path, cache_control: str) -> Iterator[tuple[str, Any]]:
+    """The built Cloud Run image with CACHE_CONTROL set, behind the edge of its own firebase.json."""
+    from targets.engine import docker_client
+
+    image = record(built, "cloudrun")["images"]["app"]["id"]
+    env = {"APP_ENV": "development", "CACHE_CONTROL": cache_control}
+    with docker_client.running(image, "edge-test", environment=env, container_port=8080) as (container, port):
+        wait_http(f"http://127.0.0.1:{port}/healthz", 30, container, "edge-test")
+        with run.running(built / "build/cloudrun/firebase.json", "edge-test", run.upstream_of(container, 8080),
+                         service_id="flask-demo") as edge:
+            yield edge.url, container
+
+
+def _get(url: str, **headers: str) -> requests.Response:
+    return requests.get(url, headers=headers, timeout=10, allow_redirects=False)
+
+
+def test_s_maxage_is_kept_then_expires(built: Path) -> None:
+    with _behind_edge(built, "public, max-age=600, s-maxage=1") as (url, container):
+        first, second = _get(url + "/"), _get(url + "/")
+        assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+        assert second.text == first.text and served(container, "GET", "/", url + "/healthz") == 1
+        # s-maxage (1 s), not max-age (600 s), is the CDN's; nginx counts whole seconds, so past 2 s.
+        time.sleep(2.1)
+        third = _get(url + "/")
+        assert third.headers["X-Cache"] == "EXPIRED" and served(container, "GET", "/", url + "/healthz") == 2
+        assert third.text != first.text  # the demo shows its server time: a fresh page
+
+
+def test_the_cache_key_is_path_query_and_session_and_no_other_cookie(built: Path) -> None:
+    with _behind_edge(built, "public, max-age=300, s-maxage=600") as (url, container):
+        assert _get(url + "/?a=1").headers["X-Cache"] == "MISS"
+        assert _get(url + "/?a=2").headers["X-Cache"] == "MISS"
+        assert _get(url + "/?a=1", Cookie="tracker=1").headers["X-Cache"] == "HIT"
+        assert _get(url + "/?a=1", Cookie="tracker=2; __session=alice").headers["X-Cache"] == "MISS"
+        assert _get(url + "/?a=1", Cookie="__session=alice").headers["X-Cache"] == "HIT"
+        assert _get(url + "/?a=1", Cookie="__session=bob").headers["X-Cache"] == "MISS"
+        echo = requests.post(url + "/api/echo", json={}, headers={"Cookie": "a=1; __session=s; b=2"}, timeout=10)
+        assert echo.json()["cookies"] == {"__session": "s"} and echo.headers.get("X-Cache") is None  # POST: no cache
+
+
+@pytest.mark.parametrize("cache_control", ["private, max-age=600", "max-age=600", "public, no-store, max-age=600",
+                                           "public, max-age=0", "no-cache"])
+def test_what_hosting_never_keeps(built: Path, cache_control: str) -> None:
+    with _behind_edge(built, cache_control) as (url, container):
+        assert [_get(url + "/").headers["X-Cache"] for _ in range(2)] == ["MISS", "MISS"]
+        assert served(container, "GET", "/", url + "/healthz") == 2
+
+
+def test_set_cookie_is_never_kept_and_a_services_404_is(built: Path) -> None:
+    with _behind_edge(built, "public, max-age=300, s-maxage=600") as (url, container):
+        assert [_get(url + "/api/visit").headers["X-Cache"] for _ in range(2)] == ["MISS", "MISS"]
+        assert served(container, "GET", "/api/visit", url + "/healthz") == 2
+        # No Cache-Control on the app's 404: Hosting keeps a service's 404 for 10 minutes.
+        missing = [_get(url + "/no-such-page") for _ in range(2)]
+        assert [r.status_code for r in missing] == [404, 404] and missing[1].headers["X-Cache"] == "HIT"
+        assert "Cache-Control" not in missing[0].headers
+
+
+def test_static_files_win_over_the_run_rewrite_and_reserved_paths_are_hostings(built: Path) -> None:
+    with _behind_edge(built, "public, max-age=300, s-maxage=600") as (url, container):
+        static = _get(url + "/static/style.css")
+        assert static.content == (REPO / "app/demo/static/style.css").read_bytes()
+        assert static.headers["Cache-Control"] == "public, max-age=3600" and "X-Cache" not in static.headers
+        assert _get(url + "/__/firebase/init.json").json()["projectId"].startswith("demo-")
+        assert _get(url + "/__/auth/handler").status_code == 404
+        assert served(container, "GET", "/static/style.css", url + "/healthz") == 0 and "/__/" not in logs(container, "all")

@@ -7,6 +7,8 @@ answered itself (a CDN hit, a static file) never appears in it.
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from typing import TYPE_CHECKING
 
 import requests
@@ -46,8 +48,19 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
             run.logs[f"{target} [edge]"] = exc.detail
 
 
-def served(container: docker_client.Container, method: str, path: str) -> int:
-    """How many times gunicorn's access log shows `METHOD path`."""
+def served(container: docker_client.Container, method: str, path: str, sync: str | None = None) -> int:
+    """How many times gunicorn's access log shows `METHOD path`.
+
+    The log reaches Docker a moment after the answer; with `sync` (a URL through
+    the edge that reaches the container: the health path with a unique query)
+    it first waits until that request, sent last, is in the log too.
+    """
+    if sync is not None:
+        marker = f"flaskship-sync={uuid.uuid4().hex}"
+        requests.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
+        deadline = time.monotonic() + 5
+        while marker not in docker_client.logs(container, "all") and time.monotonic() < deadline:
+            time.sleep(0.02)
     return len(re.findall(rf'"{re.escape(method)} {re.escape(path)} HTTP/', docker_client.logs(container, "all")))
 
 
@@ -63,13 +76,14 @@ def _cache(run: SmokeRun, target: str, base: str, container: docker_client.Conta
     """The first cacheable GET check: the container answers once, the edge the second time.
     Every GET check that sets a cookie: the container answers every time."""
     paths = list(dict.fromkeys([c.path for c in run.suite.checks if c.method == "GET"] + [run.suite.health]))
+    sync = base + run.suite.health
     checked = False
     for path in paths:
-        before = served(container, "GET", path)
+        before = served(container, "GET", path, sync)
         first = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
         if "Set-Cookie" in first.headers:
             again = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
-            calls = served(container, "GET", path) - before
+            calls = served(container, "GET", path, sync) - before
             run.record(target, VARIANT, "edge-set-cookie-not-cached", calls == 2 and again.headers.get("X-Cache") != "HIT",
                        f"GET {path} sets a cookie: never kept, the container answers every time",
                        f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
@@ -77,7 +91,7 @@ def _cache(run: SmokeRun, target: str, base: str, container: docker_client.Conta
         elif cacheable(first) and not checked:
             checked = True
             second = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
-            calls = served(container, "GET", path) - before
+            calls = served(container, "GET", path, sync) - before
             ok = (first.headers.get("X-Cache") == "MISS" and second.headers.get("X-Cache") == "HIT" and calls == 1
                   and second.content == first.content and second.status_code == first.status_code)
             run.record(target, VARIANT, "edge-cache", ok,
@@ -113,9 +127,10 @@ def _static(run: SmokeRun, target: str, base: str, container: docker_client.Cont
     url = run.suite.static_url
     if not url:
         return
-    before = served(container, "GET", url)
+    sync = base + run.suite.health
+    before = served(container, "GET", url, sync)
     response = requests.get(base + url, timeout=TIMEOUT)
-    calls = served(container, "GET", url) - before
+    calls = served(container, "GET", url, sync) - before
     ok = response.status_code == 200 and response.content == run.suite.static_bytes and calls == 0
     run.record(target, VARIANT, "edge-static", ok, f"{url} from public/ by the edge, never the container",
                f"{response.status_code}, identical={response.content == run.suite.static_bytes}, "

@@ -64,13 +64,23 @@ def running(firebase_json: Path, target: str, upstream: str | None, *, service_i
     for warning in site.warnings:
         progress(f"  {target} [edge]: warning: {warning}")
     conf = nginx.render(site, upstream)
-    base = base_images.resolve(image, progress)
+    base = _resolved(image, progress)
     command = ["nginx", "-e", "stderr", "-c", nginx.CONFIG, "-g", "daemon off;"]
     with docker_client.running(base, target, environment={}, container_port=nginx.PORT, user=f"{NGINX_UID}:{NGINX_UID}",
                                command=command, files=archive(site, conf)) as (container, port):
         edge = Edge(f"http://127.0.0.1:{port}", site, container)
         _wait(edge, target)
         yield edge
+
+
+_RESOLVED: dict[str, str] = {}
+
+
+def _resolved(image: str, progress: Callable[[str], None]) -> str:
+    """The nginx image (or its stand-in), looked up once per process: a failed pull costs a second."""
+    if image not in _RESOLVED or not base_images.exists(_RESOLVED[image]):
+        _RESOLVED[image] = base_images.resolve(image, progress)
+    return _RESOLVED[image]
 
 
 def _wait(edge: Edge, target: str) -> None:
