@@ -12,6 +12,7 @@ reason, and anything else fails.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -30,7 +31,7 @@ import pytest
 import requests
 
 from targets.engine.docker_client import logs
-from targets.kinds.cloudrun.edge import run
+from targets.kinds.cloudrun.edge import globs, run
 from targets.kinds.cloudrun.edge.checks import served
 from targets.pins import FIREBASE_TOOLS
 from targets.smoke.session import wait_http
@@ -353,3 +354,30 @@ def test_static_files_win_over_the_run_rewrite_and_reserved_paths_are_hostings(b
         assert _get(url + "/__/firebase/init.json").json()["projectId"].startswith("demo-")
         assert _get(url + "/__/auth/handler").status_code == 404
         assert served(container, "GET", "/static/style.css", url + "/healthz") == 0 and "/__/" not in logs(container, "all")
+
+
+# --- the glob translation against node's own minimatch and path-to-regexp (superstatic's copies) ---
+
+GRID_GLOBS = ["**", "/static/**", "**/*.@(jpg|png)", "/a/*.html", "/x/?", "/{a,b}/c", "/[a-c]x", "/blog/**/*.js",
+              "**/.*", "/a/**/b", "/*.js", "/foo{,/**}", "/a/*", "/a/*/", "/a/**/", "/**/a", "/a/**/b/**/c", "/",
+              "/a/b*", "/a/+(x|y)", "/a/*(x)", "/a/?(x)", "/a/[!x]b", "/a.{1..3}", "/{a,{b,c}}", "*.css",
+              "!/a/**", "/**/index.html", "/a/@(x|y)z", "/a b", "/api/*/v"]
+GRID_PARTS = ["", "a", "b", "c", "x", ".b", "a.html", "A", "index.html", "y.js", "a.css", "q.png", "static", "v",
+              "xz", "a.2", "a b", "ab", "cx"]
+
+
+def _superstatic() -> Path:
+    return _firebase().resolve().parent.parent.parent / "node_modules" / "superstatic"
+
+
+def test_globs_match_node_minimatch_over_a_grid() -> None:
+    paths = sorted({"/" + "/".join(c) + end for n in (1, 2, 3) for c in itertools.product(GRID_PARTS, repeat=n)
+                    if n < 3 or c[0] in ("a", "x", "static") for end in ("", "/")} | {"/a//b", "//a", "/a//"})
+    script = ('const mm=require("minimatch"), gs=require("glob-slash"), [g, p]=JSON.parse(require("fs")'
+              '.readFileSync(0, "utf8")); process.stdout.write(JSON.stringify(g.map(x => p.map(y => mm(y, gs(x))))));')
+    truth = json.loads(subprocess.run(["node", "-e", script], input=json.dumps([GRID_GLOBS, paths]), cwd=_superstatic(),
+                                      capture_output=True, text=True, check=True).stdout)
+    wrong = [(g, p) for g, answers in zip(GRID_GLOBS, truth, strict=True)
+             for p, want in zip(paths, answers, strict=True) if (re.search(globs.glob_regex(g), p) is not None) != want]
+    print(f"\nglob grid: {len(GRID_GLOBS)} globs x {len(paths)} paths, {len(wrong)} disagreements with minimatch")
+    assert wrong == []
