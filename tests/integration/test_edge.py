@@ -381,3 +381,32 @@ def test_globs_match_node_minimatch_over_a_grid() -> None:
              for p, want in zip(paths, answers, strict=True) if (re.search(globs.glob_regex(g), p) is not None) != want]
     print(f"\nglob grid: {len(GRID_GLOBS)} globs x {len(paths)} paths, {len(wrong)} disagreements with minimatch")
     assert wrong == []
+
+
+# --- the split layout, and the build-time lint of firebase.json against the app ---
+
+def test_split_layout_is_served_at_the_site_root_and_the_lint_names_what_hosting_hides(tmp_path: Path) -> None:
+    from tests.helpers import invoke
+
+    root = tmp_path / "split"
+    shutil.copytree(REPO / "tests/fixtures/split", root)
+    manifest = str(root / "targets.yaml")
+    built = invoke("build", "--manifest", manifest)
+    assert built.code == 0, built.stdout + built.stderr
+    warnings = [line for line in built.stdout.splitlines() if ": warning: " in line]
+    assert any("GET /: public/index.html is served before any rewrite" in w and "(home)" in w for w in warnings), warnings
+    assert any("cdn_pages /account" in w and "Cache-Control '(none)'" in w for w in warnings), warnings
+    assert not any("cdn_pages /:" in w for w in warnings), warnings  # / answers public, s-maxage
+    assert (root / "build/cloudrun/public/style.css").is_file() and (root / "build/cloudrun/public/img/logo.png").is_file()
+    # Hosting would serve that index.html for /: the edge does too, so smoke fails on the app's home check.
+    shadowed = invoke("smoke", "--manifest", manifest)
+    assert shadowed.code != 0 and "[via Hosting edge] home: FAIL" in shadowed.stdout, shadowed.stdout
+    (root / "public/index.html").unlink()
+    assert invoke("build", "--manifest", manifest).code == 0
+    result = invoke("smoke", "--manifest", manifest)
+    assert result.code == 0, result.stdout + result.stderr
+    report = json.loads((root / "build/smoke.json").read_text())["targets"]["cloudrun"]["results"]
+    static = [(r["variant"], r["path"]) for r in report if r["check"] in ("static-bytes", "edge-static")]
+    # Only the edge is asked for the static files: the image does not hold them.
+    assert static == [("via Hosting edge", "/style.css"), ("via Hosting edge", "/style.css")]
+

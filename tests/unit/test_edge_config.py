@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.kinds.cloudrun.edge import config, nginx, statics
+from targets.kinds.cloudrun.edge import config, lint, nginx, statics
 
 FILES = frozenset({"/index.html", "/about.html", "/docs/index.html", "/style.css", "/404.html"})
 
@@ -94,3 +94,29 @@ def test_the_nginx_config_keeps_hostings_order_and_only_the_session_cookie(tmp_p
     assert "proxy_set_header Cookie $edge_session;" in text and "__session=" in text
     assert "proxy_cache_key \"$request_uri|$edge_session\";" in text and "server 172.17.0.9:8080;" in text
     assert "{{" not in text and "}}" not in text
+
+
+def test_the_lint_finds_a_broken_firebase_json_of_the_users_own(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    public.mkdir()
+    (tmp_path / "firebase.json").write_text(json.dumps({"hosting": {"public": "public", "rewrites": [
+        {"source": "**", "run": {"serviceId": "Flask_Demo"}},
+        {"source": "/api/**", "run": {"serviceId": "flask-demo", "region": "us-central1"}}]}}))
+    site = config.load(tmp_path / "firebase.json", service_id="flask-demo")
+    found = "\n".join(lint.service(site.raw, "flask-demo", "us-central1") + lint.unreachable(site))
+    assert "rewrites[0].run.serviceId 'Flask_Demo' is missing or not a Cloud Run service name" in found
+    assert "rewrites[0].run.region is missing: Hosting then assumes us-central1" in found
+    assert "rewrites[0] (source '**') takes every path, so rewrites[1] (source '/api/**') can never match" in found
+
+
+def test_the_lint_names_shadowed_routes_and_pages_the_cdn_never_keeps() -> None:
+    table = {"/": ("file", "/index.html"), "/about.html": ("redirect", "/about")}
+    shadowed = lint.shadowing(table, {"/": "demo.index", "/about.html": "demo.about"})
+    assert "GET /: public/index.html is served before any rewrite, so the app's route (demo.index)" in shadowed[0]
+    assert "Hosting redirects it to /about" in shadowed[1]
+    pages = lint.caching({"/a": {"cache_control": "public, max-age=300, s-maxage=600", "set_cookie": False},
+                          "/b": {"cache_control": "private, max-age=600", "set_cookie": False},
+                          "/c": {"cache_control": "public, max-age=600", "set_cookie": True},
+                          "/d": {"cache_control": "public", "set_cookie": False}})
+    assert [p.split(":")[0] for p in pages] == ["cdn_pages /b", "cdn_pages /c", "cdn_pages /d"]
+    assert "sets a cookie" in pages[1] and "s-maxage=600" in pages[0]
