@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from targets.kinds.cloudrun.edge import globs
+from targets.kinds.cloudrun.edge import captures, globs
 
 MINIMATCH = [
     # (glob, path, minimatch's answer)
@@ -60,12 +60,12 @@ PATH_TO_REGEXP = [
 
 @pytest.mark.parametrize("source,path,captured", PATH_TO_REGEXP)
 def test_capture_sources_match_as_path_to_regexp_does(source: str, path: str, captured: list | None) -> None:
-    capture = globs.capture_regex(source)
+    capture = captures.capture_regex(source)
     match = re.search(capture.regex, path)
-    assert ([match.group(globs.group(n)) for n in capture.names] if match else None) == captured
+    assert ([match.group(captures.group(n)) for n in capture.names] if match else None) == captured
 
 
 def test_a_parameter_the_destination_needs_must_be_there() -> None:
-    assert not re.search(globs.capture_regex("/old/:rest*", frozenset({"rest"})).regex, "/old")
-    assert globs.destination_params("https://x.com/:a/b/:c") == ["a", "c"]
-    assert globs.uses_captures("/new/:a") and not globs.uses_captures("https://x.com:8080/a")
+    assert not re.search(captures.capture_regex("/old/:rest*", frozenset({"rest"})).regex, "/old")
+    assert captures.destination_params("https://x.com/:a/b/:c") == ["a", "c"]
+    assert captures.uses_captures("/new/:a") and not captures.uses_captures("https://x.com:8080/a")

@@ -84,7 +84,7 @@ def _cache(run: SmokeRun, target: str, base: str, container: docker_client.Conta
         if "Set-Cookie" in first.headers:
             again = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
             calls = served(container, "GET", path, sync) - before
-            run.record(target, VARIANT, "edge-set-cookie-not-cached", calls == 2 and again.headers.get("X-Cache") != "HIT",
+            run.record(target, VARIANT, "edge-set-cookie-never-kept", calls == 2 and again.headers.get("X-Cache") != "HIT",
                        f"GET {path} sets a cookie: never kept, the container answers every time",
                        f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
                        path=path)

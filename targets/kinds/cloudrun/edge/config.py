@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ....errors import FlaskshipError
-from . import globs, statics
+from . import captures, globs, statics
 
 # Keys of `hosting` that change what a request gets, and those that do not
 # (deploy-time only). Anything else gets a warning.
@@ -171,7 +171,7 @@ def _redirect(site: Site, rule: dict[str, Any], where: str) -> None:
     if status not in REDIRECT_TYPES:
         raise HostingError(f"{where}.type: expected one of {', '.join(map(str, REDIRECT_TYPES))}, got {status!r}")
     try:
-        if globs.uses_captures(destination):
+        if captures.uses_captures(destination):
             regex, said, location = _captures(rule, destination, where)
         else:
             regex, said = _matcher(rule, where, encode=True)
@@ -183,51 +183,23 @@ def _redirect(site: Site, rule: dict[str, Any], where: str) -> None:
 
 
 def _captures(rule: dict[str, Any], destination: str, where: str) -> tuple[str, str, str]:
-    params = globs.destination_params(destination)
+    params = captures.destination_params(destination)
     location = globs.encode_uri(destination)
     if "regex" in rule:
         regex, said = _matcher(rule, where)
-        regex, names = _name_groups(regex)
+        regex, names = captures.name_groups(regex)
     else:
         source = rule.get("source", rule.get("glob"))
         if not isinstance(source, str):
             raise HostingError(f"{where}: a destination with :params needs a `source` or `regex`")
-        capture = globs.capture_regex(globs.slash(source), frozenset(params))
+        capture = captures.capture_regex(globs.slash(source), frozenset(params))
         regex, said, names = capture.regex, f"source {source!r}", set(capture.names)
     for param in sorted(set(params), key=len, reverse=True):
         if param not in names:
             raise HostingError(f"{where}.destination: :{param} is captured by nothing in the source")
         # Every value of a repeated :param* is kept, joined by '/' (Hosting's documented result).
-        location = location.replace(f":{param}", "${" + globs.group(param) + "}")
+        location = location.replace(f":{param}", "${" + captures.group(param) + "}")
     return regex, said, location
-
-
-def _name_groups(regex: str) -> tuple[str, set[str]]:
-    """Every capturing group named, so nginx can use it: `(x)` is the Nth group, as the
-    emulator numbers them (:1, :2), and `(?P<post>x)` keeps its name (:post)."""
-    out, names, number, i, in_class = "", set(), 0, 0, False
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\":
-            out += regex[i:i + 2]
-            i += 2
-            continue
-        if c == "[" and not in_class:
-            in_class = True
-        elif c == "]" and in_class:
-            in_class = False
-        elif c == "(" and not in_class:
-            named = re.match(r"\(\?P?<(\w+)>", regex[i:])
-            if named or not regex.startswith("(?", i):
-                number += 1
-                name = named.group(1) if named else str(number)
-                names.add(name)
-                out += f"(?P<{globs.group(name)}>"
-                i += len(named.group(0)) if named else 1
-                continue
-        out += c
-        i += 1
-    return out, names
 
 
 def _rewrite(site: Site, rule: dict[str, Any], where: str, service_id: str | None) -> None:

@@ -16,7 +16,6 @@ answers; tests/integration/test_edge.py compares against node's minimatch live.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 GLOBSTAR = object()
 _SPECIALS = set("().*{}+?[]^$\\!|")
@@ -255,59 +254,3 @@ def glob_regex(glob: str, *, dot: bool = False, literal_encode: bool = False) ->
         alternatives.append(_assemble(segments, dot))
     body = "|".join(dict.fromkeys(alternatives))
     return f"^(?!(?:{body})$)" if negate else f"^(?:{body})$"
-
-
-@dataclass(frozen=True)
-class Capture:
-    """A redirect source in path-to-regexp 1.x syntax: its regex and parameter names."""
-
-    regex: str
-    names: tuple[str, ...]
-
-
-_PTR = re.compile(r"(\\.)|([/.])?(?:(?::(\w+)(?:\(((?:\\.|[^\\()])+)\))?|\(((?:\\.|[^\\()])+)\))([+*?])?|(\*))")
-
-
-def group(name: str) -> str:
-    """The regex group (and nginx variable) name of a path parameter."""
-    return "edge_p_" + re.sub(r"\W", "_", name)
-
-
-def capture_regex(source: str, required: frozenset[str] = frozenset()) -> Capture:
-    """path-to-regexp 1.x (as superstatic 10 uses it): case-insensitive, optional trailing slash.
-
-    A parameter the destination needs is `required`: where the emulator finds it
-    missing, compiling the destination throws and the rule is skipped, so the
-    regex does not match without it.
-    """
-    out, names, index, unnamed = "", [], 0, 0
-    for m in _PTR.finditer(source):
-        out += re.escape(source[index:m.start()])
-        index = m.end()
-        escaped, prefix, name, custom, group_pattern, modifier, asterisk = m.groups()
-        if escaped:
-            out += re.escape(escaped[1])
-            continue
-        if name is None:
-            name, unnamed = str(unnamed), unnamed + 1
-        pattern = custom or group_pattern or (".*" if asterisk else "[^/]+?")
-        if "(" in pattern.replace("\\(", ""):
-            raise Unsupported(f"a group inside parameter {name!r} of {source!r}")
-        prefix = prefix or ""
-        repeat, optional = modifier in ("+", "*"), modifier in ("?", "*") and name not in required
-        body = f"(?:{pattern})" + (f"(?:{re.escape(prefix)}(?:{pattern}))*" if repeat else "")
-        names.append(name)
-        out += (f"(?:{re.escape(prefix)}(?P<{group(name)}>{body}))?" if optional
-                else f"{re.escape(prefix)}(?P<{group(name)}>{body})")
-    out += re.escape(source[index:])
-    return Capture(f"(?i)^{out}(?:/(?=$))?$", tuple(names))
-
-
-def destination_params(destination: str) -> list[str]:
-    """The :params a redirect destination names (path-to-regexp tokens)."""
-    return [m.group(3) for m in _PTR.finditer(destination) if m.group(3) and not m.group(1)]
-
-
-def uses_captures(destination: str) -> bool:
-    """superstatic compiles a destination when a `:` starts it or follows a slash."""
-    return re.search(r"(?:^|/):", destination) is not None
