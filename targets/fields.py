@@ -82,6 +82,10 @@ RelPath = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9._][A-Za-z0-9._/-]*$"),
     AfterValidator(_inside_project),
 ]
+# A folder relative to app.source that may start with `../` segments (and has no
+# others): the split layout keeps public files beside the server code.
+StaticPath = Annotated[str, StringConstraints(pattern=r"^(\.\./)*[A-Za-z0-9._][A-Za-z0-9._/-]*$"),
+                       AfterValidator(lambda v: _inside_project(v.replace("../", "")) and v)]
 UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]*$")]
 CacheControl = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(=[0-9]+)?(, ?[a-z0-9-]+(=[0-9]+)?)*$")]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]

@@ -39,7 +39,18 @@ def echo(tail: str = "") -> Response:
         query=request.args.to_dict(flat=False),
         scheme=request.scheme,
         url=url_for("demo.echo", _external=True),
+        # What reaches the app: behind Firebase Hosting only __session does.
+        cookies=request.cookies.to_dict(),
     )
+
+
+@bp.get("/api/visit")
+def visit() -> Response:
+    """Sets a cookie, with the pages' Cache-Control: a CDN must still never keep it."""
+    response = jsonify(visited=True)
+    response.headers["Cache-Control"] = current_app.config["CACHE_CONTROL"]
+    response.set_cookie("visited", "1", httponly=True, samesite="Lax")
+    return response
 
 
 def register_errors(app: Flask) -> None:

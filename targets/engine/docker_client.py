@@ -135,10 +135,17 @@ def _labelled(target: str, start: Callable[[dict[str, str]], Container]) -> Iter
                 remove(orphan)
 
 
-def _start(target: str, image: str, **options: object) -> Callable[[dict[str, str]], Container]:
+def _start(target: str, image: str, files: bytes | None = None, **options: object) -> Callable[[dict[str, str]], Container]:
     def start(run_labels: dict[str, str]) -> Container:
         try:
-            container: Container = client().containers.run(image, detach=True, labels=run_labels, **options)
+            if files is None:
+                container: Container = client().containers.run(image, detach=True, labels=run_labels, **options)
+            else:
+                # Files go in before the start (a tar at /): no bind mount, so what
+                # the container reads is exactly what was given, readable by its user.
+                container = client().containers.create(image, labels=run_labels, **options)
+                container.put_archive("/", files)
+                container.start()
         except docker.errors.APIError as exc:
             raise SmokeFailed(f"{target}: could not start {image}: {exc.explanation or exc}") from None
         return container
@@ -153,9 +160,12 @@ def running(
     environment: Mapping[str, str],
     container_port: int,
     user: str | None = None,
+    command: list[str] | None = None,
+    files: bytes | None = None,
 ) -> Iterator[tuple[Container, int]]:
-    """Run a labelled container with `container_port` published on a free loopback port."""
-    start = _start(target, image, environment=dict(environment), user=user,
+    """Run a labelled container with `container_port` published on a free loopback port
+    (`files`: a tar archive unpacked at / before it starts)."""
+    start = _start(target, image, files, environment=dict(environment), user=user, command=command,
                    ports={f"{container_port}/tcp": ("127.0.0.1", None)})
     with _labelled(target, start) as container:
         container.reload()
@@ -181,9 +191,19 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
         return code, logs(container)
 
 
-def logs(container: Container) -> str:
+def address(container: Container) -> str:
+    """The container's address on Docker's default bridge, where another container reaches it."""
+    container.reload()
+    ip = str(container.attrs["NetworkSettings"].get("IPAddress") or "")
+    if not ip:
+        raise SmokeFailed(f"{container.name}: has no address on the default bridge network")
+    return ip
+
+
+def logs(container: Container, tail: int | str = TAIL_LINES) -> str:
+    """The container's log: its last `tail` lines, or "all"."""
     try:
-        return container.logs(tail=TAIL_LINES).decode("utf-8", "replace")
+        return container.logs(tail=tail).decode("utf-8", "replace")
     except docker.errors.DockerException:
         return "(logs unavailable)"
 

@@ -38,7 +38,9 @@ class Registered:
 
 
 KINDS: dict[str, Registered] = {
-    "cloudrun": Registered(CloudRunSettings),
+    # The local Hosting edge in front of the Cloud Run image has templates of its own.
+    "cloudrun": Registered(CloudRunSettings, {"cloudrun": KINDS_DIR / "cloudrun" / "templates",
+                                              "edge": KINDS_DIR / "cloudrun" / "edge" / "templates"}),
     "heroku": Registered(HerokuSettings),
     # The compose kind's templates sit at the top of the project, where users
     # look for an nginx config and a compose file.

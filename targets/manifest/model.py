@@ -6,11 +6,13 @@ keyed by `kind`; the JSON Schema for editors is generated from these models.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag
+from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag, model_validator
 
-from ..fields import CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, Strict, UrlPath
+from ..fields import (CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, StaticPath, Strict,
+                      UrlPath)
 from ..kinds import KINDS, TargetSettings
 
 # A Debian package name (Debian Policy 5.6.1: lower case, digits, + - .; two
@@ -25,7 +27,9 @@ class AppSource(Strict):
     source: RelPath = "app"
     entry: Entry = "wsgi:app"
     requirements: RelPath = "requirements.txt"
-    static: RelPath | None = "static"
+    # Usually inside `source`; the split layout (public files beside the server
+    # code, `../public`) is allowed too, as long as it stays in the project.
+    static: StaticPath | None = "static"
     static_url: UrlPath = "/static"
     # Folders (relative to source) the app writes to at run time, besides Flask's
     # instance folder, which is always writable: on every container target they
@@ -45,6 +49,17 @@ class AppSource(Strict):
     # Debian packages installed in every runtime image (shared libraries the
     # app's wheels load at run time, such as libpq5).
     system_packages: tuple[DebianPackage, ...] = Field(default=(), strict=False)
+
+    @model_validator(mode="after")
+    def _static_in_project(self) -> AppSource:
+        if self.static is not None and posixpath.normpath(f"{self.source}/{self.static}").split("/")[0] == "..":
+            raise ValueError("app.static must stay inside the project (the manifest's folder)")
+        return self
+
+    @property
+    def static_outside_source(self) -> bool:
+        """The split layout: static files that are not part of the server code (not in the image)."""
+        return self.static is not None and self.static.split("/")[0] == ".."
 
     @property
     def module(self) -> str:

@@ -22,7 +22,8 @@ LAYERS = [
     ("engine", ("targets.engine", "targets.engine.*")),
     ("shared", ("targets.build", "targets.build.*", "targets.smoke", "targets.smoke.*", "targets.publish",
                 "targets.publish.*")),
-    ("kinds", ("targets.kinds.protocol", "targets.kinds.container", "targets.kinds.*", "targets.kinds.*.*")),
+    ("kinds", ("targets.kinds.protocol", "targets.kinds.container", "targets.kinds.*", "targets.kinds.*.*",
+               "targets.kinds.*.*.*")),
     # invoke init's detection: runs subprocesses (venv, pip, the probe), never Docker.
     ("appscan", ("targets.appscan", "targets.appscan.*")),
     ("commands", ("targets.commands", "targets.commands.*", "targets.cli", "targets")),

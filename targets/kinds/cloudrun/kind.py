@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..base import TargetSettings
 from ..container import ContainerKind, gcloud_env_flag, gcloud_list, shell
+from . import hosting
+from .edge.checks import through_edge
 from .settings import CloudRunSettings
 
 if TYPE_CHECKING:
+    from docker.models.containers import Container
+
     from ...build.job import BuildJob
     from ...publish.steps import Deploy
     from ...records import BuildRecord
@@ -32,23 +36,44 @@ class CloudRun(ContainerKind):
         # The image context holds only the image's files; firebase.json and
         # public/ sit beside it, for `firebase deploy`.
         job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", graceful_timeout=GRACEFUL_TIMEOUT)
-        job.write("firebase.json", "cloudrun/firebase.json.j2", settings=settings, app=job.app,
-                  static_cache_control=job.defaults.static_cache_control)
-        if job.app.static is not None:
-            # Hosting serves exact static files before any rewrite reaches Cloud Run.
-            static = job.project.app_dir / job.app.static
-            shutil.copytree(static, job.staging / "public" / job.app.static_url.strip("/"))
+        hosting.render(job, settings)
+
+    def build(self, job: BuildJob) -> None:
+        super().build(job)
+        settings = job.settings
+        assert isinstance(settings, CloudRunSettings)
+        hosting.check(job, settings, job.record.images["app"]["id"])
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         image = record.image()
         # app.release as a Cloud Run job runs it before the service: once, its files discarded.
         if not run.release(record, image):
             return
+        settings = run.project.target(record.target)
+        assert isinstance(settings, CloudRunSettings)
+        firebase_json = run.project.build_dir / record.target / "firebase.json"
+        suite = run.suite
+        # In the split layout the static files are not in the image: only Hosting
+        # serves them, so only the edge is asked for them.
+        direct = replace(suite, static_url=None) if run.project.manifest.app.static_outside_source else suite
+
+        def behind_hosting(run: SmokeRun, target: str, variant: str, container: Container) -> None:
+            # Firebase Hosting in front, while this variant's container runs.
+            run.suite = suite
+            try:
+                through_edge(run, target, container, 8080, firebase_json, settings.service_id)
+            finally:
+                run.suite = direct
+
         # Once as Cloud Run runs it by default (PORT=8080 from the image), once
         # with an injected non-default PORT, as the platform may do.
-        run.serve(record, image, variant="PORT unset", env={}, container_port=8080)
-        run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
-                  stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
+        run.suite = direct
+        try:
+            run.serve(record, image, variant="PORT unset", env={}, container_port=8080, extra=behind_hosting)
+            run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
+                      stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
+        finally:
+            run.suite = suite
 
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:

@@ -1,0 +1,137 @@
+"""What smoke checks through the edge, in front of the running Cloud Run container.
+
+The container's gunicorn access log is the witness: a request the edge
+answered itself (a CDN hit, a static file) never appears in it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+import requests
+
+from ....engine import docker_client
+from ....errors import FlaskshipError
+from ....smoke.session import wait_http
+from . import run as edge_run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ....smoke.session import SmokeRun
+
+VARIANT = "via Hosting edge"
+TIMEOUT = 10
+
+
+def through_edge(run: SmokeRun, target: str, container: docker_client.Container, port: int,
+                 firebase_json: Path, service_id: str) -> None:
+    """Start the edge in front of `container` and put the edge checks and the whole suite through it."""
+    try:
+        with edge_run.running(firebase_json, target, edge_run.upstream_of(container, port), service_id=service_id,
+                              image=run.project.manifest.defaults.nginx_image, progress=run.progress) as edge:
+            seconds = wait_http(edge.url + run.suite.health, 30.0, edge.container, target)
+            run.record(target, VARIANT, "boot", True, "within 30 s", f"{seconds:.2f} s")
+            # The cache checks first, while the edge's cache is empty.
+            _cache(run, target, edge.url, container)
+            _cookies(run, target, edge.url)
+            _static(run, target, edge.url, container)
+            run.conform(target, VARIANT, edge.url, {})
+            if any(r.status == "fail" and r.target == target and r.variant == VARIANT for r in run.results):
+                run.logs[f"{target} [edge]"] = docker_client.logs(edge.container)
+    except FlaskshipError as exc:
+        run.record(target, VARIANT, "edge", False, "the Hosting edge starts in front of the container", exc.message)
+        if exc.detail:
+            run.logs[f"{target} [edge]"] = exc.detail
+
+
+def served(container: docker_client.Container, method: str, path: str, sync: str | None = None) -> int:
+    """How many times gunicorn's access log shows `METHOD path`.
+
+    The log reaches Docker a moment after the answer; with `sync` (a URL through
+    the edge that reaches the container: the health path with a unique query)
+    it first waits until that request, sent last, is in the log too.
+    """
+    if sync is not None:
+        marker = f"flaskship-sync={uuid.uuid4().hex}"
+        requests.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
+        deadline = time.monotonic() + 5
+        while marker not in docker_client.logs(container, "all") and time.monotonic() < deadline:
+            time.sleep(0.02)
+    return len(re.findall(rf'"{re.escape(method)} {re.escape(path)} HTTP/', docker_client.logs(container, "all")))
+
+
+def cacheable(response: requests.Response) -> bool:
+    """Hosting keeps a response: Cache-Control public with s-maxage or max-age > 0, no Set-Cookie."""
+    control = response.headers.get("Cache-Control", "").lower()
+    ages = [int(v) for v in re.findall(r"(?:s-maxage|max-age)=(\d+)", control)]
+    return ("public" in re.split(r"[\s,]+", control) and any(ages) and "private" not in control
+            and "no-store" not in control and "Set-Cookie" not in response.headers)
+
+
+def _cache(run: SmokeRun, target: str, base: str, container: docker_client.Container) -> None:
+    """The first cacheable GET check: the container answers once, the edge the second time.
+    Every GET check that sets a cookie: the container answers every time."""
+    paths = list(dict.fromkeys([c.path for c in run.suite.checks if c.method == "GET"] + [run.suite.health]))
+    sync = base + run.suite.health
+    checked = False
+    for path in paths:
+        before = served(container, "GET", path, sync)
+        first = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+        if "Set-Cookie" in first.headers:
+            again = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+            calls = served(container, "GET", path, sync) - before
+            run.record(target, VARIANT, "edge-set-cookie-never-kept", calls == 2 and again.headers.get("X-Cache") != "HIT",
+                       f"GET {path} sets a cookie: never kept, the container answers every time",
+                       f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
+                       path=path)
+        elif cacheable(first) and not checked:
+            checked = True
+            second = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+            calls = served(container, "GET", path, sync) - before
+            ok = (first.headers.get("X-Cache") == "MISS" and second.headers.get("X-Cache") == "HIT" and calls == 1
+                  and second.content == first.content and second.status_code == first.status_code)
+            run.record(target, VARIANT, "edge-cache", ok,
+                       f"GET {path} ({first.headers.get('Cache-Control')}): MISS from the container, then HIT from "
+                       "the edge with the same body; the container called once",
+                       f"{first.headers.get('X-Cache')} then {second.headers.get('X-Cache')}, same body: "
+                       f"{second.content == first.content}, container called {calls} time(s)", path=path)
+    if not checked:
+        run.progress(f"  {target} [{VARIANT}] edge-cache: no GET check answers with Cache-Control: public and "
+                     "s-maxage/max-age, so the CDN keeps none (not checked)")
+
+
+def _cookies(run: SmokeRun, target: str, base: str) -> None:
+    """Only __session reaches the container (seen by smoke.url_echo, when it reports `cookies`)."""
+    echo = run.project.manifest.smoke.url_echo
+    if not echo:
+        return
+    response = requests.post(base + echo, json={}, timeout=TIMEOUT,
+                             headers={"Cookie": "__session=kept; tracker=dropped; other=dropped"})
+    try:
+        seen = response.json().get("cookies")
+    except ValueError:
+        seen = None
+    if seen is None:
+        run.progress(f"  {target} [{VARIANT}] edge-cookies: {echo} reports no `cookies`, so what reaches the "
+                     "container cannot be seen (not checked)")
+        return
+    run.record(target, VARIANT, "edge-cookies", seen == {"__session": "kept"},
+               "the container sees only __session", f"the container saw {seen}", path=echo)
+
+
+def _static(run: SmokeRun, target: str, base: str, container: docker_client.Container) -> None:
+    url = run.suite.static_url
+    if not url:
+        return
+    sync = base + run.suite.health
+    before = served(container, "GET", url, sync)
+    response = requests.get(base + url, timeout=TIMEOUT)
+    calls = served(container, "GET", url, sync) - before
+    ok = response.status_code == 200 and response.content == run.suite.static_bytes and calls == 0
+    run.record(target, VARIANT, "edge-static", ok, f"{url} from public/ by the edge, never the container",
+               f"{response.status_code}, identical={response.content == run.suite.static_bytes}, "
+               f"container called {calls} time(s)", path=url)

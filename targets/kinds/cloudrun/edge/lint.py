@@ -1,0 +1,126 @@
+"""firebase.json against the app, at build time: warnings, each with its fix.
+
+- a static file that shadows an app route (Hosting serves an exact file before
+  any rewrite, so an index.html in public/ hides the app's `/`);
+- a `run` rewrite whose serviceId or region is missing, malformed, or not the target's;
+- a rewrite that can never match because an earlier one takes every path;
+- a page in `cdn_pages` the app answers without `Cache-Control: public, s-maxage`
+  (or max-age), or with a cookie, so the CDN would never keep it.
+
+The app's own answers come from the built image: a one-off container imports
+the entry as gunicorn does and asks Flask's URL map and test client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ....engine import docker_client
+from . import config
+
+SERVICE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+# Paths that a rule taking "everything" matches; a catch-all matches them all.
+PROBES = ("/", "/a", "/a/b", "/a/b.html", "/x/y/z/", "/api/v1/items", "/static/app.js", "/index.html")
+MARK = "FLASKSHIP-LINT "
+PROBE = r"""
+import importlib, json, sys
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+module, _, call = sys.argv[1].partition(":")
+scope = vars(importlib.import_module(module))
+app = eval(call, scope) if "(" in call else scope[call]
+paths, pages = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+adapter = app.url_map.bind("localhost")
+routes = {}
+for path in paths:
+    try:
+        endpoint, _ = adapter.match(path, method="GET")
+    except RequestRedirect:
+        continue
+    except HTTPException:
+        continue
+    if endpoint != "static":
+        routes[path] = endpoint
+answers = {}
+with app.test_client() as client:
+    for page in pages:
+        r = client.get(page)
+        answers[page] = {"status": r.status_code, "cache_control": r.headers.get("Cache-Control", ""),
+                         "set_cookie": "Set-Cookie" in r.headers}
+print("FLASKSHIP-LINT " + json.dumps({"routes": routes, "pages": answers}))
+"""
+
+
+def service(raw: Mapping[str, Any], service_id: str, region: str) -> list[str]:
+    found = []
+    for i, rule in enumerate(raw.get("rewrites", [])):
+        run = rule.get("run") if isinstance(rule, dict) else None
+        if not isinstance(run, dict):
+            continue
+        where = f"firebase.json: hosting.rewrites[{i}].run"
+        sid, reg = run.get("serviceId"), run.get("region")
+        if not isinstance(sid, str) or not SERVICE.match(sid):
+            found.append(f"{where}.serviceId {sid!r} is missing or not a Cloud Run service name "
+                         f"([a-z][-a-z0-9]*, 63 at most); set it to {service_id!r}")
+        elif sid != service_id:
+            found.append(f"{where}.serviceId {sid!r} is not this target's service {service_id!r}; "
+                         f"set it to {service_id!r} or change targets.<name>.service_id")
+        if reg is None:
+            found.append(f"{where}.region is missing: Hosting then assumes us-central1; set it to {region!r}")
+        elif not isinstance(reg, str) or not REGION.match(reg):
+            found.append(f"{where}.region {reg!r} is not a Cloud Run region (like us-central1); set it to {region!r}")
+        elif reg != region:
+            found.append(f"{where}.region {reg!r} is not where the service is deployed ({region!r}); set it to {region!r}")
+    return found
+
+
+def unreachable(site: config.Site) -> list[str]:
+    found = []
+    for i, earlier in enumerate(site.rewrites):
+        if all(re.search(earlier.regex, p) for p in PROBES) and i + 1 < len(site.rewrites):
+            later = ", ".join(f"rewrites[{j}] ({r.source})" for j, r in enumerate(site.rewrites) if j > i)
+            found.append(f"firebase.json: hosting.rewrites[{i}] ({earlier.source}) takes every path, so {later} "
+                         "can never match; move the catch-all last")
+            break
+    return found
+
+
+def shadowing(table: Mapping[str, tuple[str, str]], routes: Mapping[str, str]) -> list[str]:
+    found = []
+    for path, endpoint in sorted(routes.items()):
+        action, value = table[path]
+        what = f"public{value} is served" if action == "file" else f"Hosting redirects it to {value}"
+        found.append(f"GET {path}: {what} before any rewrite, so the app's route ({endpoint}) never answers it; "
+                     f"remove or rename public{value if action == 'file' else path} if the app should answer")
+    return found
+
+
+def caching(pages: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    found = []
+    for page, answer in sorted(pages.items()):
+        control = str(answer["cache_control"]).lower()
+        directives = re.split(r"[\s,]+", control)
+        ages = [int(v) for v in re.findall(r"(?:s-maxage|max-age)=(\d+)", control)]
+        fix = "answer it with `Cache-Control: public, max-age=300, s-maxage=600` (defaults.cache_control)"
+        if answer["set_cookie"]:
+            found.append(f"cdn_pages {page}: the app sets a cookie on it, so Hosting's CDN never keeps it; "
+                         "set cookies elsewhere (or keep state in __session on the client)")
+        elif "public" not in directives or not any(ages) or "private" in directives or "no-store" in directives:
+            found.append(f"cdn_pages {page}: the app answers Cache-Control {answer['cache_control'] or '(none)'!r}, "
+                         f"so Hosting's CDN never keeps it; {fix}")
+    return found
+
+
+def probe(image: str, target: str, entry: str, env: Mapping[str, str], paths: Sequence[str],
+          pages: Sequence[str]) -> tuple[dict[str, Any] | None, str]:
+    """The app's routes among `paths` and its answers to `pages`, from the built image."""
+    code, log = docker_client.run_once(image, target, ["python", "-c", PROBE, entry, json.dumps(list(paths)),
+                                                       json.dumps(list(pages))], environment=env, timeout=60)
+    lines = [line for line in log.splitlines() if line.startswith(MARK)]
+    if code != 0 or not lines:
+        return None, log
+    return json.loads(lines[-1][len(MARK):]), log

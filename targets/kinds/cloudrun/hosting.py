@@ -1,0 +1,65 @@
+"""firebase.json for a cloudrun target: generated, or the user's own; then linted against the app."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from typing import TYPE_CHECKING
+
+from ...errors import BuildFailed
+from .edge import config, lint
+from .settings import CloudRunSettings
+
+if TYPE_CHECKING:
+    from ...build.job import BuildJob
+
+
+def render(job: BuildJob, settings: CloudRunSettings) -> None:
+    """firebase.json and public/ (the static files at app.static_url) into the staging folder."""
+    app = job.app
+    public = job.staging / "public"
+    if app.static is not None:
+        # Hosting serves exact static files before any rewrite reaches Cloud Run.
+        shutil.copytree(job.project.app_dir / app.static, public / app.static_url.strip("/"), dirs_exist_ok=True)
+    public.mkdir(exist_ok=True)
+    if settings.firebase_json is not None:
+        own = job.project.root / settings.firebase_json
+        try:
+            data = json.loads(own.read_text(encoding="utf-8"))
+            hosting = config.read(own)
+        except config.HostingError as exc:
+            raise BuildFailed(f"{job.name}: firebase_json: {exc.message}") from None
+        hosting["public"] = "public"
+        data["hosting"] = hosting
+        (job.staging / "firebase.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        return
+    job.write("firebase.json", "cloudrun/firebase.json.j2", settings=settings, app=app,
+              static_cache_control=job.defaults.static_cache_control, static_sources=static_sources(job))
+
+
+def static_sources(job: BuildJob) -> list[str]:
+    """Globs of the static files: `<static_url>/**`, or each top-level entry when they sit at the site root
+    (a `/**` rule would also set the static Cache-Control on every page the app answers)."""
+    url = job.app.static_url.rstrip("/")
+    if url or job.app.static is None:
+        return [f"{url or ''}/**"] if job.app.static is not None else []
+    folder = job.project.app_dir / job.app.static
+    return [f"/{p.name}/**" if p.is_dir() else f"/{p.name}" for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
+
+
+def check(job: BuildJob, settings: CloudRunSettings, image: str) -> None:
+    """Print the lint's warnings (never fails the build: Hosting would deploy it)."""
+    site = config.load(job.staging / "firebase.json", service_id=settings.service_id)
+    warnings = [*site.warnings, *lint.service(site.raw, settings.service_id, settings.region), *lint.unreachable(site)]
+    _, environment = job.project.environment(None)
+    env = {**environment.env, **{name: secrets.token_urlsafe(16) for name in environment.secrets}}
+    table = site.table()
+    answers, log = lint.probe(image, job.name, job.app.entry, env, sorted(table), settings.cdn_pages)
+    if answers is None:
+        warnings.append("the app's routes could not be listed from the image, so static files were not checked "
+                        f"against them; its output: {log.strip().splitlines()[-1] if log.strip() else '(none)'}")
+    else:
+        warnings += lint.shadowing(table, answers["routes"]) + lint.caching(answers["pages"])
+    for warning in warnings:
+        job.progress(f"  {job.name}: warning: {warning}")
