@@ -21,7 +21,7 @@ from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
 from . import requirements as app_requirements
-from . import source
+from . import lock, source
 
 APP_UID = "10001"
 APP_DIR = "/srv/app"
@@ -78,7 +78,14 @@ class BuildJob:
         version. render() writes this text into every context's requirements.txt
         (so rendering needs no pip); build/images.py swaps in the image text.
         """
-        return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name)
+        return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name,
+                                            cache=self.project.build_dir / ".cache", python=self.lock_floor())
+
+    def lock_floor(self) -> str:
+        """The oldest Python the build's lock must hold for (see build/lock.py)."""
+        manifest = self.project.manifest
+        bases = [manifest.base_image(), *(t.base_image for t in manifest.targets.values() if t.base_image)]
+        return lock.floor(self.defaults.python, bases)
 
     def image_requirements(self, context: Path) -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its

@@ -42,15 +42,17 @@ def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None]) ->
 
 
 def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: Path, label: str,
-              progress: Callable[[str], None] = print, options: Sequence[str] = ()) -> tuple[Path, bool]:
+              progress: Callable[[str], None] = print, options: Sequence[str] = (),
+              hashes: Sequence[str] = ()) -> tuple[Path, bool]:
     """(a wheel of `spec` for the target, whether it was compiled in the builder).
 
     `options`: the requirements file's index lines (sdists.index_options), so the
-    sdist and its build requirements come from where the app's other packages do."""
+    sdist and its build requirements come from where the app's other packages do.
+    `hashes`: the lock's --hash options for `spec`: pip checks the sdist against them."""
     slots = cache_dir / "sdist-wheels"
     with tempfile.TemporaryDirectory(prefix=".sdist-", dir=cache_dir) as tmp:
         work = Path(tmp)
-        sdist = _download_sdist(spec, runtime, work, options, label)
+        sdist = _download_sdist(spec, hashes, runtime, work, options, label)
         digest = sha256_file(sdist)
         if not sdists.has_native_code(sdist):
             slot = slots / sdists.cache_key(digest, HOST)
@@ -70,10 +72,12 @@ def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: P
         return _keep(wheel, slot), True
 
 
-def _download_sdist(spec: str, runtime: Runtime, work: Path, options: Sequence[str], label: str) -> Path:
+def _download_sdist(spec: str, hashes: Sequence[str], runtime: Runtime, work: Path, options: Sequence[str],
+                    label: str) -> Path:
     dest = work / "sdist"
+    listed = _requirements(work, options, [" ".join([spec, *hashes])])
     result = subprocess.run([*PIP, "download", "--quiet", "--no-deps", "--no-binary=:all:", "--python-version",
-                             runtime.python, "--dest", str(dest), "-r", _requirements(work, options, [spec])],
+                             runtime.python, "--dest", str(dest), "-r", listed],
                             capture_output=True, text=True)
     found = sorted(dest.glob("*")) if dest.is_dir() else []
     if result.returncode != 0 or len(found) != 1:
