@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import base_images, docker_client, wheelhouse
+from ..engine import base_images, docker_client, installer, wheelhouse
 from ..engine.builder import BuildBase
 from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
@@ -31,6 +31,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
                                    job.progress, local=requirements.wheels, sources=sources)
         wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
+        installer.link_into(installer.uv_binary(runtime, job.project.build_dir / ".cache", job.name),
+                            spec.context / "installer")
         # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
         # own sha256 beside the sdist's (pip accepts several --hash per line).
         (spec.context / "requirements.txt").write_text(

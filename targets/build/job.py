@@ -105,7 +105,8 @@ class BuildJob:
         (`prestart_script=False`: the functions entry does, at cold start).
         """
         prestart = self.app.prestart if prestart_script else None
-        templates.write(context / "requirements.txt", self.requirements(extra_requirements))
+        requirements = self.requirements(extra_requirements)
+        templates.write(context / "requirements.txt", requirements)
         if src is None:
             source.copy(self.project, context / "src", self.progress)
         else:
@@ -113,7 +114,8 @@ class BuildJob:
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
-            prestart=prestart is not None, system_packages=self.app.system_packages, **variables))
+            prestart=prestart is not None, system_packages=self.app.system_packages,
+            require_hashes="--hash=" in requirements, **variables))
         if prestart is not None:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
