@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import base_images, docker_client, installer, wheelhouse
+from ..engine import base_images, docker_client, installer, sbom, wheelhouse
 from ..engine.builder import BuildBase
 from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
@@ -39,8 +39,14 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
             app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
             encoding="utf-8")
     label = docker_client.LABEL
-    return docker_client.build_image(
+    image_id = docker_client.build_image(
         spec.context, spec.tag, job.name,
         {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role},
         buildargs={"BASE_IMAGE": base}, progress=job.progress,
     )
+    if spec.python:
+        # What the image's venv really holds, beside the build record that names it.
+        job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
+                                                 job.staging / f"sbom-{spec.role}.cdx.json",
+                                                 job.project.build_dir / ".cache", job.name, spec.tag)
+    return image_id
