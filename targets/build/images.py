@@ -7,6 +7,8 @@ from ..engine.builder import BuildBase
 from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
 
+_NOTED: set[tuple[str, str]] = set()  # (base, python) said already
+
 
 def build_images(job: BuildJob) -> None:
     for spec in job.images:
@@ -18,9 +20,11 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
     base = base_images.resolve(spec.base, job.progress)
     if spec.python:
         runtime = base_images.probe(base)
-        if runtime.python != job.defaults.python and not job.settings.base_image:
-            job.progress(f"  {job.name}: note: base image has Python {runtime.python}, "
-                         f"targets.yaml says {job.defaults.python}")
+        if runtime.python != job.defaults.python and not job.settings.base_image \
+                and (base, job.defaults.python) not in _NOTED:
+            _NOTED.add((base, job.defaults.python))  # once per build, however many targets use it
+            job.progress(f"  note: {base} has Python {runtime.python}, targets.yaml's defaults.python says "
+                         f"{job.defaults.python}; the images run {runtime.python}")
         # A package app becomes its own wheel (built on the host), pinned by version in the
         # requirements.txt the image installs offline; see BuildJob.requirements().
         requirements = job.image_requirements(spec.context)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import BuildFailed
-from . import builder, sdists
+from . import availability, builder, sdists
 from .base_images import Runtime
 from ..files import sha256_file
 
@@ -31,14 +31,21 @@ PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 _warned: set[str] = set()  # once per build (this process), however many targets share the requirement
 
 
-def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None]) -> None:
-    """Say, once per build, which requirements have no wheel for the target and are compiled."""
+def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None], cache_dir: Path | None = None) -> None:
+    """Say, once per build, which requirements have no wheel for the target and are compiled,
+    and for which Pythons the index does have one (availability.py)."""
     new = [spec for spec in specs if spec not in _warned]
     if new:
         _warned.update(new)
+        have = []
+        for spec in new:
+            pythons = availability.wheel_pythons(spec, cache_dir)
+            have.append(f"{spec}: " + ("unknown" if pythons is None else
+                                       f"Python {', '.join(pythons)}" if pythons else "none, for any Python"))
         progress(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
-                 "built from its sdist with a compiler, in a builder image; pin a version that has a wheel, "
-                 "or use a Python that has one, to need no compiler")
+                 "built from its sdist with a compiler, in a builder image; wheels on the index for Linux x86_64 "
+                 f"({'; '.join(have)}): pin a version that has a wheel, or use a Python that has one, "
+                 "to need no compiler")
 
 
 def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: Path, label: str,
@@ -59,7 +66,7 @@ def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: P
             wheel = _cached(slot) or _on_host(sdist, slot, spec, label, progress)
             if wheel is not None:
                 return wheel, False
-        warn([spec], runtime, progress)
+        warn([spec], runtime, progress, cache_dir)
         slot = slots / sdists.cache_key(digest, base.image_id, base.packages)
         cached = _cached(slot)
         if cached is not None:

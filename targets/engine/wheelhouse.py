@@ -64,7 +64,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     if dest.is_dir():
         compiled = resolve.compiled_for(dest, sources)
         if compiled is not None:
-            fromsource.warn(compiled, runtime, progress)
+            fromsource.warn(compiled, runtime, progress, cache_dir)
             return dest
         shutil.rmtree(dest, ignore_errors=True)  # it compiled for another base: resolve again
     cache_dir.mkdir(parents=True, exist_ok=True)
