@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,10 +52,11 @@ def index_url(options: Sequence[str] = ()) -> str:
     return os.environ.get("PIP_INDEX_URL", INDEX)
 
 
-def wheel_pythons(spec: str, cache_dir: Path | None, index: str = INDEX,
+def wheel_pythons(spec: str, cache_dir: Path | None, index: str | None = None,
                   platforms: Sequence[str] = LINUX) -> list[str] | None:
     """The PYTHONS that `spec` (name==version) has a wheel for; [] for none (an sdist only);
-    None when the index cannot say (unreachable, or no such release)."""
+    None when the index cannot say (unreachable, or no such release). `index`: pip's by default."""
+    index = index or index_url()
     pin = pinned(spec)
     if pin is None:
         return None
@@ -75,8 +77,10 @@ def wheel_pythons(spec: str, cache_dir: Path | None, index: str = INDEX,
         return None
     have = [python for python in PYTHONS if any(_fits(f, python, platforms) for f in release)]
     if cache_dir is not None:
-        known[key] = have
-        _save(cache_dir, known)
+        with _SAVING:  # init asks from several threads: each adds its answer to the file's latest content
+            known = _load(cache_dir)
+            known[key] = have
+            _save(cache_dir, known)
     return have
 
 
@@ -116,6 +120,7 @@ def _fits(filename: str, python: str, platforms: Sequence[str]) -> bool:
     return not wheel_tags.isdisjoint(_accepted(python, tuple(platforms)))
 
 
+_SAVING = threading.Lock()
 _ACCEPTED: dict[tuple[str, tuple[str, ...]], frozenset[tags.Tag]] = {}
 
 
@@ -142,6 +147,6 @@ def _load(cache_dir: Path | None) -> dict[str, list[str]]:
 
 def _save(cache_dir: Path, known: dict[str, list[str]]) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cache_dir / f".{CACHE}.{os.getpid()}.part"
+    partial = cache_dir / f".{CACHE}.{os.getpid()}-{threading.get_ident()}.part"
     partial.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
     partial.replace(cache_dir / CACHE)
