@@ -29,6 +29,7 @@ from pathlib import Path
 
 import docker
 import pytest
+import yaml
 
 from targets.build import reqlines
 from tests.helpers import REPO, SESSION, invoke, managed_containers, record
@@ -87,7 +88,7 @@ def ship(name: str, tmp_path_factory: pytest.TempPathFactory, engine: docker.Doc
         assert init.code == 0, init.stdout + init.stderr
         manifest = root / "targets.yaml"
         text = manifest.read_text()
-        assert f"requirements: {APPS[name]}" in text, text
+        assert yaml.safe_load(text)["app"]["requirements"] == APPS[name], text
         text = text.replace("publish: 8000", f"publish: {_free_port()}")
         if name in OWN_CHECKS:
             text = text.replace("  checks:\n", "  checks:\n" + OWN_CHECKS[name], 1)
@@ -116,8 +117,6 @@ def reqs(tmp_path_factory: pytest.TempPathFactory, engine: docker.DockerClient) 
 
 def targets_of(root: Path) -> dict[str, str]:
     """target name -> kind, as init wrote them."""
-    import yaml
-
     written = yaml.safe_load((root / "targets.yaml").read_text())["targets"]
     return {name: str(t["kind"]) for name, t in written.items()}
 
