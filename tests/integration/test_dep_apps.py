@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import threading
 import time
 import tomllib
 import zipfile
@@ -69,11 +70,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def builder_containers(engine: docker.DockerClient, since: float) -> int:
-    events = engine.events(since=since, until=time.time() + 0.5, decode=True,
-                           filters={"type": "container", "event": "create",
-                                    "label": [f"io.flaskship.session={SESSION}", BUILDER_ROLE]})
-    return sum(1 for _ in events)
+class BuilderCount:
+    """sdist-build containers of this session created while it is open, from a live event stream
+    (the engine keeps only its last 256 events, too few to ask afterwards on a busy engine)."""
+
+    def __init__(self, engine: docker.DockerClient) -> None:
+        self.stream = engine.events(decode=True, filters={"type": "container", "event": "create",
+                                                          "label": [f"io.flaskship.session={SESSION}", BUILDER_ROLE]})
+        self.count = 0
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            for _ in self.stream:
+                self.count += 1
+        except Exception:  # the stream closed under us: counting is over
+            pass
+
+    def stop(self) -> int:
+        time.sleep(1)  # let the last event arrive
+        self.stream.close()
+        self.thread.join(timeout=5)
+        return self.count
 
 
 _SHIPPED: dict[str, Shipped] = {}
@@ -95,10 +114,11 @@ def ship(name: str, tmp_path_factory: pytest.TempPathFactory, engine: docker.Doc
         manifest.write_text(text)
         base = invoke("base-images", "--manifest", str(manifest))  # init may pick a Python with no stand-in yet
         assert base.code == 0, base.stdout + base.stderr
-        since = time.time()
+        counting = BuilderCount(engine)
         built = invoke("build", "--target", "all", "--manifest", str(manifest))
+        builders = counting.stop()
         assert built.code == 0, built.stdout[-4000:] + built.stderr[-2000:]
-        _SHIPPED[name] = Shipped(root, built.stdout + built.stderr, builder_containers(engine, since))
+        _SHIPPED[name] = Shipped(root, built.stdout + built.stderr, builders)
         smoked = invoke("smoke", "--manifest", str(manifest))
         assert smoked.code == 0, smoked.stdout[-4000:] + smoked.stderr[-2000:]
     return _SHIPPED[name]
@@ -258,13 +278,14 @@ def test_a_second_build_compiles_and_downloads_nothing(reqs: Shipped, engine: do
     before = {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in sorted(cache.rglob("*.whl"))}
     app = reqs.root / "app.py"
     app.write_text(app.read_text() + "\n# edited by test_dep_apps\n")
-    since = time.time()
+    counting = BuilderCount(engine)
     # No index at all, for pip and for uv: any download in this build would fail it.
     again = invoke("build", "--target", "all", "--manifest", str(reqs.root / "targets.yaml"),
                    env={"PIP_NO_INDEX": "1", "UV_OFFLINE": "1"})
+    builders = counting.stop()
     output = again.stdout + again.stderr
     assert again.code == 0, output[-4000:]
-    assert builder_containers(engine, since) == 0
+    assert builders == 0
     for line in (COMPILING, "resolving wheels", "building the builder image", "from its sdist on the host"):
         assert line not in output, output
     assert output.count(WARNING) == 1  # still said once: the pin still has no wheel
