@@ -6,7 +6,7 @@ First found wins: `.python-version` (pyenv, uv, buildpacks), `runtime.txt`
 [project], then uv.lock's (each: the newest of 3.10-3.13 it allows). When none
 says, the pinned dependencies choose: the newest of 3.10-3.13 for which every
 pinned release that ships binary wheels has one (asked of the index,
-engine/availability.py), so no compiler is needed. With no such pin,
+targets/wheel_index.py), so no compiler is needed. With no such pin,
 flaskship's default. Only major.minor is kept: base images are `python:<major.minor>-slim`.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..engine import availability
+from .. import wheel_index as availability
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 

@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import BuildFailed
-from . import availability, builder, sdists
+from .. import wheel_index as availability
+from . import builder, sdists
 from .base_images import Runtime
 from ..files import sha256_file
 

@@ -12,7 +12,8 @@ import pytest
 
 from targets.appscan import versions
 from targets.build import lock
-from targets.engine import availability, markers
+from targets import wheel_index as availability
+from targets.engine import markers
 from targets.engine.base_images import Runtime
 
 LINUX = tuple(f"manylinux_2_{n}_x86_64" for n in range(36, 4, -1))

@@ -1,4 +1,4 @@
-"""Which CPython versions the index has a wheel of one pinned release for, on Linux.
+"""Which CPython versions the index has a wheel of one pinned release for, on Linux (no Docker: init uses it).
 
 One request per project to the index's JSON simple API (PEP 691, what pip and
 uv read), then the release's wheel file names are matched against the tags a
