@@ -85,9 +85,15 @@ def publish(c: Context, target: list[str] | None = None, env: str = "", dry_run:
 
 
 @task(help={"target": "A target with an app image (default: the first cloudrun, heroku or compose target).",
-            "rounds": "Repetitions per figure (default: 3).", "manifest": MANIFEST_HELP})
-def bench(c: Context, target: str = "", rounds: int = 3, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+            "rounds": "Repetitions per figure (default: 3).", "manifest": MANIFEST_HELP,
+            "deps": "Instead: the dependency step (57 pinned packages), cold and warm, pip vs uv."})
+def bench(c: Context, target: str = "", rounds: int = 3, manifest: str = manifests.DEFAULT_MANIFEST,
+          deps: bool = False) -> None:
     """Measure build and start-up times against a naive-Dockerfile baseline; print figures and ratios."""
     with guarded():
+        if deps:
+            from targets.commands.bench_deps import bench_deps
+            bench_deps(manifests.load(manifest), rounds)
+            return
         from targets.commands.bench import bench as bench_target
         bench_target(manifests.load(manifest), target, rounds)

@@ -19,6 +19,7 @@ class BuildRecord:
     inputs: str = ""  # sha256 over every file in build/<target>/ but this record
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> {ref, id}
     archives: dict[str, dict[str, str | int]] = field(default_factory=dict)  # role -> {path, sha256, size}
+    sboms: dict[str, dict[str, str]] = field(default_factory=dict)  # image role -> {path, format, sha256, components}
     seconds: float = 0.0
     key: str = ""  # the inputs' key (build/freshness.py): equal keys mean nothing to rebuild
 

@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import lockfiles
+from ..build import lockfiles, reqlines
 from ..errors import BuildFailed
 from .errors import InitError
 
@@ -98,3 +98,20 @@ def dependencies(app_dir: Path) -> Dependencies:
     if notes:
         raise InitError(f"{label}: no usable dependency file: {'; '.join(notes)}")
     raise InitError(f"{label}: neither {REQUIREMENTS} nor {PYPROJECT} found; list the app's dependencies in one of them")
+
+
+def pins(app_dir: Path, deps: Dependencies) -> list[str]:
+    """The app's `name==version` requirements, as its dependency file pins them (a lock: every one)."""
+    label = f"{app_dir.name}: {deps.file}"
+    try:
+        if deps.file in LOCKS:
+            text, path = lockfiles.export(app_dir / deps.file, label, hashes=False), app_dir / EXPORTED
+        elif deps.file == REQUIREMENTS:
+            path = app_dir / REQUIREMENTS
+            text = path.read_text(encoding="utf-8")
+        else:
+            return []  # a pyproject.toml's dependencies are ranges, not pins
+        entries = reqlines.expand(text, path, app_dir, f"{label}: ").entries
+    except BuildFailed:
+        return []  # the build says what is wrong with the file; a pin-less choice is still a choice
+    return [e.spec.split(";")[0].strip() for e in entries if e.kind == "named" and "==" in e.spec]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..manifest import Check
 from . import candidates, runner, sandbox
-from .deps import dependencies
+from .deps import dependencies, pins
 from .versions import python_version
 
 HEALTH = ("/healthz", "/health", "/status", "/ping")
@@ -116,7 +116,7 @@ def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
 
 def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable[[str], None]) -> Detected:
     deps = dependencies(app_dir)
-    version, version_why = python_version(app_dir)
+    version, version_why = python_version(app_dir, lambda: pins(app_dir, deps), cache_dir)
     if entry:
         chosen = Found(entry, "given with --entry")
     else:

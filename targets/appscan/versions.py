@@ -1,16 +1,24 @@
 """Which Python the app wants, from the files the ecosystem already reads.
 
 First found wins: `.python-version` (pyenv, uv, buildpacks), `runtime.txt`
-(Heroku's `python-3.11.7`), `requires-python` in pyproject.toml's [project]
-(the newest of 3.10-3.13 it allows), else flaskship's default. Only major.minor
-is kept: base images are `python:<major.minor>-slim`.
+(Heroku's `python-3.11.7`), the `FROM python:X...` of the app's own Dockerfile
+(its last stage: what it runs on today), `requires-python` in pyproject.toml's
+[project], then uv.lock's (each: the newest of 3.10-3.13 it allows). When none
+says, the pinned dependencies choose: the newest of 3.10-3.13 for which every
+pinned release that ships binary wheels has one (asked of the index,
+targets/wheel_index.py), so no compiler is needed. With no such pin,
+flaskship's default. Only major.minor is kept: base images are `python:<major.minor>-slim`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from .. import wheel_index as availability
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -18,6 +26,9 @@ DEFAULT = "3.12"
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 # `3.11`, `3.11.7`, `python-3.11.7`, `cpython-3.11` ; not `system` or `pypy3.10`.
 _VERSION = re.compile(r"(?:c?python-?)?(3\.[0-9]{1,2})(?:\.[0-9]+)?(?:[a-z]+[0-9]*)?")
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(?P<image>\S+)", re.I | re.M)
+_PYTHON_IMAGE = re.compile(r"^(?:docker\.io/)?(?:library/)?python:(?P<version>3\.[0-9]{1,2})(?:[.-]|$)")
+_ARG = re.compile(r"^\s*ARG\s+(?P<name>\w+)=(?P<value>\S+)", re.I | re.M)
 
 
 def _first_line(path: Path) -> str | None:
@@ -44,17 +55,37 @@ def newest_allowed(spec: str) -> str | None:
     return None
 
 
-def _requires_python(pyproject: Path) -> str | None:
+def _requires_python(path: Path, lock: bool = False) -> str | None:
+    """pyproject.toml's [project] requires-python, or (lock) uv.lock's top-level one."""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return None  # deps.py says what is wrong with it
-    value = data.get("project", {}).get("requires-python") if isinstance(data.get("project"), dict) else None
+    table = data if lock else data.get("project")
+    value = table.get("requires-python") if isinstance(table, dict) else None
     return value if isinstance(value, str) else None
 
 
-def python_version(app_dir: Path) -> tuple[str, str]:
-    """(major.minor, why). A file that names no CPython 3.x version is passed over, and the why says so."""
+def _dockerfile(app_dir: Path) -> tuple[str | None, str] | None:
+    """(version or None, what it said) from the last FROM of the app's Dockerfile; None if it has none."""
+    path = app_dir / "Dockerfile"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    images = _FROM.findall(text)
+    if not images:
+        return None
+    image = images[-1]  # the last stage is what runs
+    for name, value in _ARG.findall(text):  # `FROM python:${PYTHON_VERSION}-slim` with an ARG default
+        image = image.replace(f"${{{name}}}", value).replace(f"${name}", value)
+    match = _PYTHON_IMAGE.match(image)
+    return (match.group("version") if match else None), f"FROM {image}"
+
+
+def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = None,
+                   cache_dir: Path | None = None) -> tuple[str, str]:
+    """(major.minor, why). A file that names no CPython 3.x version is passed over, and the why says so.
+    `pins`: the app's pinned requirements (`name==version`), asked for only when no file says."""
     passed: list[str] = []
     for name in (".python-version", "runtime.txt"):
         path = app_dir / name
@@ -63,15 +94,48 @@ def python_version(app_dir: Path) -> tuple[str, str]:
             if version:
                 return version, f"{name} says {said}"
             passed.append(f"{name}'s {said!r} names no CPython 3.x version")
-    spec = _requires_python(app_dir / "pyproject.toml") if (app_dir / "pyproject.toml").is_file() else None
-    if spec is not None:
+    docker = _dockerfile(app_dir)
+    if docker is not None:
+        if docker[0]:
+            return docker[0], f"the app's Dockerfile runs on {docker[1].removeprefix('FROM ')}"
+        passed.append(f"the Dockerfile's {docker[1]} is not a python:3.X image")
+    for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
+        spec = _requires_python(path, lock) if path.is_file() else None
+        if spec is None:
+            continue
+        where = f"{path.name}'s requires-python {spec!r}"
         try:
             version = newest_allowed(spec)
         except InvalidSpecifier:
-            version, passed = None, passed + [f"requires-python {spec!r} is not a valid specifier"]
-        else:
-            if version:
-                return version, f"the newest of {', '.join(SUPPORTED)} that pyproject.toml's requires-python {spec!r} allows"
-            passed.append(f"requires-python {spec!r} allows none of {', '.join(SUPPORTED)}")
-    reason = "; ".join(passed) if passed else "no .python-version, runtime.txt or requires-python"
+            passed.append(f"{where} is not a valid specifier")
+            continue
+        if version:
+            return version, f"the newest of {', '.join(SUPPORTED)} that {where} allows"
+        passed.append(f"{where} allows none of {', '.join(SUPPORTED)}")
+    reason = "; ".join(passed) if passed else "no .python-version, runtime.txt, Dockerfile or requires-python"
+    if pins is not None:
+        chosen = by_wheels(pins(), cache_dir)
+        if chosen is not None:
+            return chosen[0], f"{reason}: {chosen[1]}"
     return DEFAULT, f"{reason}: flaskship's default"
+
+
+def by_wheels(pins: Sequence[str], cache_dir: Path | None) -> tuple[str, str] | None:
+    """(the newest of SUPPORTED every pinned binary release has a wheel for, why); None when no pin
+    ships binary wheels (pure Python and sdists install on any Python)."""
+    def binary_wheels(pin: str) -> list[str] | None:
+        pure = availability.wheel_pythons(pin, cache_dir, platforms=availability.NO_PLATFORM)
+        return None if pure else availability.wheel_pythons(pin, cache_dir)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(binary_wheels, pins))
+    binary = {pin: have for pin, have in zip(pins, answers, strict=True) if have}
+    if not binary:
+        return None
+    fits = [v for v in SUPPORTED if all(v in have for have in binary.values())]
+    limits = sorted(binary.items(), key=lambda item: (item[1][-1:], item[0]))[:2]
+    said = "; ".join(f"{pin} has wheels for {', '.join(have)}" for pin, have in limits)
+    if not fits:
+        return None
+    return fits[-1], (f"the newest of {', '.join(SUPPORTED)} with a wheel of every pinned binary dependency "
+                      f"({len(binary)} checked on the index; {said})")

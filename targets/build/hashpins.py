@@ -20,7 +20,6 @@ import hashlib
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
@@ -38,15 +37,18 @@ TIMEOUT = 300
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(?P<version>[^\s;]+)")
 
 
-def platform_lines(app: Expanded, extra: Sequence[str], root: Path, where: str) -> str:
-    """`extra` and everything it needs that the app does not pin itself, pinned and hashed."""
+def platform_lines(app: Expanded, extra: Sequence[str], root: Path, where: str, python: str,
+                   also: str = "") -> str:
+    """`extra` and everything it needs that the app does not pin itself, pinned and hashed,
+    for every Python from `python` on; `also`: more pins to hold to (the build's union lock)."""
     if not extra:
         return ""
-    pins = tuple(sorted({pin for e in app.entries if e.kind in ("named", "url") if (pin := _constraint(e.spec))}))
+    pins = tuple(sorted({pin for e in app.entries if e.kind in ("named", "url") if (pin := _constraint(e.spec))}
+                        | {line for line in also.splitlines() if line.strip()}))
     constraints = tuple(sorted(str((root / e.spec).resolve()) for e in app.entries if e.kind == "constraint"))
     digest = hashlib.sha256("\0".join(Path(c).read_text(encoding="utf-8") for c in constraints).encode()).hexdigest()
     options = tuple(e.spec for e in app.index)
-    blocks = _compile(tuple(extra), pins, constraints, digest, options, where)
+    blocks = _compile(tuple(extra), pins, constraints, digest, options, python, where)
     own = set(app.named()) | {canonicalize_name(e.name) for e in app.entries if e.name}
     return "".join(block + "\n" for name, block in blocks if name not in own)
 
@@ -91,10 +93,9 @@ def _constraint(spec: str) -> str:
 
 @lru_cache(maxsize=16)
 def _compile(extra: tuple[str, ...], pins: tuple[str, ...], constraints: tuple[str, ...], digest: str,
-             options: tuple[str, ...], where: str) -> list[tuple[str, str]]:
+             options: tuple[str, ...], python: str, where: str) -> list[tuple[str, str]]:
     """(name, hashed block) per package; cached per process (`digest` stands for the constraint files)."""
     del digest  # part of the cache key only
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     with tempfile.TemporaryDirectory(prefix="flaskship-hashes-") as tmp:
         # Outside build/: the index options may name ${VAR}s, which uv expands in memory.
         wanted, pinned = Path(tmp) / "platform.in", Path(tmp) / "app-pins.txt"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ..engine import base_images, docker_client, wheelhouse
+from ..engine import base_images, docker_client, installer, sbom, wheelhouse
 from ..engine.builder import BuildBase
 from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
+
+_NOTED: set[tuple[str, str]] = set()  # (base, python) said already
 
 
 def build_images(job: BuildJob) -> None:
@@ -18,9 +20,11 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
     base = base_images.resolve(spec.base, job.progress)
     if spec.python:
         runtime = base_images.probe(base)
-        if runtime.python != job.defaults.python and not job.settings.base_image:
-            job.progress(f"  {job.name}: note: base image has Python {runtime.python}, "
-                         f"targets.yaml says {job.defaults.python}")
+        if runtime.python != job.defaults.python and not job.settings.base_image \
+                and (base, job.defaults.python) not in _NOTED:
+            _NOTED.add((base, job.defaults.python))  # once per build, however many targets use it
+            job.progress(f"  note: {base} has Python {runtime.python}, targets.yaml's defaults.python says "
+                         f"{job.defaults.python}; the images run {runtime.python}")
         # A package app becomes its own wheel (built on the host), pinned by version in the
         # requirements.txt the image installs offline; see BuildJob.requirements().
         requirements = job.image_requirements(spec.context)
@@ -31,14 +35,22 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
                                    job.progress, local=requirements.wheels, sources=sources)
         wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
+        installer.link_into(installer.uv_binary(runtime, job.project.build_dir / ".cache", job.name),
+                            spec.context / "installer")
         # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
         # own sha256 beside the sdist's (pip accepts several --hash per line).
         (spec.context / "requirements.txt").write_text(
             app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
             encoding="utf-8")
     label = docker_client.LABEL
-    return docker_client.build_image(
+    image_id = docker_client.build_image(
         spec.context, spec.tag, job.name,
         {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role},
         buildargs={"BASE_IMAGE": base}, progress=job.progress,
     )
+    if spec.python:
+        # What the image's venv really holds, beside the build record that names it.
+        job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
+                                                 job.staging / f"sbom-{spec.role}.cdx.json",
+                                                 job.project.build_dir / ".cache", job.name, spec.tag)
+    return image_id

@@ -21,7 +21,7 @@ from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
 from . import requirements as app_requirements
-from . import source
+from . import lock, source
 
 APP_UID = "10001"
 APP_DIR = "/srv/app"
@@ -78,7 +78,14 @@ class BuildJob:
         version. render() writes this text into every context's requirements.txt
         (so rendering needs no pip); build/images.py swaps in the image text.
         """
-        return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name)
+        return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name,
+                                            cache=self.project.build_dir / ".cache", python=self.lock_floor())
+
+    def lock_floor(self) -> str:
+        """The oldest Python the build's lock must hold for (see build/lock.py)."""
+        manifest = self.project.manifest
+        bases = [manifest.base_image(), *(t.base_image for t in manifest.targets.values() if t.base_image)]
+        return lock.floor(self.defaults.python, bases)
 
     def image_requirements(self, context: Path) -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its
@@ -98,7 +105,8 @@ class BuildJob:
         (`prestart_script=False`: the functions entry does, at cold start).
         """
         prestart = self.app.prestart if prestart_script else None
-        templates.write(context / "requirements.txt", self.requirements(extra_requirements))
+        requirements = self.requirements(extra_requirements)
+        templates.write(context / "requirements.txt", requirements)
         if src is None:
             source.copy(self.project, context / "src", self.progress)
         else:
@@ -106,7 +114,8 @@ class BuildJob:
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
-            prestart=prestart is not None, system_packages=self.app.system_packages, **variables))
+            prestart=prestart is not None, system_packages=self.app.system_packages,
+            require_hashes="--hash=" in requirements, **variables))
         if prestart is not None:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))

@@ -34,7 +34,7 @@ from pathlib import Path
 from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
-from . import direct, hashpins, lockfiles, reqlines
+from . import direct, hashpins, lock, lockfiles, reqlines
 from .reqlines import Entry, Expanded
 
 PYPROJECT = "pyproject.toml"
@@ -57,15 +57,23 @@ class ImageRequirements:
     wheels: tuple[Path, ...]  # wheels built or fetched on the host, to add to the wheelhouse
 
 
-def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label: str) -> str:
-    """requirements.txt for a platform that installs with network in the app's folder."""
+def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label: str,
+                cache: Path | None = None, python: str = "3.11") -> str:
+    """requirements.txt for a platform that installs with network in the app's folder.
+
+    With `cache` (build/.cache), a file without hashes is first locked (lock.py):
+    every dependency pinned and hashed, for every Python from `python` on."""
     path, prefix = app_dir / requirements, f"{label}: app.requirements: "
     where = prefix + requirements
     if path.name == PYPROJECT:
         if path.parent.resolve() != app_dir.resolve():
             raise BuildFailed(f"{where}: the app's {PYPROJECT} must be at the top of app.source, which is what gets built")
         check_pyproject(path, where)
-        return ".\n" + "".join(f"{line}\n" for line in extra)
+        if cache is None:
+            return ".\n" + "".join(f"{line}\n" for line in extra)
+        text = lock.compile_app(app_dir, ".", extra, reqlines.Expanded(()), python, cache, where)
+        expanded = reqlines.expand(text, path.with_name("requirements.txt"), app_dir, prefix, f"{requirements} (locked)")
+        return _body(expanded, extra, app_dir, where, prefix, python, locked=True)
     if lockfiles.is_lock(path):
         if path.parent.resolve() != app_dir.resolve():
             raise BuildFailed(f"{where}: a lock file must be at the top of app.source, beside the project it locks")
@@ -73,13 +81,28 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
     else:
         text, shown = path.read_text(encoding="utf-8"), requirements
     expanded = reqlines.expand(text, path, app_dir, prefix, shown)
+    locked = False
+    if cache is not None and not expanded.hashed and lock.lockable(expanded, app_dir) is None:
+        text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where)
+        relocked = reqlines.expand(text, path, app_dir, prefix, f"{requirements} (locked)")
+        expanded, locked = reqlines.Expanded(relocked.entries, expanded.index), True
+    return _body(expanded, extra, app_dir, where, prefix, python, locked)
+
+
+def _body(expanded: Expanded, extra: tuple[str, ...], app_dir: Path, where: str, prefix: str, python: str,
+          locked: bool) -> str:
     if any(e.kind == "self" for e in expanded.entries) and not _buildable(app_dir):
         raise BuildFailed(f"{where}: '.' installs the app itself, but its folder has no {PYPROJECT} or setup.py; "
                           "add one, or remove the line")
     body = "".join(_deploy_line(e, expanded.hashed, prefix) + "\n" for e in expanded.entries)
-    if expanded.hashed:
-        body += hashpins.platform_lines(expanded, extra, app_dir, where)
-    else:
+    if locked:
+        pass  # the platform's lines were locked with the app's
+    elif expanded.hashed and extra:
+        # The union first, so every target's platform lines agree with every other's.
+        union = hashpins.platform_lines(expanded, lock.PLATFORMS, app_dir, where, python)
+        body += union if set(extra) == set(lock.PLATFORMS) else \
+            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union))
+    elif not expanded.hashed:
         body += "".join(f"{line}\n" for line in extra)
     options = tuple(e.spec for e in expanded.index)
     if not options:

@@ -18,7 +18,7 @@ from typing import Any
 from ..files import atomic_write
 from ..kinds.protocol import behaviour
 from ..manifest import Project
-from ..publish import gate
+from ..publish import gate, sbom
 from ..publish.steps import Deploy, PublishContext, Step
 from ..records import BuildRecord, folder_hash
 from .smoke import read_report
@@ -42,6 +42,8 @@ def publish(project: Project, target: str | list[str], env: str | None, *, dry_r
     for s in steps:
         entry = record["targets"].setdefault(s.target, {"kind": s.kind})
         entry.update(behaviour(s.kind).publish(s, ctx))
+    for name, entry in record["targets"].items():
+        entry.update(sbom.entry(project, name))  # what each artifact holds, from its build
     deploy = Deploy(dict(environment.env), project.manifest.defaults.python, project.manifest.app.release)
     record["commands"] = [command for name, entry in sorted(record["targets"].items())
                           for command in behaviour(entry["kind"]).deploy_commands(name, project.target(name), entry, deploy)]

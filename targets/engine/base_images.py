@@ -36,6 +36,7 @@ class Runtime:
 
     python: str  # "3.11"
     platforms: tuple[str, ...]  # pip --platform tags, newest first
+    full: str = ""  # "3.11.2": python_full_version, for environment markers
 
     @property
     def local_platform(self) -> str:
@@ -113,7 +114,8 @@ def probe(image: str) -> Runtime:
     """Ask the image itself for its Python version and glibc, so wheels match it."""
     script = (
         "import json,platform,sys;"
-        "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine()]))"
+        "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine(),"
+        "platform.python_version()]))"
     )
     engine = docker_client.client()
     try:
@@ -122,11 +124,11 @@ def probe(image: str) -> Runtime:
         )
     except docker.errors.DockerException as exc:
         raise BuildFailed(f"base image {image} has no working python3: {exc}") from None
-    major, minor, libc, machine = json.loads(out.decode())
+    major, minor, libc, machine, full = json.loads(out.decode())
     glibc_minor = int(str(libc).split(".")[1]) if libc else 17
     platforms = tuple(f"manylinux_2_{n}_{machine}" for n in range(glibc_minor, 4, -1))
     legacy = tuple(f"{tag}_{machine}" for tag in ("manylinux2014", "manylinux2010", "manylinux1"))
-    return Runtime(f"{major}.{minor}", platforms + legacy)
+    return Runtime(f"{major}.{minor}", platforms + legacy, str(full))
 
 
 def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print) -> list[str]:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import BuildFailed
+from .. import wheel_index as availability
 from . import builder, sdists
 from .base_images import Runtime
 from ..files import sha256_file
@@ -31,33 +32,42 @@ PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 _warned: set[str] = set()  # once per build (this process), however many targets share the requirement
 
 
-def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None]) -> None:
-    """Say, once per build, which requirements have no wheel for the target and are compiled."""
+def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None], cache_dir: Path | None = None) -> None:
+    """Say, once per build, which requirements have no wheel for the target and are compiled,
+    and for which Pythons the index does have one (availability.py)."""
     new = [spec for spec in specs if spec not in _warned]
     if new:
         _warned.update(new)
+        have = []
+        for spec in new:
+            pythons = availability.wheel_pythons(spec, cache_dir)
+            have.append(f"{spec}: " + ("unknown" if pythons is None else
+                                       f"Python {', '.join(pythons)}" if pythons else "none, for any Python"))
         progress(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
-                 "built from its sdist with a compiler, in a builder image; pin a version that has a wheel, "
-                 "or use a Python that has one, to need no compiler")
+                 "built from its sdist with a compiler, in a builder image; wheels on the index for Linux x86_64 "
+                 f"({'; '.join(have)}): pin a version that has a wheel, or use a Python that has one, "
+                 "to need no compiler")
 
 
 def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: Path, label: str,
-              progress: Callable[[str], None] = print, options: Sequence[str] = ()) -> tuple[Path, bool]:
+              progress: Callable[[str], None] = print, options: Sequence[str] = (),
+              hashes: Sequence[str] = ()) -> tuple[Path, bool]:
     """(a wheel of `spec` for the target, whether it was compiled in the builder).
 
     `options`: the requirements file's index lines (sdists.index_options), so the
-    sdist and its build requirements come from where the app's other packages do."""
+    sdist and its build requirements come from where the app's other packages do.
+    `hashes`: the lock's --hash options for `spec`: pip checks the sdist against them."""
     slots = cache_dir / "sdist-wheels"
     with tempfile.TemporaryDirectory(prefix=".sdist-", dir=cache_dir) as tmp:
         work = Path(tmp)
-        sdist = _download_sdist(spec, runtime, work, options, label)
+        sdist = _download_sdist(spec, hashes, runtime, work, options, label)
         digest = sha256_file(sdist)
         if not sdists.has_native_code(sdist):
             slot = slots / sdists.cache_key(digest, HOST)
             wheel = _cached(slot) or _on_host(sdist, slot, spec, label, progress)
             if wheel is not None:
                 return wheel, False
-        warn([spec], runtime, progress)
+        warn([spec], runtime, progress, cache_dir)
         slot = slots / sdists.cache_key(digest, base.image_id, base.packages)
         cached = _cached(slot)
         if cached is not None:
@@ -70,10 +80,12 @@ def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: P
         return _keep(wheel, slot), True
 
 
-def _download_sdist(spec: str, runtime: Runtime, work: Path, options: Sequence[str], label: str) -> Path:
+def _download_sdist(spec: str, hashes: Sequence[str], runtime: Runtime, work: Path, options: Sequence[str],
+                    label: str) -> Path:
     dest = work / "sdist"
+    listed = _requirements(work, options, [" ".join([spec, *hashes])])
     result = subprocess.run([*PIP, "download", "--quiet", "--no-deps", "--no-binary=:all:", "--python-version",
-                             runtime.python, "--dest", str(dest), "-r", _requirements(work, options, [spec])],
+                             runtime.python, "--dest", str(dest), "-r", listed],
                             capture_output=True, text=True)
     found = sorted(dest.glob("*")) if dest.is_dir() else []
     if result.returncode != 0 or len(found) != 1:

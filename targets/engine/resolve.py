@@ -10,14 +10,18 @@ built wheel's own metadata then brings in its dependencies from the index.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from ..errors import BuildFailed
-from . import fromsource, sdists
+from . import fromsource, markers, sdists
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -50,6 +54,46 @@ def download(command: list[str], runtime: Runtime, sources: BuildBase | None, ca
             tried[spec] = wheel.name
             if was_compiled:
                 compiled.append(spec)
+
+
+def download_locked(lock: str, runtime: Runtime, sources: BuildBase | None, cache_dir: Path, dest: Path,
+                    label: str, progress: Callable[[str], None]) -> list[str]:
+    """Download a complete, hashed lock's wheels for `runtime` into `dest`; returns the requirements compiled.
+
+    Its markers are evaluated here for the target (markers.py), and pip fetches
+    exactly the lines that apply, with --no-deps, checking every hash. A line
+    with no wheel for the target is built from its sdist (whose hash pip checks
+    too) and leaves the list; pip then runs again for the rest."""
+    options, pending, _ = markers.for_target(lock, runtime)
+    compiled: list[str] = []
+    with tempfile.TemporaryDirectory(prefix=".locked-", dir=cache_dir) as tmp:
+        listed = Path(tmp) / "requirements.txt"
+        while pending:
+            listed.write_text("".join(f"{line}\n" for line in [*options, *(p.text for p in pending)]),
+                              encoding="utf-8")
+            command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                       "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(dest), "-r", str(listed)]
+            for platform in runtime.platforms:
+                command += ["--platform", platform]
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode == 0:
+                return compiled
+            spec = sdists.unresolvable(result.stderr)
+            line = next((p for p in pending if spec and p.name == _name(spec)), None)
+            if sources is None or line is None:
+                raise BuildFailed(f"{label}: cannot download wheels for Python {runtime.python}: "
+                                  f"{_first_error(result.stderr)}", _tail(result.stderr))
+            wheel, was_compiled = fromsource.wheel_for(line.spec, runtime, sources, cache_dir, label, progress,
+                                                       options, hashes=line.hashes)
+            shutil.copy2(wheel, dest / wheel.name)
+            pending.remove(line)
+            if was_compiled:
+                compiled.append(line.spec)
+    return compiled
+
+
+def _name(spec: str) -> str:
+    return canonicalize_name(re.split(r"[\s<>=!~;\[(@]", spec, maxsplit=1)[0])
 
 
 def record_compiled(wheelhouse: Path, sources: BuildBase, compiled: list[str]) -> None:

@@ -28,7 +28,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from ..errors import BuildFailed
-from . import fromsource, resolve
+from . import fromsource, markers, resolve
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -64,7 +64,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     if dest.is_dir():
         compiled = resolve.compiled_for(dest, sources)
         if compiled is not None:
-            fromsource.warn(compiled, runtime, progress)
+            fromsource.warn(compiled, runtime, progress, cache_dir)
             return dest
         shutil.rmtree(dest, ignore_errors=True)  # it compiled for another base: resolve again
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,12 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     for platform in runtime.platforms:
         command += ["--platform", platform]
     try:
-        compiled = resolve.download(command, runtime, sources, cache_dir, label, progress, requirements)
+        if markers.is_lock(requirements):
+            # Complete and hashed: nothing left to resolve, markers evaluated for the target.
+            partial.mkdir(parents=True)
+            compiled = resolve.download_locked(requirements, runtime, sources, cache_dir, partial, label, progress)
+        else:
+            compiled = resolve.download(command, runtime, sources, cache_dir, label, progress, requirements)
         for wheel in local:  # pip copied it in; it is linked per build instead (see above)
             (partial / wheel.name).unlink(missing_ok=True)
         if compiled and sources is not None:

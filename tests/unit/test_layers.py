@@ -18,7 +18,7 @@ PACKAGE = REPO / "targets"
 LAYERS = [
     ("data", ("targets.errors", "targets.fields", "targets.pins", "targets.kinds", "targets.kinds.base",
               "targets.kinds.*.settings", "targets.manifest", "targets.manifest.*")),
-    ("files", ("targets.files", "targets.records", "targets.templates")),
+    ("files", ("targets.files", "targets.records", "targets.templates", "targets.wheel_index")),
     ("engine", ("targets.engine", "targets.engine.*")),
     ("shared", ("targets.build", "targets.build.*", "targets.smoke", "targets.smoke.*", "targets.publish",
                 "targets.publish.*")),

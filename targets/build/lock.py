@@ -1,0 +1,147 @@
+"""One hashed lock per build: every target installs from it, the functions zip ships it.
+
+An app's requirements file usually pins only what it imports (`Flask==3.1.3`);
+left to pip, the rest floats between machines and between the images of one
+build. So a file without hashes is resolved once, on the host, by
+`uv pip compile --universal --generate-hashes` (what pip-compile writes, in a
+second), into the union lock: the app plus every platform's server (pins.py).
+Each target's text is then compiled again with that union as constraints, so
+it holds only what its own platform installs and every version is the union's.
+
+Universal: the lock keeps each line's environment marker and holds for every
+Python from `floor` on (the lowest that any target can run: defaults.python,
+a base image's, the stand-ins' Debian Python), on any platform; each image and
+the platform itself evaluate the markers for their own Python when installing.
+
+Locks are kept in build/.cache/locks/ by the content of everything resolved
+(the files, the platform lines, the floor): builds agree until an input changes.
+Delete the folder to take newer releases. A requirement pip cannot hash-check
+(a local folder) leaves the file unlocked, as written; `locked()` then says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from ..errors import BuildFailed
+from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
+from .lockfiles import uv_command
+from .reqlines import Expanded, redact
+
+TIMEOUT = 300
+# Every platform line any kind adds: the union lock holds them all, so no two
+# targets of one build can disagree on a version they share.
+PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
+# The stand-in base images are Debian bookworm's python3 (engine/templates/standin-python).
+STANDIN_PYTHON = "3.11"
+KNOWN = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+_BASE_PYTHON = re.compile(r"(?:^|/)python:(?P<version>3\.\d+)")
+VERSION = 1  # of the lock's shape; part of every cache key
+
+
+def floor(python: str, bases: list[str]) -> str:
+    """The lowest Python any target may run: `python`, a base named python:X..., the stand-ins'."""
+    versions = [python, STANDIN_PYTHON, *(m.group("version") for b in bases if (m := _BASE_PYTHON.search(b)))]
+    return min(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def lockable(expanded: Expanded, app_dir: Path) -> str | None:
+    """None if uv can lock the file with hashes, else why not."""
+    for entry in expanded.entries:
+        if entry.kind == "path" and (app_dir / entry.spec).is_dir():
+            return f"{entry.where} installs the folder {entry.spec}, which pip's hash-checking mode cannot install"
+    return None
+
+
+def compile_app(app_dir: Path, source: str, extra: tuple[str, ...], expanded: Expanded, python: str,
+                cache: Path, where: str) -> str:
+    """The target's lock text: `source` (a requirements file relative to app_dir, or '.' for
+    the app's pyproject.toml) and `extra`, pinned and hashed, constrained by the union lock."""
+    python = _requires_python(app_dir, source, python)
+    options = tuple(e.spec for e in expanded.index)
+    key = _key(app_dir, source, expanded, python)
+    union = _compile(app_dir, source, PLATFORMS, "", options, python, cache, key, where)
+    if set(extra) == set(PLATFORMS):
+        return union
+    return _compile(app_dir, source, extra, pins(union), options, python, cache, key, where)
+
+
+def pins(lock: str) -> str:
+    """A lock's requirement lines without hashes: constraints for a narrower lock."""
+    lines = [line.rstrip(" \\") for line in lock.splitlines()
+             if line.strip() and not line[:1].isspace() and not line.startswith(("#", "-"))]
+    return "".join(f"{line}\n" for line in lines if line != "." and not line.startswith(("./", "-e")))
+
+
+def _key(app_dir: Path, source: str, expanded: Expanded, python: str) -> str:
+    """Everything the resolution reads: the files as expanded, each -c file, the project's metadata files."""
+    parts = [str(VERSION), source, python, *(e.raw for e in (*expanded.entries, *expanded.index))]
+    for entry in expanded.entries:
+        if entry.kind == "constraint":
+            parts.append((app_dir / entry.spec).read_text(encoding="utf-8"))
+    if source == "." or any(e.kind == "self" for e in expanded.entries):
+        parts += [(app_dir / name).read_text(encoding="utf-8") for name in ("pyproject.toml", "setup.py", "setup.cfg")
+                  if (app_dir / name).is_file()]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: str, options: tuple[str, ...],
+             python: str, cache: Path, key: str, where: str) -> str:
+    name = hashlib.sha256("\0".join([key, *extra, constraints]).encode()).hexdigest()[:20]
+    kept = cache / "locks" / f"{name}.txt"
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="flaskship-lock-") as tmp:
+        # Outside build/: index options may name ${VAR}s, which uv expands in memory.
+        platform, pinned = Path(tmp) / "platform.in", Path(tmp) / "union.txt"
+        platform.write_text("".join(f"{line}\n" for line in extra), encoding="utf-8")
+        pinned.write_text(constraints, encoding="utf-8")
+        own = [str(Path(tmp) / "self.in")] if source == "." else [source]
+        if source == ".":
+            Path(own[0]).write_text(".\n", encoding="utf-8")
+        command = [*uv_command(), "pip", "compile", "--no-config", "--quiet", "--universal", "--python-version",
+                   python, "--generate-hashes", "--no-header", "--no-annotate", "--no-strip-markers",
+                   "-c", str(pinned), *own, str(platform)]
+        try:
+            # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
+            result = subprocess.run(command, cwd=app_dir, capture_output=True, text=True, timeout=TIMEOUT,
+                                    stdin=subprocess.DEVNULL, env=os.environ | {"UV_PYTHON_DOWNLOADS": "never"})
+        except FileNotFoundError:
+            raise BuildFailed(f"{where}: locking the dependencies needs uv (pip install uv)") from None
+        except subprocess.TimeoutExpired:
+            raise BuildFailed(f"{where}: locking the dependencies did not finish within {TIMEOUT} s") from None
+    if result.returncode != 0:
+        said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
+        cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
+        raise BuildFailed(f"{where}: cannot lock the dependencies with {', '.join(extra)} for Python >= {python}: "
+                          f"{cause}", "\n".join(said[-20:]))
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(result.stdout, encoding="utf-8")
+    partial.replace(kept)
+    return result.stdout
+
+
+def _requires_python(app_dir: Path, source: str, python: str) -> str:
+    """`python`, or the lowest Python the app's own requires-python allows when that is newer."""
+    if source != ".":
+        return python
+    import tomllib
+    try:
+        spec = tomllib.loads((app_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+        allowed = SpecifierSet(str(spec))
+    except (OSError, KeyError, TypeError, ValueError, InvalidSpecifier):
+        return python
+    newer = [v for v in KNOWN if _tuple(v) >= _tuple(python) and any(allowed.contains(f"{v}.{p}") for p in range(30))]
+    return newer[0] if newer and not any(allowed.contains(f"{python}.{p}") for p in range(30)) else python
+
+
+def _tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))

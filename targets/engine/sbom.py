@@ -1,0 +1,144 @@
+"""A CycloneDX SBOM of what an image's venv really holds, made by cyclonedx-py.
+
+The image's installed distributions are read from the image itself: its
+/opt/venv `*.dist-info` folders (metadata only, no code) are copied out of a
+created, never started, labelled container into a throwaway host venv, and
+`cyclonedx-py environment` (CycloneDX's own Python tool, requirements-dev.txt)
+reads that venv as it would any other. So the SBOM lists what was installed,
+with versions, licences and PURLs, not what a file asked for.
+
+Images that share the venv layer (cloudrun, heroku and compose of one build)
+share one SBOM: it is cached in build/.cache/sbom/ by that layer's digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import docker.errors
+
+from ..errors import BuildFailed
+from . import docker_client
+
+VENV = "/opt/venv"
+SPEC = "1.6"
+FORMAT = f"CycloneDX {SPEC} JSON"
+TIMEOUT = 300
+
+
+def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, name: str) -> dict[str, str]:
+    """Write the SBOM of `image_id` (built on `base_id`) to `dest`; its entry for the build record."""
+    layer = _venv_layer(image_id, base_id)
+    kept = cache_dir / "sbom" / f"{hashlib.sha256(layer.encode()).hexdigest()[:24]}.cdx.json"
+    if not kept.is_file():
+        with tempfile.TemporaryDirectory(prefix=".sbom-", dir=_mkdir(cache_dir)) as tmp:
+            venv = Path(tmp) / "venv"
+            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+            _copy_metadata(image_id, _site_packages(venv), label)
+            out = Path(tmp) / "sbom.json"
+            _cyclonedx(venv, out, label)
+            _mkdir(kept.parent)
+            out.replace(kept)
+    bom = json.loads(kept.read_text(encoding="utf-8"))
+    # What this SBOM describes: the image, by the id the build record names.
+    bom.setdefault("metadata", {})["component"] = {
+        "type": "container", "bom-ref": image_id, "name": name, "version": image_id}
+    text = json.dumps(bom, indent=2, sort_keys=True) + "\n"
+    dest.write_text(text, encoding="utf-8")
+    return {"path": dest.name, "format": FORMAT, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "components": str(len(bom.get("components", [])))}
+
+
+def _venv_layer(image_id: str, base_id: str) -> str:
+    """The digest of the first layer after the base: the venv (python.Dockerfile.j2 puts it there)."""
+    images = docker_client.client().images
+    layers = images.get(image_id).attrs["RootFS"]["Layers"]
+    below = len(images.get(base_id).attrs["RootFS"]["Layers"])
+    return str(layers[below]) if len(layers) > below else image_id
+
+
+def _site_packages(venv: Path) -> Path:
+    found = sorted(venv.glob("lib/python3*/site-packages"))
+    assert found, f"no site-packages in {venv}"
+    return found[0]
+
+
+def _copy_metadata(image_id: str, site: Path, label: str) -> None:
+    """Every */site-packages/*.dist-info/* file of the image's venv, into `site`."""
+    def create(run_labels: dict[str, str]) -> docker_client.Container:
+        return docker_client.client().containers.create(image_id, ["true"], labels=run_labels)
+
+    try:
+        with docker_client._labelled(label, create) as container:
+            chunks, _ = container.get_archive(f"{VENV}/lib")
+            _extract_dist_info(io.BufferedReader(_ChunkStream(chunks)), site)
+    except docker.errors.APIError as exc:
+        raise BuildFailed(f"{label}: cannot read the venv of {image_id[:19]} for its SBOM: "
+                          f"{exc.explanation or exc}") from None
+
+
+def _extract_dist_info(stream: io.BufferedReader, site: Path) -> None:
+    with tarfile.open(fileobj=stream, mode="r|") as tf:
+        for member in tf:
+            parts = Path(member.name).parts
+            inside = [i for i, part in enumerate(parts) if part.endswith(".dist-info")]
+            if not member.isfile() or not inside or ".." in parts:
+                continue
+            target = site.joinpath(*parts[inside[0]:])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = tf.extractfile(member)
+            if source is not None:
+                with open(target, "wb") as out:
+                    shutil.copyfileobj(source, out)
+
+
+class _ChunkStream(io.RawIOBase):
+    """docker-py's archive chunks as a file, read once, front to back."""
+
+    def __init__(self, chunks: object) -> None:
+        self._chunks = iter(chunks)  # type: ignore[call-overload]
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._left:
+            try:
+                self._left = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
+
+
+def _cyclonedx(venv: Path, out: Path, label: str) -> None:
+    command = [sys.executable, "-m", "cyclonedx_py", "environment", "--sv", SPEC, "--of", "JSON",
+               "--output-reproducible", "-o", str(out), str(venv)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+                                env={k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")})
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{label}: cyclonedx-py did not write the SBOM within {TIMEOUT} s") from None
+    if result.returncode != 0:
+        said = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+        missing = "No module named cyclonedx_py" in result.stderr
+        raise BuildFailed(f"{label}: cannot write the SBOM: " + ("cyclonedx-py is not installed; run bin/setup "
+                          "(pip install -r requirements-dev.txt)" if missing else (said[-1] if said else "failed")),
+                          "\n".join(said[-20:]))
+
+
+def _mkdir(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

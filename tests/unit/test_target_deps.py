@@ -1,0 +1,136 @@
+"""The dependency step's pure parts: target markers, the lock's floor, the Python init picks."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from targets.appscan import versions
+from targets.build import lock
+from targets import wheel_index as availability
+from targets.engine import markers
+from targets.engine.base_images import Runtime
+
+LINUX = tuple(f"manylinux_2_{n}_x86_64" for n in range(36, 4, -1))
+PY311 = Runtime("3.11", LINUX, "3.11.2")
+PY312 = Runtime("3.12", LINUX, "3.12.7")
+LOCK = """\
+--find-links /srv/vendor
+flask==3.1.3 \\
+    --hash=sha256:aaa
+pywin32==311 ; sys_platform == 'win32' \\
+    --hash=sha256:bbb
+tomli==2.2.1 ; python_full_version < '3.11.4' \\
+    --hash=sha256:ccc
+backport==1.0 ; python_version >= "3.12" --hash=sha256:ddd
+# a comment
+"""
+
+
+def test_markers_are_evaluated_for_the_target_not_the_host() -> None:
+    options, applies, skipped = markers.for_target(LOCK, PY311)
+    assert options == ["--find-links /srv/vendor"]
+    assert [line.text for line in applies] == ["flask==3.1.3 --hash=sha256:aaa", "tomli==2.2.1 --hash=sha256:ccc"]
+    assert skipped == ["pywin32", "backport"]
+    _, applies, skipped = markers.for_target(LOCK, PY312)
+    assert [line.name for line in applies] == ["flask", "backport"] and skipped == ["pywin32", "tomli"]
+
+
+def test_only_a_fully_hashed_text_counts_as_a_lock() -> None:
+    assert markers.is_lock(LOCK)
+    assert not markers.is_lock(LOCK + "requests==2.34.2\n")
+    assert not markers.is_lock("--find-links x\n")
+
+
+def test_the_lock_holds_for_the_oldest_python_any_target_may_run() -> None:
+    assert lock.floor("3.12", ["python:3.12-slim"]) == "3.11"  # the stand-ins are Debian's 3.11
+    assert lock.floor("3.13", ["docker.io/library/python:3.10-slim", "gcr.io/x/app:1"]) == "3.10"
+    assert lock.floor("3.10", []) == "3.10"
+
+
+def test_a_union_lock_becomes_constraints_without_hashes_or_the_app() -> None:
+    text = "flask==3.1.3 \\\n    --hash=sha256:aaa\n.\npywin32==311 ; sys_platform == 'win32' \\\n    --hash=sha256:b\n"
+    assert lock.pins(text) == "flask==3.1.3\npywin32==311 ; sys_platform == 'win32'\n"
+
+
+def test_init_reads_the_last_stage_of_a_dockerfile(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("ARG PY=3.10\nFROM node:20 AS assets\nRUN true\n"
+                                         "FROM --platform=linux/amd64 python:${PY}-slim-bookworm\n")
+    assert versions.python_version(tmp_path) == ("3.10", "the app's Dockerfile runs on python:3.10-slim-bookworm")
+    (tmp_path / ".python-version").write_text("3.12.1\n")  # a file that says it outright comes first
+    assert versions.python_version(tmp_path)[0] == "3.12"
+
+
+def test_init_reads_requires_python_from_uv_lock(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text('version = 1\nrequires-python = ">=3.10, <3.12"\n')
+    version, why = versions.python_version(tmp_path)
+    assert version == "3.11" and "uv.lock's requires-python '>=3.10, <3.12'" in why
+
+
+def test_a_dockerfile_on_another_image_is_passed_over_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:24.04\n")
+    version, why = versions.python_version(tmp_path)
+    assert version == versions.DEFAULT and "FROM ubuntu:24.04 is not a python:3.X image" in why
+
+
+# -- the index, through its JSON simple API (PEP 691), served on loopback ------------------------------
+
+FILES = {
+    "multidict": ["multidict-6.0.4.tar.gz", "multidict-6.0.4-cp310-cp310-manylinux_2_17_x86_64.whl",
+                  "multidict-6.0.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                  "multidict-6.0.4-cp311-cp311-win_amd64.whl", "multidict-6.1.0-cp312-cp312-manylinux_2_17_x86_64.whl"],
+    "markupsafe": [f"markupsafe-3.0.4-cp3{n}-cp3{n}-manylinux_2_17_x86_64.whl" for n in (10, 11, 12, 13)],
+    "flask": ["flask-3.1.3-py3-none-any.whl", "flask-3.1.3.tar.gz"],
+    "crcmod": ["crcmod-1.7.tar.gz"],
+}
+
+
+@pytest.fixture()
+def index(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    class Simple(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            name = self.path.strip("/").split("/")[-1]
+            if name not in FILES:
+                self.send_error(404)
+                return
+            body = json.dumps({"name": name, "files": [{"filename": f} for f in FILES[name]]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Simple)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/simple"
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    availability._files.cache_clear()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        availability._files.cache_clear()
+
+
+def test_the_index_says_which_pythons_have_a_wheel_of_a_release(index: str, tmp_path: Path) -> None:
+    assert availability.wheel_pythons("multidict==6.0.4", tmp_path) == ["3.10", "3.11"]
+    assert availability.wheel_pythons("Flask==3.1.3", tmp_path) == list(availability.PYTHONS)
+    assert availability.wheel_pythons("crcmod==1.7", tmp_path) == []  # an sdist only
+    assert availability.wheel_pythons("nosuch==1.0", tmp_path) is None
+    cached = json.loads((tmp_path / availability.CACHE).read_text())
+    assert cached[f"multidict==6.0.4|{availability.LINUX[0]}|{index}"] == ["3.10", "3.11"]
+
+
+def test_init_picks_the_newest_python_every_binary_pin_has_wheels_for(index: str, tmp_path: Path) -> None:
+    version, why = versions.by_wheels(["Flask==3.1.3", "crcmod==1.7", "markupsafe==3.0.4", "multidict==6.0.4"],
+                                      tmp_path) or ("", "")
+    assert version == "3.11" and "multidict==6.0.4 has wheels for 3.10, 3.11" in why
+    assert versions.by_wheels(["Flask==3.1.3", "crcmod==1.7"], tmp_path) is None  # nothing binary to choose by
+    assert versions.by_wheels(["markupsafe==3.0.4"], tmp_path)[0] == "3.13"  # type: ignore[index]
