@@ -30,7 +30,7 @@ class ComposeServices:
     def yaml(self, indent: int = 2) -> str:
         if not self.entries:
             return ""
-        text = yaml.safe_dump(self.entries, sort_keys=False, default_flow_style=False, width=1000)
+        text = yaml.safe_dump(self.entries, sort_keys=False, default_flow_style=None, width=1000)
         return "".join(" " * indent + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 

@@ -41,7 +41,8 @@ class Instance:
     image: str = ""
     container: Container | None = None
     host_port: int = 0
-    seconds: float = 0.0
+    started: float = 0.0  # time.monotonic() when its container was started
+    seconds: float = 0.0  # from then until it answered
     error: str = ""  # one line, when it did not start
     logs: str = ""
     snapshot: bool = False
@@ -64,6 +65,15 @@ class Live:
     def env(self, names: Iterable[str], heroku: bool = False) -> dict[str, str]:
         wired = [self.instances[name].wired() for name in names]
         return wiring.heroku(wired) if heroku else wiring.declared(wired)
+
+    def compose_env(self, names: Iterable[str]) -> dict[str, str]:
+        """What docker-compose.yml's ${FLASKSHIP_<SERVICE>_...} references take in this run."""
+        env: dict[str, str] = {}
+        for name in names:
+            instance = self.instances[name]
+            env[wiring.compose_variable(name, "image")] = instance.image or instance.kind.image(instance.settings)
+            env.update({wiring.compose_variable(name, field): value for field, value in instance.creds.items()})
+        return env
 
     def secrets(self) -> list[str]:
         return [value for instance in self.instances.values() for value in instance.creds.values()]
@@ -118,42 +128,51 @@ def running(project: Project, names: Iterable[str], progress: Callable[[str], No
         live = Live(network)
         for name in wanted:
             kind = behaviour(declared[name].kind)
-            instance = live.instances[name] = Instance(name, declared[name], kind, generate(kind))
-            try:
-                instance.image = images.resolve(name, instance.settings, kind, project.manifest.base_image(),
-                                                cache, progress)
-                start = kind.start(instance.settings, instance.creds)
-                instance.seconds = time.monotonic()
-                instance.container, instance.host_port = stack.enter_context(docker_client.running(
-                    instance.image, LABEL, environment=start.environment, container_port=kind.port,
-                    network=network, aliases=(name,), command=start.command))
-            except FlaskshipError as exc:
-                instance.error = f"service {name} ({kind.name}) did not start: {exc.message}"
-                instance.logs = exc.detail
+            live.instances[name] = Instance(name, declared[name], kind, generate(kind))
+        # Images first (a stand-in may have to be built), so start times count only the start.
         for instance in live.instances.values():
-            if not instance.error:
-                _wait(instance, progress)
+            try:
+                instance.image = images.resolve(instance.name, instance.settings, instance.kind,
+                                                project.manifest.base_image(), cache, progress)
+            except FlaskshipError as exc:
+                instance.error, instance.logs = f"service {instance.name} ({instance.kind.name}) has no image: {exc.message}", exc.detail
+        for instance in live.instances.values():
+            if instance.error:
+                continue
+            start = instance.kind.start(instance.settings, instance.creds)
+            instance.started = time.monotonic()
+            try:
+                instance.container, instance.host_port = stack.enter_context(docker_client.running(
+                    instance.image, LABEL, environment=start.environment, container_port=instance.kind.port,
+                    network=network, aliases=(instance.name,), command=start.command))
+            except FlaskshipError as exc:
+                instance.error = f"service {instance.name} ({instance.kind.name}) did not start: {exc.message}"
+                instance.logs = exc.detail
+        _wait([i for i in live.instances.values() if not i.error], progress)
         yield live
 
 
-def _wait(instance: Instance, progress: Callable[[str], None]) -> None:
-    started, container = instance.seconds, instance.container
-    assert container is not None
-    deadline = started + READY_WITHIN
-    while True:
-        if instance.kind.ready(instance.host_port, instance.settings, instance.creds):
-            instance.seconds = time.monotonic() - started
-            progress(f"  services: {instance.name} ({instance.image}) ready in {instance.seconds:.2f} s")
-            return
-        if not docker_client.is_running(container):
-            state = container.attrs.get("State", {})
-            instance.error = (f"service {instance.name} ({instance.kind.name}) did not start: its container exited "
-                              f"(status {state.get('ExitCode')}); see its log")
-            break
-        if time.monotonic() > deadline:
-            instance.error = (f"service {instance.name} ({instance.kind.name}) did not start: no answer on its port "
-                              f"within {READY_WITHIN:g} s; see its log")
-            break
+def _wait(pending: list[Instance], progress: Callable[[str], None]) -> None:
+    """Poll every instance in turn (they boot in parallel) until each answers, exits or times out."""
+    while pending:
+        for instance in list(pending):
+            container = instance.container
+            assert container is not None
+            if instance.kind.ready(instance.host_port, instance.settings, instance.creds):
+                instance.seconds = time.monotonic() - instance.started
+                progress(f"  services: {instance.name} ({instance.image}) ready in {instance.seconds:.2f} s")
+                pending.remove(instance)
+                continue
+            if not docker_client.is_running(container):
+                state = container.attrs.get("State", {})
+                instance.error = (f"service {instance.name} ({instance.kind.name}) did not start: its container "
+                                  f"exited (status {state.get('ExitCode')}); see its log")
+            elif time.monotonic() - instance.started > READY_WITHIN:
+                instance.error = (f"service {instance.name} ({instance.kind.name}) did not start: no answer on "
+                                  f"its port within {READY_WITHIN:g} s; see its log")
+            else:
+                continue
+            instance.logs = docker_client.logs(container)
+            progress(f"  services: {instance.error}")
+            pending.remove(instance)
         time.sleep(POLL)
-    instance.logs = docker_client.logs(container)
-    progress(f"  services: {instance.error}")

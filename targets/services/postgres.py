@@ -43,7 +43,8 @@ class Postgres:
     def start(self, settings: ServiceSettings, creds: Mapping[str, str]) -> Start:
         pg = _settings(settings)
         options = [*THROWAWAY, *(f"{key}={value}" for key, value in sorted(pg.settings.items()))]
-        return Start({"POSTGRES_USER": pg.user, "POSTGRES_DB": pg.database, "POSTGRES_PASSWORD": creds["password"]},
+        return Start({"POSTGRES_USER": pg.user, "POSTGRES_DB": pg.database, "POSTGRES_PASSWORD": creds["password"],
+                      "POSTGRES_INITDB_ARGS": "--no-sync"},
                      ["postgres", *(arg for option in options for arg in ("-c", option))])
 
     def ready(self, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> bool:

@@ -97,12 +97,13 @@ def judge(check: Check, response: requests.Response, env: Mapping[str, str]) -> 
         if response.headers.get(name) != value:
             misses.append(f"{name}: {response.headers.get(name, '(none)')}")
     if check.json_includes is not None:
-        wanted.append(f"JSON including {_short(check.json_includes)}")
+        including = expand_all(check.json_includes, env)
+        wanted.append(f"JSON including {_short(including)}")
         try:
             body = response.json()
         except ValueError:
             body = "(not JSON)"
-        if not includes(check.json_includes, body):
+        if not includes(including, body):
             misses.append(f"JSON {_short(body)}")
     digest = hashlib.sha256(response.content).hexdigest() if check.deterministic else ""
     observed = Observed(response.status_code, media_type(response), digest)

@@ -41,13 +41,15 @@ class CloudRun(ContainerKind):
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         image = record.image()
+        # Services through the variables the manifest names, as `--set-secrets` would set them.
+        services = run.service_env(record.target)
         # app.release as a Cloud Run job runs it before the service: once, its files discarded.
-        if not run.release(record, image):
+        if not run.release(record, image, env=services):
             return
         # Once as Cloud Run runs it by default (PORT=8080 from the image), once
         # with an injected non-default PORT, as the platform may do.
-        run.serve(record, image, variant="PORT unset", env={}, container_port=8080)
-        run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
+        run.serve(record, image, variant="PORT unset", env=services, container_port=8080)
+        run.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services}, container_port=9090,
                   stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
 
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
