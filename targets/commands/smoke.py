@@ -118,4 +118,7 @@ def write_report(project: Project, run: SmokeRun, records: dict[str, BuildRecord
             "results": [asdict(r) for r in run.results if r.target == name],
             "cache_key": cache_key(record, run),
         }
+    # This run's services: what ran them and how long each took to answer (no credentials).
+    report["services"] = {name: {"kind": i.settings.kind, "image": i.image, "ready_seconds": round(i.seconds, 2),
+                                 "error": i.error} for name, i in run.services.instances.items()}
     atomic_write(project.build_dir / REPORT, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

@@ -119,7 +119,9 @@ def test_rows_are_written_and_read_back_on_every_kind(notes: Path, engine: docke
     output = smoke.stdout + smoke.stderr
     assert smoke.code == 0, output
     assert re.search(r"services: db \(\S+postgres:15\) ready in \d+\.\d\d s", output)
-    report = json.loads((notes / "build/smoke.json").read_text())["targets"]
+    written = json.loads((notes / "build/smoke.json").read_text())
+    assert written["services"]["db"]["ready_seconds"] > 0 and not written["services"]["db"]["error"]
+    report = written["targets"]
     for target in ("run", "dyno", "stack", "fn"):
         reads = [r for r in report[target]["results"] if r["check"] == "read"]
         assert reads and all(r["status"] == "pass" for r in reads), (target, reads)
