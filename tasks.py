@@ -36,13 +36,17 @@ def smoke(c: Context, target: list[str] | None = None, env: str = "", force: boo
 
 @task(name="base-images", help={"manifest": MANIFEST_HELP})
 def base_images(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
-    """Build local stand-ins (debootstrap + docker import) for base images that cannot be pulled."""
+    """Build local stand-ins (debootstrap + docker import) for base and service images that cannot be pulled."""
     with guarded():
         from targets.engine.base_images import build_standins
         project = manifests.load(manifest)
         refs = {t.base_image or project.manifest.base_image(): "python" for t in project.manifest.targets.values()}
         refs[project.manifest.defaults.nginx_image] = "nginx"
         built = build_standins(refs)
+        # Services' stand-ins (postgres, redis, moto), only for services a target uses.
+        from targets.services.images import build_standins as build_service_standins
+        used = {n: s for t in project.manifest.targets for n, s in project.manifest.services_of(t).items()}
+        built += build_service_standins(used, project.manifest.base_image(), project.build_dir / ".cache")
         print(f"base-images: {len(built)} stand-in(s) built" + (f": {', '.join(built)}" if built else ""))
 
 

@@ -4,6 +4,7 @@ Templates are addressed as "<prefix>/<file>". The prefixes, and the folder
 each reads from, are listed in one place (folders() below):
   build/    targets/build/templates: the Python image Dockerfile every kind extends
   engine/   targets/engine/templates: base-image stand-ins
+  services/ targets/services/templates: stand-ins for the service images (postgres, redis, moto)
   <kind>/   each registered kind's folders (targets.kinds.template_dirs); the
             compose kind reads the top-level nginx/ and compose/ folders.
 
@@ -30,7 +31,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 def folders() -> dict[str, Path]:
     return {"build": PACKAGE_DIR / "build" / "templates", "engine": PACKAGE_DIR / "engine" / "templates",
-            **template_dirs()}
+            "services": PACKAGE_DIR / "services" / "templates", **template_dirs()}
 
 
 @lru_cache(maxsize=1)

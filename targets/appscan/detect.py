@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ..manifest import Check
 from . import candidates, runner, sandbox
+from . import services as backing
 from .deps import dependencies, pins
 from .versions import python_version
 
@@ -46,6 +47,8 @@ class Detected:
     checks: tuple[dict[str, Any], ...]  # {path, status, content_type}
     skipped: tuple[str, ...]  # "GET / answered 500", one per route left out
     commands: tuple[str, ...] = ()  # the app's own `flask` commands (init-db), for the hint
+    services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
+    release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -128,6 +131,10 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     checks, skipped = checks_of(probe["routes"])
+    installed = [str(d) for d in probe.get("distributions", ())]
+    command = backing.release(installed, app_dir, chosen.value)
+    release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
-                    tuple(str(c) for c in probe.get("commands", ())))
+                    tuple(str(c) for c in probe.get("commands", ())),
+                    tuple(backing.detect(installed, backing.source_text(app_dir))), release if command else None)

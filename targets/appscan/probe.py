@@ -5,7 +5,8 @@
 Imports the entry as gunicorn would (the working folder first on sys.path),
 checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
-"status", "content_type"}], "commands": the app's own `flask` commands}, or
+"status", "content_type"}], "commands": the app's own `flask` commands,
+"distributions": what the venv has installed}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
 standard library and flask: nothing of flaskship exists in the venv.
@@ -60,6 +61,13 @@ def routes(app):
     return found
 
 
+def distributions():
+    """The names of what the venv has installed: the app's dependencies, as resolved."""
+    from importlib import metadata
+
+    return sorted({dist.metadata["Name"] for dist in metadata.distributions() if dist.metadata["Name"]})
+
+
 def inspect(entry):
     stage = "importing flask (is Flask among the app's dependencies?)"
     try:
@@ -72,7 +80,7 @@ def inspect(entry):
         stage = f"requesting the GET routes of {entry}"
         return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
-                "commands": sorted(app.cli.commands)}
+                "commands": sorted(app.cli.commands), "distributions": distributions()}
     except BaseException as exc:  # SystemExit too: an app may exit on import
         if isinstance(exc, KeyboardInterrupt):
             raise

@@ -35,6 +35,17 @@ def _check(check: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{key}: {_value(value)}" for key, value in check.items()) + "}"
 
 
+def _services(d: Detected) -> list[str]:
+    """The services block: each with why it was detected and the variables it is wired to."""
+    if not d.services:
+        return []
+    lines = ["services:  " + note("started for smoke; the app reads them from these variables")]
+    for service in d.services:
+        env = ", ".join(f"{name}: {field}" for name, field in service.env.items())
+        lines += [f"  {service.name}:  {note(service.why)}", f"    kind: {service.kind}", f"    env: {{{env}}}"]
+    return [*lines, ""]
+
+
 def render(d: Detected, source: str) -> str:
     lines = [
         note(f"flaskship manifest written by `invoke init` for the Flask app in {d.folder}/."),
@@ -46,6 +57,7 @@ def render(d: Detected, source: str) -> str:
         f"  requirements: {q(d.requirements.value)}  {note(d.requirements.why)}",
         f"  static: {_value(d.static.value)}  {note(d.static.why)}",
         f"  static_url: {q(d.static_url.value)}  {note(d.static_url.why)}",
+        *([f"  release: {q(d.release.value)}  {note(d.release.why)}"] if d.release else []),
         "",
         "smoke:",
         f"  health: {q(d.health.value)}  {note(d.health.why)}",
@@ -64,7 +76,10 @@ def render(d: Detected, source: str) -> str:
         "",
         "defaults:",
         f"  python: {q(d.python.value)}  {note(d.python.why)}",
+        *([f"  services: [{', '.join(s.name for s in d.services)}]  {note('every target uses them')}"]
+          if d.services else []),
         "",
+        *_services(d),
         "environments:",
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
         "    env: {}  " + note("plain variables the app runs with, NAME: value"),

@@ -63,6 +63,10 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     progress(f"  static        {static}  ({d.static.why}; URL: {d.static_url.why})")
     progress(f"  python        {d.python.value}  ({d.python.why})")
     progress(f"  health        {d.health.value}  ({d.health.why})")
+    for service in d.services:
+        progress(f"  service       {service.name}: {service.kind}  ({service.why})")
+    if d.release:
+        progress(f"  release       {d.release.value}  ({d.release.why})")
     listed = ", ".join(f"{c['path']} {c['status']} {c.get('content_type', '')}".rstrip() for c in d.checks)
     progress(f"  checks        {len(d.checks)}: {listed or 'none'}  (GET routes without parameters, as the app answered them)")
     for reason in d.skipped:

@@ -13,6 +13,7 @@ from ..files import atomic_write
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, folder_hash
+from ..services import live as services
 from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import RELEASE_HINT, SmokeRun
@@ -28,24 +29,30 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
     run = SmokeRun(project, env_name, progress)
     previous = read_report(project)["targets"]
     records: dict[str, BuildRecord] = {}
+    todo = []
     for name, settings in selected:
         records[name] = record = BuildRecord.load(project.build_dir, name)
         if record.inputs != folder_hash(project.build_dir / name):
             raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
-        key = cache_key(record, run)
-        if not force and _passed_with(previous.get(name), key):
+        # With shared state (smoke.reset: run) a verdict depends on the other targets: never cached.
+        if not force and _passed_with(previous.get(name), cache_key(record, run)) and not _shares_state(project):
             run.results.extend(Result(**r) for r in previous[name]["results"] if r["variant"] != parity.VARIANT)
             progress(f"{name}: passed before with these very inputs, checks and env (cached; --force reruns it)")
             continue
-        progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
-        try:
-            behaviour(settings.kind).smoke(record, run)
-        except SmokeFailed as exc:
-            # An infrastructure failure (the engine refused a container, compose
-            # failed) fails this target with the reason; the others still run.
-            run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
-            if exc.detail:
-                run.logs[f"{name} [infrastructure]"] = exc.detail
+        todo.append((name, settings, record))
+    with services.running(project, {s for name, _, _ in todo for s in project.manifest.services_of(name)},
+                          progress) as run.services:
+        for index, (name, settings, record) in enumerate(todo):
+            progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
+            try:
+                run.begin(name, first=index == 0)
+                behaviour(settings.kind).smoke(record, run)
+            except SmokeFailed as exc:
+                # An infrastructure failure (the engine refused a container, compose
+                # failed, a service is down) fails this target with the reason; the others still run.
+                run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
+                if exc.detail:
+                    run.logs[f"{name} [infrastructure]"] = exc.detail
     differences = {name: behaviour(settings.kind).differences for name, settings in selected}
     for result in parity.compare(run.results, differences):
         run.results.append(result)
@@ -57,7 +64,7 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
     failed = [r for r in run.results if r.status == "fail"]
     if failed:
         for where, logs in run.logs.items():
-            progress(f"--- last log lines of {where} ---\n{logs.rstrip()}")
+            progress(run.scrub(f"--- last log lines of {where} ---\n{logs.rstrip()}"))
         first = failed[0]
         released = any(r.target == first.target and r.check == "release" and r.status == "pass" for r in run.results)
         raise SmokeFailed(
@@ -74,8 +81,19 @@ def cache_key(record: BuildRecord, run: SmokeRun) -> str:
     suite = run.suite
     parts = [record.key, record.inputs, run.env_name, json.dumps(dict(suite.env), sort_keys=True), suite.health,
              json.dumps([c.model_dump(mode="json") for c in suite.checks], sort_keys=True), str(suite.static_url),
-             hashlib.sha256(suite.static_bytes).hexdigest(), json.dumps(run.project.manifest.smoke.url_echo)]
+             hashlib.sha256(suite.static_bytes).hexdigest(), json.dumps(run.project.manifest.smoke.url_echo),
+             _services_key(run.project, record.target)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _services_key(project: Project, target: str) -> str:
+    """The services a target uses, as declared (credentials are per run, so not part of it)."""
+    return json.dumps({n: s.model_dump(mode="json") for n, s in project.manifest.services_of(target).items()},
+                      sort_keys=True)
+
+
+def _shares_state(project: Project) -> bool:
+    return project.manifest.smoke.reset == "run" and bool(project.manifest.services)
 
 
 def _passed_with(entry: dict | None, key: str) -> bool:
@@ -100,4 +118,7 @@ def write_report(project: Project, run: SmokeRun, records: dict[str, BuildRecord
             "results": [asdict(r) for r in run.results if r.target == name],
             "cache_key": cache_key(record, run),
         }
+    # This run's services: what ran them and how long each took to answer (no credentials).
+    report["services"] = {name: {"kind": i.settings.kind, "image": i.image, "ready_seconds": round(i.seconds, 2),
+                                 "error": i.error} for name, i in run.services.instances.items()}
     atomic_write(project.build_dir / REPORT, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

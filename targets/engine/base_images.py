@@ -141,7 +141,7 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
         if exists(standin_ref(ref)):
             progress(f"  {ref}: cannot be pulled; stand-in {standin_ref(ref)} already built")
             continue
-        _ensure_rootfs(progress)
+        ensure_rootfs(progress)
         with tempfile.TemporaryDirectory(prefix="flaskship-standin-") as context:
             Path(context, "Dockerfile").write_text(templates.render(f"engine/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE))
             progress(f"  building stand-in {standin_ref(ref)} for {ref} ...")
@@ -156,7 +156,8 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
     return built
 
 
-def _ensure_rootfs(progress: Callable[[str], None]) -> None:
+def ensure_rootfs(progress: Callable[[str], None]) -> None:
+    """The debootstrapped Debian every stand-in is built FROM (services' stand-ins too)."""
     if exists(ROOTFS_IMAGE):
         return
     if shutil.which("debootstrap") is None:

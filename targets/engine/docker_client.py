@@ -152,6 +152,14 @@ def _start(target: str, image: str, files: bytes | None = None, **options: objec
     return start
 
 
+def _attach(network: str | None, aliases: tuple[str, ...] = ()) -> dict[str, object]:
+    """Options that put a container on `network` (reachable there by its aliases)."""
+    if network is None:
+        return {}
+    config = {network: client().api.create_endpoint_config(aliases=list(aliases) or None)}
+    return {"network": network, "networking_config": config}
+
+
 @contextmanager
 def running(
     image: str,
@@ -162,11 +170,14 @@ def running(
     user: str | None = None,
     command: list[str] | None = None,
     files: bytes | None = None,
+    network: str | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> Iterator[tuple[Container, int]]:
     """Run a labelled container with `container_port` published on a free loopback port
-    (`files`: a tar archive unpacked at / before it starts)."""
+    (`files`: a tar archive unpacked at / before it starts; with `network`, on that
+    network too, as its `aliases`)."""
     start = _start(target, image, files, environment=dict(environment), user=user, command=command,
-                   ports={f"{container_port}/tcp": ("127.0.0.1", None)})
+                   ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **_attach(network, aliases))
     with _labelled(target, start) as container:
         container.reload()
         bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{container_port}/tcp") or []
@@ -176,12 +187,13 @@ def running(
 
 
 def run_once(image: str, target: str, command: list[str], *, environment: Mapping[str, str],
-             user: str | None = None, timeout: float = 300) -> tuple[int | None, str]:
+             user: str | None = None, timeout: float = 300, network: str | None = None) -> tuple[int | None, str]:
     """Run a one-off labelled container to its end: (exit code, or None on timeout; its log tail).
 
     The container, and every file it wrote, is removed afterwards.
     """
-    with _labelled(target, _start(target, image, command=command, environment=dict(environment), user=user)) as container:
+    start = _start(target, image, command=command, environment=dict(environment), user=user, **_attach(network))
+    with _labelled(target, start) as container:
         try:
             code = int(container.wait(timeout=timeout).get("StatusCode", -1))
         except requests.exceptions.ReadTimeout:
@@ -191,13 +203,35 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
         return code, logs(container)
 
 
-def address(container: Container) -> str:
-    """The container's address on Docker's default bridge, where another container reaches it."""
+def endpoint(container: Container) -> tuple[str, str]:
+    """(network, address) where another container reaches this one: the default
+    bridge, or the network of its own that a smoke run with services put it on."""
     container.reload()
-    ip = str(container.attrs["NetworkSettings"].get("IPAddress") or "")
-    if not ip:
-        raise SmokeFailed(f"{container.name}: has no address on the default bridge network")
-    return ip
+    for name, net in sorted(container.attrs["NetworkSettings"].get("Networks", {}).items()):
+        if net.get("IPAddress"):
+            return name, str(net["IPAddress"])
+    raise SmokeFailed(f"{container.name}: has no address on any network")
+
+
+@contextmanager
+def network(target: str) -> Iterator[str]:
+    """A labelled bridge network of this run's own; always removed, with anything
+    we left attached to it disconnected first."""
+    name = f"flaskship-{SESSION}-{uuid.uuid4().hex[:8]}"
+    try:
+        created = client().networks.create(name, driver="bridge", labels=labels(target))
+    except docker.errors.APIError as exc:
+        raise SmokeFailed(f"{target}: could not create network {name}: {exc.explanation or exc}") from None
+    try:
+        yield name
+    finally:
+        try:
+            created.reload()
+            for container in created.containers:
+                created.disconnect(container, force=True)
+            created.remove()
+        except docker.errors.NotFound:
+            pass
 
 
 def logs(container: Container, tail: int | str = TAIL_LINES) -> str:

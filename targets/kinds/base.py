@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ..fields import EnvVarName, ImageRef, Line, Port, Strict
+from ..fields import EnvVarName, ImageRef, Line, Name, Port, Strict
 
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
 
@@ -34,6 +34,8 @@ class TargetSettings(Strict):
     auth: RegistryAuth | None = None
     # Extra tags besides the git SHA.
     tags: tuple[Tag, ...] = Field(default=(), strict=False)
+    # The services (names from `services`) this target uses; default: defaults.services.
+    services: tuple[Name, ...] | None = Field(default=None, strict=False)
 
     def repository(self) -> str | None:
         return self.registry

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..kinds import KINDS, choices
+from ..services import SERVICES
+from ..services import choices as service_choices
 
 # What a value must look like, said in words where a regex would not help.
 SHAPES = {
@@ -18,16 +20,24 @@ def describe(error: Mapping[str, Any]) -> str:
     # pydantic puts the union tag into the path (targets.api.cloudrun.port); drop it.
     if len(loc) > 2 and loc[0] == "targets" and loc[2] in KINDS:
         del loc[2]
+    if len(loc) > 2 and loc[0] == "services" and loc[2] in SERVICES:
+        del loc[2]
+    if not loc and error["type"] == "value_error":
+        # A check across keys (model validators) names its own key path.
+        return str(error["msg"]).removeprefix("Value error, ")
     if loc and loc[-1] == "[key]":
         del loc[-1]
         return f"{'.'.join(loc)}: invalid name {error.get('input')!r}: use lower-case letters, digits and '-', starting with a letter"
     path = ".".join(loc) or "(top level)"
     etype, value = error["type"], error.get("input")
     got = f", got {value!r}" if not isinstance(value, (dict, list)) else ""
+    kinds = service_choices() if loc[:1] == ["services"] else choices()
     if etype == "union_tag_invalid":
-        return f"{path}.kind: unknown kind {error['ctx']['tag']!r} (choose from: {choices()})"
+        return f"{path}.kind: unknown kind {error['ctx']['tag']!r} (choose from: {kinds})"
     if etype == "union_tag_not_found":
-        return f"{path}.kind: missing (choose from: {choices()})"
+        return f"{path}.kind: missing (choose from: {kinds})"
+    if etype == "literal_error":
+        return f"{path}: invalid value{got} (choose from: {error['ctx']['expected']})"
     if etype == "extra_forbidden":
         return f"{path}: unknown key (check its spelling; see targets.schema.json for valid keys)"
     if etype == "missing":

@@ -14,6 +14,7 @@ from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag, mo
 from ..fields import (CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, StaticPath, Strict,
                       UrlPath)
 from ..kinds import KINDS, TargetSettings
+from ..services import SERVICES, ServiceSettings
 
 # A Debian package name (Debian Policy 5.6.1: lower case, digits, + - .; two
 # characters at least). It is interpolated into an `apt-get install` line, so
@@ -82,10 +83,16 @@ class AppSource(Strict):
 
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 # A request target: a path, optionally with a query; percent-encoded, one line.
-RequestPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/%?&=+,;:@!$'()*-]{0,2000}$")]
+# `${NAME}` (a value a previous check saved) may stand anywhere in it.
+RequestPath = Annotated[str, StringConstraints(
+    pattern=r"^/([A-Za-z0-9._~/%?&=+,;:@!$'()*-]|\$\{[A-Z_][A-Z0-9_]*\}){0,2000}$")]
 # The health path also goes into compose's healthcheck command: no quotes, no `$`.
 HealthPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/%?&=+-]{0,200}$")]
 CheckName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+# Where a check's `save` takes a value from: `json:a.b.0`, `header:X-Token`,
+# `cookie:session`, or `body:<regex>` (its first group, else the whole match).
+SaveSource = Annotated[str, StringConstraints(pattern=r"^(json:[A-Za-z0-9_.-]{1,200}|header:[A-Za-z0-9-]{1,64}"
+                                                      r"|cookie:[A-Za-z0-9_.-]{1,64}|body:[^\x00-\x1f]{1,400})$")]
 
 
 class Check(Strict):
@@ -108,6 +115,10 @@ class Check(Strict):
     json_includes: JsonValue = None  # the JSON response must include this (recursively, as a subset)
     # The body is the same bytes on every platform: parity compares its digest too.
     deterministic: bool = False
+    # Request headers to send (a CSRF token saved by an earlier check: {X-CSRFToken: "${CSRF}"}).
+    send_headers: dict[HeaderName, Line] = Field(default_factory=dict)
+    # Values to take from this response for later checks, as ${NAME}: {ROW_ID: "json:id"}.
+    save: dict[EnvVarName, SaveSource] = Field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -128,6 +139,10 @@ class Smoke(Strict):
     # A POST route answering JSON with the URL the app built (`url`): lets the
     # compose kind check proxy headers (X-Forwarded-Proto, Host). Optional.
     url_echo: UrlPath | None = None
+    # With services: `target` empties them before each target's checks (a fresh
+    # database, from the release step; an empty bucket; an empty cache); `run`
+    # only once, so a target reads what the ones before it wrote (in name order).
+    reset: Literal["target", "run"] = "target"
 
 
 class Defaults(Strict):
@@ -139,6 +154,8 @@ class Defaults(Strict):
     # Cache-Control that a static file server (Firebase Hosting, nginx) sets.
     static_cache_control: CacheControl = "public, max-age=3600"
     environment: Name = "development"
+    # Services (by name, from `services`) every target uses unless it lists its own.
+    services: tuple[Name, ...] = Field(default=(), strict=False)
 
 
 class Environment(Strict):
@@ -169,6 +186,14 @@ def _target_union() -> Any:
 AnyTarget = _target_union()
 
 
+def _service_kind(raw: Any) -> str | None:
+    return raw.get("kind") if isinstance(raw, dict) else getattr(raw, "kind", None)
+
+
+AnyService = Annotated[Union[tuple(Annotated[entry.settings, Tag(name)] for name, entry in SERVICES.items())],
+                       Discriminator(_service_kind)]
+
+
 class Manifest(Strict):
     app: AppSource = AppSource()
     smoke: Smoke = Smoke()
@@ -177,6 +202,33 @@ class Manifest(Strict):
         default_factory=lambda: {"development": Environment(env={"APP_ENV": "development"})}
     )
     targets: dict[Name, AnyTarget] = Field(min_length=1)
+    # Servers the app talks to (postgres, redis, s3), started for smoke; targets name the ones they use.
+    services: dict[Name, AnyService] = Field(default_factory=dict)
 
     def base_image(self) -> str:
         return self.defaults.base_image or f"python:{self.defaults.python}-slim"
+
+    def services_of(self, target: str) -> dict[str, ServiceSettings]:
+        """The services a target uses, by name: its own list, else defaults.services."""
+        listed = self.targets[target].services
+        names = self.defaults.services if listed is None else listed
+        return {name: self.services[name] for name in names}
+
+    @model_validator(mode="after")
+    def _services_exist(self) -> Manifest:
+        lists = [("defaults.services", self.defaults.services)]
+        lists += [(f"targets.{n}.services", t.services) for n, t in self.targets.items() if t.services is not None]
+        for where, names in lists:
+            for name in names:
+                if name not in self.services:
+                    declared = ", ".join(sorted(self.services)) or "none declared"
+                    raise ValueError(f"{where}: no service named {name!r} in `services` ({declared})")
+        for target in self.targets:
+            seen: dict[str, str] = {}
+            for name, service in self.services_of(target).items():
+                for variable in service.env:
+                    if variable in seen:
+                        raise ValueError(f"services.{name}.env.{variable}: services {seen[variable]} and {name} "
+                                         f"both set {variable} for target {target}; rename one")
+                    seen[variable] = name
+        return self

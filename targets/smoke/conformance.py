@@ -9,6 +9,7 @@ judge() and includes() are pure; run() is the only part that does HTTP.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -96,12 +97,13 @@ def judge(check: Check, response: requests.Response, env: Mapping[str, str]) -> 
         if response.headers.get(name) != value:
             misses.append(f"{name}: {response.headers.get(name, '(none)')}")
     if check.json_includes is not None:
-        wanted.append(f"JSON including {_short(check.json_includes)}")
+        including = expand_all(check.json_includes, env)
+        wanted.append(f"JSON including {_short(including)}")
         try:
             body = response.json()
         except ValueError:
             body = "(not JSON)"
-        if not includes(check.json_includes, body):
+        if not includes(including, body):
             misses.append(f"JSON {_short(body)}")
     digest = hashlib.sha256(response.content).hexdigest() if check.deterministic else ""
     observed = Observed(response.status_code, media_type(response), digest)
@@ -123,19 +125,74 @@ def judge_unknown(response: requests.Response) -> Outcome:
                    Observed(response.status_code, media_type(response)))
 
 
-def _send(session: requests.Session, base: str, check: Check) -> requests.Response:
+def expand_all(value: Any, env: Mapping[str, str]) -> Any:
+    """expand() through a JSON value's strings (keys too)."""
+    if isinstance(value, str):
+        return expand(value, env)
+    if isinstance(value, list):
+        return [expand_all(item, env) for item in value]
+    if isinstance(value, dict):
+        return {expand(str(k), env): expand_all(v, env) for k, v in value.items()}
+    return value
+
+
+def extract(check: Check, response: requests.Response) -> tuple[dict[str, str], list[str]]:
+    """What check.save takes from the response: (values by name, what could not be found)."""
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for name, source in check.save.items():
+        how, _, what = source.partition(":")
+        found: Any = None
+        if how == "header":
+            found = response.headers.get(what)
+        elif how == "cookie":
+            found = response.cookies.get(what)
+        elif how == "body":
+            match = re.search(what, response.text)
+            found = match and (match.group(1) if match.re.groups else match.group(0))
+        else:
+            try:
+                found = response.json()
+            except ValueError:
+                found = None
+            for key in what.split("."):
+                if isinstance(found, dict):
+                    found = found.get(key)
+                elif isinstance(found, list) and key.isdigit() and int(key) < len(found):
+                    found = found[int(key)]
+                else:
+                    found = None
+        if found is None or isinstance(found, (dict, list)):
+            missing.append(f"nothing to save as {name} from {source}")
+        else:
+            values[name] = found if isinstance(found, str) else json.dumps(found)
+    return values, missing
+
+
+def _send(session: requests.Session, base: str, check: Check, env: Mapping[str, str]) -> requests.Response:
     # Redirects are not followed: a 302 is the app's answer, and parity compares it.
-    return session.request(check.method, base + check.path, json=check.json_body, data=check.form,
-                           timeout=TIMEOUT, allow_redirects=False)
+    form = {key: expand(value, env) for key, value in check.form.items()} if check.form is not None else None
+    headers = {key: expand(value, env) for key, value in check.send_headers.items()}
+    return session.request(check.method, base + expand(check.path, env), json=expand_all(check.json_body, env),
+                           data=form, headers=headers, timeout=TIMEOUT, allow_redirects=False)
 
 
-def run(base: str, suite: Suite) -> dict[str, tuple[str, Outcome]]:
-    """Every check of the suite against one running target: label -> (path, outcome)."""
+def run(base: str, suite: Suite, extra_env: Mapping[str, str] | None = None) -> dict[str, tuple[str, Outcome]]:
+    """Every check of the suite against one running target, in the order declared, on
+    one session (cookies carry from one response to the next; values a check saves
+    are ${NAME} in the ones after it): label -> (path, outcome)."""
     results: dict[str, tuple[str, Outcome]] = {}
+    env = {**suite.env, **(extra_env or {})}
     with requests.Session() as session:
         for check in suite.checks:
             try:
-                results[check.label] = (check.path, judge(check, _send(session, base, check), suite.env))
+                response = _send(session, base, check, env)
+                outcome = judge(check, response, env)
+                saved, missing = extract(check, response)
+                env.update(saved)
+                if missing:
+                    outcome = Outcome(False, outcome.expected, "; ".join([*missing, outcome.got]), outcome.observed)
+                results[check.label] = (check.path, outcome)
             except requests.RequestException as exc:
                 results[check.label] = (check.path, Outcome(False, "a response", f"{type(exc).__name__}: {_short(str(exc))}"))
         extra: list[tuple[str, str]] = [("not-found", NOT_FOUND_PATH)]

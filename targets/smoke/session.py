@@ -20,6 +20,7 @@ from docker.models.containers import Container
 
 from ..engine import docker_client
 from ..errors import SmokeFailed
+from ..services.live import Live
 from . import conformance
 from .report import Result, verdict
 
@@ -42,6 +43,8 @@ class SmokeRun:
     progress: Callable[[str], None] = print
     results: list[Result] = field(default_factory=list)
     logs: dict[str, str] = field(default_factory=dict)
+    # The run's backing services (targets/services), set by the smoke command while they run.
+    services: Live = field(default_factory=lambda: Live(None))
 
     def __post_init__(self) -> None:
         _, environment = self.project.environment(self.env_name)
@@ -60,6 +63,7 @@ class SmokeRun:
                differences: Mapping[str, str] | None = None, path: str = "",
                observed: conformance.Observed | None = None) -> None:
         status, note = verdict(ok, path, differences or {})
+        expected, got = self.scrub(expected), self.scrub(got)
         self.results.append(Result(target, variant, check, status, expected, got, note, path,
                                    asdict(observed) if observed else None))
         mark = {"pass": "ok", "fail": "FAIL", "differs": "differs by platform"}[status]
@@ -71,7 +75,7 @@ class SmokeRun:
         self.progress(f"  {target} [{variant}] {check}: {mark}{detail}")
 
     def conform(self, target: str, variant: str, base: str, differences: Mapping[str, str]) -> None:
-        for check, (path, outcome) in conformance.run(base, self.suite).items():
+        for check, (path, outcome) in conformance.run(base, self.suite, {"FLASKSHIP_TARGET": target}).items():
             self.record(target, variant, check, outcome.ok, outcome.expected, outcome.got, differences, path,
                         outcome.observed)
 
@@ -85,13 +89,17 @@ class SmokeRun:
         target, started = record.target, time.monotonic()
         self.progress(f"  {target} [release]: {command}")
         code, log = docker_client.run_once(image, target, ["/bin/sh", "-c", command],
-                                           environment={**self.env, **(env or {})}, user=user, timeout=within)
+                                           environment={**self.env, **(env or {})}, user=user, timeout=within,
+                                           network=self.network(target))
         took = time.monotonic() - started
         ok = code == 0
         self.record(target, "release", "release", ok, f"exit 0 within {within:g} s",
                     f"exit {code} after {took:.1f} s" if code is not None else f"still running after {within:g} s")
         if not ok:
             self.logs[f"{target} [release]"] = log
+        elif self._resets:
+            # What the release step made is what each of this target's runs starts from.
+            self.services.snapshot(self.service_names(target))
         return ok
 
     def serve(self, record: BuildRecord, image: str, *, variant: str, env: Mapping[str, str],
@@ -100,9 +108,11 @@ class SmokeRun:
               differences: Mapping[str, str] | None = None,
               extra: Callable[[SmokeRun, str, str, Container], None] | None = None) -> None:
         target = record.target
+        if self._resets:
+            self.services.reset(self.service_names(target), to_snapshot=True)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
-        with docker_client.running(image, target, environment={**self.env, **env},
-                                container_port=container_port, user=user) as (container, host_port):
+        with docker_client.running(image, target, environment={**self.env, **env}, container_port=container_port,
+                                   user=user, network=self.network(target)) as (container, host_port):
             base = f"http://127.0.0.1:{host_port}"
             try:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)
@@ -121,6 +131,35 @@ class SmokeRun:
                             f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
             if any(r.status == "fail" and r.target == target for r in self.results):
                 self.logs[f"{target} [{variant}]"] = docker_client.logs(container)
+
+    # --- backing services (targets/services): which a target uses, wired how its platform does it ---
+
+    @property
+    def _resets(self) -> bool:
+        return self.project.manifest.smoke.reset == "target"
+
+    def service_names(self, target: str) -> list[str]:
+        return list(self.project.manifest.services_of(target))
+
+    def service_env(self, target: str, heroku: bool = False) -> dict[str, str]:
+        """The variables that reach this target's services (heroku: as its add-ons set them)."""
+        return self.services.env(self.service_names(target), heroku)
+
+    def network(self, target: str) -> str | None:
+        return self.services.network if self.service_names(target) else None
+
+    def begin(self, target: str, first: bool) -> None:
+        """Before a target's checks: its services are up, and empty (smoke.reset: target)."""
+        names = self.service_names(target)
+        self.services.check(names)
+        if self._resets and not first:
+            self.services.reset(names)
+
+    def scrub(self, text: str) -> str:
+        """Generated credentials never reach the output or build/smoke.json."""
+        for secret in self.services.secrets():
+            text = text.replace(secret, "***")
+        return text
 
 
 def wait_http(url: str, within: float, container: Container | None, target: str) -> float:

@@ -17,9 +17,12 @@ PACKAGE = REPO / "targets"
 # Lowest first. A module may import its own layer or any layer below it.
 LAYERS = [
     ("data", ("targets.errors", "targets.fields", "targets.pins", "targets.kinds", "targets.kinds.base",
-              "targets.kinds.*.settings", "targets.manifest", "targets.manifest.*")),
+              "targets.kinds.*.settings", "targets.manifest", "targets.manifest.*",
+              "targets.services", "targets.services.settings")),
     ("files", ("targets.files", "targets.records", "targets.templates", "targets.wheel_index")),
     ("engine", ("targets.engine", "targets.engine.*")),
+    # Backing services (postgres, redis, s3): started, reset and wired for smoke and up.
+    ("services", ("targets.services.*",)),
     ("shared", ("targets.build", "targets.build.*", "targets.smoke", "targets.smoke.*", "targets.publish",
                 "targets.publish.*")),
     ("kinds", ("targets.kinds.protocol", "targets.kinds.container", "targets.kinds.*", "targets.kinds.*.*",

@@ -46,8 +46,10 @@ class CloudRun(ContainerKind):
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         image = record.image()
+        # Services through the variables the manifest names, as `--set-secrets` would set them.
+        services = run.service_env(record.target)
         # app.release as a Cloud Run job runs it before the service: once, its files discarded.
-        if not run.release(record, image):
+        if not run.release(record, image, env=services):
             return
         settings = run.project.target(record.target)
         assert isinstance(settings, CloudRunSettings)
@@ -69,8 +71,8 @@ class CloudRun(ContainerKind):
         # with an injected non-default PORT, as the platform may do.
         run.suite = direct
         try:
-            run.serve(record, image, variant="PORT unset", env={}, container_port=8080, extra=behind_hosting)
-            run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
+            run.serve(record, image, variant="PORT unset", env=services, container_port=8080, extra=behind_hosting)
+            run.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services}, container_port=9090,
                       stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
         finally:
             run.suite = suite

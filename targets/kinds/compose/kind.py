@@ -13,6 +13,7 @@ import docker.errors
 from ...build.job import APP_UID
 from ...engine import docker_client
 from ...errors import BuildFailed
+from ...services.compose import services as compose_services
 from ..base import TargetSettings
 from ..container import ContainerKind, shell
 from .settings import ComposeSettings
@@ -41,7 +42,8 @@ class Compose(ContainerKind):
         job.write("docker-compose.yml", "compose/docker-compose.yml.j2", web_image=web, nginx_image=nginx,
                   settings=settings, publish=settings.publish, publish_host=settings.publish_host,
                   web_port=settings.port, health=manifest.smoke.health, secrets=secrets,
-                  default_env=manifest.defaults.environment, release=job.app.release)
+                  default_env=manifest.defaults.environment, release=job.app.release,
+                  backing=compose_services(manifest.services_of(job.name)))
         for env_name, environment in sorted(manifest.environments.items()):
             job.write(f"env/{env_name}.env", "compose/env.j2", name=env_name, env=environment.env)
 

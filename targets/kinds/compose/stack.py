@@ -42,17 +42,18 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
     address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
-    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1])}
+    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1]),
+           **run.services.compose_env(run.service_names(target))}
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
         # Labels for this run only, merged over the generated file: the file in
         # build/ stays what a user deploys.
         override = Path(tmp, "labels.yml")
-        override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in ("web", "nginx")}}))
+        override.write_text(json.dumps(_override(run, target)))
         files = [folder / "docker-compose.yml", override]
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
             try:
-                compose_cli.run(project, files, ["up", "-d"], env, target)
+                compose_cli.run(project, files, ["up", "-d", *_shared_services(run, target)], env, target)
                 base = f"http://{address[0]}:{address[1]}"
                 seconds = wait_http(base + run.suite.health, BOOT_WITHIN, None, target)
             except SmokeFailed as exc:
@@ -66,6 +67,30 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                 run.logs[f"{target} [{variant}]"] = _logs(project, files, env, target)
         finally:
             compose_cli.run(project, files, ["down", "-v", "--remove-orphans"], env, target)
+
+
+def _app_services(run: SmokeRun) -> tuple[str, ...]:
+    return ("release", "web") if run.project.manifest.app.release else ("web",)
+
+
+def _override(run: SmokeRun, target: str) -> dict:
+    """This run's labels; with services, web (and release) also join the run's services
+    network, where `db` is the instance every target of this run shares."""
+    started = (*_app_services(run), "nginx")
+    override: dict = {"services": {s: {"labels": docker_client.labels(target)} for s in started}}
+    if run.network(target):
+        for service in _app_services(run):
+            override["services"][service]["networks"] = ["default", "flaskship_services"]
+        override["networks"] = {"flaskship_services": {"external": True, "name": run.network(target)}}
+    return override
+
+
+def _shared_services(run: SmokeRun, target: str) -> list[str]:
+    """`up` arguments: with services, only the app's own (the file's db, cache ... are
+    this run's shared instances instead); the file's healthchecks are tested on their own."""
+    if not run.network(target):
+        return []
+    return ["--no-deps", *_app_services(run), "nginx"]
 
 
 def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, project: str,

@@ -87,10 +87,12 @@ class Functions:
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         # Cloud Functions has no release phase: app.release runs once, as a deploy
         # step would, in a container of its own before the function serves.
-        if not run.release(record, record.image("runner")):
+        # Services through the variables the manifest names, as `--set-secrets` would set them.
+        services = run.service_env(record.target)
+        if not run.release(record, record.image("runner"), env=services):
             return
         # Cloud Functions (2nd gen) instances run on Cloud Run: SIGTERM, then SIGKILL 10 s later.
-        run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080"},
+        run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080", **services},
                   container_port=8080, differences=self.differences, stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
 
     def publish_steps(self, name: str, settings: TargetSettings, record: BuildRecord, label: str) -> list[Step]:

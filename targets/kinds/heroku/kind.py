@@ -46,10 +46,13 @@ class Heroku(ContainerKind):
         rng = random.SystemRandom()
         port = rng.randint(20000, 40000)
         uid = rng.randint(20000, 60000)
-        env = {"PORT": str(port), "WEB_CONCURRENCY": str(WORKERS)}
+        # Services as Heroku's add-ons set them: DATABASE_URL (postgres://...), REDIS_URL;
+        # the manifest's other variables as config vars. The release dyno gets them too.
+        services = run.service_env(record.target, heroku=True)
+        env = {"PORT": str(port), "WEB_CONCURRENCY": str(WORKERS), **services}
         # The release phase: a one-off dyno of the web image before the new
         # release goes live; a non-zero exit stops the release, its files are discarded.
-        if not run.release(record, record.image(), user=f"{uid}:{uid}"):
+        if not run.release(record, record.image(), user=f"{uid}:{uid}", env=services):
             return
         run.serve(record, record.image(), variant=f"PORT={port} uid={uid}", env=env, container_port=port,
                   user=f"{uid}:{uid}", boot_within=BOOT_LIMIT, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,

@@ -36,9 +36,16 @@ class Edge:
         return docker_client.logs(self.container, "all")
 
 
-def upstream_of(container: docker_client.Container, port: int) -> str:
-    """host:port where the edge's container reaches `container` (same Docker bridge)."""
-    return f"{docker_client.address(container)}:{port}"
+@dataclass(frozen=True)
+class Upstream:
+    network: str  # the edge joins the app container's network
+    address: str  # host:port there
+
+
+def upstream_of(container: docker_client.Container, port: int) -> Upstream:
+    """Where the edge's container reaches `container`: on the same network, by address."""
+    network, ip = docker_client.endpoint(container)
+    return Upstream(network, f"{ip}:{port}")
 
 
 def archive(site: config.Site, conf: str) -> bytes:
@@ -56,21 +63,28 @@ def archive(site: config.Site, conf: str) -> bytes:
 
 
 @contextmanager
-def running(firebase_json: Path, target: str, upstream: str | None, *, service_id: str | None = None,
+def running(firebase_json: Path, target: str, upstream: Upstream | None, *, service_id: str | None = None,
             image: str = "nginx:stable-bookworm", progress: Callable[[str], None] = print) -> Iterator[Edge]:
     """The edge for `firebase_json`'s site in front of `upstream` (host:port reachable from a
     container, see upstream_of; None: run rewrites answer 502). Yields it once it answers."""
     site = config.load(firebase_json, service_id=service_id)
     for warning in site.warnings:
         progress(f"  {target} [edge]: warning: {warning}")
-    conf = nginx.render(site, upstream)
+    conf = nginx.render(site, upstream.address if upstream else None)
     base = _resolved(image, progress)
     command = ["nginx", "-e", "stderr", "-c", nginx.CONFIG, "-g", "daemon off;"]
     with docker_client.running(base, target, environment={}, container_port=nginx.PORT, user=f"{NGINX_UID}:{NGINX_UID}",
-                               command=command, files=archive(site, conf)) as (container, port):
+                               command=command, files=archive(site, conf),
+                               network=_own_network(upstream)) as (container, port):
         edge = Edge(f"http://127.0.0.1:{port}", site, container)
         _wait(edge, target)
         yield edge
+
+
+def _own_network(upstream: Upstream | None) -> str | None:
+    # Docker's default bridge is where containers start anyway; any other network
+    # (a smoke run's services network) must be joined by name.
+    return upstream.network if upstream and upstream.network != "bridge" else None
 
 
 _RESOLVED: dict[str, str] = {}

@@ -1,0 +1,85 @@
+"""Which services an app talks to, from its dependencies and its configuration.
+
+Pure functions of (installed distributions, the app's source text), so they
+are tested without a venv:
+  postgres  psycopg or psycopg2 installed, and the code names SQLALCHEMY_DATABASE_URI or DATABASE_URL;
+  redis     redis, rq or celery installed;
+  s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
+Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) that is
+known to hold a connection is wired to it; otherwise the platform's usual name.
+Flask-Migrate with a migrations/ folder means the release step runs `flask db upgrade`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .candidates import modules
+
+READS = re.compile(r"""(?:environ(?:\.get)?\s*[\[(]|getenv\()\s*["']([A-Z_][A-Z0-9_]*)["']""")
+POSTGRES_DRIVERS = ("psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary")
+REDIS_CLIENTS = ("redis", "rq", "celery")
+DATABASE_VARIABLES = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "POSTGRES_URL", "POSTGRESQL_URL", "DB_URL")
+REDIS_VARIABLES = ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "RQ_REDIS_URL", "CACHE_REDIS_URL")
+AWS_VARIABLES = {"AWS_ACCESS_KEY_ID": "access_key", "AWS_SECRET_ACCESS_KEY": "secret_key", "AWS_DEFAULT_REGION": "region"}
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # its name in targets.yaml
+    kind: str
+    env: dict[str, str]  # variable -> connection field
+    why: str
+
+
+def normalise(name: str) -> str:
+    """A distribution name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def source_text(app_dir: Path) -> dict[str, str]:
+    """The app's importable .py files (as init's entry scan sees them): path -> text."""
+    found = {}
+    for _, path in modules(app_dir):
+        try:
+            found[path.relative_to(app_dir).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return found
+
+
+def _where(texts: Mapping[str, str], needle: str) -> str | None:
+    return next((path for path, text in sorted(texts.items()) if needle in text), None)
+
+
+def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Service]:
+    installed = {normalise(d) for d in distributions}
+    reads = sorted({name for text in texts.values() for name in READS.findall(text)})
+    found: list[Service] = []
+    driver = next((d for d in POSTGRES_DRIVERS if d in installed), None)
+    setting = next((s for s in ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL") if _where(texts, s)), None)
+    if driver and setting:
+        names = [v for v in DATABASE_VARIABLES if v in reads] or ["DATABASE_URL"]
+        found.append(Service("db", "postgres", {v: "url" for v in names},
+                             f"{driver} is a dependency and {_where(texts, setting)} names {setting}"))
+    client = next((c for c in REDIS_CLIENTS if c in installed), None)
+    if client:
+        names = [v for v in REDIS_VARIABLES if v in reads] or ["REDIS_URL"]
+        found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency"))
+    endpoint = next((v for v in reads if "ENDPOINT" in v), None)
+    if "boto3" in installed and (endpoint or _where(texts, "endpoint_url")):
+        env = {endpoint or "S3_ENDPOINT_URL": "endpoint", **AWS_VARIABLES}
+        env.update({v: "bucket" for v in reads if "BUCKET" in v} or {"S3_BUCKET": "bucket"})
+        how = f"reads {endpoint}" if endpoint else f"{_where(texts, 'endpoint_url')} sets endpoint_url"
+        found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}"))
+    return found
+
+
+def release(distributions: Iterable[str], app_dir: Path, entry: str) -> str | None:
+    """`flask db upgrade` when Flask-Migrate is installed and the app has its migrations folder."""
+    if "flask-migrate" in {normalise(d) for d in distributions} and (app_dir / "migrations" / "env.py").is_file():
+        return f"flask --app '{entry}' db upgrade"
+    return None

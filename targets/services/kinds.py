@@ -1,0 +1,71 @@
+"""What every service kind does, and how to find a registered kind's behaviour."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from docker.models.containers import Container
+
+from . import SERVICES
+from .settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Start:
+    """How to run the server for one smoke run (or `invoke up`)."""
+
+    environment: dict[str, str]
+    command: list[str] | None = None
+
+
+class ServiceKind(Protocol):
+    name: str
+    port: int  # the port it listens on inside its container (and on the services network)
+    # Generated per run: the credential fields, e.g. ("password",) or ("access_key", "secret_key").
+    credentials: tuple[str, ...]
+
+    def image(self, settings: ServiceSettings) -> str:
+        """The official image for this version (or settings.image)."""
+
+    def standin(self, settings: ServiceSettings) -> dict[str, Any]:
+        """How to build the local stand-in: {template, files, packages or requirements, note}."""
+
+    def start(self, settings: ServiceSettings, creds: Mapping[str, str]) -> Start:
+        """Environment and command of the server container."""
+
+    def ready(self, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> bool:
+        """Whether the server answers its own protocol on the published port (from the host)."""
+
+    def reset(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str],
+              snapshot: bool) -> None:
+        """Empty it; for a database, back to the snapshot if there is one (SmokeFailed if it cannot)."""
+
+    def snapshot(self, container: Container, settings: ServiceSettings) -> bool:
+        """Keep the current state as what reset(snapshot=True) returns to; False if the kind has none."""
+
+    def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
+        """The connection, field by field (`url`, `host`, `password`, ...), as the app is told it."""
+
+    def heroku(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
+        """(variable, value) as the Heroku add-on sets it, or None if there is no such add-on."""
+
+    def compose(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any]:
+        """The service's entry in docker-compose.yml (creds are ${...} references there)."""
+
+    def compose_init(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any] | None:
+        """A one-shot service that prepares it (an s3 bucket), which web waits for; or None."""
+
+
+def behaviour(kind: str) -> ServiceKind:
+    module = importlib.import_module(SERVICES[kind].module(kind))
+    found: ServiceKind = module.KIND
+    return found
+
+
+def generate(kind: ServiceKind) -> dict[str, str]:
+    """Fresh credentials for one run: hex, so they sit in a URL without escaping."""
+    return {field: secrets.token_hex(16) for field in kind.credentials}

@@ -1,0 +1,302 @@
+"""Smoke against real services: a Flask-SQLAlchemy + Flask-Migrate app on Postgres
+(migrated in the release step) writes a row and reads it back on all four kinds;
+a Redis visit counter; an S3 upload served back byte-identical. Nothing the
+run started is left behind (green, failed, Ctrl-C), and the generated
+credentials reach no file and no output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from tests.helpers import REPO, SESSION, invoke
+
+pytestmark = pytest.mark.docker
+APPS = REPO / "tests/fixtures/apps"
+
+NOTES = """\
+app:
+  source: .
+  entry: "notes:create_app()"
+  static: null
+  release: "flask --app 'notes:create_app()' db upgrade"
+services:
+  db: {kind: postgres, version: "15"}
+defaults:
+  services: [db]
+smoke:
+  health: /healthz
+  checks:
+    - {name: empty, path: /notes, json_includes: {notes: []}}
+    - {name: form, path: /form, save: {CSRF: 'body:value="([0-9a-f]{32})"'}}
+    - name: write
+      path: /notes
+      method: POST
+      form: {text: "hello from ${FLASKSHIP_TARGET}"}
+      send_headers: {X-CSRFToken: "${CSRF}"}
+      status: 201
+      save: {NOTE: "json:id"}
+    - {name: read, path: "/notes/${NOTE}", json_includes: {id: 1, text: "hello from ${FLASKSHIP_TARGET}"}}
+targets:
+  run: {kind: cloudrun, service_id: notes, region: us-central1}
+  dyno: {kind: heroku, app: notes}
+  stack: {kind: compose, publish: 8031}
+  fn: {kind: functions}
+"""
+
+
+def _project(tmp: Path, fixture: str, manifest: str) -> Path:
+    root = tmp / fixture
+    shutil.copytree(APPS / fixture, root, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "targets.yaml").write_text(manifest)
+    return root
+
+
+def _leftovers(engine: docker.DockerClient, session: str = SESSION) -> list[str]:
+    label = {"label": f"io.flaskship.session={session}"}
+    return ([f"container {c.name}" for c in engine.containers.list(all=True, filters=label)]
+            + [f"network {n.name}" for n in engine.networks.list(filters=label)])
+
+
+def _dangling_volumes(engine: docker.DockerClient) -> set[str]:
+    return {v.name for v in engine.volumes.list(filters={"dangling": True})}
+
+
+@contextmanager
+def _environments(engine: docker.DockerClient) -> Iterator[dict[str, dict[str, str]]]:
+    """While the block runs, the environment of every container this test session
+    starts, by container name: where the generated credentials can be seen."""
+    seen: dict[str, dict[str, str]] = {}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                for c in engine.containers.list(filters={"label": f"io.flaskship.session={SESSION}"}):
+                    env = dict(e.partition("=")[::2] for e in c.attrs["Config"]["Env"] or [])
+                    seen.setdefault(c.name, {**env, "TARGET": c.labels.get("io.flaskship.target", "")})
+            except docker.errors.NotFound:
+                pass
+            done.wait(0.2)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = _project(tmp_path_factory.mktemp("services"), "pg_notes", NOTES)
+    build = invoke("build", "--manifest", str(root / "targets.yaml"))
+    assert build.code == 0, build.stdout + build.stderr
+    return root
+
+
+def test_rows_are_written_and_read_back_on_every_kind(notes: Path, engine: docker.DockerClient) -> None:
+    volumes = _dangling_volumes(engine)
+    with _environments(engine) as seen:
+        smoke = invoke("smoke", "--manifest", str(notes / "targets.yaml"))
+    output = smoke.stdout + smoke.stderr
+    assert smoke.code == 0, output
+    assert re.search(r"services: db \(\S+postgres:15\) ready in \d+\.\d\d s", output)
+    written = json.loads((notes / "build/smoke.json").read_text())
+    assert written["services"]["db"]["ready_seconds"] > 0 and not written["services"]["db"]["error"]
+    report = written["targets"]
+    for target in ("run", "dyno", "stack", "fn"):
+        reads = [r for r in report[target]["results"] if r["check"] == "read"]
+        assert reads and all(r["status"] == "pass" for r in reads), (target, reads)
+    # The release step migrated the real database, once per target.
+    assert all(any(r["check"] == "release" and r["status"] == "pass" for r in report[t]["results"])
+               for t in ("run", "dyno", "fn"))
+    # Heroku's add-on form, and the manifest's name and form elsewhere.
+    urls = {env["TARGET"]: env["DATABASE_URL"] for env in seen.values() if "DATABASE_URL" in env}
+    assert urls["dyno"].startswith("postgres://") and urls["run"].startswith("postgresql://"), urls
+    assert _leftovers(engine) == [] and _dangling_volumes(engine) <= volumes
+    # The generated password reached the app at run time, and nothing else.
+    passwords = {env["POSTGRES_PASSWORD"] for env in seen.values() if "POSTGRES_PASSWORD" in env}
+    assert len(passwords) == 1
+    password = passwords.pop()
+    assert password in urls["run"] and password not in output
+    for path in notes.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+
+
+BROKEN = NOTES.replace("""services:
+  db: {kind: postgres, version: "15"}
+defaults:
+  services: [db]
+""", """services:
+  db: {kind: postgres, version: "15", settings: {no_such_setting: "on"}}
+  good: {kind: postgres, version: "15"}
+""").replace("  run: {kind: cloudrun, service_id: notes, region: us-central1}",
+             "  run: {kind: cloudrun, service_id: notes, region: us-central1, services: [db]}"
+             ).replace("  fn: {kind: functions}", "  fn: {kind: functions, services: [good]}")
+
+
+def test_a_service_that_fails_to_start_fails_only_its_targets(notes: Path, engine: docker.DockerClient) -> None:
+    (notes / "broken.yaml").write_text(BROKEN)
+    try:
+        smoke = invoke("smoke", "--manifest", str(notes / "broken.yaml"), "--target", "run,fn")
+    finally:
+        (notes / "broken.yaml").unlink()
+    assert smoke.code != 0 and "Traceback" not in smoke.stdout + smoke.stderr
+    assert "service db (postgres) did not start: its container exited" in smoke.last_line, smoke.last_line
+    assert 'unrecognized configuration parameter "no_such_setting"' in smoke.stdout  # its log follows
+    report = json.loads((notes / "build/smoke.json").read_text())["targets"]
+    assert report["fn"]["passed"] and not report["run"]["passed"]
+    assert _leftovers(engine) == []
+
+
+def test_ctrl_c_mid_smoke_removes_every_service(notes: Path, engine: docker.DockerClient) -> None:
+    session = f"pytest-{uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(REPO), "smoke", "--force",
+                             "--manifest", str(notes / "targets.yaml"), "--target", "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "FLASKSHIP_SESSION": session}, start_new_session=True)
+    lines = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "run [release]" in line:  # the services are up, the release container is running
+                os.killpg(proc.pid, signal.SIGINT)
+                break
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = "".join(lines) + rest
+    assert proc.returncode == 130, output
+    assert "everything this run started has been removed" in output
+    assert _leftovers(engine, session) == []
+
+
+def test_the_compose_file_runs_by_hand_with_its_own_services(notes: Path, engine: docker.DockerClient) -> None:
+    folder = notes / "build/stack"
+    image = "postgres:15" if _has(engine, "postgres:15") else "flaskship-standin/postgres:15"
+    with requests.Session() as http:
+        port = _free_port()
+        env = {**os.environ, "FLASKSHIP_DB_IMAGE": image, "FLASKSHIP_PUBLISH": str(port)}
+        project = ["docker-compose", "--project-name", f"byhand-{uuid.uuid4().hex[:8]}", "--file",
+                   str(folder / "docker-compose.yml")]
+        refused = subprocess.run([*project, "config", "-q"], capture_output=True, text=True, env=env)
+        assert refused.returncode != 0 and "export FLASKSHIP_DB_PASSWORD first" in refused.stderr
+        env["FLASKSHIP_DB_PASSWORD"] = secrets.token_hex(16)
+        try:
+            up = subprocess.run([*project, "up", "-d"], capture_output=True, text=True, env=env, timeout=300)
+            assert up.returncode == 0, up.stderr
+            base = f"http://127.0.0.1:{port}"
+            form = _get_when_up(http, base + "/form")
+            token = re.search(r'value="([0-9a-f]{32})"', form.text).group(1)  # type: ignore[union-attr]
+            made = http.post(base + "/notes", data={"text": "by hand"}, headers={"X-CSRFToken": token}, timeout=10)
+            assert made.status_code == 201, made.text
+            assert http.get(base + "/notes", timeout=10).json() == {"notes": [{"id": 1, "text": "by hand"}]}
+        finally:
+            subprocess.run([*project, "down", "-v", "--remove-orphans"], capture_output=True, env=env, timeout=120)
+
+
+def _has(engine: docker.DockerClient, ref: str) -> bool:
+    try:
+        engine.images.get(ref)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get_when_up(http: requests.Session, url: str, within: float = 90) -> requests.Response:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            response = http.get(url, timeout=5)
+            if response.status_code == 200:
+                return response
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, f"{url} did not answer within {within:g} s"
+        time.sleep(0.5)
+
+
+COUNTER = """\
+app: {source: ., entry: "counter:app", static: null}
+services:
+  cache: {kind: redis, version: "7"}
+defaults: {services: [cache]}
+smoke:
+  health: /healthz
+  checks:
+    - {name: fresh, path: /visits, json_includes: {visits: 0}}
+    - {name: first, path: /visits, method: POST, json_includes: {visits: 1}}
+    - {name: second, path: /visits, method: POST, json_includes: {visits: 2}}
+    - {name: counted, path: /visits, json_includes: {visits: 2}}
+targets:
+  dyno: {kind: heroku, app: counter}  # REDIS_URL as the add-on sets it
+"""
+
+
+def test_a_redis_visit_counter_starts_from_zero(tmp_path: Path, engine: docker.DockerClient) -> None:
+    root = _project(tmp_path, "redis_counter", COUNTER)
+    build = invoke("build", "--manifest", str(root / "targets.yaml"))
+    assert build.code == 0, build.stdout + build.stderr
+    smoke = invoke("smoke", "--manifest", str(root / "targets.yaml"))
+    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    assert "services: cache" in smoke.stdout and _leftovers(engine) == []
+
+
+BLOB = bytes(range(256)) * 3 + b"\x00\xff end"
+UPLOADS = f"""\
+app: {{source: ., entry: "storage:app", static: null}}
+services:
+  files: {{kind: s3, bucket: uploads}}
+defaults: {{services: [files]}}
+smoke:
+  health: /healthz
+  checks:
+    - {{name: empty, path: /files, json_includes: {{files: []}}}}
+    - {{name: upload, path: /files/blob.bin, method: PUT, json: {{base64: "{__import__('base64').b64encode(BLOB).decode()}"}}, status: 201}}
+    - {{name: download, path: /files/blob.bin, content_type: application/octet-stream, deterministic: true}}
+targets:
+  run: {{kind: cloudrun, service_id: files, region: us-central1}}  # S3_ENDPOINT_URL, AWS_*, as the manifest names them
+"""
+
+
+def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.DockerClient) -> None:
+    import hashlib
+
+    root = _project(tmp_path, "s3_files", UPLOADS)
+    build = invoke("build", "--manifest", str(root / "targets.yaml"))
+    assert build.code == 0, build.stdout + build.stderr
+    smoke = invoke("smoke", "--manifest", str(root / "targets.yaml"))
+    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    report = json.loads((root / "build/smoke.json").read_text())["targets"]
+    digests = {r["observed"]["digest"] for t in report.values() for r in t["results"] if r["check"] == "download"}
+    assert digests == {hashlib.sha256(BLOB).hexdigest()}
+    assert _leftovers(engine) == []

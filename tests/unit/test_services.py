@@ -1,0 +1,175 @@
+"""Services without Docker: the manifest keys, the wiring per platform, the compose
+file a person runs, the check list's order and saved values, and init's detection."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from targets import manifest
+from targets.appscan import services as scan
+from targets.commands.build import render_only
+from targets.errors import ManifestError
+from targets.manifest import Check
+from targets.services import SERVICES, wiring
+from targets.services.kinds import behaviour, generate
+from targets.smoke import conformance
+from tests.helpers import REPO, copy_demo
+
+BASE = {"targets": {"dyno": {"kind": "heroku", "app": "x"}, "run": {"kind": "cloudrun", "service_id": "x",
+                                                                     "region": "us-central1"}}}
+
+
+def _parse(**extra: object) -> manifest.Manifest:
+    return manifest.parse({**BASE, **extra})
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"services": {"db": {"kind": "mysql"}}}, "services.db.kind: unknown kind 'mysql' (choose from: postgres, redis, s3)"),
+    ({"services": {"db": {"kind": "postgres", "version": 15}}}, "services.db.version: expected a string, got 15"),
+    ({"services": {"db": {"kind": "postgres", "env": {"DB": "uri"}}}}, "services.db.env.DB: invalid value, got 'uri' (choose from: 'url'"),
+    ({"defaults": {"services": ["db"]}}, "defaults.services: no service named 'db' in `services` (none declared)"),
+    ({"services": {"a": {"kind": "redis"}, "b": {"kind": "redis"}}, "defaults": {"services": ["a", "b"]}},
+     "services.b.env.REDIS_URL: services a and b both set REDIS_URL for target dyno; rename one"),
+    ({"services": {"db": {"kind": "postgres", "settings": {"shared_buffers": "1; DROP"}}}}, "services.db.settings.shared_buffers"),
+])
+def test_bad_services_are_one_line_naming_the_key(extra: dict, message: str) -> None:
+    with pytest.raises(ManifestError) as caught:
+        _parse(**extra)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_target_list_overrides_the_defaults() -> None:
+    m = _parse(services={"db": {"kind": "postgres"}, "cache": {"kind": "redis"}}, defaults={"services": ["db", "cache"]})
+    m = manifest.parse({**BASE, "services": {"db": {"kind": "postgres"}, "cache": {"kind": "redis"}},
+                        "defaults": {"services": ["db", "cache"]},
+                        "targets": {**BASE["targets"], "run": {**BASE["targets"]["run"], "services": []}}})
+    assert list(m.services_of("dyno")) == ["db", "cache"] and m.services_of("run") == {}
+
+
+def _wired(m: manifest.Manifest, name: str, host: str = "") -> wiring.Wired:
+    settings = m.services[name]
+    kind = behaviour(settings.kind)
+    fields = kind.fields(host or name, kind.port, settings, {"password": "pw", "access_key": "ak", "secret_key": "sk"})
+    return wiring.Wired(name, settings, fields, kind.heroku(fields))
+
+
+def test_heroku_gets_what_its_add_ons_set_and_the_others_get_the_manifest_names() -> None:
+    m = _parse(services={"db": {"kind": "postgres", "env": {"DATABASE_URL": "url", "PGHOST": "host"}},
+                         "old": {"kind": "postgres", "database": "legacy", "env": {"LEGACY_DB": "url"}},
+                         "cache": {"kind": "redis"}, "files": {"kind": "s3", "bucket": "up-loads"}})
+    services = [_wired(m, n) for n in ("db", "old", "cache", "files")]
+    elsewhere = wiring.declared(services)
+    assert elsewhere["DATABASE_URL"] == "postgresql://app:pw@db:5432/app" and elsewhere["PGHOST"] == "db"
+    assert elsewhere["REDIS_URL"] == "redis://:pw@cache:6379/0"
+    assert elsewhere["S3_ENDPOINT_URL"] == "http://files:5000" and elsewhere["S3_BUCKET"] == "up-loads"
+    assert elsewhere["AWS_ACCESS_KEY_ID"] == "ak" and elsewhere["AWS_SECRET_ACCESS_KEY"] == "sk"
+    heroku = wiring.heroku(services)
+    assert heroku["DATABASE_URL"] == "postgres://app:pw@db:5432/app"  # the add-on's, not the manifest's form
+    assert heroku["HEROKU_POSTGRESQL_OLD_URL"] == "postgres://app:pw@old:5432/legacy"  # a second one: attached
+    assert heroku["LEGACY_DB"] == "postgresql://app:pw@old:5432/legacy"  # a config var as named
+    assert heroku["REDIS_URL"] == "redis://:pw@cache:6379" and heroku["S3_ENDPOINT_URL"] == "http://files:5000"
+
+
+def test_credentials_are_fresh_hex_each_time() -> None:
+    first, second = generate(behaviour("s3")), generate(behaviour("s3"))
+    assert set(first) == {"access_key", "secret_key"} and first != second
+    assert all(len(v) == 32 and int(v, 16) >= 0 for v in first.values())
+
+
+def test_every_service_kind_has_its_module_stand_in_and_readme_row() -> None:
+    readme = (REPO / "README.md").read_text()
+    for name in SERVICES:
+        kind = behaviour(name)
+        settings = SERVICES[name].settings(kind=name)
+        recipe = kind.standin(settings)
+        assert (REPO / "targets/services/templates" / recipe["template"].removeprefix("services/")).is_file()
+        assert f"| `{name}` |" in readme, f"README has no row for service kind {name}"
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # rendering needs no engine
+    root = copy_demo(tmp_path / "p")
+    raw = yaml.safe_load((root / "targets.yaml").read_text())
+    raw["services"] = {"db": {"kind": "postgres", "settings": {"max_connections": "20"}}, "cache": {"kind": "redis"},
+                       "files": {"kind": "s3", "bucket": "uploads"}}
+    raw["defaults"]["services"] = ["db", "cache", "files"]
+    raw["app"]["release"] = "flask db upgrade"
+    (root / "targets.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    render_only(manifest.load(root / "targets.yaml"), "compose", tmp_path / "out")
+    return tmp_path / "out"
+
+
+def test_the_compose_file_declares_healthy_services_web_waits_for(stack: Path) -> None:
+    compose = yaml.safe_load((stack / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for name in ("db", "cache", "files"):
+        assert services["web"]["depends_on"][name] == {"condition": "service_healthy"}
+        assert services["release"]["depends_on"][name] == {"condition": "service_healthy"}
+        assert "test" in services[name]["healthcheck"]
+    assert services["web"]["depends_on"]["files-init"] == {"condition": "service_completed_successfully"}
+    assert services["db"]["image"] == "${FLASKSHIP_DB_IMAGE:-postgres:15}"
+    assert services["db"]["command"] == ["postgres", "-c", "max_connections=20"]
+    assert any(e.startswith("DATABASE_URL=postgresql://app:${FLASKSHIP_DB_PASSWORD:?") for e in services["web"]["environment"])
+    result = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(stack / "docker-compose.yml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_itself_reads_the_file_and_refuses_it_without_the_credentials(stack: Path) -> None:
+    command = ["docker-compose", "--project-directory", str(stack), "-f", str(stack / "docker-compose.yml"), "config"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLASKSHIP_")}
+    refused = subprocess.run(command, capture_output=True, text=True, env=clean)
+    assert refused.returncode != 0 and "export FLASKSHIP_" in refused.stderr
+    secrets = {f"FLASKSHIP_{v}": "0123abcd" for v in ("DB_PASSWORD", "CACHE_PASSWORD", "FILES_ACCESS_KEY", "FILES_SECRET_KEY")}
+    config = subprocess.run(command, capture_output=True, text=True, env={**clean, **secrets})
+    assert config.returncode == 0, config.stderr
+    resolved = yaml.safe_load(config.stdout)["services"]
+    assert resolved["web"]["environment"]["DATABASE_URL"] == "postgresql://app:0123abcd@db:5432/app"
+    assert resolved["cache"]["command"] == ["redis-server", "--requirepass", "0123abcd"]
+
+
+class _Response(requests.Response):
+    def __init__(self, body: bytes, headers: dict[str, str]) -> None:
+        super().__init__()
+        self.status_code, self._content = 200, body
+        self.headers.update(headers)
+
+
+def test_checks_save_values_for_the_checks_after_them() -> None:
+    check = Check.model_validate({"path": "/notes", "save": {"ID": "json:notes.1.id", "TOKEN": "header:X-Token",
+                                                            "CSRF": 'body:name="csrf" value="(\\w+)"', "NONE": "json:x"}})
+    response = _Response(b'{"notes": [{"id": 1}, {"id": 7}]} name="csrf" value="abc123"', {"X-Token": "t0"})
+    saved, missing = conformance.extract(check, _Response(response.content.split(b" name")[0], {"X-Token": "t0"}))
+    assert saved == {"ID": "7", "TOKEN": "t0"} and missing == ["nothing to save as CSRF from body:name=\"csrf\" value=\"(\\w+)\"",
+                                                                "nothing to save as NONE from json:x"]
+    more, _ = conformance.extract(check, response)  # the body is no longer JSON: ID is not in it
+    assert more == {"TOKEN": "t0", "CSRF": "abc123"}
+    saved.update(more)
+    nxt = Check.model_validate({"path": "/notes/${ID}", "json": {"n": "${ID}"}, "send_headers": {"X-CSRFToken": "${CSRF}"}})
+    assert conformance.expand(nxt.path, saved) == "/notes/7"
+    assert conformance.expand_all(nxt.json_body, saved) == {"n": "7"}
+
+
+def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> None:
+    texts = {"app.py": 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["SQLALCHEMY_DATABASE_URI"]\n'
+                       'celery = Celery(broker=os.getenv("CELERY_BROKER_URL"))\n'
+                       's3 = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))\n'
+                       'BUCKET = os.environ["MEDIA_BUCKET"]\n'}
+    found = {s.kind: s for s in scan.detect(["psycopg2-binary", "Celery", "boto3"], texts)}
+    assert found["postgres"].env == {"SQLALCHEMY_DATABASE_URI": "url"}
+    assert "psycopg2-binary is a dependency and app.py names SQLALCHEMY_DATABASE_URI" == found["postgres"].why
+    assert found["redis"].env == {"CELERY_BROKER_URL": "url"} and "celery" in found["redis"].why
+    assert found["s3"].env["AWS_ENDPOINT_URL"] == "endpoint" and found["s3"].env["MEDIA_BUCKET"] == "bucket"
+    assert scan.detect(["psycopg2"], {"app.py": "print(1)"}) == []  # a driver alone names no database
+    assert scan.detect(["boto3"], {"app.py": "boto3.client('s3')"}) == []  # AWS itself, no endpoint: not ours to run
+    (tmp_path / "migrations").mkdir()
+    assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
+    (tmp_path / "migrations/env.py").write_text("")
+    assert scan.release(["flask_migrate"], tmp_path, "app:app") == "flask --app 'app:app' db upgrade"
