@@ -106,7 +106,11 @@ class SmokeRun:
               container_port: int, user: str | None = None, stop_within: float | None = None,
               stop_grace: int = 10, boot_within: float = 30.0,
               differences: Mapping[str, str] | None = None,
-              extra: Callable[[SmokeRun, str, str, Container], None] | None = None) -> None:
+              extra: Callable[[SmokeRun, str, str, Container], None] | None = None,
+              direct: bool = True) -> None:
+        """One way the platform runs the image: boot, the suite put to the container
+        (unless `direct` is False: then `extra` puts it, through what stands in front),
+        `extra`, and the stop. State in the services starts from the release's snapshot."""
         target = record.target
         if self._resets:
             self.services.reset(self.service_names(target), to_snapshot=True)
@@ -122,7 +126,8 @@ class SmokeRun:
                             exc.message + RELEASE_HINT * (self.project.manifest.app.release is not None))
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
-            self.conform(target, variant, base, differences or {})
+            if direct:
+                self.conform(target, variant, base, differences or {})
             if extra is not None:
                 extra(self, target, variant, container)
             if stop_within is not None:

@@ -61,5 +61,6 @@ def check(job: BuildJob, settings: CloudRunSettings, image: str) -> None:
                         f"against them; its output: {log.strip().splitlines()[-1] if log.strip() else '(none)'}")
     else:
         warnings += lint.shadowing(table, answers["routes"]) + lint.caching(answers["pages"])
+        warnings += lint.session_cookie(answers.get("session_cookie"), job.project.app_dir)
     for warning in warnings:
         job.progress(f"  {job.name}: warning: {warning}")

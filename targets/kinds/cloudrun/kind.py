@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..base import TargetSettings
 from ..container import ContainerKind, gcloud_env_flag, gcloud_list, shell
 from . import hosting
+from .edge.checks import VARIANT as EDGE_VARIANT
 from .edge.checks import through_edge
 from .settings import CloudRunSettings
 
@@ -60,18 +61,21 @@ class CloudRun(ContainerKind):
         direct = replace(suite, static_url=None) if run.project.manifest.app.static_outside_source else suite
 
         def behind_hosting(run: SmokeRun, target: str, variant: str, container: Container) -> None:
-            # Firebase Hosting in front, while this variant's container runs.
+            # Firebase Hosting in front of a container of its own, so that checks
+            # which write to the services start from the same state as the others.
             run.suite = suite
             try:
                 through_edge(run, target, container, 8080, firebase_json, settings.service_id)
             finally:
                 run.suite = direct
 
-        # Once as Cloud Run runs it by default (PORT=8080 from the image), once
-        # with an injected non-default PORT, as the platform may do.
+        # As Cloud Run runs it by default (PORT=8080 from the image), behind the
+        # Hosting edge, and with an injected non-default PORT, as the platform may do.
         run.suite = direct
         try:
-            run.serve(record, image, variant="PORT unset", env=services, container_port=8080, extra=behind_hosting)
+            run.serve(record, image, variant="PORT unset", env=services, container_port=8080)
+            run.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=8080, extra=behind_hosting,
+                      direct=False)
             run.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services}, container_port=9090,
                       stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
         finally:

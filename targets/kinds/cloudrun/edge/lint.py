@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ....engine import docker_client
@@ -51,7 +52,8 @@ with app.test_client() as client:
         r = client.get(page)
         answers[page] = {"status": r.status_code, "cache_control": r.headers.get("Cache-Control", ""),
                          "set_cookie": "Set-Cookie" in r.headers}
-print("FLASKSHIP-LINT " + json.dumps({"routes": routes, "pages": answers}))
+print("FLASKSHIP-LINT " + json.dumps({"routes": routes, "pages": answers,
+                                     "session_cookie": app.config.get("SESSION_COOKIE_NAME")}))
 """
 
 
@@ -113,6 +115,31 @@ def caching(pages: Mapping[str, Mapping[str, Any]]) -> list[str]:
             found.append(f"cdn_pages {page}: the app answers Cache-Control {answer['cache_control'] or '(none)'!r}, "
                          f"so Hosting's CDN never keeps it; {fix}")
     return found
+
+
+def session_cookie(name: str | None, app_dir: Path) -> list[str]:
+    """Hosting strips every cookie but __session, so a Flask session under any other
+    name (the default is `session`) is lost behind it: logins and CSRF tokens break
+    only in production. Flask names it the same whether or not the app uses it, so
+    warn only where the app's code imports `session` from flask."""
+    if name in (None, "__session") or not _uses_session(app_dir):
+        return []
+    return [f"the app keeps its Flask session in the cookie {name!r}, but Firebase Hosting forwards only "
+            "`__session` to Cloud Run, so the session is lost behind Hosting; "
+            "set app.config['SESSION_COOKIE_NAME'] = '__session'"]
+
+
+def _uses_session(app_dir: Path) -> bool:
+    pattern = re.compile(r"^\s*from\s+flask\s+import\s+[^#\n]*\bsession\b|\bflask\.session\b", re.M)
+    for path in app_dir.rglob("*.py"):
+        if any(part.startswith(".") or part in ("venv", ".venv", "node_modules") for part in path.parts):
+            continue
+        try:
+            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def probe(image: str, target: str, entry: str, env: Mapping[str, str], paths: Sequence[str],
