@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag
 
-from ..fields import CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, Strict, UrlPath
+from ..fields import (CacheControl, Entry, EnvVarName, ImageRef, Key, Line, Name, PythonVersion, RelPath, Strict,
+                      TargetName, UrlPath)
 from ..kinds import KINDS, TargetSettings
 
 # A Debian package name (Debian Policy 5.6.1: lower case, digits, + - .; two
@@ -89,7 +90,7 @@ class Check(Strict):
     headers: dict[HeaderName, Line] = Field(default_factory=dict)  # response headers, exact values
     # A JSON request body; `json` in targets.yaml (the name would shadow pydantic's BaseModel.json).
     json_body: JsonValue = Field(default=None, alias="json")
-    form: dict[str, Line] | None = None  # a form request body
+    form: dict[Key, Line] | None = None  # a form request body
     json_includes: JsonValue = None  # the JSON response must include this (recursively, as a subset)
     # The body is the same bytes on every platform: parity compares its digest too.
     deterministic: bool = False
@@ -161,7 +162,7 @@ class Manifest(Strict):
     environments: dict[Name, Environment] = Field(
         default_factory=lambda: {"development": Environment(env={"APP_ENV": "development"})}
     )
-    targets: dict[Name, AnyTarget] = Field(min_length=1)
+    targets: dict[TargetName, AnyTarget] = Field(min_length=1)
 
     def base_image(self) -> str:
         return self.defaults.base_image or f"python:{self.defaults.python}-slim"

@@ -173,5 +173,5 @@ def test_system_packages_are_installed_in_the_runtime_image_only(demo: manifest.
 def test_package_names_are_validated_before_they_reach_a_dockerfile(demo: manifest.Project) -> None:
     demo.path.write_text(demo.path.read_text().replace(
         "  static_url: /static\n", "  static_url: /static\n  system_packages: ['libpq5 && curl evil']\n"))
-    with pytest.raises(ManifestError, match=r"app\.system_packages\.0: invalid value"):
+    with pytest.raises(ManifestError, match=r"app\.system_packages\[0\]: invalid value"):
         manifest.load(demo.path)
