@@ -43,7 +43,7 @@ class BuildRecord:
 
     @classmethod
     def load(cls, build_dir: Path, target: str) -> BuildRecord:
-        path = build_dir / target / RECORD
+        path = build_folder(build_dir) / target / RECORD
         rebuild = f"rebuild with `invoke build --target {target}`"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -68,7 +68,7 @@ def _shape_problem(data: Any, target: str) -> str | None:
     if set(data) - set(known) or not {"target", "kind"} <= set(data):
         return "unexpected or missing keys"
     if data["target"] != target:
-        return f"it is {data['target']!r}'s"
+        return f"it belongs to target {data['target']!r}"
     for name in ("target", "kind", "inputs", "key"):
         if not isinstance(data.get(name, ""), str):
             return f"{name} is not a string"
@@ -101,13 +101,11 @@ def build_folder(build_dir: Path) -> Path:
 
 def load_smoke(build_dir: Path) -> dict[str, Any]:
     """build/smoke.json; {"targets": {}} when there is none. RecordError when it is unreadable."""
-    path = build_dir / SMOKE_REPORT
+    path = build_folder(build_dir) / SMOKE_REPORT
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {"targets": {}}
-    except NotADirectoryError:
-        raise RecordError(f"{build_dir} is not a folder; move it away and run `invoke build` and `invoke smoke`") from None
     except OSError as exc:
         raise RecordError(f"{path} cannot be read ({exc.strerror}); run `invoke smoke` to rewrite it") from None
     except ValueError as exc:

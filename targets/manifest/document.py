@@ -99,6 +99,11 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, first = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and problem.startswith("but "):  # "expected a single document ..., but found another"
+        problem = f"{context}, {problem}"
+    elif context and problem == "second occurrence" and first:  # a duplicate anchor
+        problem = f"{context.partition(';')[0]} (first at line {first.line + 1})"
     return f"invalid YAML at {where}{problem}"
 
 

@@ -29,6 +29,8 @@ def location(error: Mapping[str, Any]) -> tuple[str | int, ...]:
         del loc[2]
     if loc and loc[-1] == "[key]":
         del loc[-1]
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc.append("kind")  # what is wrong, or missing, is the target's kind
     return tuple(loc)
 
 
@@ -62,9 +64,9 @@ def describe(error: Mapping[str, Any], raw: Any = None) -> str:
         return f"{path}: invalid name {shown(value)}: {why}"
     if etype == "union_tag_invalid":
         tag = str(error["ctx"]["tag"])
-        return f"{path}.kind: unknown kind {shown(tag)} ({suggest(tag, list(KINDS))}choose from: {choices()})"
+        return f"{path}: unknown kind {shown(tag)} ({suggest(tag, list(KINDS))}choose from: {choices()})"
     if etype == "union_tag_not_found":
-        return f"{path}.kind: missing (choose from: {choices()})"
+        return f"{path}: missing (choose from: {choices()})"
     if etype == "extra_forbidden":
         valid = allowed_keys(error["loc"], raw)
         hint = suggest(str(loc[-1]), valid).rstrip() if valid else ""

@@ -70,8 +70,8 @@ MAX_LISTED = 30  # problems listed one per line; the rest are counted
 
 
 def load(path: str | Path = DEFAULT_MANIFEST) -> Project:
+    label = printable(Path(path).name)  # as the user named it, even through a symlink
     path = Path(path).resolve()
-    label = printable(path.name)
     try:
         text = document.read_bounded(path)
     except FileNotFoundError:
