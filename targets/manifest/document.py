@@ -74,7 +74,12 @@ def read_bounded(path: Path) -> str:
 
 
 def parse(text: str) -> Document:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # its reader refuses control characters outright
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise DocumentError(f"invalid YAML at line {line}: character {chr(exc.character)!r} is not allowed in "
+                            "YAML; write it as an escape in a double-quoted string") from None
     try:
         try:
             root = loader.get_single_node()

@@ -101,12 +101,21 @@ def parse(raw: Mapping[str, Any], label: str = DEFAULT_MANIFEST, doc: document.D
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
-        problems += [(doc.line(location(error)) or 0, describe(error, raw)) for error in exc.errors()]
+        problems += [(doc.line(location(error)) or 0, describe(error, raw)) for error in _root_causes(exc.errors())]
     problems += [(doc.line(loc) or 0, message) for loc, message in references.check(raw)]
     if problems:
         raise _error(label, problems)
     assert manifest is not None
     return manifest
+
+
+def _root_causes(errors: list[Any]) -> list[Any]:
+    """Leave out "too short after validation" for a list whose own item was refused: it follows from that."""
+    def follows(error: Any) -> bool:
+        loc = tuple(error["loc"])
+        return error["type"] == "too_short" and any(
+            other is not error and tuple(other["loc"])[:len(loc)] == loc for other in errors)
+    return [error for error in errors if not follows(error)]
 
 
 def _error(label: str, problems: list[tuple[int, str]]) -> ManifestError:

@@ -46,13 +46,15 @@ def raw_controls(text: str) -> list[str]:
 
 
 def snapshot(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
-    """Every path under root but `skip` (build/), with its size and mtime."""
+    """Every path under root but `skip` (build/): a file with its size and mtime, a folder as (0, 0)
+    (its mtime changes when build/ appears in it)."""
     found = {}
     for path in root.rglob("*"):
         if path == skip or skip in path.parents:
             continue
         info = path.lstat()
-        found[str(path.relative_to(root))] = (info.st_size, info.st_mtime_ns)
+        plain_dir = path.is_dir() and not path.is_symlink()
+        found[str(path.relative_to(root))] = (0, 0) if plain_dir else (info.st_size, info.st_mtime_ns)
     return found
 
 
