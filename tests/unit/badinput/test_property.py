@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from pydantic import BaseModel
 
 from targets import manifest
@@ -113,6 +114,7 @@ def _assert_one_line(exc: FlaskshipError) -> None:
 
 
 def test_random_manifests_validate_or_fail_in_one_line(tmp_path: Path) -> None:
+    set_hypothesis_home_dir(str(tmp_path / "hypothesis"))  # its caches stay out of the repo
     root = copy_demo(tmp_path / "project")
     base = yaml.safe_load(BASE)
     outside = runner.snapshot(tmp_path, root / "build")
