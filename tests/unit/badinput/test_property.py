@@ -114,7 +114,7 @@ def _assert_one_line(exc: FlaskshipError) -> None:
 
 
 def test_random_manifests_validate_or_fail_in_one_line(tmp_path: Path) -> None:
-    set_hypothesis_home_dir(str(tmp_path / "hypothesis"))  # its caches stay out of the repo
+    set_hypothesis_home_dir(str(tmp_path.parent / f"{tmp_path.name}-hypothesis"))  # out of the repo and of tmp_path
     root = copy_demo(tmp_path / "project")
     base = yaml.safe_load(BASE)
     outside = runner.snapshot(tmp_path, root / "build")
