@@ -29,6 +29,11 @@ def healthz() -> Response:
     return jsonify(status="ok", env=current_app.config["APP_ENV"])
 
 
+@bp.get("/api/greeting")
+def greeting() -> Response:
+    return Response(current_app.config["GREETING"], mimetype="text/plain")
+
+
 @bp.post("/api/echo")
 @bp.post("/api/echo/<path:tail>")
 def echo(tail: str = "") -> Response:

@@ -18,6 +18,7 @@ from ...smoke.session import wait_http
 from . import cli as compose_cli
 
 if TYPE_CHECKING:
+    from ...manifest import Project
     from ...records import BuildRecord
     from ...smoke.session import SmokeRun
     from .settings import ComposeSettings
@@ -37,12 +38,27 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def passed_names(project: Project) -> list[str]:
+    """Every variable web may get, from any environment (plain or secret): compose passes each
+    by name from its own environment, where an unset one is left out."""
+    return sorted({name for env in project.manifest.environments.values() for name in (*env.env, *env.secrets)}
+                  - {"TRUST_PROXY_HOPS"})
+
+
+def compose_environment(run: SmokeRun, publish: int) -> dict[str, str]:
+    """What compose runs with: the host's environment for compose itself (PATH, DOCKER_HOST), minus
+    every variable the file passes to web by name, plus this run's values of them, exactly. A host
+    variable of the same name never reaches the app."""
+    env = {key: value for key, value in os.environ.items() if key not in set(passed_names(run.project))}
+    return {**env, **run.env, "FLASKSHIP_PUBLISH": str(publish)}
+
+
 def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
     target, variant = record.target, f"{' '.join(compose_cli.command())} via nginx"
     address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
-    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1])}
+    env = compose_environment(run, address[1])
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
         # Labels for this run only, merged over the generated file: the file in
         # build/ stays what a user deploys.
