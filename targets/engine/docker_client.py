@@ -30,11 +30,46 @@ LABEL = "io.flaskship"
 # One id per run, on every container it starts; a caller (the tests) may set it
 # to find exactly what one run started.
 SESSION = os.environ.get("FLASKSHIP_SESSION") or uuid.uuid4().hex[:12]
+# One id per process, on everything it starts: what sweep() removes after an
+# interrupt, never touching another run of the same session.
+INVOCATION = uuid.uuid4().hex[:12]
+# Compose projects this process has up; stack.py adds one before `up` and
+# forgets it once `down` succeeded.
+COMPOSE_PROJECTS: set[str] = set()
 TAIL_LINES = 30
 
 
 def labels(target: str, **extra: str) -> dict[str, str]:
-    return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target, **extra}
+    return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target,
+            f"{LABEL}.invocation": INVOCATION, **extra}
+
+
+def in_use() -> bool:
+    """This process has talked to the engine (so it may have started something)."""
+    return client.cache_info().currsize > 0
+
+
+def sweep() -> list[str]:
+    """Remove what this process started and still holds: its labelled containers, and the
+    networks of its compose projects. The net under every `finally`, for an interrupt that
+    landed inside a cleanup. Returns what it removed."""
+    engine = client()
+    removed = []
+    mine = engine.containers.list(all=True, filters={"label": f"{LABEL}.invocation={INVOCATION}"})
+    for project in sorted(COMPOSE_PROJECTS):
+        mine += engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    for container in {c.id: c for c in mine}.values():
+        remove(container)
+        removed.append(f"container {container.name}")
+    for project in sorted(COMPOSE_PROJECTS):
+        for network in engine.networks.list(filters={"label": f"com.docker.compose.project={project}"}):
+            try:
+                network.remove()
+                removed.append(f"network {network.name}")
+            except docker.errors.NotFound:
+                pass
+        COMPOSE_PROJECTS.discard(project)
+    return removed
 
 
 @lru_cache(maxsize=1)

@@ -39,7 +39,10 @@ def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str]
     for file in files:
         cmd += ["--file", str(file)]
     try:
-        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=dict(env), timeout=TIMEOUT)
+        # A session of its own: a Ctrl-C at the terminal reaches flaskship, which decides, and
+        # never kills the `down` that cleans up after it.
+        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=dict(env), timeout=TIMEOUT,
+                                start_new_session=True)
     except subprocess.TimeoutExpired:
         raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {TIMEOUT} s") from None
     if result.returncode != 0:

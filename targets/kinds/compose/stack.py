@@ -65,6 +65,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
         override = Path(tmp, "labels.yml")
         override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in ("web", "nginx")}}))
         files = [folder / "docker-compose.yml", override]
+        docker_client.COMPOSE_PROJECTS.add(project)
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
             try:
@@ -82,6 +83,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                 run.logs[f"{target} [{variant}]"] = _logs(project, files, env, target)
         finally:
             compose_cli.run(project, files, ["down", "-v", "--remove-orphans"], env, target)
+            docker_client.COMPOSE_PROJECTS.discard(project)
 
 
 def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, project: str,
