@@ -218,9 +218,33 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
 
 def logs(container: Container) -> str:
     try:
-        return container.logs(tail=TAIL_LINES).decode("utf-8", "replace")
+        return with_cause(container.logs(tail=CAUSE_LINES).decode("utf-8", "replace"))
     except docker.errors.DockerException:
         return "(logs unavailable)"
+
+
+CAUSE_LINES = 500  # how far back to look for the first traceback
+
+
+def with_cause(text: str, count: int = TAIL_LINES) -> str:
+    """The last `count` lines, preceded by the first traceback when that scrolled out of them.
+
+    The first is the cause: gunicorn's workers each print the app's exception,
+    then the master prints its own HaltServer traceback, which alone fills a
+    30-line tail (Heroku's three workers did exactly that).
+    """
+    lines = text.rstrip("\n").splitlines()
+    tail = lines[-count:]
+    first = next((i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")), None)
+    if first is None or first >= len(lines) - count:
+        return "\n".join(tail)
+    end = first + 1
+    while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+        end += 1
+    block = lines[first:end + 1]
+    if len(block) > 24:
+        block = [block[0], "  ..."] + block[-22:]
+    return "\n".join([*block, "...", *tail])
 
 
 def remove(container: Container) -> None:

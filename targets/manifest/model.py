@@ -114,6 +114,9 @@ class Smoke(Strict):
     # A POST route answering JSON with the URL the app built (`url`): lets the
     # compose kind check proxy headers (X-Forwarded-Proto, Host). Optional.
     url_echo: UrlPath | None = None
+    # Seconds a target may take to answer its health path, at most; each
+    # platform's own limit (Heroku's 60 s) applies when it is shorter.
+    boot_within: int | None = Field(default=None, ge=1, le=600)
 
 
 class Defaults(Strict):

@@ -75,6 +75,11 @@ class SmokeRun:
             self.record(target, variant, check, outcome.ok, outcome.expected, outcome.got, differences, path,
                         outcome.observed)
 
+    def boot_within(self, platform: float) -> float:
+        """The platform's boot limit, or smoke.boot_within when that is shorter."""
+        cap = self.project.manifest.smoke.boot_within
+        return min(platform, float(cap)) if cap else platform
+
     def release(self, record: BuildRecord, image: str, *, env: Mapping[str, str] | None = None,
                 user: str | None = None, within: float = 300) -> bool:
         """app.release, as a release phase runs it: once, in a container of its own
@@ -100,6 +105,12 @@ class SmokeRun:
               differences: Mapping[str, str] | None = None,
               extra: Callable[[SmokeRun, str, str, Container], None] | None = None) -> None:
         target = record.target
+        # One deadline per target: once a way of running it failed to boot, the
+        # others would only wait out the same hang again.
+        if any(r.target == target and r.check == "boot" and r.status == "fail" for r in self.results):
+            self.progress(f"  {target} [{variant}]: not started: the target did not boot in another variant")
+            return
+        boot_within = self.boot_within(boot_within)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
         with docker_client.running(image, target, environment={**self.env, **env},
                                 container_port=container_port, user=user) as (container, host_port):

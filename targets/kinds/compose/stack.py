@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +60,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
     env = compose_environment(run, address[1])
+    within = run.boot_within(BOOT_WITHIN)
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
         # Labels for this run only, merged over the generated file: the file in
         # build/ stays what a user deploys.
@@ -69,20 +71,27 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
             try:
-                compose_cli.run(project, files, ["up", "-d"], env, target)
+                # `up` waits for web to be healthy before it starts nginx: bound it by the
+                # boot window too, or a hung app costs the healthcheck's whole budget.
+                started = time.monotonic()
+                compose_cli.run(project, files, ["up", "-d"], env, target, timeout=within)
                 base = f"http://{address[0]}:{address[1]}"
-                seconds = wait_http(base + run.suite.health, BOOT_WITHIN, None, target)
+                wait_http(base + run.suite.health, max(within - (time.monotonic() - started), 1.0), None, target)
+                seconds = time.monotonic() - started
             except SmokeFailed as exc:
-                run.logs[f"{target} [{variant}]"] = exc.detail or _logs(project, files, env, target)
-                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {BOOT_WITHIN:g} s", exc.message)
+                # compose's own output says which service failed; the app's log says why.
+                run.logs[f"{target} [{variant}]"] = "\n".join(
+                    part for part in (exc.detail, _logs(project)) if part)
+                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {within:g} s", exc.message)
                 return
             run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
             run.conform(target, variant, base, {})
             _contract_checks(run, target, variant, base, project, settings, address)
             if any(r.status == "fail" and r.target == target for r in run.results):
-                run.logs[f"{target} [{variant}]"] = _logs(project, files, env, target)
+                run.logs[f"{target} [{variant}]"] = _logs(project)
         finally:
-            compose_cli.run(project, files, ["down", "-v", "--remove-orphans"], env, target)
+            # The graceful stop was measured above (sigterm-stop); tearing down need not wait for it.
+            compose_cli.run(project, files, ["down", "-v", "--remove-orphans", "--timeout", "3"], env, target)
             docker_client.COMPOSE_PROJECTS.discard(project)
 
 
@@ -168,8 +177,10 @@ def _containers(project: str, service: str) -> list[docker_client.Container]:
         "label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"]})
 
 
-def _logs(project: str, files: list[Path], env: dict[str, str], target: str) -> str:
-    try:
-        return compose_cli.run(project, files, ["logs", "--no-color", "--tail", "30"], env, target)
-    except SmokeFailed as exc:
-        return exc.detail
+def _logs(project: str) -> str:
+    """Each service's log: its last lines, and the first traceback if that scrolled out of them."""
+    parts = []
+    for service in ("release", "web", "nginx"):
+        for container in _containers(project, service):
+            parts.append(f"[{service}]\n{docker_client.logs(container)}")
+    return "\n".join(parts)
