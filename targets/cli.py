@@ -50,7 +50,8 @@ class _Interrupts:
 
 
 def _os_error(exc: OSError) -> str:
-    where = " ".join(f"{name}" for name in (exc.filename, exc.filename2) if name)
+    # Of a copy (src, dst), the destination is where the problem is.
+    where = str(exc.filename2 or exc.filename or "")
     reason = exc.strerror or str(exc)
     hint = OS_HINTS.get(exc.errno or 0, "fix that and run it again")
     return f"{reason}{f': {where}' if where else ''}; {hint}"

@@ -22,7 +22,9 @@ import docker.errors
 import requests
 from docker.models.containers import Container
 
-__all__ = ["Container"]
+__all__ = ["Container", "DockerException"]
+
+DockerException = docker.errors.DockerException
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
 

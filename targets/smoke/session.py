@@ -123,15 +123,24 @@ class SmokeRun:
                             exc.message + RELEASE_HINT * (self.project.manifest.app.release is not None))
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
-            self.conform(target, variant, base, differences or {})
-            if extra is not None:
-                extra(self, target, variant, container)
-            if stop_within is not None:
-                took = docker_client.timed_stop(container, stop_grace)
-                self.record(target, variant, "sigterm-stop", took < stop_within,
-                            f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
+            try:
+                self.conform(target, variant, base, differences or {})
+                if extra is not None:
+                    extra(self, target, variant, container)
+                if stop_within is not None:
+                    took = docker_client.timed_stop(container, stop_grace)
+                    self.record(target, variant, "sigterm-stop", took < stop_within,
+                                f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
+            except (requests.RequestException, docker_client.DockerException) as exc:
+                self.record(target, variant, "still-running", False, "the target keeps running through its checks",
+                            vanished(exc))
             if any(r.status == "fail" and r.target == target for r in self.results):
                 self.logs[f"{target} [{variant}]"] = docker_client.logs(container)
+
+
+def vanished(exc: Exception) -> str:
+    """What a target that died, or was killed, under its checks left for the report."""
+    return f"it stopped answering ({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''})"
 
 
 def wait_http(url: str, within: float, container: Container | None, target: str) -> float:
