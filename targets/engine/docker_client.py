@@ -144,10 +144,11 @@ def image_size(image: str) -> int:
     return int(client().images.get(image).attrs["Size"])
 
 
-def remove_image(ref: str) -> None:
-    """Remove an image this tool built; one that is already gone is fine."""
+def remove_image(ref: str, noprune: bool = False) -> None:
+    """Remove an image (or, with noprune and another tag left, just this tag) this tool made;
+    one that is already gone is fine."""
     try:
-        client().images.remove(ref, force=True)
+        client().images.remove(ref, force=not noprune, noprune=noprune)
     except docker.errors.ImageNotFound:
         pass
 

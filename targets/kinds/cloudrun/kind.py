@@ -34,9 +34,10 @@ class CloudRun(ContainerKind):
         job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", graceful_timeout=GRACEFUL_TIMEOUT)
         job.write("firebase.json", "cloudrun/firebase.json.j2", settings=settings, app=job.app,
                   static_cache_control=job.defaults.static_cache_control)
-        if job.app.static is not None:
+        if job.app.static is not None and (job.staging / "image" / "src" / job.app.static).is_dir():
             # Hosting serves exact static files before any rewrite reaches Cloud Run.
-            static = job.project.app_dir / job.app.static
+            # From the app as it ships (image/src): what it never ships, Hosting never serves.
+            static = job.staging / "image" / "src" / job.app.static
             shutil.copytree(static, job.staging / "public" / job.app.static_url.strip("/"))
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:

@@ -52,8 +52,11 @@ class Compose(ContainerKind):
         context = job.staging / "nginx"
         app = job.app
         context.mkdir()
-        if app.static is not None:
-            shutil.copytree(job.project.app_dir / app.static, context / "static")
+        shipped = job.staging / "web" / "src" / app.static if app.static is not None else None
+        if shipped is not None and shipped.is_dir():
+            # From the app as it ships (web/src), so what the app never ships (.env*,
+            # *.pem, ignore files' patterns) is never served by nginx either.
+            shutil.copytree(shipped, context / "static")
         else:
             (context / "static").mkdir()
         job.write("nginx/nginx.conf", "nginx/nginx.conf.j2", client_max_body_size=settings.client_max_body_size,
