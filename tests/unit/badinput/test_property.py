@@ -31,7 +31,7 @@ from tests.helpers import copy_demo
 from tests.unit.badinput import runner
 from tests.unit.badinput.corpus import BASE
 
-EXAMPLES = 800
+EXAMPLES = 600
 KIND_OF = {"run": "cloudrun", "dyno": "heroku", "fn": "functions", "web": "compose"}
 
 
