@@ -41,7 +41,7 @@ def check(project: Project) -> None:
             raise SourceError(
                 f"{label}: app.static: folder {app.source}/{app.static} does not exist; create it or set app.static: null"
             )
-        _stays_inside(label, "app.static", static, source, "app.source")
+        _stays_inside(label, "app.static", static, project.root, "the manifest's folder")
         wanted = project.manifest.smoke.static_file
         if wanted and not (static / wanted).is_file():
             raise SourceError(f"{label}: smoke.static_file: {app.source}/{app.static}/{wanted} does not exist")
@@ -53,8 +53,9 @@ def _stays_inside(label: str, key: str, path: Path, folder: Path, named: str) ->
     """The manifest's patterns forbid '..'; a symlink must not lead out either,
     or a build would copy (and nginx or Hosting serve) files from anywhere."""
     if not path.resolve().is_relative_to(folder.resolve()):
-        raise SourceError(f"{label}: {key}: {path.relative_to(folder)} leads outside {named} (a symlink to "
-                          f"{path.resolve()}); keep it inside")
+        shown = os.path.relpath(path, folder)
+        raise SourceError(f"{label}: {key}: {shown} leads outside {named} (a symlink to {path.resolve()}); "
+                          "keep it inside")
 
 
 def _check_entry(project: Project, source: Path) -> None:

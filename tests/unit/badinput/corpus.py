@@ -419,12 +419,12 @@ CASES: list[Case] = [
          "targets.yaml: line 5: app.static_url: must not contain '//', got '//static'"),
     Case("path-static-url-relative", edit("static_url: /static", "static_url: static"),
          "targets.yaml: line 5: app.static_url: invalid value, got 'static' (must match ^/[A-Za-z0-9._~/-]{0,200}$)"),
-    Case("path-static-parent", edit("static: demo/static", "static: ../outside"),
-         "targets.yaml: line 4: app.static: must stay inside the project (no '..' segments), got '../outside'"),
+    Case("path-static-parent", edit("static: demo/static", "static: ../../outside"),
+         "targets.yaml: line 4: app.static: must stay inside the project (no '..' segments), got '../../outside'"),
     Case("path-static-absolute", edit("static: demo/static", "static: /etc"),
          "targets.yaml: line 4: app.static: invalid value, got '/etc' (must match ^[A-Za-z0-9._][A-Za-z0-9._/-]*$)"),
-    Case("path-static-symlink-out", BASE, "targets.yaml: app.static: demo/static leads outside app.source "
-                                          "(a symlink to {root_parent}/outside); keep it inside",
+    Case("path-static-symlink-out", BASE, "targets.yaml: app.static: app/demo/static leads outside the manifest's "
+                                          "folder (a symlink to {root_parent}/outside); keep it inside",
          setup=_symlink("app/demo/static", _outside)),
     Case("path-requirements-parent", edit("  entry: wsgi:app\n", "  entry: wsgi:app\n  requirements: ../requirements.txt\n"),
          "targets.yaml: line 4: app.requirements: must stay inside the project (no '..' segments), got "
