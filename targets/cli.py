@@ -1,7 +1,18 @@
-"""The boundary between Invoke and the package: errors in, one line out."""
+"""The boundary between Invoke and the package: errors in, one line out.
+
+Whatever reaches the terminal from here is escaped (targets.errors.printable):
+a message may quote a manifest key or a container's log, and neither may
+forge a line or steer the terminal.
+
+Ctrl-C (or SIGTERM, CI cancelling a job) unwinds the run once, so every
+`finally` removes what it started; a second one while that happens is told
+to wait instead of cutting the clean-up short. Then a sweep removes anything
+this process still holds (an interrupt can land inside a clean-up too).
+"""
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from collections.abc import Iterator
@@ -10,25 +21,79 @@ from types import FrameType
 
 from invoke.exceptions import Exit
 
-from .errors import FlaskshipError
+from .errors import FlaskshipError, printable
+
+# What to do about an operating-system error the tool could not foresee.
+OS_HINTS = {
+    errno.ENOSPC: "free some space (build/ and build/.cache can be deleted) and run it again",
+    errno.EDQUOT: "free some space (build/ and build/.cache can be deleted) and run it again",
+    errno.EACCES: "check the permissions of that path",
+    errno.EPERM: "check the permissions of that path",
+    errno.EROFS: "the file system is read-only; run from a writable copy",
+    errno.ENOTDIR: "a part of that path is a file where a folder is expected; move the file away",
+    errno.EEXIST: "a file is in the way; move it away",
+}
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so every `finally`
-    # removes what it started.
-    raise KeyboardInterrupt
+class _Interrupts:
+    """The first SIGINT/SIGTERM raises KeyboardInterrupt; later ones only say to wait."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.seen:
+            print("flaskship: still removing what this run started; it will exit when done", file=sys.stderr)
+            return
+        self.seen = True
+        raise KeyboardInterrupt
+
+
+def _os_error(exc: OSError) -> str:
+    # Of a copy (src, dst), the destination is where the problem is.
+    where = str(exc.filename2 or exc.filename or "")
+    reason = exc.strerror or str(exc)
+    hint = OS_HINTS.get(exc.errno or 0, "fix that and run it again")
+    return f"{reason}{f': {where}' if where else ''}; {hint}"
+
+
+def _sweep() -> str:
+    """Remove what this process still holds in the engine; a note for the user, or ''."""
+    docker_client = sys.modules.get("targets.engine.docker_client")
+    if docker_client is None or not docker_client.in_use():
+        return ""
+    try:
+        removed = docker_client.sweep()
+    except Exception as exc:  # noqa: BLE001 - the engine itself may be what failed
+        return f"could not check the engine for leftovers ({type(exc).__name__}); see `docker ps -a --filter label=io.flaskship.invocation={docker_client.INVOCATION}`"
+    return f"removed what a clean-up missed: {', '.join(removed)}" if removed else ""
 
 
 @contextmanager
 def guarded() -> Iterator[None]:
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    interrupts = _Interrupts()
+    previous = {sig: signal.signal(sig, interrupts) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     except FlaskshipError as exc:
+        note = _sweep()
         if exc.detail:
-            print(exc.detail.rstrip(), file=sys.stderr)
-        raise Exit(f"error: {exc.message}", code=1) from None
+            print(printable(exc.detail.rstrip(), keep="\n\t"), file=sys.stderr)
+        if note:
+            print(printable(note), file=sys.stderr)
+        raise Exit(f"error: {printable(exc.message)}", code=1) from None
     except KeyboardInterrupt:
+        note = _sweep()
+        if note:
+            print(printable(note), file=sys.stderr)
         raise Exit("interrupted; everything this run started has been removed", code=130) from None
+    except OSError as exc:
+        # The last line of defence for what no check foresaw: a full disk, a
+        # folder that is a file. One line, no traceback.
+        _sweep()
+        raise Exit(f"error: {printable(_os_error(exc))}", code=1) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            # Once interrupted, the process is on its way out: a late Ctrl-C must not
+            # turn that into a traceback.
+            signal.signal(sig, signal.SIG_IGN if interrupts.seen else handler)

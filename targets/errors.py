@@ -10,6 +10,16 @@ in each kind's folder).
 from __future__ import annotations
 
 
+def printable(text: str, keep: str = "") -> str:
+    """`text` with every character a terminal would act on escaped (\\n, \\x1b,
+    \\u2028, bidi overrides ...), so no value from a file or a container can
+    forge a line of output or steer the terminal. `keep` names characters left
+    as they are (a multi-line log keeps its newlines)."""
+    if text.isprintable() and not keep:
+        return text
+    return "".join(ch if ch.isprintable() or ch in keep else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 class FlaskshipError(Exception):
     """Root of every error the user should see as one line."""
 

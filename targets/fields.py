@@ -14,9 +14,50 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
+# Characters that end a line somewhere (NEL and U+2028/9 for Unicode-aware
+# readers), steer a terminal (C0, DEL and the C1 range: 0x9b is CSI on an
+# 8-bit terminal) or reorder what a reader sees (bidi overrides and isolates,
+# the "Trojan Source" set). None of them belongs in a one-line value.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unsafe_character(value: str) -> str | None:
+    """The first character of `value` that may not appear in a one-line value, or None."""
+    for ch in value:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code <= 0x9F or ch in "\u2028\u2029" or ch in _BIDI:
+            return ch
+    return None
+
+
 def _printable_line(value: str) -> str:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise ValueError("must be one line without control characters")
+    bad = unsafe_character(value)
+    if bad is not None:
+        raise ValueError(f"must be one line without control characters (found {bad!r})")
+    return value
+
+
+def _url_path(value: str) -> str:
+    # '.' and '..' segments would let a static URL map outside its folder (in
+    # build/ and in nginx's alias); an empty segment is a typo that nginx and
+    # Hosting read differently.
+    segments = value.split("/")[1:]
+    if any(s in (".", "..") for s in segments):
+        raise ValueError("must not contain '.' or '..' segments")
+    if "" in segments[:-1]:
+        raise ValueError("must not contain '//'")
+    return value
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_NAMES:
+        raise ValueError(f"{value!r} is reserved ({RESERVED_NAMES[value]}); choose another name")
+    return value
+
+
+def _not_keyword(value: str) -> str:
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        raise ValueError(f"{value!r} is a Python keyword; a function cannot have that name")
     return value
 
 
@@ -32,8 +73,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-# A target name becomes a directory under build/ and part of an image tag.
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
+# A name (target, environment) becomes a directory under build/, part of an
+# image tag, a compose project name and a Cloud Functions name: a DNS label,
+# which may not end with '-'.
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")]
+# Words the command line gives a meaning of its own: `--target all`.
+RESERVED_NAMES = {"all": "--target all selects every target"}
+TargetName = Annotated[Name, AfterValidator(_not_reserved)]
+# A Python function name (the functions kind's entry point): not a keyword.
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"), AfterValidator(_not_keyword)]
 # Must be a quoted string: YAML reads `python: 3.10` as the float 3.1.
 PythonVersion = Annotated[str, StringConstraints(pattern=r"^3\.[0-9]{1,2}$")]
 ImageRef = Annotated[
@@ -86,11 +134,13 @@ RelPath = Annotated[
 # others): the split layout keeps public files beside the server code.
 StaticPath = Annotated[str, StringConstraints(pattern=r"^(\.\./)*[A-Za-z0-9._][A-Za-z0-9._/-]*$"),
                        AfterValidator(lambda v: _inside_project(v.replace("../", "")) and v)]
-UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]*$")]
+UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]{0,200}$"), AfterValidator(_url_path)]
 CacheControl = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(=[0-9]+)?(, ?[a-z0-9-]+(=[0-9]+)?)*$")]
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 # A free-text value (env var values, labels): one printable line.
 Line = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_printable_line)]
+# A key of a free-form mapping (a form field name): one short printable line.
+Key = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(_printable_line)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Region = Annotated[str, StringConstraints(pattern=r"^[a-z]+-[a-z]+[0-9]+$")]
 # Cloud Run service ids and Heroku app names share this DNS-label shape.

@@ -43,10 +43,13 @@ def invoke(*args: str, env: dict[str, str] | None = None, timeout: float = 600) 
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def assert_one_clear_line(result: CliResult, *fragments: str) -> None:
-    """A non-zero exit, no traceback, and a last line `error: ...` holding every fragment."""
+def assert_one_clear_line(result: CliResult, *fragments: str, app_logs: bool = False) -> None:
+    """A non-zero exit, no traceback, and a last line `error: ...` holding every fragment.
+
+    app_logs: the output shows a failed app's logs, whose own traceback is its cause;
+    only the tool's (on stderr) is then ruled out."""
     assert result.code != 0
-    assert "Traceback" not in result.stderr + result.stdout
+    assert "Traceback" not in (result.stderr if app_logs else result.stderr + result.stdout)
     assert result.last_line.startswith("error: "), result.stderr
     for fragment in fragments:
         assert fragment in result.last_line, result.last_line

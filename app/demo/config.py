@@ -16,6 +16,9 @@ class Config:
     # behind our own nginx (compose), so clients cannot spoof scheme or IP.
     TRUST_PROXY_HOPS = 0
     JSON_SORT_KEYS = False
+    # Shown by /api/greeting exactly as the environment gave it: the parity check
+    # that a value reaches the app byte for byte on every platform.
+    GREETING = "Hello from flaskship"
 
 
 class DevelopmentConfig(Config):
@@ -36,7 +39,7 @@ CONFIGS: dict[str, type[Config]] = {
     "staging": StagingConfig,
     "production": ProductionConfig,
 }
-OVERRIDABLE = ("SECRET_KEY", "CACHE_CONTROL", "TRUST_PROXY_HOPS")
+OVERRIDABLE = ("SECRET_KEY", "CACHE_CONTROL", "TRUST_PROXY_HOPS", "GREETING")
 
 
 def load(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
@@ -29,11 +30,29 @@ def healthz() -> Response:
     return jsonify(status="ok", env=current_app.config["APP_ENV"])
 
 
+@bp.get("/api/greeting")
+def greeting() -> Response:
+    return Response(current_app.config["GREETING"], mimetype="text/plain")
+
+
+@bp.get("/api/slow")
+def slow() -> Response:
+    """Answers after ?ms= milliseconds (at most 20 s): a request in flight for shutdown tests."""
+    ms = min(max(request.args.get("ms", default=1000, type=int), 0), 20_000)
+    time.sleep(ms / 1000)
+    return jsonify(slept_ms=ms)
+
+
 @bp.post("/api/echo")
 @bp.post("/api/echo/<path:tail>")
 def echo(tail: str = "") -> Response:
+    # Read the whole body, whatever its type: a gunicorn sync worker that closes the
+    # connection with part of a body unread resets it, and nginx answers 502 (a 1 MB
+    # upload showed it).
+    body = request.get_data(cache=True)
     return jsonify(
         json=request.get_json(silent=True),
+        length=len(body),
         method=request.method,
         path=request.path,
         query=request.args.to_dict(flat=False),

@@ -30,8 +30,10 @@ def check(project: Project) -> None:
     source = project.root / app.source
     if not source.is_dir():
         raise SourceError(f"{label}: app.source: folder {app.source}/ does not exist; point it at the Flask app's folder")
+    _stays_inside(label, "app.source", source, project.root, "the manifest's folder")
     if not (source / app.requirements).is_file():
         raise SourceError(f"{label}: app.requirements: {app.source}/{app.requirements} does not exist")
+    _stays_inside(label, "app.requirements", source / app.requirements, source, "app.source")
     _check_entry(project, source)
     if app.static is not None:
         static = source / app.static
@@ -39,9 +41,21 @@ def check(project: Project) -> None:
             raise SourceError(
                 f"{label}: app.static: folder {app.source}/{app.static} does not exist; create it or set app.static: null"
             )
+        _stays_inside(label, "app.static", static, project.root, "the manifest's folder")
         wanted = project.manifest.smoke.static_file
         if wanted and not (static / wanted).is_file():
             raise SourceError(f"{label}: smoke.static_file: {app.source}/{app.static}/{wanted} does not exist")
+        if wanted:
+            _stays_inside(label, "smoke.static_file", static / wanted, static, "app.static")
+
+
+def _stays_inside(label: str, key: str, path: Path, folder: Path, named: str) -> None:
+    """The manifest's patterns forbid '..'; a symlink must not lead out either,
+    or a build would copy (and nginx or Hosting serve) files from anywhere."""
+    if not path.resolve().is_relative_to(folder.resolve()):
+        shown = os.path.relpath(path, folder)
+        raise SourceError(f"{label}: {key}: {shown} leads outside {named} (a symlink to {path.resolve()}); "
+                          "keep it inside")
 
 
 def _check_entry(project: Project, source: Path) -> None:

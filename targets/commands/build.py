@@ -16,11 +16,12 @@ from ..errors import RecordError
 from ..files import staging_dir
 from ..kinds.protocol import behaviour
 from ..manifest import Project
-from ..records import BuildRecord, folder_hash
+from ..records import BuildRecord, build_folder, folder_hash
 
 
 def build(project: Project, target: str | list[str], progress: Callable[[str], None] = print) -> list[BuildRecord]:
     selected = project.select(target)
+    build_folder(project.build_dir)
     source.check(project)
     records = []
     for name, settings in selected:

@@ -22,7 +22,7 @@ from ..appscan.render import render
 from ..errors import ManifestError
 from ..fields import Entry
 from ..files import atomic_write
-from ..manifest import DEFAULT_MANIFEST, parse
+from ..manifest import DEFAULT_MANIFEST, parse_text
 
 
 def _paths(app: str, manifest: str | None, force: bool) -> tuple[Path, Path, str]:
@@ -48,7 +48,7 @@ def _paths(app: str, manifest: str | None, force: bool) -> tuple[Path, Path, str
 def validate(text: str, label: str) -> None:
     """Read the text exactly as `invoke build` reads a manifest; refuse to write it otherwise."""
     try:
-        parse(yaml.safe_load(text), label)
+        parse_text(text, label)
     except (ManifestError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InitError(f"not written, it would not load: {first}") from None

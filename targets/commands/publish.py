@@ -20,8 +20,7 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..publish import gate, sbom
 from ..publish.steps import Deploy, PublishContext, Step
-from ..records import BuildRecord, folder_hash
-from .smoke import read_report
+from ..records import BuildRecord, folder_hash, load_smoke
 
 RELEASE = "release.json"
 
@@ -30,7 +29,7 @@ def publish(project: Project, target: str | list[str], env: str | None, *, dry_r
             release: bool = False, progress: Callable[[str], None] = print) -> dict[str, Any]:
     env_name, environment = project.environment(env)
     sha = git_sha(project.root)
-    steps = [step for name, _ in project.select(target) for step in plan(project, name, force)]
+    steps = [step for name, _ in project.select(target) for step in plan(project, name, force, env_name)]
     if dry_run:
         for s in steps:
             state = "set" if s.variable_set else "NOT SET"
@@ -54,11 +53,11 @@ def publish(project: Project, target: str | list[str], env: str | None, *, dry_r
     return record
 
 
-def plan(project: Project, name: str, force: bool) -> list[Step]:
+def plan(project: Project, name: str, force: bool, env: str) -> list[Step]:
     settings = project.target(name)
     record = BuildRecord.load(project.build_dir, name)
-    smoked = read_report(project)["targets"].get(name)
-    gate.check(smoked, record, folder_hash(project.build_dir / name), name, force)
+    smoked = load_smoke(project.build_dir)["targets"].get(name)
+    gate.check(smoked, record, folder_hash(project.build_dir / name), name, force, env)
     return behaviour(settings.kind).publish_steps(name, settings, record, project.path.name)
 
 

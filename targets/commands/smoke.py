@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-from ..errors import SmokeFailed
-from ..files import atomic_write
+from .. import records
+from ..errors import RecordError, SmokeFailed
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, folder_hash
@@ -18,7 +18,7 @@ from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import RELEASE_HINT, SmokeRun
 
-REPORT = "smoke.json"
+REPORT = records.SMOKE_REPORT
 
 
 def smoke(project: Project, target: str | list[str], env: str | None, progress: Callable[[str], None] = print,
@@ -27,11 +27,11 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
     selected = project.select(target)
     env_name, _ = project.environment(env)
     run = SmokeRun(project, env_name, progress)
-    previous = read_report(project)["targets"]
-    records: dict[str, BuildRecord] = {}
+    previous = read_report(project, progress)["targets"]
+    built: dict[str, BuildRecord] = {}
     todo = []
     for name, settings in selected:
-        records[name] = record = BuildRecord.load(project.build_dir, name)
+        built[name] = record = BuildRecord.load(project.build_dir, name)
         if record.inputs != folder_hash(project.build_dir / name):
             raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
         # With shared state (smoke.reset: run) a verdict depends on the other targets: never cached.
@@ -60,7 +60,7 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
         progress(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
     progress("")
     progress(matrix(run.results, time.monotonic() - started))
-    write_report(project, run, records)
+    write_report(project, run, built)
     failed = [r for r in run.results if r.status == "fail"]
     if failed:
         for where, logs in run.logs.items():
@@ -101,15 +101,19 @@ def _passed_with(entry: dict | None, key: str) -> bool:
     return bool(entry and entry.get("passed") and entry.get("cache_key") == key and key and entry.get("results"))
 
 
-def read_report(project: Project) -> dict:
-    path = project.build_dir / REPORT
-    return json.loads(path.read_text()) if path.exists() else {"targets": {}}
+def read_report(project: Project, progress: Callable[[str], None]) -> dict:
+    """Earlier results, for cached passes; an unreadable report just means none."""
+    try:
+        return records.load_smoke(project.build_dir)
+    except RecordError as exc:
+        progress(f"note: {exc.message.split(';')[0]}; no earlier result is reused")
+        return {"targets": {}}
 
 
-def write_report(project: Project, run: SmokeRun, records: dict[str, BuildRecord]) -> None:
-    report = read_report(project)
-    for name, record in records.items():
-        report["targets"][name] = {
+def write_report(project: Project, run: SmokeRun, built: dict[str, BuildRecord]) -> None:
+    entries = {}
+    for name, record in built.items():
+        entries[name] = {
             "passed": passed(run.results, name),
             "env": run.env_name,
             "inputs": record.inputs,
@@ -119,6 +123,8 @@ def write_report(project: Project, run: SmokeRun, records: dict[str, BuildRecord
             "cache_key": cache_key(record, run),
         }
     # This run's services: what ran them and how long each took to answer (no credentials).
-    report["services"] = {name: {"kind": i.settings.kind, "image": i.image, "ready_seconds": round(i.seconds, 2),
-                                 "error": i.error} for name, i in run.services.instances.items()}
-    atomic_write(project.build_dir / REPORT, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    services = {name: {"kind": i.settings.kind, "image": i.image, "ready_seconds": round(i.seconds, 2),
+                       "error": i.error} for name, i in run.services.instances.items()}
+    # Merged under a lock: a smoke running at the same time keeps its targets too.
+    for note in records.merge_smoke(project.build_dir, entries, {"services": services}):
+        run.progress(note)

@@ -22,7 +22,9 @@ import docker.errors
 import requests
 from docker.models.containers import Container
 
-__all__ = ["Container"]
+__all__ = ["Container", "DockerException"]
+
+DockerException = docker.errors.DockerException
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
 
@@ -30,11 +32,46 @@ LABEL = "io.flaskship"
 # One id per run, on every container it starts; a caller (the tests) may set it
 # to find exactly what one run started.
 SESSION = os.environ.get("FLASKSHIP_SESSION") or uuid.uuid4().hex[:12]
+# One id per process, on everything it starts: what sweep() removes after an
+# interrupt, never touching another run of the same session.
+INVOCATION = uuid.uuid4().hex[:12]
+# Compose projects this process has up; stack.py adds one before `up` and
+# forgets it once `down` succeeded.
+COMPOSE_PROJECTS: set[str] = set()
 TAIL_LINES = 30
 
 
 def labels(target: str, **extra: str) -> dict[str, str]:
-    return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target, **extra}
+    return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target,
+            f"{LABEL}.invocation": INVOCATION, **extra}
+
+
+def in_use() -> bool:
+    """This process has talked to the engine (so it may have started something)."""
+    return client.cache_info().currsize > 0
+
+
+def sweep() -> list[str]:
+    """Remove what this process started and still holds: its labelled containers, and the
+    networks of its compose projects. The net under every `finally`, for an interrupt that
+    landed inside a cleanup. Returns what it removed."""
+    engine = client()
+    removed = []
+    mine = engine.containers.list(all=True, filters={"label": f"{LABEL}.invocation={INVOCATION}"})
+    for project in sorted(COMPOSE_PROJECTS):
+        mine += engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    for container in {c.id: c for c in mine}.values():
+        remove(container)
+        removed.append(f"container {container.name}")
+    for project in sorted(COMPOSE_PROJECTS):
+        for network in engine.networks.list(filters={"label": f"com.docker.compose.project={project}"}):
+            try:
+                network.remove()
+                removed.append(f"network {network.name}")
+            except docker.errors.NotFound:
+                pass
+        COMPOSE_PROJECTS.discard(project)
+    return removed
 
 
 @lru_cache(maxsize=1)
@@ -107,10 +144,11 @@ def image_size(image: str) -> int:
     return int(client().images.get(image).attrs["Size"])
 
 
-def remove_image(ref: str) -> None:
-    """Remove an image this tool built; one that is already gone is fine."""
+def remove_image(ref: str, noprune: bool = False) -> None:
+    """Remove an image (or, with noprune and another tag left, just this tag) this tool made;
+    one that is already gone is fine."""
     try:
-        client().images.remove(ref, force=True)
+        client().images.remove(ref, force=not noprune, noprune=noprune)
     except docker.errors.ImageNotFound:
         pass
 
@@ -235,11 +273,38 @@ def network(target: str) -> Iterator[str]:
 
 
 def logs(container: Container, tail: int | str = TAIL_LINES) -> str:
-    """The container's log: its last `tail` lines, or "all"."""
+    """The container's log: its last `tail` lines (with the first traceback, when
+    that scrolled out of them), or "all" of it."""
     try:
-        return container.logs(tail=tail).decode("utf-8", "replace")
+        if tail == "all":
+            return container.logs().decode("utf-8", "replace")
+        return with_cause(container.logs(tail=CAUSE_LINES).decode("utf-8", "replace"), int(tail))
     except docker.errors.DockerException:
         return "(logs unavailable)"
+
+
+CAUSE_LINES = 500  # how far back to look for the first traceback
+
+
+def with_cause(text: str, count: int = TAIL_LINES) -> str:
+    """The last `count` lines, preceded by the first traceback when that scrolled out of them.
+
+    The first is the cause: gunicorn's workers each print the app's exception,
+    then the master prints its own HaltServer traceback, which alone fills a
+    30-line tail (Heroku's three workers did exactly that).
+    """
+    lines = text.rstrip("\n").splitlines()
+    tail = lines[-count:]
+    first = next((i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")), None)
+    if first is None or first >= len(lines) - count:
+        return "\n".join(tail)
+    end = first + 1
+    while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+        end += 1
+    block = lines[first:end + 1]
+    if len(block) > 24:
+        block = [block[0], "  ..."] + block[-22:]
+    return "\n".join([*block, "...", *tail])
 
 
 def remove(container: Container) -> None:

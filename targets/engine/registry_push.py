@@ -46,9 +46,26 @@ def split(repository: str) -> tuple[str, str]:
 
 def push(image_id: str, repository: str, tag: str, login: Login, target: str,
          progress: Callable[[str], None] = print) -> str:
-    """Tag and push; return the manifest digest docker reports."""
+    """Tag and push; return the manifest digest docker reports. A push that fails
+    takes back the local tag it made, so a failed publish leaves no tags behind."""
     engine = docker_client.client()
+    ref = f"{repository}:{tag}"
+    try:
+        engine.images.get(ref)
+        existed = True
+    except docker.errors.ImageNotFound:
+        existed = False
     engine.images.get(image_id).tag(repository, tag)
+    try:
+        return _push(engine, repository, tag, login, target, progress)
+    except BaseException:
+        if not existed:
+            docker_client.remove_image(ref, noprune=True)
+        raise
+
+
+def _push(engine: docker.DockerClient, repository: str, tag: str, login: Login, target: str,
+          progress: Callable[[str], None]) -> str:
     auth = {"username": login.username, "password": login.password}
     delay = 0.5
     for attempt in range(1, ATTEMPTS + 1):

@@ -43,6 +43,9 @@ def download(command: list[str], runtime: Runtime, sources: BuildBase | None, ca
             result = subprocess.run(command + extra, capture_output=True, text=True)
             if result.returncode == 0:
                 return compiled
+            if "[Errno 28]" in result.stderr:  # ENOSPC: pip's traceback says nothing more
+                raise BuildFailed(f"{label}: No space left on device in {cache_dir} while downloading wheels; "
+                                  "free some space (build/ and build/.cache can be deleted) and run it again")
             spec = sdists.unresolvable(result.stderr)
             if sources is None or spec is None or spec in tried:
                 refused = f" (pip did not take the wheel built from its sdist, {tried[spec]})" if spec in tried else ""

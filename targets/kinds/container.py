@@ -33,9 +33,12 @@ class ContainerKind:
 def gcloud_list(items: list[str]) -> str:
     """A gcloud list argument; items holding commas switch to gcloud's ^DELIM^ syntax
     (`gcloud topic escaping`), so a comma never splits an item."""
-    if not any("," in item for item in items):
+    if not any("," in item for item in items) and not (items and items[0].startswith("^")):
         return ",".join(items)
-    delimiter = next(d for d in "@#%:;|~^" if not any(d in item for item in items))
+    # One or more characters found in no item ("multi-character delimiters are allowed"); never '^',
+    # which would end the ^DELIM^ prefix early.
+    candidates = (d * n for n in range(1, 64) for d in "@#%:;|~")
+    delimiter = next(d for d in candidates if not any(d in item for item in items))
     return f"^{delimiter}^" + delimiter.join(items)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import posixpath
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, JsonValue, StringConstraints, Tag, model_validator
+from pydantic import (Discriminator, Field, JsonValue, StringConstraints, Tag, ValidationInfo, field_validator,
+                      model_validator)
 
-from ..fields import (CacheControl, Entry, EnvVarName, ImageRef, Line, Name, PythonVersion, RelPath, StaticPath, Strict,
-                      UrlPath)
+from ..fields import (CacheControl, Entry, EnvVarName, ImageRef, Key, Line, Name, PythonVersion, RelPath, StaticPath,
+                      Strict, TargetName, UrlPath)
 from ..kinds import KINDS, TargetSettings
 from ..services import SERVICES, ServiceSettings
 
@@ -51,11 +52,13 @@ class AppSource(Strict):
     # app's wheels load at run time, such as libpq5).
     system_packages: tuple[DebianPackage, ...] = Field(default=(), strict=False)
 
-    @model_validator(mode="after")
-    def _static_in_project(self) -> AppSource:
-        if self.static is not None and posixpath.normpath(f"{self.source}/{self.static}").split("/")[0] == "..":
-            raise ValueError("app.static must stay inside the project (the manifest's folder)")
-        return self
+    @field_validator("static")
+    @classmethod
+    def _static_in_project(cls, static: str | None, info: ValidationInfo) -> str | None:
+        source = info.data.get("source", "app")
+        if static is not None and posixpath.normpath(f"{source}/{static}").split("/")[0] == "..":
+            raise ValueError("must stay inside the project (the manifest's folder)")
+        return static
 
     @property
     def static_outside_source(self) -> bool:
@@ -111,7 +114,7 @@ class Check(Strict):
     headers: dict[HeaderName, Line] = Field(default_factory=dict)  # response headers, exact values
     # A JSON request body; `json` in targets.yaml (the name would shadow pydantic's BaseModel.json).
     json_body: JsonValue = Field(default=None, alias="json")
-    form: dict[str, Line] | None = None  # a form request body
+    form: dict[Key, Line] | None = None  # a form request body
     json_includes: JsonValue = None  # the JSON response must include this (recursively, as a subset)
     # The body is the same bytes on every platform: parity compares its digest too.
     deterministic: bool = False
@@ -143,6 +146,9 @@ class Smoke(Strict):
     # database, from the release step; an empty bucket; an empty cache); `run`
     # only once, so a target reads what the ones before it wrote (in name order).
     reset: Literal["target", "run"] = "target"
+    # Seconds a target may take to answer its health path, at most; each
+    # platform's own limit (Heroku's 60 s) applies when it is shorter.
+    boot_within: int | None = Field(default=None, ge=1, le=600)
 
 
 class Defaults(Strict):
@@ -201,7 +207,7 @@ class Manifest(Strict):
     environments: dict[Name, Environment] = Field(
         default_factory=lambda: {"development": Environment(env={"APP_ENV": "development"})}
     )
-    targets: dict[Name, AnyTarget] = Field(min_length=1)
+    targets: dict[TargetName, AnyTarget] = Field(min_length=1)
     # Servers the app talks to (postgres, redis, s3), started for smoke; targets name the ones they use.
     services: dict[Name, AnyService] = Field(default_factory=dict)
 

@@ -1,25 +1,25 @@
 """Read targets.yaml into a Project: the validated manifest plus where it lives.
 
-The file is read with yaml.safe_load only, validated once by the models in
-model.py, and every failure becomes one ManifestError line:
+The file is read by document.py (bounded; SafeLoader only), validated once by
+the models in model.py, and checked for references between its parts
+(references.py). Every problem in the file is reported at once, one line each,
+with its line number:
 
-    targets.yaml: targets.api.port: expected an integer, got '80a'
+    targets.yaml: line 12: targets.api.port: expected an integer, got '80a'
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from ..errors import ManifestError
+from ..errors import ManifestError, printable
 from ..kinds import TargetSettings
-from . import duplicates
-from .messages import describe
+from . import document, references
+from .messages import describe, dotted, location, shown, suggest
 from .model import Environment, Manifest
 
 DEFAULT_MANIFEST = "targets.yaml"
@@ -41,11 +41,9 @@ class Project:
     def target(self, name: str) -> TargetSettings:
         targets = self.manifest.targets
         if name not in targets:
-            close = difflib.get_close_matches(name, list(targets), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
             raise ManifestError(
-                f"{self.path.name}: no target named {name!r} "
-                f"({hint}choose from: {', '.join(sorted(targets))}, all)"
+                f"{printable(self.path.name)}: no target named {shown(name)} "
+                f"({suggest(name, list(targets))}choose from: {', '.join(sorted(targets))}, all)"
             )
         return targets[name]
 
@@ -62,38 +60,69 @@ class Project:
         envs = self.manifest.environments
         if chosen not in envs:
             raise ManifestError(
-                f"{self.path.name}: no environment named '{chosen}' "
-                f"(choose from: {', '.join(sorted(envs))})"
+                f"{printable(self.path.name)}: no environment named {shown(chosen)} "
+                f"({suggest(chosen, list(envs))}choose from: {', '.join(sorted(envs))})"
             )
         return chosen, envs[chosen]
 
 
+MAX_LISTED = 30  # problems listed one per line; the rest are counted
+
+
 def load(path: str | Path = DEFAULT_MANIFEST) -> Project:
+    label = printable(Path(path).name)  # as the user named it, even through a symlink
     path = Path(path).resolve()
-    label = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = document.read_bounded(path)
     except FileNotFoundError:
-        raise ManifestError(f"{label}: not found at {path}; create it or pass --manifest") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{label}: cannot be read ({exc}); check its permissions and encoding") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ManifestError(f"{label}: invalid YAML at {where}{problem}") from None
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{label}: expected a mapping with a 'targets' key at the top level")
-    duplicate = duplicates.first_duplicate(text)
-    if duplicate:
-        raise ManifestError(f"{label}: line {duplicate[1]}: {duplicate[0]} is given twice; keep one")
-    return Project(path, parse(raw, label))
+        raise ManifestError(f"{label}: not found at {printable(str(path))}; create it or pass --manifest") from None
+    except document.DocumentError as exc:
+        raise ManifestError(f"{label}: {exc}") from None
+    return Project(path, parse_text(text, label))
 
 
-def parse(raw: Mapping[str, Any], label: str = DEFAULT_MANIFEST) -> Manifest:
+def parse_text(text: str, label: str = DEFAULT_MANIFEST) -> Manifest:
+    """The manifest in `text`, read as `load` reads a file; every problem is reported at once."""
     try:
-        return Manifest.model_validate(raw)
+        doc = document.parse(text)
+    except document.DocumentError as exc:
+        raise ManifestError(f"{label}: {exc}") from None
+    if not isinstance(doc.data, dict):
+        what = "is empty" if doc.data is None else f"holds a {type(doc.data).__name__}"
+        raise ManifestError(f"{label}: {what}; expected a mapping with a 'targets' key at the top level")
+    return parse(doc.data, label, doc)
+
+
+def parse(raw: Mapping[str, Any], label: str = DEFAULT_MANIFEST, doc: document.Document | None = None) -> Manifest:
+    doc = doc or document.Document(raw)
+    problems: list[tuple[int, str]] = [
+        (line, f"{dotted(loc)} is given twice; keep one") for loc, line in doc.duplicates]
+    manifest: Manifest | None = None
+    try:
+        manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
-        raise ManifestError(f"{label}: {describe(exc.errors()[0])}") from None
+        problems += [(doc.line(location(error)) or 0, describe(error, raw)) for error in _root_causes(exc.errors())]
+    problems += [(doc.line(loc) or 0, message) for loc, message in references.check(raw)]
+    if problems:
+        raise _error(label, problems)
+    assert manifest is not None
+    return manifest
+
+
+def _root_causes(errors: list[Any]) -> list[Any]:
+    """Leave out "too short after validation" for a list whose own item was refused: it follows from that."""
+    def follows(error: Any) -> bool:
+        loc = tuple(error["loc"])
+        return error["type"] == "too_short" and any(
+            other is not error and tuple(other["loc"])[:len(loc)] == loc for other in errors)
+    return [error for error in errors if not follows(error)]
+
+
+def _error(label: str, problems: list[tuple[int, str]]) -> ManifestError:
+    ordered = sorted(dict.fromkeys(problems), key=lambda p: p[0])
+    lines = [f"{label}: line {line}: {text}" if line else f"{label}: {text}" for line, text in ordered]
+    if len(lines) == 1:
+        return ManifestError(lines[0])
+    listed = lines[:MAX_LISTED] + ([f"{label}: ... and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else [])
+    first = lines[0].removeprefix(f"{label}: ")
+    return ManifestError(f"{label}: {len(lines)} problems (each listed above); the first: {first}", "\n".join(listed))

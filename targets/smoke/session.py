@@ -79,6 +79,11 @@ class SmokeRun:
             self.record(target, variant, check, outcome.ok, outcome.expected, outcome.got, differences, path,
                         outcome.observed)
 
+    def boot_within(self, platform: float) -> float:
+        """The platform's boot limit, or smoke.boot_within when that is shorter."""
+        cap = self.project.manifest.smoke.boot_within
+        return min(platform, float(cap)) if cap else platform
+
     def release(self, record: BuildRecord, image: str, *, env: Mapping[str, str] | None = None,
                 user: str | None = None, within: float = 300) -> bool:
         """app.release, as a release phase runs it: once, in a container of its own
@@ -112,6 +117,12 @@ class SmokeRun:
         (unless `direct` is False: then `extra` puts it, through what stands in front),
         `extra`, and the stop. State in the services starts from the release's snapshot."""
         target = record.target
+        # One deadline per target: once a way of running it failed to boot, the
+        # others would only wait out the same hang again.
+        if any(r.target == target and r.check == "boot" and r.status == "fail" for r in self.results):
+            self.progress(f"  {target} [{variant}]: not started: the target did not boot in another variant")
+            return
+        boot_within = self.boot_within(boot_within)
         if self._resets:
             self.services.reset(self.service_names(target), to_snapshot=True)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
@@ -126,14 +137,18 @@ class SmokeRun:
                             exc.message + RELEASE_HINT * (self.project.manifest.app.release is not None))
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
-            if direct:
-                self.conform(target, variant, base, differences or {})
-            if extra is not None:
-                extra(self, target, variant, container)
-            if stop_within is not None:
-                took = docker_client.timed_stop(container, stop_grace)
-                self.record(target, variant, "sigterm-stop", took < stop_within,
-                            f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
+            try:
+                if direct:
+                    self.conform(target, variant, base, differences or {})
+                if extra is not None:
+                    extra(self, target, variant, container)
+                if stop_within is not None:
+                    took = docker_client.timed_stop(container, stop_grace)
+                    self.record(target, variant, "sigterm-stop", took < stop_within,
+                                f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
+            except (requests.RequestException, docker_client.DockerException) as exc:
+                self.record(target, variant, "still-running", False, "the target keeps running through its checks",
+                            vanished(exc))
             if any(r.status == "fail" and r.target == target for r in self.results):
                 self.logs[f"{target} [{variant}]"] = docker_client.logs(container)
 
@@ -165,6 +180,11 @@ class SmokeRun:
         for secret in self.services.secrets():
             text = text.replace(secret, "***")
         return text
+
+
+def vanished(exc: Exception) -> str:
+    """What a target that died, or was killed, under its checks left for the report."""
+    return f"it stopped answering ({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''})"
 
 
 def wait_http(url: str, within: float, container: Container | None, target: str) -> float:

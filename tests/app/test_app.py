@@ -63,3 +63,15 @@ def test_proxy_fix_only_when_configured() -> None:
     headers = {"X-Forwarded-Proto": "https"}
     assert plain.post("/api/echo", json={}, headers=headers).get_json()["url"].startswith("http://")
     assert proxied.post("/api/echo", json={}, headers=headers).get_json()["url"].startswith("https://")
+
+
+def test_greeting_is_the_environments_value_byte_for_byte() -> None:
+    value = "\"q\" 'x' #c $HOME ${HOME} a,b é ✓"
+    app = create_app({"TESTING": True}, environ={"APP_ENV": "development", "GREETING": value})
+    response = app.test_client().get("/api/greeting")
+    assert response.mimetype == "text/plain" and response.get_data(as_text=True) == value
+
+
+def test_slow_answers_after_the_time_asked_for_and_no_longer_than_20_s(client: FlaskClient) -> None:
+    assert client.get("/api/slow?ms=10").get_json() == {"slept_ms": 10}
+    assert client.get("/api/slow?ms=-5").get_json() == {"slept_ms": 0}

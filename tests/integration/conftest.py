@@ -9,6 +9,7 @@ import docker
 import pytest
 
 from tests.helpers import copy_demo, invoke
+from tests.integration import canaries
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +26,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     and a test that edits the copy restores it in `finally`.
     """
     root = copy_demo(tmp_path_factory.mktemp("built"))
+    canaries.plant(root)  # local secrets lying around, as in real apps: test_secrets.py proves none ships
     result = invoke("build", "--manifest", str(root / "targets.yaml"))
     assert result.code == 0, result.stdout + result.stderr
     yield root

@@ -151,7 +151,7 @@ def test_container_that_exits_at_boot_shows_its_logs(project: Path, engine: dock
     wsgi.write_text('raise RuntimeError("boom-at-boot")\n' + wsgi.read_text())
     assert invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun").code == 0
     result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
-    assert_one_clear_line(result, "cloudrun [PORT unset] boot", "container exited at boot")
+    assert_one_clear_line(result, "cloudrun [PORT unset] boot", "container exited at boot", app_logs=True)
     assert "boom-at-boot" in result.stdout  # the container's own logs
     assert managed_containers(engine) == []
 

@@ -24,7 +24,8 @@ def test_compose_file_shape_and_schema(built: Path) -> None:
     assert nginx["depends_on"] == {"web": {"condition": "service_healthy"}}
     assert web["healthcheck"]["test"][0] == "CMD" and web["restart"] == nginx["restart"] == "unless-stopped"
     assert "TRUST_PROXY_HOPS=1" in web["environment"] and "SECRET_KEY" in web["environment"]
-    assert (built / "build/compose/env/production.env").read_text().count("APP_ENV=production") == 1
+    assert "APP_ENV" in web["environment"] and "env_file" not in web  # by name: compose re-reads no value
+    assert (built / "build/compose/env/production.sh").read_text().count("export APP_ENV=production") == 1
     check = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

@@ -32,7 +32,7 @@ def test_missing_manifest(tmp_path: Path) -> None:
 
 def test_unreadable_manifest(project: Path) -> None:
     (project / "targets.yaml").write_bytes(b"\xff\xfe\x00bad")
-    assert_one_clear_line(_build(project / "targets.yaml"), "targets.yaml", "cannot be read")
+    assert_one_clear_line(_build(project / "targets.yaml"), "targets.yaml", "is not UTF-8 text (byte 0xff at offset 0)")
 
 
 def test_invalid_yaml_names_its_line(project: Path) -> None:
@@ -52,7 +52,8 @@ def test_unknown_key_is_rejected(project: Path) -> None:
 
 def test_wrong_type_names_path_and_value(project: Path) -> None:
     manifest = _manifest(project, lambda d: d["targets"]["cloudrun"].update(port="80a"))
-    assert_one_clear_line(_build(manifest), "targets.yaml: targets.cloudrun.port: expected an integer, got '80a'")
+    line = manifest.read_text().splitlines().index("    port: 80a") + 1
+    assert_one_clear_line(_build(manifest), f"targets.yaml: line {line}: targets.cloudrun.port: expected an integer, got '80a'")
 
 
 def test_unquoted_python_version_is_rejected(project: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from targets import manifest
-from targets.manifest import duplicates
+from targets.manifest import document
 from targets.errors import ManifestError
 from tests.helpers import REPO
 
@@ -61,9 +61,11 @@ def test_committed_schema_is_current() -> None:
 
 
 def test_duplicate_keys_are_found_at_any_depth_and_aliases_are_safe() -> None:
-    assert duplicates.first_duplicate("a:\n  - {k: 1, k: 2}\n") == ("a[0].k", 2)
-    assert duplicates.first_duplicate("a: 1\nb: {a: 1}\n") is None  # same name, different mappings
-    assert duplicates.first_duplicate("a: &x [*x]\nb: *x\n") is None  # a recursive alias ends the walk
+    assert document.parse("a:\n  - {k: 1, k: 2}\n").duplicates == [(("a", 0, "k"), 2)]
+    assert document.parse("a: 1\nb: {a: 1}\n").duplicates == []  # same name, different mappings
+    assert document.parse("a: &x {k: 1}\nb: *x\n").duplicates == []  # an alias is not a second key
+    with pytest.raises(document.DocumentError, match="line 1: an alias refers to a value that contains it"):
+        document.parse("a: &x [*x]\nb: *x\n")
 
 
 @pytest.mark.parametrize("entry", ["wsgi:app", "flaskr:create_app()", "pkg.sub:make_app('prod', debug=False)",

@@ -133,7 +133,7 @@ def test_release_is_herokus_release_phase_and_a_compose_one_shot(demo: manifest.
     services = yaml.safe_load((tmp_path / "c/docker-compose.yml").read_text())["services"]
     assert services["release"]["command"] == ["/bin/sh", "-c", 'flask db upgrade --tag "a,b"']
     assert services["release"]["image"] == services["web"]["image"]
-    assert services["release"]["env_file"] == services["web"]["env_file"]
+    assert services["release"]["environment"] == services["web"]["environment"]
     assert services["web"]["depends_on"] == {"release": {"condition": "service_completed_successfully"}}
     check = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(tmp_path / "c/docker-compose.yml")],
                            capture_output=True, text=True)
@@ -173,5 +173,20 @@ def test_system_packages_are_installed_in_the_runtime_image_only(demo: manifest.
 def test_package_names_are_validated_before_they_reach_a_dockerfile(demo: manifest.Project) -> None:
     demo.path.write_text(demo.path.read_text().replace(
         "  static_url: /static\n", "  static_url: /static\n  system_packages: ['libpq5 && curl evil']\n"))
-    with pytest.raises(ManifestError, match=r"app\.system_packages\.0: invalid value"):
+    with pytest.raises(ManifestError, match=r"app\.system_packages\[0\]: invalid value"):
         manifest.load(demo.path)
+
+
+def test_compose_passes_every_variable_by_name_and_env_files_are_shell_exact(demo: manifest.Project,
+                                                                              tmp_path: Path) -> None:
+    """Compose re-reads an env_file (strips quotes, cuts at ' #', expands ${}); a name alone it does not."""
+    render_only(demo, "compose", tmp_path / "c")
+    web = yaml.safe_load((tmp_path / "c/docker-compose.yml").read_text())["services"]["web"]
+    assert "env_file" not in web
+    assert web["environment"] == ["TRUST_PROXY_HOPS=1", "APP_ENV", "GREETING", "SECRET_KEY"]
+    for name, environment in demo.manifest.environments.items():
+        script = f"set -eu; . {tmp_path}/c/env/{name}.sh; " + "; ".join(
+            f'printf "%s\\0" "${{{key}-unset}}"' for key in ("APP_ENV", "GREETING"))
+        shown = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True,
+                               env={"PATH": "/usr/bin:/bin", "GREETING": "from the host"}).stdout.split("\0")[:-1]
+        assert shown == [environment.env.get("APP_ENV", "unset"), environment.env.get("GREETING", "unset")]

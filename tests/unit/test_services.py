@@ -32,7 +32,7 @@ def _parse(**extra: object) -> manifest.Manifest:
 @pytest.mark.parametrize(("extra", "message"), [
     ({"services": {"db": {"kind": "mysql"}}}, "services.db.kind: unknown kind 'mysql' (choose from: postgres, redis, s3)"),
     ({"services": {"db": {"kind": "postgres", "version": 15}}}, "services.db.version: expected a string, got 15"),
-    ({"services": {"db": {"kind": "postgres", "env": {"DB": "uri"}}}}, "services.db.env.DB: invalid value, got 'uri' (choose from: 'url'"),
+    ({"services": {"db": {"kind": "postgres", "env": {"DB": "uri"}}}}, "services.db.env.DB: expected one of 'url', 'host', 'port', 'user', 'password' or 'database', got 'uri'"),
     ({"defaults": {"services": ["db"]}}, "defaults.services: no service named 'db' in `services` (none declared)"),
     ({"services": {"a": {"kind": "redis"}, "b": {"kind": "redis"}}, "defaults": {"services": ["a", "b"]}},
      "services.b.env.REDIS_URL: services a and b both set REDIS_URL for target dyno; rename one"),

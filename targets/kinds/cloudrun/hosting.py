@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...build import ignore
 from ...errors import BuildFailed
 from .edge import config, lint
 from .settings import CloudRunSettings
@@ -20,8 +23,12 @@ def render(job: BuildJob, settings: CloudRunSettings) -> None:
     app = job.app
     public = job.staging / "public"
     if app.static is not None:
-        # Hosting serves exact static files before any rewrite reaches Cloud Run.
-        shutil.copytree(job.project.app_dir / app.static, public / app.static_url.strip("/"), dirs_exist_ok=True)
+        # Hosting serves exact static files before any rewrite reaches Cloud Run,
+        # so public/ gets only what ships: a .env or key file in the static folder
+        # must never become a public URL.
+        static, leave_out = _shipped_static(job)
+        if static.is_dir():
+            shutil.copytree(static, public / app.static_url.strip("/"), ignore=leave_out, dirs_exist_ok=True)
     public.mkdir(exist_ok=True)
     if settings.firebase_json is not None:
         own = job.project.root / settings.firebase_json
@@ -36,6 +43,23 @@ def render(job: BuildJob, settings: CloudRunSettings) -> None:
         return
     job.write("firebase.json", "cloudrun/firebase.json.j2", settings=settings, app=app,
               static_cache_control=job.defaults.static_cache_control, static_sources=static_sources(job))
+
+
+def _shipped_static(job: BuildJob) -> tuple[Path, Callable[[str, list[str]], set[str]] | None]:
+    """The static folder as it ships, and what copytree must still leave out. Inside
+    app.source that is the image's copy (the app's ignore files already applied);
+    in the split layout (outside it), the folder itself minus flaskship's default exclusions."""
+    assert job.app.static is not None
+    if not job.app.static_outside_source:
+        return job.staging / "image" / "src" / job.app.static, None
+    folder = job.project.app_dir / job.app.static
+
+    def leave_out(directory: str, names: list[str]) -> set[str]:
+        rel = Path(directory).relative_to(folder).as_posix().removeprefix(".").lstrip("/")
+        return {name for name in names
+                if ignore.default_excluded(f"{rel}/{name}".lstrip("/"), (Path(directory) / name).is_dir(), False)}
+
+    return folder, leave_out
 
 
 def static_sources(job: BuildJob) -> list[str]:

@@ -34,14 +34,18 @@ def command() -> tuple[str, ...]:
     )
 
 
-def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str], target: str) -> str:
+def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str], target: str,
+        timeout: float = TIMEOUT) -> str:
     cmd = [*command(), "--project-name", project]
     for file in files:
         cmd += ["--file", str(file)]
     try:
-        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=dict(env), timeout=TIMEOUT)
+        # A session of its own: a Ctrl-C at the terminal reaches flaskship, which decides, and
+        # never kills the `down` that cleans up after it.
+        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=dict(env), timeout=timeout,
+                                start_new_session=True)
     except subprocess.TimeoutExpired:
-        raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {TIMEOUT} s") from None
+        raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s") from None
     if result.returncode != 0:
         output = (result.stderr or result.stdout).strip().splitlines()
         raise SmokeFailed(f"{target}: compose {args[0]} failed: {output[-1] if output else 'no output'}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from ...services.compose import services as compose_services
 from ..base import TargetSettings
 from ..container import ContainerKind, shell
 from .settings import ComposeSettings
-from .stack import smoke_stack
+from .stack import passed_names, smoke_stack
 
 if TYPE_CHECKING:
     from ...build.job import BuildJob
@@ -38,21 +39,26 @@ class Compose(ContainerKind):
         web = job.python_context(job.staging / "web", "compose/web.Dockerfile.j2", role="app")
         nginx = self._nginx(job, settings)
         manifest = job.project.manifest
-        secrets = sorted({name for env in manifest.environments.values() for name in env.secrets})
+        names = passed_names(job.project)
         job.write("docker-compose.yml", "compose/docker-compose.yml.j2", web_image=web, nginx_image=nginx,
                   settings=settings, publish=settings.publish, publish_host=settings.publish_host,
-                  web_port=settings.port, health=manifest.smoke.health, secrets=secrets,
+                  web_port=settings.port, health=manifest.smoke.health, names=names,
                   default_env=manifest.defaults.environment, release=job.app.release,
                   backing=compose_services(manifest.services_of(job.name)))
         for env_name, environment in sorted(manifest.environments.items()):
-            job.write(f"env/{env_name}.env", "compose/env.j2", name=env_name, env=environment.env)
+            exports = [(key, shlex.quote(value)) for key, value in sorted(environment.env.items())]
+            others = [name for name in names if name not in environment.env and name not in environment.secrets]
+            job.write(f"env/{env_name}.sh", "compose/env.j2", name=env_name, exports=exports, others=others)
 
     def _nginx(self, job: BuildJob, settings: ComposeSettings) -> str:
         context = job.staging / "nginx"
         app = job.app
         context.mkdir()
-        if app.static is not None:
-            shutil.copytree(job.project.app_dir / app.static, context / "static")
+        shipped = job.staging / "web" / "src" / app.static if app.static is not None else None
+        if shipped is not None and shipped.is_dir():
+            # From the app as it ships (web/src), so what the app never ships (.env*,
+            # *.pem, ignore files' patterns) is never served by nginx either.
+            shutil.copytree(shipped, context / "static")
         else:
             (context / "static").mkdir()
         job.write("nginx/nginx.conf", "nginx/nginx.conf.j2", client_max_body_size=settings.client_max_body_size,

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,10 +15,11 @@ import requests
 
 from ...engine import docker_client
 from ...errors import SmokeFailed
-from ...smoke.session import wait_http
+from ...smoke.session import vanished, wait_http
 from . import cli as compose_cli
 
 if TYPE_CHECKING:
+    from ...manifest import Project
     from ...records import BuildRecord
     from ...smoke.session import SmokeRun
     from .settings import ComposeSettings
@@ -37,36 +39,65 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def passed_names(project: Project) -> list[str]:
+    """Every variable web may get, from any environment (plain or secret): compose passes each
+    by name from its own environment, where an unset one is left out."""
+    return sorted({name for env in project.manifest.environments.values() for name in (*env.env, *env.secrets)}
+                  - {"TRUST_PROXY_HOPS"})
+
+
+def compose_environment(run: SmokeRun, publish: int) -> dict[str, str]:
+    """What compose runs with: the host's environment for compose itself (PATH, DOCKER_HOST), minus
+    every variable the file passes to web by name, plus this run's values of them, exactly. A host
+    variable of the same name never reaches the app."""
+    env = {key: value for key, value in os.environ.items() if key not in set(passed_names(run.project))}
+    return {**env, **run.env, "FLASKSHIP_PUBLISH": str(publish)}
+
+
 def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
     target, variant = record.target, f"{' '.join(compose_cli.command())} via nginx"
     address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
-    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1]),
-           **run.services.compose_env(run.service_names(target))}
+    env = {**compose_environment(run, address[1]), **run.services.compose_env(run.service_names(target))}
+    within = run.boot_within(BOOT_WITHIN)
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
         # Labels for this run only, merged over the generated file: the file in
         # build/ stays what a user deploys.
         override = Path(tmp, "labels.yml")
         override.write_text(json.dumps(_override(run, target)))
         files = [folder / "docker-compose.yml", override]
+        docker_client.COMPOSE_PROJECTS.add(project)
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
             try:
-                compose_cli.run(project, files, ["up", "-d", *_shared_services(run, target)], env, target)
+                # `up` waits for web to be healthy before it starts nginx: bound it by the
+                # boot window too, or a hung app costs the healthcheck's whole budget.
+                started = time.monotonic()
+                compose_cli.run(project, files, ["up", "-d", *_shared_services(run, target)], env, target, timeout=within)
                 base = f"http://{address[0]}:{address[1]}"
-                seconds = wait_http(base + run.suite.health, BOOT_WITHIN, None, target)
+                wait_http(base + run.suite.health, max(within - (time.monotonic() - started), 1.0), None, target)
+                seconds = time.monotonic() - started
             except SmokeFailed as exc:
-                run.logs[f"{target} [{variant}]"] = exc.detail or _logs(project, files, env, target)
-                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {BOOT_WITHIN:g} s", exc.message)
+                # compose's own output says which service failed; the app's log says why.
+                run.logs[f"{target} [{variant}]"] = "\n".join(
+                    part for part in (exc.detail, _logs(project)) if part)
+                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {within:g} s", exc.message)
                 return
             run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
             run.conform(target, variant, base, {})
-            _contract_checks(run, target, variant, base, project, settings, address)
+            try:
+                _contract_checks(run, target, variant, base, project, settings, address)
+            except (requests.RequestException, OSError, ValueError, docker_client.DockerException) as exc:
+                # a service died or was killed under the checks: a failure to report, not a crash
+                run.record(target, variant, "still-running", False, "the stack keeps running through its checks",
+                           vanished(exc))
             if any(r.status == "fail" and r.target == target for r in run.results):
-                run.logs[f"{target} [{variant}]"] = _logs(project, files, env, target)
+                run.logs[f"{target} [{variant}]"] = _logs(project)
         finally:
-            compose_cli.run(project, files, ["down", "-v", "--remove-orphans"], env, target)
+            # The graceful stop was measured above (sigterm-stop); tearing down need not wait for it.
+            compose_cli.run(project, files, ["down", "-v", "--remove-orphans", "--timeout", "3"], env, target)
+            docker_client.COMPOSE_PROJECTS.discard(project)
 
 
 def _app_services(run: SmokeRun) -> tuple[str, ...]:
@@ -175,8 +206,10 @@ def _containers(project: str, service: str) -> list[docker_client.Container]:
         "label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"]})
 
 
-def _logs(project: str, files: list[Path], env: dict[str, str], target: str) -> str:
-    try:
-        return compose_cli.run(project, files, ["logs", "--no-color", "--tail", "30"], env, target)
-    except SmokeFailed as exc:
-        return exc.detail
+def _logs(project: str) -> str:
+    """Each service's log: its last lines, and the first traceback if that scrolled out of them."""
+    parts = []
+    for service in ("release", "web", "nginx"):
+        for container in _containers(project, service):
+            parts.append(f"[{service}]\n{docker_client.logs(container)}")
+    return "\n".join(parts)

@@ -6,10 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from ...fields import EnvVarName, Region
+from ...fields import EnvVarName, Identifier, Region
 from ..base import TargetSettings
 
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
 Bucket = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")]
 
 
