@@ -21,6 +21,7 @@ class BuildRecord:
     archives: dict[str, dict[str, str | int]] = field(default_factory=dict)  # role -> {path, sha256, size}
     seconds: float = 0.0
     key: str = ""  # the inputs' key (build/freshness.py): equal keys mean nothing to rebuild
+    manifest: str = ""  # hash of the target's slice of targets.yaml (build/manifest_slice.py)
 
     def image(self, role: str = "app") -> str:
         return self.images[role]["id"]

@@ -21,6 +21,7 @@ from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
 from . import requirements as app_requirements
+from . import manifest_slice
 from . import source
 
 APP_UID = "10001"
@@ -49,7 +50,8 @@ class BuildJob:
     images: list[ImageSpec] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.record = BuildRecord(target=self.name, kind=self.settings.kind)
+        self.record = BuildRecord(target=self.name, kind=self.settings.kind,
+                                  manifest=manifest_slice.digest(self.project, self.name))
 
     @property
     def app(self) -> AppSource:

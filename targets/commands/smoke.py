@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
+from ..build import manifest_slice
 from ..errors import SmokeFailed
 from ..files import atomic_write
 from ..kinds.protocol import behaviour
 from ..manifest import Project
-from ..records import BuildRecord, folder_hash
+from ..records import BuildRecord
 from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import RELEASE_HINT, SmokeRun
@@ -27,11 +28,10 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
     env_name, _ = project.environment(env)
     run = SmokeRun(project, env_name, progress)
     previous = read_report(project)["targets"]
-    records: dict[str, BuildRecord] = {}
+    # Refuse before anything runs: a stale target would be smoked against the wrong manifest.
+    records: dict[str, BuildRecord] = {name: manifest_slice.refuse_stale(project, name) for name, _ in selected}
     for name, settings in selected:
-        records[name] = record = BuildRecord.load(project.build_dir, name)
-        if record.inputs != folder_hash(project.build_dir / name):
-            raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
+        record = records[name]
         key = cache_key(record, run)
         if not force and _passed_with(previous.get(name), key):
             run.results.extend(Result(**r) for r in previous[name]["results"] if r["variant"] != parity.VARIANT)
