@@ -8,6 +8,7 @@ nothing without our session label is ever touched.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
@@ -25,6 +26,7 @@ from docker.models.containers import Container
 __all__ = ["Container"]
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
+from . import endpoint
 
 LABEL = "io.flaskship"
 # One id per run, on every container it starts; a caller (the tests) may set it
@@ -33,21 +35,53 @@ SESSION = os.environ.get("FLASKSHIP_SESSION") or uuid.uuid4().hex[:12]
 TAIL_LINES = 30
 
 
+# The project (the manifest's folder) everything is labelled with, so `invoke
+# clean` removes this project's leftovers and nobody else's on a shared engine.
+PROJECT = os.environ.get("FLASKSHIP_PROJECT", "")
+
+
+def project_id(root: Path) -> str:
+    return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+
+
+def use_project(root: Path) -> None:
+    global PROJECT
+    PROJECT = project_id(root)
+
+
+def project_labels() -> dict[str, str]:
+    return {f"{LABEL}.project": PROJECT} if PROJECT else {}
+
+
 def labels(target: str, **extra: str) -> dict[str, str]:
-    return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target, **extra}
+    return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target,
+            **project_labels(), **extra}
+
+
+@lru_cache(maxsize=1)
+def engine_endpoint() -> endpoint.Endpoint:
+    return endpoint.current()
+
+
+def endpoint_description() -> str:
+    return engine_endpoint().describe()
+
+
+def is_local() -> bool:
+    return engine_endpoint().local
 
 
 @lru_cache(maxsize=1)
 def client() -> docker.DockerClient:
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    where = engine_endpoint()
     try:
-        engine = docker.from_env(timeout=120)
+        engine = docker.DockerClient(timeout=120, **endpoint.client_kwargs(where))
         engine.ping()
-    except docker.errors.DockerException as exc:
-        reason = str(exc).split("(")[0].strip().rstrip(":")
+    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
         raise DaemonUnreachable(
-            f"Docker daemon not reachable at {where} ({reason}); start it with bin/setup "
-            "(or `dockerd &` as root) and check `docker info`"
+            f"Docker daemon not reachable at {where.describe()} ({reason}); start it with bin/setup "
+            "(or `dockerd &` as root), or point DOCKER_HOST or `docker context use` at a running engine"
         ) from None
     return engine
 
@@ -156,7 +190,7 @@ def running(
 ) -> Iterator[tuple[Container, int]]:
     """Run a labelled container with `container_port` published on a free loopback port."""
     start = _start(target, image, environment=dict(environment), user=user,
-                   ports={f"{container_port}/tcp": ("127.0.0.1", None)})
+                   ports={f"{container_port}/tcp": (engine_endpoint().publish_ip, None)})
     with _labelled(target, start) as container:
         container.reload()
         bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{container_port}/tcp") or []

@@ -21,11 +21,11 @@ LAYERS = [
     ("files", ("targets.files", "targets.records", "targets.templates")),
     ("engine", ("targets.engine", "targets.engine.*")),
     ("shared", ("targets.build", "targets.build.*", "targets.smoke", "targets.smoke.*", "targets.publish",
-                "targets.publish.*")),
+                "targets.publish.*", "targets.report", "targets.report.*")),
     ("kinds", ("targets.kinds.protocol", "targets.kinds.container", "targets.kinds.*", "targets.kinds.*.*")),
     # invoke init's detection: runs subprocesses (venv, pip, the probe), never Docker.
     ("appscan", ("targets.appscan", "targets.appscan.*")),
-    ("commands", ("targets.commands", "targets.commands.*", "targets.cli", "targets")),
+    ("commands", ("targets.commands", "targets.commands.*", "targets.cli", "targets", "targets.tasks")),
 ]
 
 
