@@ -136,5 +136,13 @@ def doctor(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
         check(manifests.load(manifest))
 
 
+@task(help={"manifest": MANIFEST_HELP, "keep-build": "Keep build/ (remove only what is in the engine)."})
+def clean(c: Context, manifest: str = manifests.DEFAULT_MANIFEST, keep_build: bool = False) -> None:
+    """Remove build/ and this project's labelled containers, networks and superseded images (latest kept)."""
+    with guarded():
+        from .commands.clean import clean as clean_project
+        clean_project(manifests.load(manifest), keep_build=keep_build)
+
+
 namespace = Collection.from_module(sys.modules[__name__])
 program = Program(namespace=namespace, name="flaskship", binary="flaskship", version="0.1.0")

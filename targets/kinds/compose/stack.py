@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import requests
+import yaml
 
 from ...engine import docker_client
 from ...errors import SmokeFailed
@@ -42,12 +43,15 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
     address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
-    env = {**os.environ, **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1])}
+    env = {**os.environ, **docker_client.endpoint.environment(docker_client.engine_endpoint()), **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1])}
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
         # Labels for this run only, merged over the generated file: the file in
         # build/ stays what a user deploys.
         override = Path(tmp, "labels.yml")
-        override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in ("web", "nginx")}}))
+        # Every service and the default network carry them, so `invoke clean` finds what an interrupted run left.
+        services = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8")).get("services", {})
+        override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in services},
+                                        "networks": {"default": {"labels": docker_client.labels(target)}}}))
         files = [folder / "docker-compose.yml", override]
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
