@@ -144,5 +144,15 @@ def clean(c: Context, manifest: str = manifests.DEFAULT_MANIFEST, keep_build: bo
         clean_project(manifests.load(manifest), keep_build=keep_build)
 
 
+@task(help={"target": "The one target to run (its name in targets.yaml).",
+            "env": "Environment from targets.yaml whose variables it runs with (default: defaults.environment).",
+            "manifest": MANIFEST_HELP})
+def up(c: Context, target: str, env: str = "", manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Run one built target as its platform runs it; print its URL and follow its logs until Ctrl-C."""
+    with guarded():
+        from .commands.up import up as run_target
+        run_target(_open(manifest), target, env or None)
+
+
 namespace = Collection.from_module(sys.modules[__name__])
 program = Program(namespace=namespace, name="flaskship", binary="flaskship", version="0.1.0")

@@ -38,6 +38,17 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def compose_files(folder: Path, target: str, tmp: Path) -> list[Path]:
+    """The generated file plus labels for this run only, merged over it (the file in
+    build/ stays what a user deploys). Every service and the default network carry
+    them, so `invoke clean` finds what an interrupted run left."""
+    override = tmp / "labels.yml"
+    services = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8")).get("services", {})
+    override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in services},
+                                    "networks": {"default": {"labels": docker_client.labels(target)}}}))
+    return [folder / "docker-compose.yml", override]
+
+
 def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
     target, variant = record.target, f"{' '.join(compose_cli.command())} via nginx"
     address = (settings.publish_host, free_port(settings.publish_host))
@@ -45,14 +56,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
     env = {**os.environ, **docker_client.endpoint.environment(docker_client.engine_endpoint()), **run.env, "FLASKSHIP_ENV": run.env_name, "FLASKSHIP_PUBLISH": str(address[1])}
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
-        # Labels for this run only, merged over the generated file: the file in
-        # build/ stays what a user deploys.
-        override = Path(tmp, "labels.yml")
-        # Every service and the default network carry them, so `invoke clean` finds what an interrupted run left.
-        services = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8")).get("services", {})
-        override.write_text(json.dumps({"services": {s: {"labels": docker_client.labels(target)} for s in services},
-                                        "networks": {"default": {"labels": docker_client.labels(target)}}}))
-        files = [folder / "docker-compose.yml", override]
+        files = compose_files(folder, target, Path(tmp))
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
             try:
