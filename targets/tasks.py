@@ -154,5 +154,37 @@ def up(c: Context, target: str, env: str = "", manifest: str = manifests.DEFAULT
         run_target(_open(manifest), target, env or None)
 
 
+@task(help={"manifest": MANIFEST_HELP})
+def report(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Write build/report.html: parity matrix, size, build-time and cold-start charts, release (self-contained)."""
+    with guarded():
+        from .commands.report import report as write_report
+        write_report(manifests.load(manifest))
+
+
+@task(positional=["shell"], help={"shell": "The shell to complete in (bash; zsh through bashcompinit)."})
+def completion(c: Context, shell: str) -> None:
+    """Print a shell completion script that also completes target and environment names: eval "$(flaskship completion bash)"."""
+    with guarded():
+        from .commands.completion import script
+        print(script(shell), end="")
+
+
+@task(positional=["kind"], help={"kind": "targets or environments.", "manifest": MANIFEST_HELP})
+def names(c: Context, kind: str, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Print the target or environment names of targets.yaml, one a line (used by completion)."""
+    with guarded():
+        from .commands.completion import names as listed
+        print("\n".join(listed(manifests.load(manifest), kind)))
+
+
+@task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP})
+def matrix(c: Context, target: list[str] | None = None, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Print the targets as a GitHub Actions matrix (JSON, one line) for a job per target."""
+    with guarded():
+        from .commands.matrix import matrix as as_matrix
+        print(as_matrix(manifests.load(manifest), target or ["all"]))
+
+
 namespace = Collection.from_module(sys.modules[__name__])
-program = Program(namespace=namespace, name="flaskship", binary="flaskship", version="0.1.0")
+program = Program(namespace=namespace, name="flaskship", binary="flaskship", binary_names=["flaskship"], version="0.1.0")

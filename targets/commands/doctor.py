@@ -8,8 +8,6 @@ variables are named, never shown. Exit status is non-zero if anything FAILed.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,14 +59,3 @@ def doctor(project: Project, progress: Callable[[str], None] = print) -> list[Fi
                              + (f"; fix: {failed[0].fix}" if failed[0].fix else ""))
     return findings
 
-
-def version_of(command: list[str]) -> str | None:
-    """The first line a tool prints for its version, or None if it is not installed or fails."""
-    if shutil.which(command[0]) is None:
-        return None
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    lines = (result.stdout or result.stderr).strip().splitlines()
-    return lines[0].strip() if result.returncode == 0 and lines else None

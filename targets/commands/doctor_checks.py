@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -30,8 +31,6 @@ def engine() -> Found:
 
 def compose() -> Found:
     from ..kinds.compose import cli as compose_cli
-    from .doctor import version_of
-
     try:
         command = compose_cli.command()
     except FlaskshipError as exc:
@@ -138,8 +137,6 @@ def disk(project: Project) -> list[Found]:
 
 def firebase(project: Project) -> list[Found]:
     """Node and firebase-tools deploy the Hosting side of a cloudrun target (`firebase deploy`)."""
-    from .doctor import version_of
-
     if not any(t.kind == "cloudrun" for t in project.manifest.targets.values()):
         return []
     node = version_of(["node", "--version"])
@@ -171,3 +168,15 @@ def credentials(project: Project) -> list[Found]:
         found.append(("warn", "credentials", f"not set (needed only to publish): {', '.join(missing)}",
                       "export them in the shell, or as secrets of the CI job that runs `invoke publish`"))
     return found
+
+
+def version_of(command: list[str]) -> str | None:
+    """The first line a tool prints for its version, or None if it is not installed or fails."""
+    if shutil.which(command[0]) is None:
+        return None
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = (result.stdout or result.stderr).strip().splitlines()
+    return lines[0].strip() if result.returncode == 0 and lines else None

@@ -14,56 +14,19 @@ Session, so more can be layered on without touching the runners:
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from contextlib import ExitStack
 
-from ..build import manifest_slice
 from ..errors import SmokeFailed
-from ..kinds import TargetSettings
 from ..manifest import Project
-from ..records import BuildRecord
-
-Layer = Callable[["Session"], AbstractContextManager[None]]
-
-
-@dataclass
-class Session:
-    project: Project
-    name: str
-    settings: TargetSettings
-    record: BuildRecord
-    env_name: str
-    env: dict[str, str]
-    progress: Callable[[str], None] = print
-    url: str = ""
-    # Streams the running target's log lines; it returns when the target stops.
-    follow: Callable[[], Iterator[str]] = field(default=lambda: iter(()))
-
+from .up_runners import RUNNERS
+from .up_session import Layer, session
 
 BACKING: list[Layer] = []
 FRONTS: dict[str, Layer] = {}
 
 
-def session(project: Project, name: str, env: str | None, progress: Callable[[str], None]) -> Session:
-    settings = project.target(name)
-    record = manifest_slice.refuse_stale(project, name)
-    env_name, environment = project.environment(env)
-    values = dict(environment.env)
-    for secret in environment.secrets:
-        value = os.environ.get(secret)
-        if value is None:
-            value = secrets.token_urlsafe(32)
-            progress(f"note: {secret} is not set; {name} runs with a throwaway value")
-        values[secret] = value
-    return Session(project, name, settings, record, env_name, values, progress)
-
-
 def up(project: Project, name: str, env: str | None, progress: Callable[[str], None] = print) -> None:
-    from .up_runners import RUNNERS
-
     run = session(project, name, env, progress)
     with ExitStack() as stack:
         for layer in BACKING:

@@ -16,7 +16,7 @@ from ..errors import SmokeFailed
 from ..kinds.compose import cli as compose_cli
 from ..kinds.compose.stack import compose_files, free_port
 from ..smoke.session import wait_http
-from .up import Layer, Session
+from .up_session import Layer, Session
 
 BOOT_WITHIN = 90.0
 
