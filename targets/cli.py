@@ -19,6 +19,14 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _lost_engine(exc: BaseException) -> bool:
+    import requests
+    import urllib3.exceptions
+
+    return isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                            urllib3.exceptions.ProtocolError, ConnectionError))
+
+
 @contextmanager
 def guarded() -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -30,5 +38,12 @@ def guarded() -> Iterator[None]:
         raise Exit(f"error: {exc.message}", code=1) from None
     except KeyboardInterrupt:
         raise Exit("interrupted; everything this run started has been removed", code=130) from None
+    except Exception as exc:
+        # The engine going away mid-command can surface anywhere a client call
+        # is made; that is one line too, never a traceback.
+        if not _lost_engine(exc):
+            raise
+        raise Exit(f"error: lost the connection to the Docker engine ({type(exc).__name__}); "
+                   "check `docker info` (or DOCKER_HOST), then run the command again", code=1) from None
     finally:
         signal.signal(signal.SIGTERM, previous)

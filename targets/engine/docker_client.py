@@ -21,6 +21,7 @@ from pathlib import Path
 import docker
 import docker.errors
 import requests
+import urllib3.exceptions
 from docker.models.containers import Container
 
 __all__ = ["Container"]
@@ -132,6 +133,11 @@ def build_image(
         raise BuildFailed(f"{target}: image build failed: {exc.explanation or exc}", tail(log)) from None
     except docker.errors.DockerException as exc:
         raise BuildFailed(f"{target}: image build failed: {exc}", tail(log)) from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # The engine went away mid-stream (stopped, crashed, its socket gone).
+        raise DaemonUnreachable(f"{target}: the Docker engine at {engine_endpoint().describe()} went away during the "
+                                f"image build ({type(exc).__name__}); check `docker info` and build again",
+                                tail(log)) from None
     if not image_id:
         raise BuildFailed(f"{target}: the build stream ended without an image id", tail(log))
     return image_id
