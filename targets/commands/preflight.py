@@ -122,4 +122,6 @@ def refuse(planned: list[dict[str, Any]]) -> None:
     problems = [f"{e['target']}: {p}" for e in planned for p in e["problems"]]
     if problems:
         more = f" (and {len(problems) - 1} more above)" if len(problems) > 1 else ""
-        raise PublishFailed(f"publish would fail: {problems[0]}{more}")
+        failure = PublishFailed(f"publish would fail: {problems[0]}{more}")
+        failure.result = {"plan": planned}  # type: ignore[attr-defined]  # the summary still shows the plan
+        raise failure

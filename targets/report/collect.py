@@ -13,13 +13,20 @@ SMOKE = "smoke.json"
 def snapshot(task: str, project: Project, names: list[str]) -> dict[str, Any]:
     """What the records said before the run, to tell what this run changed."""
     if task == "build":
-        return {n: (r.key, r.inputs) if (r := build_record(project, n)) else None for n in names}
+        return {n: _record_bytes(project, n) for n in names}
     if task == "smoke":
         path = project.build_dir / SMOKE
         entries = read_json(path).get("targets", {})
         return {"mtime": path.stat().st_mtime_ns if path.exists() else None,
                 **{n: entries.get(n) for n in names}}
     return {}
+
+
+def _record_bytes(project: Project, name: str) -> bytes | None:
+    try:
+        return (project.build_dir / name / "build.json").read_bytes()
+    except OSError:
+        return None
 
 
 def rows(task: str, project: Project, names: list[str], before: dict[str, Any],
@@ -42,7 +49,7 @@ def _build(project: Project, name: str, before: dict[str, Any], error: BaseExcep
     record = build_record(project, name)
     if record is None:
         return Row(name, kind, "not built")
-    moved = before.get(name) != (record.key, record.inputs)
+    moved = before.get(name) != _record_bytes(project, name)  # a rebuild rewrites it (its time, its image ids)
     verdict = "built" if moved else ("up to date" if error is None else "not built")
     return Row(name, kind, verdict, artifacts(record), record.seconds if moved else None, "build")
 

@@ -138,7 +138,8 @@ def summarised(task: str, project: Project, target: str | Iterable[str], as_json
     finally:
         seconds = time.monotonic() - started
         try:
-            summary.rows = collect.rows(task, project, names, before, error, summary.result)
+            result = summary.result if summary.result is not None else getattr(error, "result", None)
+            summary.rows = collect.rows(task, project, names, before, error, result)
             if as_json:
                 print(document(task, summary.rows, seconds, error), flush=True)
             else:
