@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -25,8 +27,14 @@ def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProce
 
 def test_report_renders_the_matrix_and_charts_in_chromium(built: Path, tmp_path: Path) -> None:
     manifest = str(built / "targets.yaml")
-    smoke = invoke("smoke", "--manifest", manifest)  # cached when another test already smoked this build
+    smoke = invoke("smoke", "--manifest", manifest, "--json")  # cached when another test already smoked this build
     assert smoke.code == 0, smoke.stdout + smoke.stderr
+    rows = json.loads(smoke.stdout)["targets"]  # stdout holds the document only
+    assert [(r["target"], r["verdict"] in ("pass", "cached")) for r in rows] == \
+        [(t, True) for t in ("cloudrun", "compose", "functions", "heroku")]
+    junit = ET.parse(built / "build/junit.xml").getroot()
+    assert [suite.get("name") for suite in junit] == ["cloudrun", "compose", "functions", "heroku"]
+    assert junit.get("failures") == "0" and int(junit.get("tests", "0")) > 40
     result = invoke("report", "--manifest", manifest)
     assert result.code == 0, result.stderr
     page = built / "build/report.html"
