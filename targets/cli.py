@@ -69,6 +69,14 @@ def _sweep() -> str:
     return f"removed what a clean-up missed: {', '.join(removed)}" if removed else ""
 
 
+def _lost_engine(exc: BaseException) -> bool:
+    import requests
+    import urllib3.exceptions
+
+    return isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                            urllib3.exceptions.ProtocolError, ConnectionError))
+
+
 @contextmanager
 def guarded() -> Iterator[None]:
     interrupts = _Interrupts()
@@ -87,7 +95,14 @@ def guarded() -> Iterator[None]:
         if note:
             print(printable(note), file=sys.stderr)
         raise Exit("interrupted; everything this run started has been removed", code=130) from None
-    except OSError as exc:
+    except Exception as exc:
+        # The engine going away mid-command can surface anywhere a client call is
+        # made (requests' errors are OSErrors too, so this comes first).
+        if _lost_engine(exc):
+            raise Exit(f"error: lost the connection to the Docker engine ({type(exc).__name__}); "
+                       "check `docker info` (or DOCKER_HOST), then run the command again", code=1) from None
+        if not isinstance(exc, OSError):
+            raise
         # The last line of defence for what no check foresaw: a full disk, a
         # folder that is a file. One line, no traceback.
         _sweep()

@@ -35,6 +35,7 @@ class BuildRecord:
     sboms: dict[str, dict[str, str]] = field(default_factory=dict)  # image role -> {path, format, sha256, components}
     seconds: float = 0.0
     key: str = ""  # the inputs' key (build/freshness.py): equal keys mean nothing to rebuild
+    manifest: str = ""  # hash of the target's slice of targets.yaml (build/manifest_slice.py)
 
     def image(self, role: str = "app") -> str:
         return self.images[role]["id"]

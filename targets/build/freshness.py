@@ -37,7 +37,7 @@ def key(job: BuildJob) -> str | None:
     ids = [base_images.local_id(spec.base) for spec in job.images]
     if None in ids:
         return None
-    parts = [tree_hash(job.staging), tool_hash(), *(f"{spec.role}={i}" for spec, i in zip(job.images, ids, strict=True))]
+    parts = [tree_hash(job.staging), tool_hash(), job.record.manifest, *(f"{spec.role}={i}" for spec, i in zip(job.images, ids, strict=True))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -45,7 +45,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
     label = docker_client.LABEL
     image_id = docker_client.build_image(
         spec.context, spec.tag, job.name,
-        {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role},
+        {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role,
+         **docker_client.project_labels()},
         buildargs={"BASE_IMAGE": base}, progress=job.progress,
     )
     if spec.python:

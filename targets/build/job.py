@@ -8,6 +8,7 @@ then builds every image the render declared.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import templates
+from ..engine import docker_client
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
 from . import requirements as app_requirements
-from . import lock, source
+from . import lock, manifest_slice, source
 
 APP_UID = "10001"
 APP_DIR = "/srv/app"
@@ -49,7 +51,8 @@ class BuildJob:
     images: list[ImageSpec] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.record = BuildRecord(target=self.name, kind=self.settings.kind)
+        self.record = BuildRecord(target=self.name, kind=self.settings.kind,
+                                  manifest=manifest_slice.digest(self.project, self.name))
 
     @property
     def app(self) -> AppSource:
@@ -133,6 +136,12 @@ class BuildJob:
 
     def _declare(self, role: str, context: Path, base: str, python: bool) -> str:
         repo = f"flaskship/{self.name}" + ("" if role == "app" else f"-{role}")
-        tag = f"{repo}:{tree_hash(context)[:12]}"
+        # The image carries its project's label, so two projects with the same context
+        # make two images: the tag names the project too, or one build would take the
+        # other's tag and leave its image untagged (and prunable).
+        digest = tree_hash(context)
+        if docker_client.PROJECT:
+            digest = hashlib.sha256(f"{digest}\n{docker_client.PROJECT}".encode()).hexdigest()
+        tag = f"{repo}:{digest[:12]}"
         self.images.append(ImageSpec(role, context, base, tag, python))
         return tag

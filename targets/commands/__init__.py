@@ -4,5 +4,12 @@
   build.py    manifest -> render -> images or zip -> build/<target>/build.json
   smoke.py    built targets -> checks -> parity matrix, build/smoke.json
   publish.py  what passed smoke -> registries and buckets -> build/release.json
-  bench.py    build and start-up figures against a naive baseline
+  bench.py    build and start-up figures against a naive baseline (build/bench.json)
+  preflight.py  publish --dry-run / --check: tags, credentials, stand-in bases, every problem at once
+  doctor.py   is this machine ready? (checks: doctor_checks.py)
+  clean.py    build/ and this project's labelled containers, networks and superseded images
+  up.py       one target kept running as its platform runs it (up_session.py, up_runners.py)
+  report.py   build/report.html (rendering: targets/report/)
+  matrix.py   the targets as a GitHub Actions matrix
+  completion.py  the shell completion script and the names it completes
 """

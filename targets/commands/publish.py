@@ -9,38 +9,52 @@ commands; build/release.json is written atomically, only when every step succeed
 from __future__ import annotations
 
 import json
-import subprocess
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
+from ..errors import PublishFailed
 from ..files import atomic_write
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..publish import gate, sbom
 from ..publish.steps import Deploy, PublishContext, Step
 from ..records import BuildRecord, folder_hash, load_smoke
+from . import preflight
 
 RELEASE = "release.json"
 
 
-def publish(project: Project, target: str | list[str], env: str | None, *, dry_run: bool = False, force: bool = False,
-            release: bool = False, progress: Callable[[str], None] = print) -> dict[str, Any]:
+def publish(project: Project, target: str | list[str], env: str | None, *, dry_run: bool = False, check: bool = False,
+            force: bool = False, release: bool = False, allow_standin: bool = False,
+            progress: Callable[[str], None] = print) -> dict[str, Any]:
     env_name, environment = project.environment(env)
-    sha = git_sha(project.root)
-    steps = [step for name, _ in project.select(target) for step in plan(project, name, force, env_name)]
-    if dry_run:
-        for s in steps:
-            state = "set" if s.variable_set else "NOT SET"
-            progress(f"would push {s.target} {s.role} {s.what[:19]} -> {s.where} using ${s.variable} ({state})")
-        return {}
-    ctx = PublishContext(project, sha, release, progress)
-    record: dict[str, Any] = {"git_sha": sha, "environment": env_name,
+    tag = preflight.release_tag(project.root)
+    names = [name for name, _ in project.select(target)]
+    if dry_run or check:
+        planned = preflight.plan(project, names, tag, env_name, force=force, allow_standin=allow_standin, config_only=check)
+        preflight.show(planned, progress)
+        preflight.refuse(planned)
+        return {"plan": planned}
+    if tag.endswith("-dirty"):
+        progress(f"note: the work tree has uncommitted changes; images are tagged {tag}")
+    steps = [step for name in names for step in plan(project, name, force, env_name)]
+    for step in steps:
+        problem = preflight.standin_problem(step)
+        if problem:
+            progress(f"warning: {step.target}: {problem.partition('; ')[0]}")
+            if not allow_standin:
+                raise PublishFailed(f"{step.target}: {problem}")
+    ctx = PublishContext(project, tag, release, progress)
+    record: dict[str, Any] = {"git_sha": tag.removesuffix("-dirty"), "tag": tag, "dirty": tag.endswith("-dirty"),
+                              "environment": env_name,
                               "time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "targets": {}}
     for s in steps:
+        started = time.monotonic()
         entry = record["targets"].setdefault(s.target, {"kind": s.kind})
         entry.update(behaviour(s.kind).publish(s, ctx))
+        entry["seconds"] = round(entry.get("seconds", 0) + time.monotonic() - started, 2)
     for name, entry in record["targets"].items():
         entry.update(sbom.entry(project, name))  # what each artifact holds, from its build
     deploy = Deploy(dict(environment.env), project.manifest.defaults.python, project.manifest.app.release)
@@ -61,6 +75,4 @@ def plan(project: Project, name: str, force: bool, env: str) -> list[Step]:
     return behaviour(settings.kind).publish_steps(name, settings, record, project.path.name)
 
 
-def git_sha(root: Path) -> str:
-    result = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else "nogit"
+git_sha = preflight.git_sha

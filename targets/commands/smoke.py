@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from .. import records
+from ..build import manifest_slice
 from ..errors import RecordError, SmokeFailed
 from ..kinds.protocol import behaviour
 from ..manifest import Project
-from ..records import BuildRecord, folder_hash
+from ..records import BuildRecord
 from ..services import live as services
 from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
@@ -28,12 +29,11 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
     env_name, _ = project.environment(env)
     run = SmokeRun(project, env_name, progress)
     previous = read_report(project, progress)["targets"]
-    built: dict[str, BuildRecord] = {}
+    # Refuse before anything runs: a stale target would be smoked against the wrong manifest.
+    built: dict[str, BuildRecord] = {name: manifest_slice.refuse_stale(project, name) for name, _ in selected}
     todo = []
     for name, settings in selected:
-        built[name] = record = BuildRecord.load(project.build_dir, name)
-        if record.inputs != folder_hash(project.build_dir / name):
-            raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
+        record = built[name]
         # With shared state (smoke.reset: run) a verdict depends on the other targets: never cached.
         if not force and _passed_with(previous.get(name), cache_key(record, run)) and not _shares_state(project):
             run.results.extend(Result(**r) for r in previous[name]["results"] if r["variant"] != parity.VARIANT)

@@ -8,6 +8,7 @@ nothing without our session label is ever touched.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
@@ -20,6 +21,7 @@ from pathlib import Path
 import docker
 import docker.errors
 import requests
+import urllib3.exceptions
 from docker.models.containers import Container
 
 __all__ = ["Container", "DockerException"]
@@ -27,6 +29,7 @@ __all__ = ["Container", "DockerException"]
 DockerException = docker.errors.DockerException
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
+from . import endpoint
 
 LABEL = "io.flaskship"
 # One id per run, on every container it starts; a caller (the tests) may set it
@@ -41,9 +44,27 @@ COMPOSE_PROJECTS: set[str] = set()
 TAIL_LINES = 30
 
 
+# The project (the manifest's folder) everything is labelled with, so `invoke
+# clean` removes this project's leftovers and nobody else's on a shared engine.
+PROJECT = os.environ.get("FLASKSHIP_PROJECT", "")
+
+
+def project_id(root: Path) -> str:
+    return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+
+
+def use_project(root: Path) -> None:
+    global PROJECT
+    PROJECT = project_id(root)
+
+
+def project_labels() -> dict[str, str]:
+    return {f"{LABEL}.project": PROJECT} if PROJECT else {}
+
+
 def labels(target: str, **extra: str) -> dict[str, str]:
     return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target,
-            f"{LABEL}.invocation": INVOCATION, **extra}
+            f"{LABEL}.invocation": INVOCATION, **project_labels(), **extra}
 
 
 def in_use() -> bool:
@@ -75,16 +96,29 @@ def sweep() -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def engine_endpoint() -> endpoint.Endpoint:
+    return endpoint.current()
+
+
+def endpoint_description() -> str:
+    return engine_endpoint().describe()
+
+
+def is_local() -> bool:
+    return engine_endpoint().local
+
+
+@lru_cache(maxsize=1)
 def client() -> docker.DockerClient:
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    where = engine_endpoint()
     try:
-        engine = docker.from_env(timeout=120)
+        engine = docker.DockerClient(timeout=120, **endpoint.client_kwargs(where))
         engine.ping()
-    except docker.errors.DockerException as exc:
-        reason = str(exc).split("(")[0].strip().rstrip(":")
+    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
         raise DaemonUnreachable(
-            f"Docker daemon not reachable at {where} ({reason}); start it with bin/setup "
-            "(or `dockerd &` as root) and check `docker info`"
+            f"Docker daemon not reachable at {where.describe()} ({reason}); start it with bin/setup "
+            "(or `dockerd &` as root), or point DOCKER_HOST or `docker context use` at a running engine"
         ) from None
     return engine
 
@@ -135,6 +169,11 @@ def build_image(
         raise BuildFailed(f"{target}: image build failed: {exc.explanation or exc}", tail(log)) from None
     except docker.errors.DockerException as exc:
         raise BuildFailed(f"{target}: image build failed: {exc}", tail(log)) from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # The engine went away mid-stream (stopped, crashed, its socket gone).
+        raise DaemonUnreachable(f"{target}: the Docker engine at {engine_endpoint().describe()} went away during the "
+                                f"image build ({type(exc).__name__}); check `docker info` and build again",
+                                tail(log)) from None
     if not image_id:
         raise BuildFailed(f"{target}: the build stream ended without an image id", tail(log))
     return image_id
@@ -215,7 +254,7 @@ def running(
     (`files`: a tar archive unpacked at / before it starts; with `network`, on that
     network too, as its `aliases`)."""
     start = _start(target, image, files, environment=dict(environment), user=user, command=command,
-                   ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **_attach(network, aliases))
+                   ports={f"{container_port}/tcp": (engine_endpoint().publish_ip, None)}, **_attach(network, aliases))
     with _labelled(target, start) as container:
         container.reload()
         bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{container_port}/tcp") or []
@@ -241,7 +280,7 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
         return code, logs(container)
 
 
-def endpoint(container: Container) -> tuple[str, str]:
+def reachable_at(container: Container) -> tuple[str, str]:
     """(network, address) where another container reaches this one: the default
     bridge, or the network of its own that a smoke run with services put it on."""
     container.reload()

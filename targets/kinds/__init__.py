@@ -26,6 +26,13 @@ KINDS_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = KINDS_DIR.parent.parent
 
 
+def _top_level(folder: str) -> Path:
+    """A template folder at the top of the repo, or its copy inside the installed
+    package (pyproject.toml ships compose/ and nginx/ as targets/project_templates/)."""
+    installed = KINDS_DIR.parent / "project_templates" / folder
+    return installed if installed.is_dir() else PROJECT_DIR / folder
+
+
 @dataclass(frozen=True)
 class Registered:
     settings: type[TargetSettings]
@@ -44,7 +51,7 @@ KINDS: dict[str, Registered] = {
     "heroku": Registered(HerokuSettings),
     # The compose kind's templates sit at the top of the project, where users
     # look for an nginx config and a compose file.
-    "compose": Registered(ComposeSettings, {"compose": PROJECT_DIR / "compose", "nginx": PROJECT_DIR / "nginx"}),
+    "compose": Registered(ComposeSettings, {"compose": _top_level("compose"), "nginx": _top_level("nginx")}),
     "functions": Registered(FunctionsSettings),
 }
 

@@ -128,7 +128,7 @@ class SmokeRun:
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
         with docker_client.running(image, target, environment={**self.env, **env}, container_port=container_port,
                                    user=user, network=self.network(target)) as (container, host_port):
-            base = f"http://127.0.0.1:{host_port}"
+            base = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
             try:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)
             except SmokeFailed as exc:

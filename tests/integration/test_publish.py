@@ -61,10 +61,13 @@ def _retarget(stack: dict[str, object], target: str, stem: str, **fields: str) -
     return path
 
 
-def _publish(stack: dict[str, object], *args: str, manifest: Path | None = None, **env: str) -> CliResult:
-    """invoke publish with the stack's credentials (overridden by env), against its manifest or another."""
+def _publish(stack: dict[str, object], *args: str, manifest: Path | None = None, standin: bool = True,
+             **env: str) -> CliResult:
+    """invoke publish with the stack's credentials (overridden by env), against its manifest or another.
+    The images here are built on local stand-in bases (no Docker Hub), which publish refuses unless told."""
     path = manifest or stack["manifest"]
-    return invoke("publish", "--manifest", str(path), *args, env={**stack["env"], **env})  # type: ignore[dict-item]
+    allow = ("--allow-standin",) if standin else ()
+    return invoke("publish", "--manifest", str(path), *allow, *args, env={**stack["env"], **env})  # type: ignore[dict-item]
 
 
 def _record_bytes(stack: dict[str, object]) -> bytes | None:
@@ -167,11 +170,31 @@ def test_bucket_that_does_not_exist(stack: dict[str, object]) -> None:
     assert_one_clear_line(result, "bucket gs://no-such-bucket does not exist")
 
 
-def test_dry_run_pushes_nothing_and_shows_variables(stack: dict[str, object]) -> None:
+def test_dry_run_shows_exact_tags_and_fails_on_a_missing_credential(stack: dict[str, object]) -> None:
+    reg = stack["registry"]
     result = _publish(stack, "--dry-run", HEROKU_API_KEY="")
-    assert result.code == 0, result.stderr
-    assert "using $REGISTRY_PASSWORD (set)" in result.stdout and "using $HEROKU_API_KEY (NOT SET)" in result.stdout
-    assert "pushing" not in result.stdout and services.PASSWORD not in result.stdout
+    assert_one_clear_line(result, "publish would fail: heroku: $HEROKU_API_KEY is not set")
+    assert f"would push cloudrun app -> {reg}/flask-demo/cloudrun:nogit using $REGISTRY_USER set, $REGISTRY_PASSWORD set" \
+        in result.stdout
+    assert f"-> {reg}/flask-demo/cloudrun:stable" in result.stdout and f"-> {reg}/flask-demo/compose-nginx:nogit" in result.stdout
+    assert "-> gs://flaskship-test-bucket/functions-" in result.stdout
+    assert "$HEROKU_API_KEY NOT SET" in result.stdout
+    assert "pushing" not in result.stdout and services.PASSWORD not in result.stdout + result.stderr
+    assert _publish(stack, "--dry-run").code == 0
+    # --check: what CI can know before anything is built (settings and credentials only).
+    check = _publish(stack, "--check", "--target", "cloudrun", REGISTRY_PASSWORD="", standin=False)
+    assert_one_clear_line(check, "cloudrun: $REGISTRY_PASSWORD is not set")
+
+
+def test_an_image_built_on_a_stand_in_base_is_refused_without_allow_standin(stack: dict[str, object]) -> None:
+    before = _record_bytes(stack)
+    result = _publish(stack, "--target", "cloudrun", standin=False)
+    assert_one_clear_line(result, "cloudrun: app image was built on the local stand-in for python:3.12-slim",
+                          "--allow-standin")
+    assert "warning: cloudrun: app image was built on the local stand-in" in result.stdout
+    assert _record_bytes(stack) == before  # nothing published, no record written
+    dry = _publish(stack, "--dry-run", "--target", "cloudrun", standin=False)
+    assert_one_clear_line(dry, "cloudrun: app image was built on the local stand-in")
 
 
 def test_refuses_what_did_not_pass_smoke(stack: dict[str, object]) -> None:
@@ -281,3 +304,18 @@ def test_failed_heroku_release_is_an_error_and_writes_no_record(stack: dict[str,
     assert _record_bytes(stack) == before
     wrong = _publish(stack, "--target", "heroku", "--release", HEROKU_API_KEY="wrong-key")
     assert wrong.code != 0 and "wrong-key" not in wrong.stdout + wrong.stderr
+
+
+def test_json_lists_what_was_published_and_nothing_else_on_stdout(stack: dict[str, object]) -> None:
+    result = _publish(stack, "--json", "--target", "functions,compose")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["task"] == "publish" and doc["ok"] is True and doc["error"] is None
+    rows = {row["target"]: row for row in doc["targets"]}
+    assert rows["functions"]["verdict"] == rows["compose"]["verdict"] == "published"
+    [zipped] = rows["functions"]["artifacts"]  # the runner image stays local
+    assert zipped["published"].startswith("gs://flaskship-test-bucket/functions-") and len(zipped["sha256"]) == 64
+    assert {a["role"] for a in rows["compose"]["artifacts"]} == {"app", "nginx"}
+    assert all("@sha256:" in a["published"] for a in rows["compose"]["artifacts"])
+    release = json.loads((Path(stack["root"]) / "build/release.json").read_text())  # type: ignore[arg-type]
+    assert release["tag"] == "nogit" and release["dirty"] is False and release["targets"]["compose"]["seconds"] >= 0

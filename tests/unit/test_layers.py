@@ -24,12 +24,12 @@ LAYERS = [
     # Backing services (postgres, redis, s3): started, reset and wired for smoke and up.
     ("services", ("targets.services.*",)),
     ("shared", ("targets.build", "targets.build.*", "targets.smoke", "targets.smoke.*", "targets.publish",
-                "targets.publish.*")),
+                "targets.publish.*", "targets.report", "targets.report.*")),
     ("kinds", ("targets.kinds.protocol", "targets.kinds.container", "targets.kinds.*", "targets.kinds.*.*",
                "targets.kinds.*.*.*")),
     # invoke init's detection: runs subprocesses (venv, pip, the probe), never Docker.
     ("appscan", ("targets.appscan", "targets.appscan.*")),
-    ("commands", ("targets.commands", "targets.commands.*", "targets.cli", "targets")),
+    ("commands", ("targets.commands", "targets.commands.*", "targets.cli", "targets", "targets.tasks")),
 ]
 
 

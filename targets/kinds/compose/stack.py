@@ -8,10 +8,12 @@ import socket
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import requests
+import yaml
 
 from ...engine import docker_client
 from ...errors import SmokeFailed
@@ -46,12 +48,32 @@ def passed_names(project: Project) -> list[str]:
                   - {"TRUST_PROXY_HOPS"})
 
 
-def compose_environment(run: SmokeRun, publish: int) -> dict[str, str]:
-    """What compose runs with: the host's environment for compose itself (PATH, DOCKER_HOST), minus
-    every variable the file passes to web by name, plus this run's values of them, exactly. A host
-    variable of the same name never reaches the app."""
-    env = {key: value for key, value in os.environ.items() if key not in set(passed_names(run.project))}
-    return {**env, **run.env, "FLASKSHIP_PUBLISH": str(publish)}
+def compose_environment(project: Project, values: Mapping[str, str], publish: int) -> dict[str, str]:
+    """What compose runs with: the host's environment for compose itself (PATH), the engine it
+    must talk to (DOCKER_HOST), minus every variable the file passes to web by name, plus this
+    run's `values` of them, exactly. A host variable of the same name never reaches the app."""
+    env = {key: value for key, value in os.environ.items() if key not in set(passed_names(project))}
+    engine = docker_client.endpoint.environment(docker_client.engine_endpoint())
+    return {**env, **engine, **values, "FLASKSHIP_PUBLISH": str(publish)}
+
+
+def compose_files(folder: Path, target: str, tmp: Path, services_network: str | None = None,
+                  app_services: tuple[str, ...] = ("web",)) -> list[Path]:
+    """The generated file plus labels for this run only, merged over it (the file in
+    build/ stays what a user deploys). Every service and the default network carry
+    them, so `invoke clean` finds what an interrupted run left. With a services
+    network, the app's services (web, release) join it too: there `db` is the
+    instance every target of the run shares."""
+    override = tmp / "labels.yml"
+    services = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8")).get("services", {})
+    data: dict = {"services": {s: {"labels": docker_client.labels(target)} for s in services},
+                  "networks": {"default": {"labels": docker_client.labels(target)}}}
+    if services_network:
+        for service in app_services:
+            data["services"][service]["networks"] = ["default", "flaskship_services"]
+        data["networks"]["flaskship_services"] = {"external": True, "name": services_network}
+    override.write_text(json.dumps(data))
+    return [folder / "docker-compose.yml", override]
 
 
 def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
@@ -59,14 +81,11 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
     address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
-    env = {**compose_environment(run, address[1]), **run.services.compose_env(run.service_names(target))}
+    env = {**compose_environment(run.project, run.env, address[1]),
+           **run.services.compose_env(run.service_names(target))}
     within = run.boot_within(BOOT_WITHIN)
     with tempfile.TemporaryDirectory(prefix="flaskship-compose-") as tmp:
-        # Labels for this run only, merged over the generated file: the file in
-        # build/ stays what a user deploys.
-        override = Path(tmp, "labels.yml")
-        override.write_text(json.dumps(_override(run, target)))
-        files = [folder / "docker-compose.yml", override]
+        files = compose_files(folder, target, Path(tmp), run.network(target), _app_services(run))
         docker_client.COMPOSE_PROJECTS.add(project)
         try:
             run.progress(f"  {target} [{variant}]: compose up (project {project}) ...")
@@ -102,18 +121,6 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
 
 def _app_services(run: SmokeRun) -> tuple[str, ...]:
     return ("release", "web") if run.project.manifest.app.release else ("web",)
-
-
-def _override(run: SmokeRun, target: str) -> dict:
-    """This run's labels; with services, web (and release) also join the run's services
-    network, where `db` is the instance every target of this run shares."""
-    started = (*_app_services(run), "nginx")
-    override: dict = {"services": {s: {"labels": docker_client.labels(target)} for s in started}}
-    if run.network(target):
-        for service in _app_services(run):
-            override["services"][service]["networks"] = ["default", "flaskship_services"]
-        override["networks"] = {"flaskship_services": {"external": True, "name": run.network(target)}}
-    return override
 
 
 def _shared_services(run: SmokeRun, target: str) -> list[str]:

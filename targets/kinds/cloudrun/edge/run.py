@@ -44,7 +44,7 @@ class Upstream:
 
 def upstream_of(container: docker_client.Container, port: int) -> Upstream:
     """Where the edge's container reaches `container`: on the same network, by address."""
-    network, ip = docker_client.endpoint(container)
+    network, ip = docker_client.reachable_at(container)
     return Upstream(network, f"{ip}:{port}")
 
 

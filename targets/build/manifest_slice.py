@@ -1,0 +1,41 @@
+"""The part of targets.yaml one target's build is made from, and whether it moved.
+
+A build record keeps the hash of its target's slice: everything in the manifest
+but the other targets, the smoke checks (they shape verdicts, never artifacts)
+and the publish-only keys (registry, auth, tags). Smoke compares it with the
+manifest as it is now, so it never runs a build against a manifest that has
+since moved on (a compose file publishing the old port while smoke polls the
+new one). The freshness key includes it, so the next build always rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ..errors import SmokeFailed
+from ..manifest import Project
+from ..records import BuildRecord, folder_hash
+
+PUBLISH_ONLY = frozenset({"registry", "auth", "tags"})
+
+
+def digest(project: Project, name: str) -> str:
+    manifest = project.manifest.model_dump(mode="json", by_alias=True)
+    manifest["smoke"].pop("checks", None)
+    target = {k: v for k, v in manifest["targets"][name].items() if k not in PUBLISH_ONLY}
+    manifest["targets"] = {name: target}
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
+def refuse_stale(project: Project, name: str) -> BuildRecord:
+    """The target's build record, or SmokeFailed naming the fix if build/<name>/ or
+    its slice of the manifest changed since it was built."""
+    record = BuildRecord.load(project.build_dir, name)
+    fix = f"run `invoke build --target {name}`"
+    if record.inputs != folder_hash(project.build_dir / name):
+        raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; {fix}")
+    if record.manifest != digest(project, name):
+        raise SmokeFailed(f"{name}: {project.path.name} changed for this target since it was built "
+                          f"(its app, defaults, environments, smoke.health or targets.{name}); {fix}")
+    return record

@@ -1,0 +1,104 @@
+"""invoke clean: remove build/ and what this tool left in the engine for this project.
+
+Only what carries this project's label (io.flaskship.project, a hash of the
+manifest's folder, set on every image and container it makes and every
+network compose makes for it) is touched: containers, their compose
+projects' networks, and superseded images, keeping per target and role the
+image the last build recorded and the newest one. Six people can share an
+engine; the base-image stand-ins and the sdist builder images are shared by
+every project and are never removed here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import docker.errors
+
+from ..engine import docker_client
+from ..manifest import Project
+from ..records import BuildRecord
+from ..errors import RecordError
+
+COMPOSE_PROJECT = "com.docker.compose.project"
+
+
+@dataclass
+class Cleaned:
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    freed: int = 0
+    build_dir: bool = False
+
+
+def clean(project: Project, progress: Callable[[str], None] = print, keep_build: bool = False) -> Cleaned:
+    engine = docker_client.client()
+    mine = {"label": f"{docker_client.LABEL}.project={docker_client.project_id(project.root)}"}
+    done = Cleaned()
+    compose_projects: set[str] = set()
+    for container in engine.containers.list(all=True, filters=mine):
+        compose_projects.add(container.labels.get(COMPOSE_PROJECT, ""))
+        docker_client.remove(container)
+        done.containers.append(container.name)
+    networks = {n.id: n for n in engine.networks.list(filters=mine)}
+    for name in compose_projects - {""}:
+        # A compose project's network, labelled by compose: ours only if one of our containers named it.
+        networks.update({n.id: n for n in engine.networks.list(filters={"label": f"{COMPOSE_PROJECT}={name}"})})
+    for network in networks.values():
+        try:
+            network.remove()
+            done.networks.append(network.name)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:  # still used by a container that is not ours
+            progress(f"  kept network {network.name}: {exc.explanation or exc}")
+    _images(project, engine, mine, done, progress)
+    if not keep_build and project.build_dir.exists():
+        shutil.rmtree(project.build_dir)
+        done.build_dir = True
+    progress(f"clean: removed {len(done.containers)} container(s), {len(done.networks)} network(s), "
+             f"{len(done.images)} superseded image(s) ({done.freed / 1e6:.1f} MB)"
+             + (f", {project.build_dir}" if done.build_dir else "") + f"; kept {len(done.kept)} latest image(s)")
+    return done
+
+
+def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str], done: Cleaned,
+            progress: Callable[[str], None]) -> None:
+    label = docker_client.LABEL
+    groups: dict[tuple[str, str], list[docker.models.images.Image]] = {}
+    for image in engine.images.list(all=True, filters=mine):
+        key = (image.labels.get(f"{label}.target", ""), image.labels.get(f"{label}.role", ""))
+        groups.setdefault(key, []).append(image)
+    recorded = _recorded_ids(project)
+    for (target, role), images in sorted(groups.items()):
+        images.sort(key=lambda i: str(i.attrs.get("Created", "")), reverse=True)
+        keep = {images[0].id} | {i.id for i in images if i.id in recorded}
+        for image in images:
+            name = (image.tags or [image.short_id])[0]
+            if image.id in keep:
+                done.kept.append(name)
+                continue
+            try:
+                engine.images.remove(image.id, force=True)
+            except docker.errors.NotFound:
+                continue
+            except docker.errors.APIError as exc:
+                progress(f"  kept {name}: {exc.explanation or exc}")
+                continue
+            done.images.append(name)
+            done.freed += int(image.attrs.get("Size", 0))
+
+
+def _recorded_ids(project: Project) -> set[str]:
+    ids: set[str] = set()
+    for name in project.manifest.targets:
+        try:
+            record = BuildRecord.load(project.build_dir, name)
+        except RecordError:
+            continue
+        ids.update(image["id"] for image in record.images.values())
+    return ids

@@ -1,0 +1,95 @@
+"""Rows for each task: compare the records before and after the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..manifest import Project
+from .rows import Row, artifacts, boot_seconds, build_record, failed_target, read_json
+
+SMOKE = "smoke.json"
+
+
+def snapshot(task: str, project: Project, names: list[str]) -> dict[str, Any]:
+    """What the records said before the run, to tell what this run changed."""
+    if task == "build":
+        return {n: _record_bytes(project, n) for n in names}
+    if task == "smoke":
+        path = project.build_dir / SMOKE
+        entries = read_json(path).get("targets", {})
+        return {"mtime": path.stat().st_mtime_ns if path.exists() else None,
+                **{n: entries.get(n) for n in names}}
+    return {}
+
+
+def _record_bytes(project: Project, name: str) -> bytes | None:
+    try:
+        return (project.build_dir / name / "build.json").read_bytes()
+    except OSError:
+        return None
+
+
+def rows(task: str, project: Project, names: list[str], before: dict[str, Any],
+         error: BaseException | None, result: Any = None) -> list[Row]:
+    culprit = failed_target(error, names)
+    made = {"build": _build, "smoke": _smoke, "publish": _publish}[task]
+    return [made(project, name, before, error, culprit == name, result) for name in names]
+
+
+def _failure(name: str, error: BaseException | None) -> str:
+    message = getattr(error, "message", "") or str(error or "")
+    return message.removeprefix(f"{name}: ")
+
+
+def _build(project: Project, name: str, before: dict[str, Any], error: BaseException | None, culprit: bool,
+           result: Any) -> Row:
+    kind = project.target(name).kind
+    if culprit:
+        return Row(name, kind, "FAIL", reason=_failure(name, error))
+    record = build_record(project, name)
+    if record is None:
+        return Row(name, kind, "not built")
+    moved = before.get(name) != _record_bytes(project, name)  # a rebuild rewrites it (its time, its image ids)
+    verdict = "built" if moved else ("up to date" if error is None else "not built")
+    return Row(name, kind, verdict, artifacts(record), record.seconds if moved else None, "build")
+
+
+def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseException | None, culprit: bool,
+           result: Any) -> Row:
+    kind = project.target(name).kind
+    path = project.build_dir / SMOKE
+    rewritten = path.exists() and path.stat().st_mtime_ns != before.get("mtime")
+    entry = read_json(path).get("targets", {}).get(name) if rewritten else None
+    record = build_record(project, name)
+    found = artifacts(record) if record else []
+    if entry is None:
+        return Row(name, kind, "FAIL" if culprit else "not run", found, reason=_failure(name, error) if culprit else "")
+    results = entry.get("results", [])
+    failed = [r for r in results if r.get("status") == "fail"]
+    if failed:
+        first = failed[0]
+        why = f"[{first['variant']}] {first['check']}: expected {first['expected']}; got {first['got']}"
+        return Row(name, kind, "FAIL", found, boot_seconds(results), "boot", why)
+    cached = before.get(name) == entry
+    return Row(name, kind, "cached" if cached else "pass", found, boot_seconds(results), "boot")
+
+
+def _publish(project: Project, name: str, before: dict[str, Any], error: BaseException | None, culprit: bool,
+             result: Any) -> Row:
+    kind = project.target(name).kind
+    if culprit or not isinstance(result, dict):
+        return Row(name, kind, "FAIL" if culprit else "not published", reason=_failure(name, error) if culprit else "")
+    if "plan" in result:  # --dry-run
+        planned = [step for step in result["plan"] if step["target"] == name]
+        problems = [p for step in planned for p in step.get("problems", [])]
+        return Row(name, kind, "FAIL" if problems else "would push", [
+            {"role": step["role"], "ref": ", ".join(step["tags"]), "size": step.get("size")} for step in planned],
+            reason="; ".join(problems))
+    entry = result.get("targets", {}).get(name, {})
+    record = build_record(project, name)
+    found = artifacts(record) if record else []
+    for artifact in found:
+        role = artifact["role"]
+        artifact["published"] = entry.get("object") if role == "zip" else entry.get("image" + ("" if role == "app" else f"_{role}"))
+    # What stays local (the functions runner image) is not part of a release.
+    return Row(name, kind, "published", [a for a in found if a["published"]], entry.get("seconds"), "push")
