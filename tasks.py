@@ -10,14 +10,20 @@ from targets.cli import guarded
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
 TARGET_HELP = "Target names from targets.yaml: comma-separated or repeated; 'all' (default) for every one."
+JOBS_HELP = "How many targets at a time (default: the number of cores)."
+VERBOSE_HELP = "Show every build log and check line (default: one line per target, logs only on failure)."
 
 
-@task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP})
-def build(c: Context, target: list[str] | None = None, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+@task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP, "jobs": JOBS_HELP,
+                                 "verbose": VERBOSE_HELP})
+def build(c: Context, target: list[str] | None = None, manifest: str = manifests.DEFAULT_MANIFEST, jobs: int = 0,
+          verbose: bool = False) -> None:
     """Render build/<target>/ from targets.yaml and build its image or zip."""
     with guarded():
         from targets.commands.build import build as build_targets
-        build_targets(manifests.load(manifest), target or ["all"])
+        from targets.ui.progress import Reporter
+        with Reporter(verbose=verbose) as report:
+            build_targets(manifests.load(manifest), target or ["all"], report, jobs=jobs or None)
 
 
 @task(iterable=["target"], help={

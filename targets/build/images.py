@@ -1,11 +1,30 @@
-"""Build every image a kind's render() declared: base resolved, wheels matched, labelled."""
+"""Build every image a kind's render() declared: base resolved, wheels matched, labelled.
+
+Targets build on threads of their own (--jobs). What they share is done once:
+the host's wheel work runs one at a time (the wheelhouse cache is keyed, not
+locked), and each dependency stage (one base, one requirement set) is built
+once, alone, before any image that uses it: images that then build side by
+side all find it in the engine's cache, so they share one dependency layer
+instead of racing to make two.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from pathlib import Path
+
 from ..engine import base_images, docker_client, wheelhouse
 from ..engine.builder import BuildBase
+from ..ui.lines import notice
 from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
+
+DEPS_STAGE = "deps"  # the stage python.Dockerfile.j2 installs the dependencies in
+_host_work = threading.Lock()
+_stages = threading.Lock()
+_stage_locks: dict[str, threading.Lock] = {}
+_stages_built: set[str] = set()
 
 
 def build_images(job: BuildJob) -> None:
@@ -16,29 +35,59 @@ def build_images(job: BuildJob) -> None:
 
 def build_one(job: BuildJob, spec: ImageSpec) -> str:
     base = base_images.resolve(spec.base, job.progress)
-    if spec.python:
-        runtime = base_images.probe(base)
-        if runtime.python != job.defaults.python and not job.settings.base_image:
-            job.progress(f"  {job.name}: note: base image has Python {runtime.python}, "
-                         f"targets.yaml says {job.defaults.python}")
-        # A package app becomes its own wheel (built on the host), pinned by version in the
-        # requirements.txt the image installs offline; see BuildJob.requirements().
-        requirements = job.image_requirements(spec.context)
-        (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
-        # A requirement without a wheel for this Python is built from its sdist, for this
-        # very base: app.build_packages are Debian packages the builder adds.
-        sources = BuildBase(spec.base, base, base_images.image_id(base), tuple(job.app.build_packages))
-        wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
-                                   job.progress, local=requirements.wheels, sources=sources)
-        wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
-        # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
-        # own sha256 beside the sdist's (pip accepts several --hash per line).
-        (spec.context / "requirements.txt").write_text(
-            app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
-            encoding="utf-8")
     label = docker_client.LABEL
-    return docker_client.build_image(
-        spec.context, spec.tag, job.name,
-        {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role},
-        buildargs={"BASE_IMAGE": base}, progress=job.progress,
-    )
+    labels = {**docker_client.image_labels(job.name), f"{label}.inputs": spec.tag.rpartition(":")[2],
+              f"{label}.role": spec.role}
+    if spec.python:
+        with _host_work:
+            _wheels(job, spec, base)
+        _dependency_stage(job, spec, base)
+    return docker_client.build_image(spec.context, spec.tag, job.name, labels, buildargs={"BASE_IMAGE": base},
+                                     progress=job.progress)
+
+
+def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> None:
+    """requirements.txt as the image installs it, and wheels/ to install it from."""
+    runtime = base_images.probe(base)
+    if runtime.python != job.defaults.python and not job.settings.base_image:
+        notice(job.progress, f"  note: base image {base} has Python {runtime.python}, targets.yaml says "
+                             f"{job.defaults.python}", ("python", base, job.defaults.python))
+    # A package app becomes its own wheel (built on the host), pinned by version in the
+    # requirements.txt the image installs offline; see BuildJob.requirements().
+    requirements = job.image_requirements(spec.context)
+    (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
+    # A requirement without a wheel for this Python is built from its sdist, for this
+    # very base: app.build_packages are Debian packages the builder adds.
+    sources = BuildBase(spec.base, base, base_images.image_id(base), tuple(job.app.build_packages))
+    wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
+                               job.progress, local=requirements.wheels, sources=sources)
+    wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
+    # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
+    # own sha256 beside the sdist's (pip accepts several --hash per line).
+    (spec.context / "requirements.txt").write_text(
+        app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
+        encoding="utf-8")
+
+
+def stage_key(context: Path, base: str) -> str:
+    """What the dependency stage is made of: the base, requirements.txt and the wheels."""
+    digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0".encode())
+    digest.update((context / "requirements.txt").read_bytes())
+    for wheel in sorted((context / "wheels").glob("*.whl")):
+        digest.update(f"\0{wheel.name}\0{wheel.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str) -> None:
+    """Build the context's dependency stage once per run and key; concurrent users wait for it."""
+    key = stage_key(spec.context, base)
+    with _stages:
+        lock = _stage_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key in _stages_built:
+            return
+        job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
+        docker_client.build_image(spec.context, f"flaskship/deps:{key[:12]}", job.name,
+                                  {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
+                                  buildargs={"BASE_IMAGE": base}, progress=job.progress, stage=DEPS_STAGE)
+        _stages_built.add(key)

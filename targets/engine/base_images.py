@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,7 @@ import docker.errors
 
 from .. import templates
 from ..errors import BaseImageMissing, BuildFailed
+from ..ui.lines import notice
 from . import docker_client
 
 STANDIN_REPO = "flaskship-standin"
@@ -82,8 +84,21 @@ def exists(ref: str) -> bool:
         return False
 
 
+# Resolution and probing run once per ref and process, even with targets on
+# several threads: the first caller does the work, the others wait for it.
+_once = threading.Lock()
+_resolved: dict[str, str] = {}
+
+
 def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
-    """Return an image reference that exists in the engine for `ref`."""
+    """Return an image reference that exists in the engine for `ref` (once per run)."""
+    with _once:
+        if ref not in _resolved or not exists(_resolved[ref]):
+            _resolved[ref] = _resolve(ref, progress)
+        return _resolved[ref]
+
+
+def _resolve(ref: str, progress: Callable[[str], None]) -> str:
     reason = _present_or_pulled(ref, progress)
     if reason is None:
         return ref
@@ -93,7 +108,7 @@ def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
             f"base image {ref} is not present and cannot be pulled ({reason}); "
             f"run `invoke base-images` to build local stand-ins, or set base_image in targets.yaml"
         )
-    progress(f"  {ref} cannot be pulled here; using local stand-in {standin}")
+    notice(progress, f"  note: {ref} cannot be pulled here; using local stand-in {standin}", ("standin", ref))
     return standin
 
 
@@ -108,9 +123,14 @@ def local_id(ref: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
 def probe(image: str) -> Runtime:
-    """Ask the image itself for its Python version and glibc, so wheels match it."""
+    """Ask the image itself for its Python version and glibc, so wheels match it (once per run)."""
+    with _once:
+        return _probe(image)
+
+
+@lru_cache(maxsize=None)
+def _probe(image: str) -> Runtime:
     script = (
         "import json,platform,sys;"
         "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine()]))"

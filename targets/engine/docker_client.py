@@ -9,12 +9,12 @@ nothing without our session label is ever touched.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 import docker
@@ -25,6 +25,7 @@ from docker.models.containers import Container
 __all__ = ["Container"]
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
+from ..ui.lines import Detail
 
 LABEL = "io.flaskship"
 # One id per run, on every container it starts; a caller (the tests) may set it
@@ -37,8 +38,25 @@ def labels(target: str, **extra: str) -> dict[str, str]:
     return {f"{LABEL}.managed": "true", f"{LABEL}.session": SESSION, f"{LABEL}.target": target, **extra}
 
 
-@lru_cache(maxsize=1)
+def image_labels(target: str) -> dict[str, str]:
+    """An image's labels: no session, so the same inputs make the same image in every run."""
+    return {f"{LABEL}.managed": "true", f"{LABEL}.target": target}
+
+
+_local = threading.local()
+
+
 def client() -> docker.DockerClient:
+    """This thread's engine client. One per thread: docker-py's client is a
+    requests.Session, which is not thread-safe (docker-py #3229), and targets
+    build and smoke on threads of their own (--jobs)."""
+    engine: docker.DockerClient | None = getattr(_local, "engine", None)
+    if engine is None:
+        engine = _local.engine = _connect()
+    return engine
+
+
+def _connect() -> docker.DockerClient:
     where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
         engine = docker.from_env(timeout=120)
@@ -64,8 +82,14 @@ def build_image(
     dockerfile: str = "Dockerfile",
     buildargs: Mapping[str, str] | None = None,
     progress: Callable[[str], None] = print,
+    stage: str | None = None,
 ) -> str:
-    """Build with the classic builder (docker-py has no BuildKit); return the image id."""
+    """Build with the classic builder (docker-py has no BuildKit); return the image id.
+
+    The builder's output (`Step N/M`, the commands' own lines) goes to progress
+    as Detail lines, which only --verbose shows; a failure carries its tail.
+    `stage` stops at that stage of a multi-stage Dockerfile.
+    """
     log: deque[str] = deque(maxlen=200)
     image_id = ""
     try:
@@ -78,6 +102,7 @@ def build_image(
             forcerm=True,
             pull=False,
             buildargs=dict(buildargs or {}),
+            target=stage,
             decode=True,
         )
         for chunk in stream:
@@ -90,8 +115,8 @@ def build_image(
             text = str(chunk.get("stream", "")).rstrip()
             if text:
                 log.extend(text.splitlines())
-                if text.startswith("Step "):
-                    progress(f"  {target}: {text}")
+                for line in text.splitlines():
+                    progress(Detail(f"  {target}: {line}"))
             if "aux" in chunk and "ID" in chunk["aux"]:
                 image_id = chunk["aux"]["ID"]
     except docker.errors.APIError as exc:

@@ -24,6 +24,7 @@ from ..errors import BuildFailed
 from . import builder, sdists
 from .base_images import Runtime
 from ..files import sha256_file
+from ..ui.lines import Notice
 
 HOST = "host"  # the "base id" of a pure wheel built on the host: it runs on any base
 NOT_PURE = ".not-pure"  # left in a host cache slot whose sdist turned out to build a platform wheel
@@ -36,9 +37,9 @@ def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None]) ->
     new = [spec for spec in specs if spec not in _warned]
     if new:
         _warned.update(new)
-        progress(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
+        progress(Notice(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
                  "built from its sdist with a compiler, in a builder image; pin a version that has a wheel, "
-                 "or use a Python that has one, to need no compiler")
+                 "or use a Python that has one, to need no compiler"))
 
 
 def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: Path, label: str,

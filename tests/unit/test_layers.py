@@ -18,6 +18,8 @@ PACKAGE = REPO / "targets"
 LAYERS = [
     ("data", ("targets.errors", "targets.fields", "targets.pins", "targets.kinds", "targets.kinds.base",
               "targets.kinds.*.settings", "targets.manifest", "targets.manifest.*")),
+    # What a person sees: markers on progress lines, and the reporter (imports only rich).
+    ("ui", ("targets.ui", "targets.ui.*")),
     ("files", ("targets.files", "targets.records", "targets.templates")),
     ("engine", ("targets.engine", "targets.engine.*")),
     ("shared", ("targets.build", "targets.build.*", "targets.smoke", "targets.smoke.*", "targets.publish",
