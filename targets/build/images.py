@@ -11,6 +11,8 @@ instead of racing to make two.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -67,6 +69,26 @@ def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> None:
     (spec.context / "requirements.txt").write_text(
         app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
         encoding="utf-8")
+    if spec.platform:
+        _platform_wheels(job, spec, runtime, sources)
+
+
+def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtime, sources: BuildBase) -> None:
+    """platform-wheels/: what the platform's whole set (platform-requirements.txt)
+    resolves to beyond the shared wheels/, by file name. A shared package that it
+    resolves to another version is among them, and shadows the shared one."""
+    whole = job.image_requirements(spec.context, "platform-requirements.txt")
+    wheels = wheelhouse.ensure(whole.resolve, runtime, job.project.build_dir / ".cache", job.name,
+                               job.progress, local=whole.wheels, sources=sources)
+    shared = {wheel.name for wheel in (spec.context / "wheels").glob("*.whl")}
+    dest = spec.context / "platform-wheels"
+    dest.mkdir(exist_ok=True)
+    for wheel in [*sorted(wheels.glob("*.whl")), *whole.wheels]:
+        if wheel.name not in shared:
+            try:
+                os.link(wheel, dest / wheel.name)
+            except OSError:
+                shutil.copy2(wheel, dest / wheel.name)
 
 
 def stage_key(context: Path, base: str) -> str:

@@ -36,6 +36,9 @@ class ImageSpec:
     base: str  # the base image targets.yaml names (a stand-in may replace it at build time)
     tag: str  # flaskship/<target>[-<role>]:<hash of the rendered context>
     python: bool  # needs a wheelhouse matched to the base image's Python
+    # Requirements a platform's runtime adds on top of the shared dependency layer
+    # (platform-requirements.txt: the whole set; platform-wheels/ gets what it adds).
+    platform: bool = False
 
 
 @dataclass
@@ -80,25 +83,32 @@ class BuildJob:
         """
         return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name)
 
-    def image_requirements(self, context: Path) -> app_requirements.ImageRequirements:
+    def image_requirements(self, context: Path, name: str = "requirements.txt") -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its
         requirements.txt with the app built from its src/ into a wheel and pinned."""
-        text = (context / "requirements.txt").read_text(encoding="utf-8")
+        text = (context / name).read_text(encoding="utf-8")
         return app_requirements.for_image(text, context / "src", self.project.build_dir / ".cache", self.name,
                                           self.progress)
 
     def python_context(self, context: Path, template: str, role: str = "app",
                        extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
-                       prestart_script: bool = True, **variables: Any) -> str:
+                       prestart_script: bool = True, platform_requirements: tuple[str, ...] = (),
+                       **variables: Any) -> str:
         """Lay out a Python image context (Dockerfile, requirements.txt, src/); return its tag.
 
         `src` defaults to the app source; the functions kind passes the unpacked zip.
         The wheels/ folder is added at build time, once the base image's Python is known.
+        `platform_requirements` (functions-framework for the functions runner) are not
+        in requirements.txt, so the dependency layer stays the one every image of this
+        base shares; build/images.py adds what they bring in a layer of their own.
         app.prestart becomes the image's ENTRYPOINT unless the kind runs it itself
         (`prestart_script=False`: the functions entry does, at cold start).
         """
         prestart = self.app.prestart if prestart_script else None
         templates.write(context / "requirements.txt", self.requirements(extra_requirements))
+        if platform_requirements:
+            templates.write(context / "platform-requirements.txt",
+                            self.requirements(extra_requirements + platform_requirements))
         if src is None:
             source.copy(self.project, context / "src", self.progress)
         else:
@@ -111,7 +121,7 @@ class BuildJob:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
             script.chmod(0o555)
-        return self._declare(role, context, self.base_image(), python=True)
+        return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements))
 
     def writable_dirs(self) -> list[str]:
         """Flask's instance folder (beside the app's top-level module or package,
@@ -122,8 +132,8 @@ class BuildJob:
         """Declare a context that needs no wheelhouse (its files are already in place)."""
         return self._declare(role, context, base, python=False)
 
-    def _declare(self, role: str, context: Path, base: str, python: bool) -> str:
+    def _declare(self, role: str, context: Path, base: str, python: bool, platform: bool = False) -> str:
         repo = f"flaskship/{self.name}" + ("" if role == "app" else f"-{role}")
         tag = f"{repo}:{tree_hash(context)[:12]}"
-        self.images.append(ImageSpec(role, context, base, tag, python))
+        self.images.append(ImageSpec(role, context, base, tag, python, platform))
         return tag
