@@ -31,13 +31,18 @@ def build(c: Context, target: list[str] | None = None, manifest: str = manifests
     "env": "Environment from targets.yaml whose variables the app runs with (default: defaults.environment).",
     "force": "Run every target even if it passed before with the same inputs, checks and environment.",
     "manifest": MANIFEST_HELP,
+    "jobs": JOBS_HELP,
+    "verbose": VERBOSE_HELP,
 })
 def smoke(c: Context, target: list[str] | None = None, env: str = "", force: bool = False,
-          manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+          manifest: str = manifests.DEFAULT_MANIFEST, jobs: int = 0, verbose: bool = False) -> None:
     """Run each built target as its platform would and put the same HTTP checks to it."""
     with guarded():
         from targets.commands.smoke import smoke as smoke_targets
-        smoke_targets(manifests.load(manifest), target or ["all"], env or None, force=force)
+        from targets.ui.progress import Reporter
+        with Reporter(verbose=verbose) as report:
+            smoke_targets(manifests.load(manifest), target or ["all"], env or None, report, force=force,
+                          jobs=jobs or None)
 
 
 @task(name="base-images", help={"manifest": MANIFEST_HELP})

@@ -28,6 +28,20 @@ APP_DIR = "/srv/app"
 
 
 @dataclass(frozen=True)
+class Server:
+    """How gunicorn serves on one platform (build/templates/gunicorn.conf.py.j2)."""
+
+    platform: str
+    workers: str  # a Python expression, evaluated in the image: "1", "2 * _cpus() + 1"
+    workers_why: str
+    threads: int
+    timeout: int  # 0: no worker timeout
+    grace: int  # the platform's SIGTERM-to-SIGKILL window
+    graceful_timeout: int  # under `grace`
+    keepalive: int = 2
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     """An image context laid out by render(), to be built by build/images.py."""
 
@@ -93,7 +107,7 @@ class BuildJob:
     def python_context(self, context: Path, template: str, role: str = "app",
                        extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
                        prestart_script: bool = True, platform_requirements: tuple[str, ...] = (),
-                       **variables: Any) -> str:
+                       server: Server | None = None, **variables: Any) -> str:
         """Lay out a Python image context (Dockerfile, requirements.txt, src/); return its tag.
 
         `src` defaults to the app source; the functions kind passes the unpacked zip.
@@ -117,6 +131,9 @@ class BuildJob:
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
             prestart=prestart is not None, system_packages=self.app.system_packages, **variables))
+        if server is not None:
+            templates.write(context / "gunicorn.conf.py", templates.render(
+                "build/gunicorn.conf.py.j2", port=self.settings.port, **server.__dict__))
         if prestart is not None:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))

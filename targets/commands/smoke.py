@@ -5,59 +5,94 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict
 
 from ..errors import SmokeFailed
 from ..files import atomic_write
+from ..kinds import TargetSettings
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, folder_hash
 from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import RELEASE_HINT, SmokeRun
+from ..ui.progress import Reporter
+from .fanout import default_jobs, run_each
 
 REPORT = "smoke.json"
 
 
-def smoke(project: Project, target: str | list[str], env: str | None, progress: Callable[[str], None] = print,
-          force: bool = False) -> SmokeRun:
+def smoke(project: Project, target: str | list[str], env: str | None, report: Reporter | None = None, *,
+          force: bool = False, jobs: int | None = None) -> SmokeRun:
+    """Smoke the selected targets, `jobs` at a time (default: one per core); then parity,
+    the matrix and build/smoke.json, written once, by this thread, for every target."""
     started = time.monotonic()
     selected = project.select(target)
     env_name, _ = project.environment(env)
-    run = SmokeRun(project, env_name, progress)
-    previous = read_report(project)["targets"]
-    records: dict[str, BuildRecord] = {}
-    for name, settings in selected:
-        records[name] = record = BuildRecord.load(project.build_dir, name)
-        if record.inputs != folder_hash(project.build_dir / name):
-            raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
-        key = cache_key(record, run)
-        if not force and _passed_with(previous.get(name), key):
-            run.results.extend(Result(**r) for r in previous[name]["results"] if r["variant"] != parity.VARIANT)
-            progress(f"{name}: passed before with these very inputs, checks and env (cached; --force reruns it)")
-            continue
-        progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
-        try:
-            behaviour(settings.kind).smoke(record, run)
-        except SmokeFailed as exc:
-            # An infrastructure failure (the engine refused a container, compose
-            # failed) fails this target with the reason; the others still run.
-            run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
-            if exc.detail:
-                run.logs[f"{name} [infrastructure]"] = exc.detail
+    with nullcontext(report) if report is not None else Reporter() as shown:
+        assert shown is not None
+        run = SmokeRun(project, env_name, shown)
+        records = {name: _built(project, name) for name, _ in selected}
+        previous = read_report(project)["targets"]
+        for name, _ in selected:
+            shown.target(name)
+        runs = run_each({name: (lambda name=name, settings=settings: _smoke_target(
+            run, records[name], settings, previous.get(name), force, shown)) for name, settings in selected},
+            jobs or default_jobs(), shown)
+        for name, _ in selected:  # in target order, however the threads finished
+            run.results.extend(runs[name].results)
+            run.logs.update(runs[name].logs)
+        _parity_and_report(run, selected, records, time.monotonic() - started, shown)
+    return run
+
+
+def _built(project: Project, name: str) -> BuildRecord:
+    record = BuildRecord.load(project.build_dir, name)
+    if record.inputs != folder_hash(project.build_dir / name):
+        raise SmokeFailed(f"{name}: build/{name}/ changed since it was built; run `invoke build --target {name}`")
+    return record
+
+
+def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSettings, previous: dict | None,
+                  force: bool, report: Reporter) -> SmokeRun:
+    """One target, on its own thread: a cached pass, or its kind's smoke; never raises SmokeFailed."""
+    name = record.target
+    run = parent.fork(report.target(name))
+    if not force and _passed_with(previous, cache_key(record, run)):
+        assert previous is not None
+        run.results.extend(Result(**r) for r in previous["results"] if r["variant"] != parity.VARIANT)
+        report.finish(name, "passed before with these very inputs, checks and env (cached; --force reruns it)")
+        return run
+    report.phase(name, f"smoke ({settings.kind}, env {run.env_name})")
+    try:
+        behaviour(settings.kind).smoke(record, run)
+    except SmokeFailed as exc:
+        # An infrastructure failure (the engine refused a container, compose
+        # failed) fails this target with the reason; the others still run.
+        run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
+        if exc.detail:
+            run.logs[f"{name} [infrastructure]"] = exc.detail
+    failed = sum(r.status == "fail" for r in run.results)
+    report.finish(name, f"{len(run.results)} checks, {failed} failed" if failed else f"{len(run.results)} checks passed",
+                  ok=not failed)
+    return run
+
+
+def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]], records: dict[str, BuildRecord],
+                       seconds: float, report: Reporter) -> None:
     differences = {name: behaviour(settings.kind).differences for name, settings in selected}
     for result in parity.compare(run.results, differences):
         run.results.append(result)
         mark = "FAIL" if result.status == "fail" else "differs by platform"
-        progress(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
-    progress("")
-    progress(matrix(run.results, time.monotonic() - started))
-    write_report(project, run, records)
+        report.print(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
+    report.print("")
+    report.print(matrix(run.results, seconds))
+    write_report(run.project, run, records)
     failed = [r for r in run.results if r.status == "fail"]
     if failed:
         for where, logs in run.logs.items():
-            progress(f"--- last log lines of {where} ---\n{logs.rstrip()}")
+            report.print(f"--- last log lines of {where} ---\n{logs.rstrip()}")
         first = failed[0]
         released = any(r.target == first.target and r.check == "release" and r.status == "pass" for r in run.results)
         raise SmokeFailed(
@@ -65,7 +100,6 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
             + (RELEASE_HINT if released and first.check != "release" and RELEASE_HINT not in first.got else "")
         )
-    return run
 
 
 def cache_key(record: BuildRecord, run: SmokeRun) -> str:

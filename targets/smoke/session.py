@@ -8,6 +8,7 @@ except a target that never came up.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import time
@@ -20,6 +21,7 @@ from docker.models.containers import Container
 
 from ..engine import docker_client
 from ..errors import SmokeFailed
+from ..ui.lines import Notice, notice
 from . import conformance
 from .report import Result, verdict
 
@@ -52,9 +54,16 @@ class SmokeRun:
             value = os.environ.get(name)
             if value is None:
                 value = secrets.token_urlsafe(32)
-                self.progress(f"  note: {name} is not set; smoke uses a throwaway value")
+                notice(self.progress, f"  note: {name} is not set; smoke uses a throwaway value", ("secret", name))
             self.env[name] = value
         self.suite = conformance.suite(self.project, environment.env)
+
+    def fork(self, progress: Callable[[str], None]) -> SmokeRun:
+        """The same run (environment, secrets, suite) for one target on a thread of its
+        own, with its own results and logs: the command merges them in target order."""
+        twin = copy.copy(self)
+        twin.progress, twin.results, twin.logs = progress, [], {}
+        return twin
 
     def record(self, target: str, variant: str, check: str, ok: bool, expected: str = "", got: str = "",
                differences: Mapping[str, str] | None = None, path: str = "",
@@ -68,7 +77,8 @@ class SmokeRun:
         else:
             # Timings are worth seeing even when they pass.
             detail = f" ({note or got})" if (note or check in TIMED) else ""
-        self.progress(f"  {target} [{variant}] {check}: {mark}{detail}")
+        line = f"  {target} [{variant}] {check}: {mark}{detail}"
+        self.progress(Notice(line) if status == "fail" else line)
 
     def conform(self, target: str, variant: str, base: str, differences: Mapping[str, str]) -> None:
         for check, (path, outcome) in conformance.run(base, self.suite).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_cloudrun_renders_an_image_context_and_hosting_beside_it(demo: manifest.
     job = render_only(demo, "cloudrun", tmp_path / "out")
     assert _declared(job) == {"app": "image"}
     image = tmp_path / "out/image"
-    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "requirements.txt", "src"]
+    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "gunicorn.conf.py", "requirements.txt", "src"]
     dockerfile = (image / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.12-slim" in dockerfile and '"wsgi:app"' in dockerfile
     assert "gunicorn==" in (image / "requirements.txt").read_text()
@@ -175,3 +176,48 @@ def test_package_names_are_validated_before_they_reach_a_dockerfile(demo: manife
         "  static_url: /static\n", "  static_url: /static\n  system_packages: ['libpq5 && curl evil']\n"))
     with pytest.raises(ManifestError, match=r"app\.system_packages\.0: invalid value"):
         manifest.load(demo.path)
+
+
+def _gunicorn(path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The settings gunicorn reads from the rendered config file (it execs it, as here)."""
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "ACCESS_LOG", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - our own rendered file
+    return namespace
+
+
+@pytest.mark.parametrize(("target", "folder", "grace"), [("cloudrun", "image", 10), ("heroku", "image", 30),
+                                                         ("compose", "web", 10)])
+def test_gunicorn_serves_in_the_platform_shape(demo: manifest.Project, tmp_path: Path, target: str, folder: str,
+                                              grace: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    render_only(demo, target, tmp_path / "out")
+    config = tmp_path / "out" / folder / "gunicorn.conf.py"
+    assert "--config" in (config.parent / "Dockerfile").read_text()
+    settings = _gunicorn(config, {"PORT": "9090"}, monkeypatch)
+    assert settings["bind"] == "0.0.0.0:9090" and settings["accesslog"] == "-"
+    assert 0 < settings["graceful_timeout"] < grace  # type: ignore[operator]
+    cpus = len(os.sched_getaffinity(0))
+    if target == "cloudrun":  # Google's shape: a worker per vCPU, 8 threads, and a quick stop
+        assert (settings["workers"], settings["threads"], settings["timeout"]) == (cpus, 8, 0)
+        assert callable(settings["post_worker_init"])
+    else:  # sync workers, gunicorn's 2 x CPUs + 1
+        assert (settings["workers"], settings["threads"]) == (2 * cpus + 1, 1)
+        assert "post_worker_init" not in settings
+    platform = _gunicorn(config, {"WEB_CONCURRENCY": "3", "ACCESS_LOG": "off"}, monkeypatch)
+    assert platform["workers"] == 3 and platform["accesslog"] is None and platform["bind"] == "0.0.0.0:8080"
+
+
+def test_functions_runner_installs_the_shared_requirements_and_adds_the_framework(
+        demo: manifest.Project, tmp_path: Path) -> None:
+    render_only(demo, "cloudrun", tmp_path / "run")
+    render_only(demo, "functions", tmp_path / "fn")
+    shared = (tmp_path / "run/image/requirements.txt").read_text()
+    # The same requirements.txt: the same dependency stage, so the same layer.
+    assert (tmp_path / "fn/runner/requirements.txt").read_text() == shared
+    assert "functions-framework" not in shared
+    assert "functions-framework==" in (tmp_path / "fn/runner/platform-requirements.txt").read_text()
+    dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
+    assert dockerfile.index("COPY --from=deps /opt/venv") < dockerfile.index("COPY --from=platform /opt/platform")

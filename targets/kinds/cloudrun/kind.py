@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ...build.job import Server
 from ..base import TargetSettings
 from ..container import ContainerKind, gcloud_env_flag, gcloud_list, shell
 from .settings import CloudRunSettings
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
 
 # Cloud Run sends SIGKILL 10 s after SIGTERM; gunicorn must finish first.
 STOP_GRACE = 10
-GRACEFUL_TIMEOUT = 8
+# Google's sample and its guidance for 1 vCPU: one worker (one per vCPU), eight
+# threads, no worker timeout (Cloud Run enforces the request timeout itself).
+SERVER = Server("Cloud Run", workers="_cpus()", workers_why="one per vCPU, as Google's Cloud Run sample runs",
+                threads=8, timeout=0, grace=STOP_GRACE, graceful_timeout=STOP_GRACE - 2)
 
 
 class CloudRun(ContainerKind):
@@ -31,7 +35,7 @@ class CloudRun(ContainerKind):
         assert isinstance(settings, CloudRunSettings)
         # The image context holds only the image's files; firebase.json and
         # public/ sit beside it, for `firebase deploy`.
-        job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", graceful_timeout=GRACEFUL_TIMEOUT)
+        job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", server=SERVER)
         job.write("firebase.json", "cloudrun/firebase.json.j2", settings=settings, app=job.app,
                   static_cache_control=job.defaults.static_cache_control)
         if job.app.static is not None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import docker.errors
 
-from ...build.job import APP_UID
+from ...build.job import APP_UID, Server
 from ...engine import docker_client
 from ...errors import BuildFailed
 from ..base import TargetSettings
@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from ...smoke.session import SmokeRun
 
 
+# Sync workers behind nginx, which buffers slow clients; `docker compose stop`
+# sends SIGKILL 10 s after SIGTERM.
+SERVER = Server("compose behind nginx", workers="2 * _cpus() + 1", workers_why="gunicorn's 2 x CPUs + 1",
+                threads=1, timeout=30, grace=10, graceful_timeout=8)
+
+
 class Compose(ContainerKind):
     name = "compose"
     templates = ("compose/web.Dockerfile.j2", "compose/docker-compose.yml.j2", "compose/env.j2",
@@ -34,7 +40,7 @@ class Compose(ContainerKind):
     def render(self, job: BuildJob) -> None:
         settings = job.settings
         assert isinstance(settings, ComposeSettings)
-        web = job.python_context(job.staging / "web", "compose/web.Dockerfile.j2", role="app")
+        web = job.python_context(job.staging / "web", "compose/web.Dockerfile.j2", role="app", server=SERVER)
         nginx = self._nginx(job, settings)
         manifest = job.project.manifest
         secrets = sorted({name for env in manifest.environments.values() for name in env.secrets})
