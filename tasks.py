@@ -95,10 +95,13 @@ def publish(c: Context, target: list[str] | None = None, env: str = "", dry_run:
         publish_targets(manifests.load(manifest), target or ["all"], env or None, dry_run=dry_run, force=force, release=release)
 
 
-@task(help={"target": "A target with an app image (default: the first cloudrun, heroku or compose target).",
-            "rounds": "Repetitions per figure (default: 3).", "manifest": MANIFEST_HELP})
-def bench(c: Context, target: str = "", rounds: int = 3, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
-    """Measure build and start-up times against a naive-Dockerfile baseline; print figures and ratios."""
+@task(help={"rounds": "Repetitions per figure; medians and spread are reported (default: 3).",
+            "quick": "One round, short loads, no 16-target figure: a check that the bench runs, not figures to quote.",
+            "scale": "Also measure a generated 16-target manifest against the 4 targets (default: on; off with --quick).",
+            "manifest": MANIFEST_HELP})
+def bench(c: Context, rounds: int = 3, quick: bool = False, scale: bool = True,
+          manifest: str = manifests.DEFAULT_MANIFEST) -> None:
+    """Race flaskship against tutorial-style Dockerfiles on every target; print figures, write build/bench.json."""
     with guarded():
-        from targets.commands.bench import bench as bench_target
-        bench_target(manifests.load(manifest), target, rounds)
+        from targets.commands.bench import bench as bench_all
+        bench_all(manifests.load(manifest), rounds, quick=quick, scale=scale)
