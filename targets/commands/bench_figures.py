@@ -62,7 +62,7 @@ def sizes(images: dict[str, str], bases: Sequence[str]) -> dict[str, object]:
         layers = _layers(image)
         total = sum(size for _, size in layers)
         above = sum(size for diff, size in layers if diff not in base_layers)
-        per_image[name] = {"total": total, "above_base": above}
+        per_image[name] = {"id": image, "total": total, "above_base": above}
         unique.update(layers)
     return {"images": per_image,
             "total": sum(i["total"] for i in per_image.values()),
