@@ -112,9 +112,21 @@ def _resolve(ref: str, progress: Callable[[str], None]) -> str:
     return standin
 
 
+_local_ids: dict[str, str] = {}
+
+
 def local_id(ref: str) -> str | None:
     """The id of what a build would use for `ref` right now, without pulling:
-    the image itself if present, else its stand-in, else None."""
+    the image itself if present, else its stand-in, else None (asked once per run)."""
+    if ref not in _local_ids:
+        found = _local_id(ref)
+        if found is None:
+            return None
+        _local_ids[ref] = found
+    return _local_ids[ref]
+
+
+def _local_id(ref: str) -> str | None:
     for candidate in (ref, standin_ref(ref)):
         try:
             return str(docker_client.client().images.get(candidate).id)

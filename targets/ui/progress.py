@@ -23,17 +23,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
-from typing import TextIO
-
-from rich.console import Console, Group
-from rich.live import Live
-from rich.spinner import Spinner
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .lines import Detail, Notice
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+# rich is imported only for a live display: plain runs (CI, pipes, a no-op
+# build) do not pay for its import.
 
 
 @dataclass
@@ -46,7 +46,6 @@ class Outcome:
     ok: bool | None = None  # None while running
     started: float | None = None
     seconds: float = 0.0
-    spinner: Spinner = field(default_factory=lambda: Spinner("dots"))
 
     def elapsed(self) -> float:
         if self.ok is not None or self.started is None:
@@ -69,11 +68,15 @@ class Reporter:
         self._lock = threading.RLock()
         self._display: Live | None = None
         self._cancelled = threading.Event()
+        self._spinners: dict[str, Any] = {}
 
     # -- the command's side ------------------------------------------------------------
 
     def __enter__(self) -> Reporter:
         if self.live:
+            from rich.console import Console
+            from rich.live import Live
+
             console = Console(file=self.stream, highlight=False, markup=False)
             self._display = Live(get_renderable=self._render, console=console, refresh_per_second=8,
                                  transient=False, redirect_stdout=False, redirect_stderr=False)
@@ -149,19 +152,26 @@ class Reporter:
     def _emit(self, text: str) -> None:
         with self._lock:
             if self._display is not None:
+                from rich.text import Text
+
                 self._display.console.print(Text(text), soft_wrap=True)
             else:
                 print(text, file=self.stream, flush=True)
 
-    def _render(self) -> Group:
+    def _render(self) -> Any:
+        from rich.spinner import Spinner
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table.grid(padding=(0, 1))
         with self._lock:
             outcomes = list(self.outcomes.values())
         width = max([len(o.name) for o in outcomes] + [1])
         for o in outcomes:
-            mark = o.spinner if o.ok is None else Text("✓" if o.ok else "✗", style="green" if o.ok else "red")
+            spinner = self._spinners.setdefault(o.name, Spinner("dots"))
+            mark = spinner if o.ok is None else Text("✓" if o.ok else "✗", style="green" if o.ok else "red")
             phase = o.phase + (f": {o.said}" if o.said else "")
             clock = "" if o.started is None else f"{o.elapsed():5.1f} s"
             table.add_row(mark, Text(o.name.ljust(width), style="bold"), Text(phase, overflow="ellipsis", no_wrap=True),
                           Text(clock, style="dim"))
-        return Group(table)
+        return table
