@@ -126,9 +126,11 @@ def load(image: str, env: dict[str, str], port: int, path: str, session: str, li
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
         _first_200(url, time.monotonic())
-        ab = ["ab", "-q", "-c", str(LOAD_CONCURRENCY), "-s", "10"]
+        # -r: a reset connection is an error to count, not the end of the run.
+        ab = ["ab", "-q", "-r", "-c", str(LOAD_CONCURRENCY), "-s", "30"]
         subprocess.run([*ab, "-n", str(max(100, requests // 10)), url], capture_output=True)  # warm-up
-        out = subprocess.run([*ab, "-n", str(requests), url], capture_output=True, text=True).stdout
+        result = subprocess.run([*ab, "-n", str(requests), url], capture_output=True, text=True)
+        out = result.stdout + result.stderr
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
     rps = re.search(r"Requests per second:\s+([0-9.]+)", out)
@@ -136,7 +138,12 @@ def load(image: str, env: dict[str, str], port: int, path: str, session: str, li
     non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
     complete = re.search(r"Complete requests:\s+(\d+)", out)
     if not rps or not complete:
-        raise BenchError("bench: ab gave no figures (is apache2-utils installed? bin/setup installs it)", out[-2000:])
+        done = re.search(r"Total of (\d+) requests completed", out)
+        if done is None:
+            raise BenchError("bench: ab gave no figures (is apache2-utils installed? bin/setup installs it)",
+                             out[-2000:])
+        # ab gave up (a request took over 30 s): every request it did not finish is an error.
+        return {"rps": 0.0, "errors": float(requests - int(done[1])), "aborted": 1.0}
     errors = int(failed[1]) if failed else 0
     errors += int(non_2xx[1]) if non_2xx else 0
     errors += requests - int(complete[1])
