@@ -5,8 +5,7 @@
 
 from invoke import Context, task
 
-from targets import manifest as manifests
-from targets.cli import guarded
+from targets.cli import guarded, manifests
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
 TARGET_HELP = "Target names from targets.yaml: comma-separated or repeated; 'all' (default) for every one."
@@ -20,6 +19,9 @@ def build(c: Context, target: list[str] | None = None, manifest: str = manifests
           verbose: bool = False) -> None:
     """Render build/<target>/ from targets.yaml and build its image or zip."""
     with guarded():
+        from targets.commands import noop
+        if not verbose and noop.up_to_date(manifest, target or ["all"]):
+            return  # nothing any selected target is made of changed (stat only; see noop.py)
         from targets.commands.build import build as build_targets
         from targets.ui.progress import Reporter
         with Reporter(verbose=verbose) as report:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..build import freshness, source
 from ..build.job import BuildJob
-from ..engine import docker_client
+from ..engine import base_images, docker_client
 from ..errors import FlaskshipError, RecordError
 from ..files import staging_dir
 from ..kinds import TargetSettings
@@ -19,6 +19,7 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, folder_hash
 from ..ui.progress import Reporter
+from . import noop
 from .fanout import default_jobs, run_each
 
 # Rendering is quick file work, but it may run the app's lock-file tool or pip
@@ -32,19 +33,25 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
 
     `report` is entered by the caller when given; else a Reporter of our own shows progress.
     """
+    inputs = noop.snapshot(project.path)  # before anything is read: an edit during the build is never "built"
     selected = project.select(target)
     source.check(project)
+    bases: dict[str, dict[str, str | None]] = {}
     with nullcontext(report) if report is not None else Reporter() as shown:
         assert shown is not None
         for name, _ in selected:
             shown.target(name)
-        records = run_each({name: (lambda name=name, settings=settings: _build_target(project, name, settings, shown))
-                            for name, settings in selected}, jobs or default_jobs(), shown)
+        records = run_each({name: (lambda name=name, settings=settings: _build_target(
+            project, name, settings, shown, bases)) for name, settings in selected}, jobs or default_jobs(), shown)
+    noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
+                                       for name, _ in selected})
     return [records[name] for name, _ in selected]
 
 
-def _build_target(project: Project, name: str, settings: TargetSettings, report: Reporter) -> BuildRecord:
-    """Render, and build unless the key says nothing changed; build/<name>/ is replaced only on success."""
+def _build_target(project: Project, name: str, settings: TargetSettings, report: Reporter,
+                  bases: dict[str, dict[str, str | None]]) -> BuildRecord:
+    """Render, and build unless the key says nothing changed; build/<name>/ is replaced only on success.
+    `bases` gets the base images the key counted, for the fast no-op check (noop.py)."""
     started = time.monotonic()
     say = report.target(name)
     kind = behaviour(settings.kind)
@@ -55,6 +62,8 @@ def _build_target(project: Project, name: str, settings: TargetSettings, report:
             with _rendering:
                 kind.render(job)
                 job.record.key = freshness.key(job) or ""
+                bases[name] = {ref: base_images.present_id(ref) for spec in job.images
+                               for ref in (spec.base, base_images.standin_ref(spec.base))}
             if freshness.up_to_date(previous, job.record.key):
                 raise _Unchanged  # leaves build/<name>/ exactly as it was
             report.phase(name, f"building ({settings.kind})")

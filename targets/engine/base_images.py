@@ -112,26 +112,26 @@ def _resolve(ref: str, progress: Callable[[str], None]) -> str:
     return standin
 
 
-_local_ids: dict[str, str] = {}
+_present: dict[str, str | None] = {}
+
+
+def present_id(ref: str) -> str | None:
+    """The id of exactly `ref` in the engine now, or None; never pulls (asked once per run)."""
+    if ref not in _present:
+        try:
+            _present[ref] = str(docker_client.client().images.get(ref).id)
+        except docker.errors.ImageNotFound:
+            _present[ref] = None
+    return _present[ref]
 
 
 def local_id(ref: str) -> str | None:
     """The id of what a build would use for `ref` right now, without pulling:
-    the image itself if present, else its stand-in, else None (asked once per run)."""
-    if ref not in _local_ids:
-        found = _local_id(ref)
-        if found is None:
-            return None
-        _local_ids[ref] = found
-    return _local_ids[ref]
-
-
-def _local_id(ref: str) -> str | None:
+    the image itself if present, else its stand-in, else None."""
     for candidate in (ref, standin_ref(ref)):
-        try:
-            return str(docker_client.client().images.get(candidate).id)
-        except docker.errors.ImageNotFound:
-            continue
+        found = present_id(candidate)
+        if found is not None:
+            return found
     return None
 
 

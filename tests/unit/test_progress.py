@@ -106,3 +106,9 @@ def test_cancel_unwinds_a_target_at_its_next_progress_line() -> None:
     thread.start()
     thread.join()
     assert len(caught) == 1
+
+
+def test_the_lazy_manifest_default_is_the_manifest_packages() -> None:
+    from targets import manifest
+    from targets.cli import manifests
+    assert manifests.DEFAULT_MANIFEST == manifest.DEFAULT_MANIFEST and manifests.load is manifest.load
