@@ -221,3 +221,29 @@ def test_functions_runner_installs_the_shared_requirements_and_adds_the_framewor
     assert "functions-framework==" in (tmp_path / "fn/runner/platform-requirements.txt").read_text()
     dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
     assert dockerfile.index("COPY --from=deps /opt/venv") < dockerfile.index("COPY --from=platform /opt/platform")
+
+
+def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    from gunicorn.config import Config
+
+    render_only(demo, "heroku", tmp_path / "out")
+    settings = _gunicorn(tmp_path / "out/image/gunicorn.conf.py", {}, monkeypatch)
+    config = Config()
+    config.set("accesslog", "-")
+    log = settings["logger_class"](config)  # type: ignore[operator]
+
+    class Response:
+        status, sent = "200 OK", 17
+    environ = {"REMOTE_ADDR": "10.0.0.9", "REQUEST_METHOD": "GET", "RAW_URI": "/static/style.css?v=1",
+               "SERVER_PROTOCOL": "HTTP/1.1"}
+    log.access(Response(), None, environ, datetime.timedelta(milliseconds=3))
+    assert "GET /static" not in capfd.readouterr().out  # batched: not written per request
+    settings["worker_exit"](None, type("Worker", (), {"log": log})())  # type: ignore[operator]
+    line = capfd.readouterr().out
+    assert line.startswith('10.0.0.9 - - [') and '"GET /static/style.css?v=1 HTTP/1.1" 200 17 3.0ms\n' in line
+    for _ in range(log.BATCH):  # a full batch goes out at once
+        log.access(Response(), None, environ, datetime.timedelta(milliseconds=1))
+    assert capfd.readouterr().out.count("GET /static") == log.BATCH
