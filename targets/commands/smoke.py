@@ -65,6 +65,7 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
         report.finish(name, "passed before with these very inputs, checks and env (cached; --force reruns it)")
         return run
     report.phase(name, f"smoke ({settings.kind}, env {run.env_name})")
+    started = time.monotonic()
     try:
         behaviour(settings.kind).smoke(record, run)
     except SmokeFailed as exc:
@@ -74,8 +75,9 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
         if exc.detail:
             run.logs[f"{name} [infrastructure]"] = exc.detail
     failed = sum(r.status == "fail" for r in run.results)
-    report.finish(name, f"{len(run.results)} checks, {failed} failed" if failed else f"{len(run.results)} checks passed",
-                  ok=not failed)
+    took = f" in {time.monotonic() - started:.1f} s"
+    report.finish(name, (f"{len(run.results)} checks, {failed} failed" if failed else f"{len(run.results)} checks passed")
+                  + took, ok=not failed)
     return run
 
 
