@@ -66,7 +66,7 @@ def _build_target(project: Project, name: str, settings: TargetSettings, report:
                                for ref in (spec.base, base_images.standin_ref(spec.base))}
             if freshness.up_to_date(previous, job.record.key):
                 raise _Unchanged  # leaves build/<name>/ exactly as it was
-            report.phase(name, f"building ({settings.kind})")
+            report.phase(name, f"building ({settings.kind})", since=started)
             kind.build(job)
             job.record.inputs = folder_hash(staging)
             job.record.seconds = round(time.monotonic() - started, 2)

@@ -64,8 +64,8 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
         run.results.extend(Result(**r) for r in previous["results"] if r["variant"] != parity.VARIANT)
         report.finish(name, "passed before with these very inputs, checks and env (cached; --force reruns it)")
         return run
-    report.phase(name, f"smoke ({settings.kind}, env {run.env_name})")
     started = time.monotonic()
+    report.phase(name, f"smoke ({settings.kind}, env {run.env_name})", since=started)
     try:
         behaviour(settings.kind).smoke(record, run)
     except SmokeFailed as exc:

@@ -94,13 +94,14 @@ class Reporter:
             self.outcomes.setdefault(name, Outcome(name))
         return lambda line: self._from_target(name, line)
 
-    def phase(self, name: str, phase: str) -> None:
-        """`name` is now doing `phase` ("building", "smoke"); its clock starts at the first phase."""
+    def phase(self, name: str, phase: str, since: float | None = None) -> None:
+        """`name` is now doing `phase` ("building", "smoke"); its clock starts at the first
+        phase, or at `since` (a time.monotonic() the command took when the target began)."""
         with self._lock:
             outcome = self.outcomes.setdefault(name, Outcome(name))
             outcome.phase, outcome.said = phase, ""
             if outcome.started is None:
-                outcome.started = time.monotonic()
+                outcome.started = time.monotonic() if since is None else since
         if not self.live:
             self._emit(f"{name}: {phase} ...")
 
