@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..engine import base_images, docker_client, wheelhouse
@@ -30,8 +31,15 @@ _stages_built: set[str] = set()
 
 
 def build_images(job: BuildJob) -> None:
-    for spec in job.images:
-        job.record.images[spec.role] = {"ref": spec.tag, "id": build_one(job, spec),
+    """Build the target's images side by side (compose: web and nginx); record them in order."""
+    if len(job.images) == 1:
+        ids = [build_one(job, job.images[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(job.images), thread_name_prefix=f"flaskship-{job.name}") as pool:
+            futures = [pool.submit(build_one, job, spec) for spec in job.images]
+        ids = [future.result() for future in futures]  # the first failure, in declared order
+    for spec, image in zip(job.images, ids, strict=True):
+        job.record.images[spec.role] = {"ref": spec.tag, "id": image,
                                         "context": spec.context.relative_to(job.staging).as_posix()}
 
 
