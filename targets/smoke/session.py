@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,18 @@ class SmokeRun:
         twin = copy.copy(self)
         twin.progress, twin.results, twin.logs = progress, [], {}
         return twin
+
+    def side_by_side(self, *variants: Callable[[SmokeRun], None]) -> None:
+        """Run a target's variants at once (each on a fork of this run, so its own
+        containers and results), then keep their results and logs in the order given."""
+        forks = [self.fork(self.progress) for _ in variants]
+        with ThreadPoolExecutor(max_workers=len(variants), thread_name_prefix="flaskship-variant") as pool:
+            futures = [pool.submit(variant, twin) for variant, twin in zip(variants, forks, strict=True)]
+        for future, twin in zip(futures, forks, strict=True):
+            self.results.extend(twin.results)
+            self.logs.update(twin.logs)
+        for future in futures:
+            future.result()  # the first failure, in the order given
 
     def record(self, target: str, variant: str, check: str, ok: bool, expected: str = "", got: str = "",
                differences: Mapping[str, str] | None = None, path: str = "",

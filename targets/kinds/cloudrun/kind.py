@@ -49,10 +49,11 @@ class CloudRun(ContainerKind):
         if not run.release(record, image):
             return
         # Once as Cloud Run runs it by default (PORT=8080 from the image), once
-        # with an injected non-default PORT, as the platform may do.
-        run.serve(record, image, variant="PORT unset", env={}, container_port=8080)
-        run.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
-                  stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
+        # with an injected non-default PORT, as the platform may do: two containers at once.
+        run.side_by_side(
+            lambda twin: twin.serve(record, image, variant="PORT unset", env={}, container_port=8080),
+            lambda twin: twin.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
+                                    stop_within=STOP_GRACE, stop_grace=STOP_GRACE))
 
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:
