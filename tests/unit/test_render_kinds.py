@@ -202,10 +202,8 @@ def test_gunicorn_serves_in_the_platform_shape(demo: manifest.Project, tmp_path:
     cpus = len(os.sched_getaffinity(0))
     if target == "cloudrun":  # Google's shape: a worker per vCPU, 8 threads, and a quick stop
         assert (settings["workers"], settings["threads"], settings["timeout"]) == (cpus, 8, 0)
-        assert callable(settings["post_worker_init"])
     else:  # sync workers, gunicorn's 2 x CPUs + 1
         assert (settings["workers"], settings["threads"]) == (2 * cpus + 1, 1)
-        assert "post_worker_init" not in settings
     platform = _gunicorn(config, {"WEB_CONCURRENCY": "3", "ACCESS_LOG": "off"}, monkeypatch)
     assert platform["workers"] == 3 and platform["accesslog"] is None and platform["bind"] == "0.0.0.0:8080"
 
@@ -247,3 +245,25 @@ def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: 
     for _ in range(log.BATCH):  # a full batch goes out at once
         log.access(Response(), None, environ, datetime.timedelta(milliseconds=1))
     assert capfd.readouterr().out.count("GET /static") == log.BATCH
+
+
+@pytest.mark.parametrize("target", ["cloudrun", "heroku"])
+def test_a_sigterm_that_came_before_the_workers_handlers_is_honoured(demo: manifest.Project, tmp_path: Path,
+                                                                   target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import types
+
+    render_only(demo, target, tmp_path / "out")
+    settings = _gunicorn(tmp_path / "out/image/gunicorn.conf.py", {}, monkeypatch)
+    read, write = os.pipe()
+    try:
+        for queued, alive in (([], True), ([signal.SIGHUP], True), ([signal.SIGTERM], False)):
+            master = types.SimpleNamespace(SIG_QUEUE=list(queued))  # the worker's copy of the master
+            worker = types.SimpleNamespace(alive=True, PIPE=(read, write),
+                                           poller=types.SimpleNamespace(register=lambda *args: None))
+            settings["post_fork"](master, worker)  # type: ignore[operator]
+            settings["post_worker_init"](worker)  # type: ignore[operator]
+            assert worker.alive is alive, queued
+    finally:
+        os.close(read)
+        os.close(write)
