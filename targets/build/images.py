@@ -113,11 +113,15 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str) -> None:
     key = stage_key(spec.context, base)
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
+    tag = f"flaskship/deps:{key[:12]}"
     with lock:
-        if key in _stages_built:
+        # Built in this run, or in an earlier one and still in the engine (its steps are
+        # then the cache the image build finds): no second build call, no context upload.
+        if key in _stages_built or base_images.exists(tag):
+            _stages_built.add(key)
             return
         job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
-        docker_client.build_image(spec.context, f"flaskship/deps:{key[:12]}", job.name,
+        docker_client.build_image(spec.context, tag, job.name,
                                   {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
                                   buildargs={"BASE_IMAGE": base}, progress=job.progress, stage=DEPS_STAGE)
         _stages_built.add(key)

@@ -11,6 +11,7 @@ Resolution order for a configured image such as python:3.12-slim:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -136,13 +137,42 @@ def local_id(ref: str) -> str | None:
 
 
 def probe(image: str) -> Runtime:
-    """Ask the image itself for its Python version and glibc, so wheels match it (once per run)."""
+    """Ask the image itself for its Python version and glibc, so wheels match it.
+
+    Once per image id: kept in the user's cache (an id names exactly one image's
+    bytes), so only the first build on a base starts the probe container."""
     with _once:
-        return _probe(image)
+        return _probe(image_id(image), image)
+
+
+def _probe_cache() -> Path | None:
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flaskship" / "probes"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder if folder.stat().st_uid == os.getuid() else None
+    except OSError:
+        return None
 
 
 @lru_cache(maxsize=None)
-def _probe(image: str) -> Runtime:
+def _probe(identity: str, image: str) -> Runtime:
+    folder = _probe_cache()
+    cached = folder / f"{identity.replace(':', '-')}.json" if folder else None
+    if cached is not None and cached.is_file():
+        try:
+            python, platforms = json.loads(cached.read_text())
+            return Runtime(str(python), tuple(platforms))
+        except (OSError, ValueError, TypeError):
+            pass
+    runtime = _run_probe(image)
+    if cached is not None:
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([runtime.python, list(runtime.platforms)]))
+        os.replace(tmp, cached)
+    return runtime
+
+
+def _run_probe(image: str) -> Runtime:
     script = (
         "import json,platform,sys;"
         "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine()]))"
