@@ -179,10 +179,13 @@ def running(
     environment: Mapping[str, str],
     container_port: int,
     user: str | None = None,
+    limits: Mapping[str, object] | None = None,
 ) -> Iterator[tuple[Container, int]]:
-    """Run a labelled container with `container_port` published on a free loopback port."""
+    """Run a labelled container with `container_port` published on a free loopback port.
+
+    `limits`: the platform's shape, as docker-py takes it (nano_cpus, mem_limit)."""
     start = _start(target, image, environment=dict(environment), user=user,
-                   ports={f"{container_port}/tcp": ("127.0.0.1", None)})
+                   ports={f"{container_port}/tcp": ("127.0.0.1", None)}, **dict(limits or {}))
     with _labelled(target, start) as container:
         container.reload()
         bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{container_port}/tcp") or []

@@ -121,11 +121,12 @@ class SmokeRun:
               container_port: int, user: str | None = None, stop_within: float | None = None,
               stop_grace: int = 10, boot_within: float = 30.0,
               differences: Mapping[str, str] | None = None,
-              extra: Callable[[SmokeRun, str, str, Container], None] | None = None) -> None:
+              extra: Callable[[SmokeRun, str, str, Container], None] | None = None,
+              limits: Mapping[str, object] | None = None) -> None:
         target = record.target
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
-        with docker_client.running(image, target, environment={**self.env, **env},
-                                container_port=container_port, user=user) as (container, host_port):
+        with docker_client.running(image, target, environment={**self.env, **env}, container_port=container_port,
+                                   user=user, limits=limits) as (container, host_port):
             base = f"http://127.0.0.1:{host_port}"
             try:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)

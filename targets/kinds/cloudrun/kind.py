@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 STOP_GRACE = 10
 # Google's sample and its guidance for 1 vCPU: one worker (one per vCPU), eight
 # threads, no worker timeout (Cloud Run enforces the request timeout itself).
+# A service's default shape: 1 vCPU, 512 MiB. Smoke runs it so (gunicorn then sizes itself as there).
+LIMITS = {"nano_cpus": 1_000_000_000, "mem_limit": "512m"}
 SERVER = Server("Cloud Run", workers="_cpus()", workers_why="one per vCPU, as Google's Cloud Run sample runs",
                 threads=8, timeout=0, grace=STOP_GRACE, graceful_timeout=STOP_GRACE - 2)
 
@@ -51,9 +53,9 @@ class CloudRun(ContainerKind):
         # Once as Cloud Run runs it by default (PORT=8080 from the image), once
         # with an injected non-default PORT, as the platform may do: two containers at once.
         run.side_by_side(
-            lambda twin: twin.serve(record, image, variant="PORT unset", env={}, container_port=8080),
+            lambda twin: twin.serve(record, image, variant="PORT unset", env={}, container_port=8080, limits=LIMITS),
             lambda twin: twin.serve(record, image, variant="PORT=9090", env={"PORT": "9090"}, container_port=9090,
-                                    stop_within=STOP_GRACE, stop_grace=STOP_GRACE))
+                                    stop_within=STOP_GRACE, stop_grace=STOP_GRACE, limits=LIMITS))
 
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:
