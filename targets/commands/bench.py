@@ -94,7 +94,7 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
                 figures["scale"] = _scale(path, kinds, bases, run_id, session, salted, figures)
         finally:
             arms.remove_built_on(salted)
-    record = {"rounds": rounds, "quick": quick, "targets": kinds, "figures": figures}
+    record = {"run": run_id, "rounds": rounds, "quick": quick, "targets": kinds, "figures": figures}
     project.build_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(project.build_dir / "bench.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
     say(bench_report.table(record))

@@ -124,22 +124,28 @@ def naive_build(context: Path, files: dict[str, str], tag: str, run_id: str) -> 
 
 
 def remove_built_on(salted: list[str]) -> None:
-    """Remove every image whose ancestry holds a salted base (this bench's only), then the bases."""
+    """Remove every image whose ancestry holds a salted base (this bench's only), then the bases.
+
+    Children first; an image created in the same second as its parent may come
+    out of the order, so passes repeat while any such image is left."""
     ids = {base_images.image_id(tag) for tag in salted if base_images.exists(tag)}
-    listed = docker_client.client().api.images(all=True)
-    parents = {image["Id"]: image.get("ParentId", "") for image in listed}
-    created = {image["Id"]: image.get("Created", 0) for image in listed}
+    for _ in range(5):
+        listed = docker_client.client().api.images(all=True)
+        parents = {image["Id"]: image.get("ParentId", "") for image in listed}
+        created = {image["Id"]: image.get("Created", 0) for image in listed}
 
-    def built_on_salt(image: str) -> bool:
-        parent = parents.get(image, "")
-        while parent:
-            if parent in ids:
-                return True
-            parent = parents.get(parent, "")
-        return False
+        def built_on_salt(image: str) -> bool:
+            parent = parents.get(image, "")
+            while parent:
+                if parent in ids:
+                    return True
+                parent = parents.get(parent, "")
+            return False
 
-    # Newest first, so children go before their parents.
-    for image in sorted((i for i in parents if built_on_salt(i)), key=created.__getitem__, reverse=True):
-        subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+        mine = sorted((i for i in parents if built_on_salt(i)), key=created.__getitem__, reverse=True)
+        if not mine:
+            break
+        for image in mine:
+            subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
     for tag in salted:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
