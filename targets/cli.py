@@ -17,7 +17,8 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
+from types import FrameType, ModuleType
+from typing import Any
 
 from invoke.exceptions import Exit
 
@@ -33,6 +34,22 @@ OS_HINTS = {
     errno.ENOTDIR: "a part of that path is a file where a folder is expected; move the file away",
     errno.EEXIST: "a file is in the way; move it away",
 }
+
+
+class _Manifests:
+    """targets.manifest, imported on first use: its model (pydantic) costs about
+    0.2 s, which `invoke --list` and a no-op build need not pay."""
+
+    DEFAULT_MANIFEST = "targets.yaml"  # == targets.manifest.DEFAULT_MANIFEST (tests/unit/test_progress.py)
+
+    def __getattr__(self, name: str) -> Any:
+        import targets.manifest as module
+
+        found: ModuleType | Any = getattr(module, name)
+        return found
+
+
+manifests = _Manifests()
 
 
 class _Interrupts:

@@ -12,12 +12,13 @@ import sys
 
 from invoke import Collection, Context, Program, task
 
-from . import manifest as manifests
-from .cli import guarded
+from .cli import guarded, manifests
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
 TARGET_HELP = "Target names from targets.yaml: comma-separated or repeated; 'all' (default) for every one."
 JSON_HELP = "Print the results as JSON on stdout (progress goes to stderr)."
+JOBS_HELP = "How many targets at a time (default: the number of cores)."
+VERBOSE_HELP = "Show every build log and check line (default: one line per target, logs only on failure)."
 
 
 def _open(manifest: str) -> manifests.Project:
@@ -29,16 +30,22 @@ def _open(manifest: str) -> manifests.Project:
     return project
 
 
-@task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP, "json": JSON_HELP})
+@task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP, "json": JSON_HELP,
+                                 "jobs": JOBS_HELP, "verbose": VERBOSE_HELP})
 def build(c: Context, target: list[str] | None = None, manifest: str = manifests.DEFAULT_MANIFEST,
-          json: bool = False) -> None:
+          json: bool = False, jobs: int = 0, verbose: bool = False) -> None:
     """Render build/<target>/ from targets.yaml and build its image or zip."""
     with guarded():
+        from .commands import noop
+        if not (verbose or json) and noop.up_to_date(manifest, target or ["all"]):
+            return  # nothing any selected target is made of changed (stat only; see commands/noop.py)
         from .commands.build import build as build_targets
         from .report.summary import summarised
+        from .ui.progress import Reporter
         project = _open(manifest)
-        with summarised("build", project, target or ["all"], json) as out:
-            build_targets(project, target or ["all"], progress=out.progress)
+        with summarised("build", project, target or ["all"], json) as out, \
+                Reporter(verbose=verbose, stream=out.stream) as report:
+            build_targets(project, target or ["all"], report, jobs=jobs or None)
 
 
 @task(iterable=["target"], help={
@@ -47,16 +54,20 @@ def build(c: Context, target: list[str] | None = None, manifest: str = manifests
     "force": "Run every target even if it passed before with the same inputs, checks and environment.",
     "manifest": MANIFEST_HELP,
     "json": JSON_HELP,
+    "jobs": JOBS_HELP,
+    "verbose": VERBOSE_HELP,
 })
 def smoke(c: Context, target: list[str] | None = None, env: str = "", force: bool = False,
-          manifest: str = manifests.DEFAULT_MANIFEST, json: bool = False) -> None:
+          manifest: str = manifests.DEFAULT_MANIFEST, json: bool = False, jobs: int = 0, verbose: bool = False) -> None:
     """Run each built target as its platform would and put the same HTTP checks to it."""
     with guarded():
         from .commands.smoke import smoke as smoke_targets
         from .report.summary import summarised
+        from .ui.progress import Reporter
         project = _open(manifest)
-        with summarised("smoke", project, target or ["all"], json) as out:
-            smoke_targets(project, target or ["all"], env or None, force=force, progress=out.progress)
+        with summarised("smoke", project, target or ["all"], json) as out, \
+                Reporter(verbose=verbose, stream=out.stream) as report:
+            smoke_targets(project, target or ["all"], env or None, report, force=force, jobs=jobs or None)
 
 
 @task(iterable=["target"], help={

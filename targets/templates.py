@@ -17,6 +17,8 @@ or broken template is one BuildFailed line naming the file, never a traceback.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,23 @@ def folders() -> dict[str, Path]:
             "services": PACKAGE_DIR / "services" / "templates", **template_dirs()}
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (keyed by each template's source), so a
+    no-op build does not compile a dozen templates again: about 0.2 s."""
+    folder = Path(tempfile.gettempdir()) / f"flaskship-jinja-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.stat().st_uid != os.getuid():  # someone else's: never load their bytecode
+            return None
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        bytecode_cache=_bytecode_cache(),
         loader=jinja2.PrefixLoader({prefix: jinja2.FileSystemLoader(path) for prefix, path in folders().items()}),
         undefined=jinja2.StrictUndefined,
         autoescape=False,

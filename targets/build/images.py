@@ -1,57 +1,135 @@
-"""Build every image a kind's render() declared: base resolved, wheels matched, labelled."""
+"""Build every image a kind's render() declared: base resolved, wheels matched, labelled.
+
+Targets build on threads of their own (--jobs). What they share is done once:
+the host's wheel work runs one at a time (the wheelhouse cache is keyed, not
+locked), and each dependency stage (one base, one requirement set) is built
+once, alone, before any image that uses it: images that then build side by
+side all find it in the engine's cache, so they share one dependency layer
+instead of racing to make two.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 from ..engine import base_images, docker_client, installer, sbom, wheelhouse
 from ..engine.builder import BuildBase
+from ..ui.lines import notice
 from . import requirements as app_requirements
 from .job import BuildJob, ImageSpec
 
-_NOTED: set[tuple[str, str]] = set()  # (base, python) said already
+DEPS_STAGE = "deps"  # the stage python.Dockerfile.j2 installs the dependencies in
+_host_work = threading.Lock()
+_stages = threading.Lock()
+_stage_locks: dict[str, threading.Lock] = {}
+_stages_built: set[str] = set()
 
 
 def build_images(job: BuildJob) -> None:
-    for spec in job.images:
-        job.record.images[spec.role] = {"ref": spec.tag, "id": build_one(job, spec),
+    """Build the target's images side by side (compose: web and nginx); record them in order."""
+    if len(job.images) == 1:
+        ids = [build_one(job, job.images[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(job.images), thread_name_prefix=f"flaskship-{job.name}") as pool:
+            futures = [pool.submit(build_one, job, spec) for spec in job.images]
+        ids = [future.result() for future in futures]  # the first failure, in declared order
+    for spec, image in zip(job.images, ids, strict=True):
+        job.record.images[spec.role] = {"ref": spec.tag, "id": image,
                                         "context": spec.context.relative_to(job.staging).as_posix()}
 
 
 def build_one(job: BuildJob, spec: ImageSpec) -> str:
     base = base_images.resolve(spec.base, job.progress)
-    if spec.python:
-        runtime = base_images.probe(base)
-        if runtime.python != job.defaults.python and not job.settings.base_image \
-                and (base, job.defaults.python) not in _NOTED:
-            _NOTED.add((base, job.defaults.python))  # once per build, however many targets use it
-            job.progress(f"  note: {base} has Python {runtime.python}, targets.yaml's defaults.python says "
-                         f"{job.defaults.python}; the images run {runtime.python}")
-        # A package app becomes its own wheel (built on the host), pinned by version in the
-        # requirements.txt the image installs offline; see BuildJob.requirements().
-        requirements = job.image_requirements(spec.context)
-        (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
-        # A requirement without a wheel for this Python is built from its sdist, for this
-        # very base: app.build_packages are Debian packages the builder adds.
-        sources = BuildBase(spec.base, base, base_images.image_id(base), tuple(job.app.build_packages))
-        wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
-                                   job.progress, local=requirements.wheels, sources=sources)
-        wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
-        installer.link_into(installer.uv_binary(runtime, job.project.build_dir / ".cache", job.name),
-                            spec.context / "installer")
-        # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
-        # own sha256 beside the sdist's (pip accepts several --hash per line).
-        (spec.context / "requirements.txt").write_text(
-            app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
-            encoding="utf-8")
     label = docker_client.LABEL
-    image_id = docker_client.build_image(
-        spec.context, spec.tag, job.name,
-        {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role,
-         **docker_client.project_labels()},
-        buildargs={"BASE_IMAGE": base}, progress=job.progress,
-    )
+    labels = {**docker_client.image_labels(job.name), f"{label}.inputs": spec.tag.rpartition(":")[2],
+              f"{label}.role": spec.role}
+    if spec.python:
+        with _host_work:
+            _wheels(job, spec, base)
+        _dependency_stage(job, spec, base)
+    image_id = docker_client.build_image(spec.context, spec.tag, job.name, labels, buildargs={"BASE_IMAGE": base},
+                                         progress=job.progress)
     if spec.python:
         # What the image's venv really holds, beside the build record that names it.
         job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
                                                  job.staging / f"sbom-{spec.role}.cdx.json",
                                                  job.project.build_dir / ".cache", job.name, spec.tag)
     return image_id
+
+
+def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> None:
+    """requirements.txt as the image installs it, and wheels/ to install it from."""
+    runtime = base_images.probe(base)
+    if runtime.python != job.defaults.python and not job.settings.base_image:
+        notice(job.progress, f"  note: base image {base} has Python {runtime.python}, targets.yaml says "
+                             f"{job.defaults.python}", ("python", base, job.defaults.python))
+    # A package app becomes its own wheel (built on the host), pinned by version in the
+    # requirements.txt the image installs offline; see BuildJob.requirements().
+    requirements = job.image_requirements(spec.context)
+    (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
+    # A requirement without a wheel for this Python is built from its sdist, for this
+    # very base: app.build_packages are Debian packages the builder adds.
+    sources = BuildBase(spec.base, base, base_images.image_id(base), tuple(job.app.build_packages))
+    wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
+                               job.progress, local=requirements.wheels, sources=sources)
+    wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
+    installer.link_into(installer.uv_binary(runtime, job.project.build_dir / ".cache", job.name),
+                        spec.context / "installer")
+    # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
+    # own sha256 beside the sdist's (pip accepts several --hash per line).
+    (spec.context / "requirements.txt").write_text(
+        app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
+        encoding="utf-8")
+    if spec.platform:
+        _platform_wheels(job, spec, runtime, sources)
+
+
+def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtime, sources: BuildBase) -> None:
+    """platform-wheels/: what the platform's whole set (platform-requirements.txt)
+    resolves to beyond the shared wheels/, by file name. A shared package that it
+    resolves to another version is among them, and shadows the shared one."""
+    whole = job.image_requirements(spec.context, "platform-requirements.txt")
+    wheels = wheelhouse.ensure(whole.resolve, runtime, job.project.build_dir / ".cache", job.name,
+                               job.progress, local=whole.wheels, sources=sources)
+    shared = {wheel.name for wheel in (spec.context / "wheels").glob("*.whl")}
+    dest = spec.context / "platform-wheels"
+    dest.mkdir(exist_ok=True)
+    for wheel in [*sorted(wheels.glob("*.whl")), *whole.wheels]:
+        if wheel.name not in shared:
+            try:
+                os.link(wheel, dest / wheel.name)
+            except OSError:
+                shutil.copy2(wheel, dest / wheel.name)
+
+
+def stage_key(context: Path, base: str) -> str:
+    """What the dependency stage is made of: the base, requirements.txt and the wheels."""
+    digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0".encode())
+    digest.update((context / "requirements.txt").read_bytes())
+    for wheel in sorted((context / "wheels").glob("*.whl")):
+        digest.update(f"\0{wheel.name}\0{wheel.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str) -> None:
+    """Build the context's dependency stage once per run and key; concurrent users wait for it."""
+    key = stage_key(spec.context, base)
+    with _stages:
+        lock = _stage_locks.setdefault(key, threading.Lock())
+    tag = f"flaskship/deps:{key[:12]}"
+    with lock:
+        # Built in this run, or in an earlier one and still in the engine (its steps are
+        # then the cache the image build finds): no second build call, no context upload.
+        if key in _stages_built or base_images.exists(tag):
+            _stages_built.add(key)
+            return
+        job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
+        docker_client.build_image(spec.context, tag, job.name,
+                                  {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
+                                  buildargs={"BASE_IMAGE": base}, progress=job.progress, stage=DEPS_STAGE)
+        _stages_built.add(key)

@@ -30,6 +30,20 @@ APP_DIR = "/srv/app"
 
 
 @dataclass(frozen=True)
+class Server:
+    """How gunicorn serves on one platform (build/templates/gunicorn.conf.py.j2)."""
+
+    platform: str
+    workers: str  # a Python expression, evaluated in the image: "1", "2 * _cpus() + 1"
+    workers_why: str
+    threads: int
+    timeout: int  # 0: no worker timeout
+    grace: int  # the platform's SIGTERM-to-SIGKILL window
+    graceful_timeout: int  # under `grace`
+    keepalive: int = 2
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     """An image context laid out by render(), to be built by build/images.py."""
 
@@ -38,6 +52,9 @@ class ImageSpec:
     base: str  # the base image targets.yaml names (a stand-in may replace it at build time)
     tag: str  # flaskship/<target>[-<role>]:<hash of the rendered context>
     python: bool  # needs a wheelhouse matched to the base image's Python
+    # Requirements a platform's runtime adds on top of the shared dependency layer
+    # (platform-requirements.txt: the whole set; platform-wheels/ gets what it adds).
+    platform: bool = False
 
 
 @dataclass
@@ -90,26 +107,33 @@ class BuildJob:
         bases = [manifest.base_image(), *(t.base_image for t in manifest.targets.values() if t.base_image)]
         return lock.floor(self.defaults.python, bases)
 
-    def image_requirements(self, context: Path) -> app_requirements.ImageRequirements:
+    def image_requirements(self, context: Path, name: str = "requirements.txt") -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its
         requirements.txt with the app built from its src/ into a wheel and pinned."""
-        text = (context / "requirements.txt").read_text(encoding="utf-8")
+        text = (context / name).read_text(encoding="utf-8")
         return app_requirements.for_image(text, context / "src", self.project.build_dir / ".cache", self.name,
                                           self.progress)
 
     def python_context(self, context: Path, template: str, role: str = "app",
                        extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
-                       prestart_script: bool = True, **variables: Any) -> str:
+                       prestart_script: bool = True, platform_requirements: tuple[str, ...] = (),
+                       server: Server | None = None, **variables: Any) -> str:
         """Lay out a Python image context (Dockerfile, requirements.txt, src/); return its tag.
 
         `src` defaults to the app source; the functions kind passes the unpacked zip.
         The wheels/ folder is added at build time, once the base image's Python is known.
+        `platform_requirements` (functions-framework for the functions runner) are not
+        in requirements.txt, so the dependency layer stays the one every image of this
+        base shares; build/images.py adds what they bring in a layer of their own.
         app.prestart becomes the image's ENTRYPOINT unless the kind runs it itself
         (`prestart_script=False`: the functions entry does, at cold start).
         """
         prestart = self.app.prestart if prestart_script else None
         requirements = self.requirements(extra_requirements)
         templates.write(context / "requirements.txt", requirements)
+        if platform_requirements:
+            templates.write(context / "platform-requirements.txt",
+                            self.requirements(extra_requirements + platform_requirements))
         if src is None:
             source.copy(self.project, context / "src", self.progress)
         else:
@@ -119,11 +143,14 @@ class BuildJob:
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
             prestart=prestart is not None, system_packages=self.app.system_packages,
             require_hashes="--hash=" in requirements, **variables))
+        if server is not None:
+            templates.write(context / "gunicorn.conf.py", templates.render(
+                "build/gunicorn.conf.py.j2", port=self.settings.port, **server.__dict__))
         if prestart is not None:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
             script.chmod(0o555)
-        return self._declare(role, context, self.base_image(), python=True)
+        return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements))
 
     def writable_dirs(self) -> list[str]:
         """Flask's instance folder (beside the app's top-level module or package,
@@ -134,7 +161,7 @@ class BuildJob:
         """Declare a context that needs no wheelhouse (its files are already in place)."""
         return self._declare(role, context, base, python=False)
 
-    def _declare(self, role: str, context: Path, base: str, python: bool) -> str:
+    def _declare(self, role: str, context: Path, base: str, python: bool, platform: bool = False) -> str:
         repo = f"flaskship/{self.name}" + ("" if role == "app" else f"-{role}")
         # The image carries its project's label, so two projects with the same context
         # make two images: the tag names the project too, or one build would take the
@@ -143,5 +170,5 @@ class BuildJob:
         if docker_client.PROJECT:
             digest = hashlib.sha256(f"{digest}\n{docker_client.PROJECT}".encode()).hexdigest()
         tag = f"{repo}:{digest[:12]}"
-        self.images.append(ImageSpec(role, context, base, tag, python))
+        self.images.append(ImageSpec(role, context, base, tag, python, platform))
         return tag

@@ -4,51 +4,84 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
-from ..build import source
-from ..build import freshness
+from ..build import freshness, source
 from ..build.job import BuildJob
-from ..engine import docker_client
-from ..errors import RecordError
+from ..engine import base_images, docker_client
+from ..errors import FlaskshipError, RecordError
 from ..files import staging_dir
+from ..kinds import TargetSettings
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, build_folder, folder_hash
+from ..ui.progress import Reporter
+from . import noop
+from .fanout import default_jobs, run_each
+
+# Rendering is quick file work, but it may run the app's lock-file tool or pip
+# on the host: one target at a time, so none of that is ever raced.
+_rendering = threading.Lock()
 
 
-def build(project: Project, target: str | list[str], progress: Callable[[str], None] = print) -> list[BuildRecord]:
+def build(project: Project, target: str | list[str], report: Reporter | None = None, *,
+          jobs: int | None = None) -> list[BuildRecord]:
+    """Build the selected targets, `jobs` at a time (default: one per core).
+
+    `report` is entered by the caller when given; else a Reporter of our own shows progress.
+    """
+    inputs = noop.snapshot(project.path)  # before anything is read: an edit during the build is never "built"
     selected = project.select(target)
     build_folder(project.build_dir)
     source.check(project)
-    records = []
-    for name, settings in selected:
-        started = time.monotonic()
-        kind = behaviour(settings.kind)
-        previous = _last_record(project, name)
-        try:
-            with staging_dir(project.build_dir / name) as staging:
-                job = BuildJob(project, name, settings, staging, progress)
+    bases: dict[str, dict[str, str | None]] = {}
+    with nullcontext(report) if report is not None else Reporter() as shown:
+        assert shown is not None
+        for name, _ in selected:
+            shown.target(name)
+        records = run_each({name: (lambda name=name, settings=settings: _build_target(
+            project, name, settings, shown, bases)) for name, settings in selected}, jobs or default_jobs(), shown)
+    noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
+                                       for name, _ in selected})
+    return [records[name] for name, _ in selected]
+
+
+def _build_target(project: Project, name: str, settings: TargetSettings, report: Reporter,
+                  bases: dict[str, dict[str, str | None]]) -> BuildRecord:
+    """Render, and build unless the key says nothing changed; build/<name>/ is replaced only on success.
+    `bases` gets the base images the key counted, for the fast no-op check (noop.py)."""
+    started = time.monotonic()
+    say = report.target(name)
+    kind = behaviour(settings.kind)
+    previous = _last_record(project, name)
+    try:
+        with staging_dir(project.build_dir / name) as staging:
+            job = BuildJob(project, name, settings, staging, say)
+            with _rendering:
                 kind.render(job)
                 job.record.key = freshness.key(job) or ""
-                if freshness.up_to_date(previous, job.record.key):
-                    raise _Unchanged  # leaves build/<name>/ exactly as it was
-                progress(f"{name}: building ({settings.kind}) ...")
-                kind.build(job)
-                job.record.inputs = folder_hash(staging)
-                job.record.seconds = round(time.monotonic() - started, 2)
-                job.record.save(staging)
-        except _Unchanged:
-            assert previous is not None
-            records.append(previous)
-            progress(f"{name}: up to date ({time.monotonic() - started:.2f} s)")
-            continue
-        export_archives(project, job.record)
-        records.append(job.record)
-        progress(f"{name}: {summary(job.record)}")
-    return records
+                bases[name] = {ref: base_images.present_id(ref) for spec in job.images
+                               for ref in (spec.base, base_images.standin_ref(spec.base))}
+            if freshness.up_to_date(previous, job.record.key):
+                raise _Unchanged  # leaves build/<name>/ exactly as it was
+            report.phase(name, f"building ({settings.kind})", since=started)
+            kind.build(job)
+            job.record.inputs = folder_hash(staging)
+            job.record.seconds = round(time.monotonic() - started, 2)
+            job.record.save(staging)
+    except _Unchanged:
+        assert previous is not None
+        report.finish(name, f"up to date ({time.monotonic() - started:.2f} s)")
+        return previous
+    except FlaskshipError as exc:
+        report.finish(name, f"failed: {exc.message.removeprefix(f'{name}: ')}", ok=False)
+        raise
+    export_archives(project, job.record)
+    report.finish(name, summary(job.record))
+    return job.record
 
 
 class _Unchanged(Exception):

@@ -6,11 +6,13 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict
 
 from .. import records
 from ..build import manifest_slice
 from ..errors import RecordError, SmokeFailed
+from ..kinds import TargetSettings
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord
@@ -18,53 +20,85 @@ from ..services import live as services
 from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import RELEASE_HINT, SmokeRun
+from ..ui.progress import Reporter
+from .fanout import default_jobs, run_each
 
 REPORT = records.SMOKE_REPORT
 
 
-def smoke(project: Project, target: str | list[str], env: str | None, progress: Callable[[str], None] = print,
-          force: bool = False) -> SmokeRun:
+def smoke(project: Project, target: str | list[str], env: str | None, report: Reporter | None = None, *,
+          force: bool = False, jobs: int | None = None) -> SmokeRun:
+    """Smoke the selected targets, `jobs` at a time (default: one per core); then parity,
+    the matrix and build/smoke.json, written once, by this thread, for every target."""
     started = time.monotonic()
     selected = project.select(target)
     env_name, _ = project.environment(env)
-    run = SmokeRun(project, env_name, progress)
-    previous = read_report(project, progress)["targets"]
-    # Refuse before anything runs: a stale target would be smoked against the wrong manifest.
-    built: dict[str, BuildRecord] = {name: manifest_slice.refuse_stale(project, name) for name, _ in selected}
-    todo = []
-    for name, settings in selected:
-        record = built[name]
-        # With shared state (smoke.reset: run) a verdict depends on the other targets: never cached.
-        if not force and _passed_with(previous.get(name), cache_key(record, run)) and not _shares_state(project):
-            run.results.extend(Result(**r) for r in previous[name]["results"] if r["variant"] != parity.VARIANT)
-            progress(f"{name}: passed before with these very inputs, checks and env (cached; --force reruns it)")
-            continue
-        todo.append((name, settings, record))
-    with services.running(project, {s for name, _, _ in todo for s in project.manifest.services_of(name)},
-                          progress) as run.services:
-        for index, (name, settings, record) in enumerate(todo):
-            progress(f"{name}: smoke ({settings.kind}, env {env_name}) ...")
-            try:
-                run.begin(name, first=index == 0)
-                behaviour(settings.kind).smoke(record, run)
-            except SmokeFailed as exc:
-                # An infrastructure failure (the engine refused a container, compose
-                # failed, a service is down) fails this target with the reason; the others still run.
-                run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
-                if exc.detail:
-                    run.logs[f"{name} [infrastructure]"] = exc.detail
+    with nullcontext(report) if report is not None else Reporter() as shown:
+        assert shown is not None
+        run = SmokeRun(project, env_name, shown)
+        previous = read_report(project, shown)["targets"]
+        # Refuse before anything runs: a stale target would be smoked against the wrong manifest.
+        built = {name: manifest_slice.refuse_stale(project, name) for name, _ in selected}
+        for name, _ in selected:
+            shown.target(name)
+        used = {s for name, _ in selected for s in project.manifest.services_of(name)}
+        # Targets that use services share one instance of each, reset between them:
+        # one target at a time then, or they would see each other's writes.
+        width = 1 if used else jobs or default_jobs()
+        with services.running(project, used, shown) as run.services:
+            runs = run_each({name: (lambda name=name, settings=settings: _smoke_target(
+                run, built[name], settings, previous.get(name), force, shown)) for name, settings in selected},
+                width, shown)
+        for name, _ in selected:  # in target order, however the threads finished
+            run.results.extend(runs[name].results)
+            run.logs.update(runs[name].logs)
+        _parity_and_report(run, selected, built, time.monotonic() - started, shown)
+    return run
+
+
+def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSettings, previous: dict | None,
+                  force: bool, report: Reporter) -> SmokeRun:
+    """One target, on its own thread: a cached pass, or its kind's smoke; never raises SmokeFailed."""
+    name = record.target
+    run = parent.fork(report.target(name))
+    # With shared state (smoke.reset: run) a verdict depends on the other targets: never cached.
+    if not force and _passed_with(previous, cache_key(record, run)) and not _shares_state(run.project):
+        assert previous is not None
+        run.results.extend(Result(**r) for r in previous["results"] if r["variant"] != parity.VARIANT)
+        report.finish(name, "passed before with these very inputs, checks and env (cached; --force reruns it)")
+        return run
+    started = time.monotonic()
+    report.phase(name, f"smoke ({settings.kind}, env {run.env_name})", since=started)
+    try:
+        run.begin(name)
+        behaviour(settings.kind).smoke(record, run)
+    except SmokeFailed as exc:
+        # An infrastructure failure (the engine refused a container, compose
+        # failed, a service is down) fails this target with the reason; the others still run.
+        run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
+        if exc.detail:
+            run.logs[f"{name} [infrastructure]"] = exc.detail
+    failed = sum(r.status == "fail" for r in run.results)
+    took = f" in {time.monotonic() - started:.1f} s"
+    report.finish(name, (f"{len(run.results)} checks, {failed} failed" if failed else f"{len(run.results)} checks passed")
+                  + took, ok=not failed)
+    return run
+
+
+def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]], built: dict[str, BuildRecord],
+                       seconds: float, report: Reporter) -> None:
     differences = {name: behaviour(settings.kind).differences for name, settings in selected}
     for result in parity.compare(run.results, differences):
         run.results.append(result)
         mark = "FAIL" if result.status == "fail" else "differs by platform"
-        progress(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
-    progress("")
-    progress(matrix(run.results, time.monotonic() - started))
-    write_report(project, run, built)
+        report.print(f"  {result.target} [parity] {result.check}: {mark} (expected {result.expected}; got {result.got})")
+    report.print("")
+    report.print(matrix(run.results, seconds))
+    write_report(run.project, run, built)
     failed = [r for r in run.results if r.status == "fail"]
     if failed:
         for where, logs in run.logs.items():
-            progress(run.scrub(f"--- last log lines of {where} ---\n{logs.rstrip()}"))
+            report.print(run.scrub(f"--- last log lines of {where} ---\n{logs.rstrip()}"))
         first = failed[0]
         released = any(r.target == first.target and r.check == "release" and r.status == "pass" for r in run.results)
         raise SmokeFailed(
@@ -72,7 +106,6 @@ def smoke(project: Project, target: str | list[str], env: str | None, progress: 
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
             + (RELEASE_HINT if released and first.check != "release" and RELEASE_HINT not in first.got else "")
         )
-    return run
 
 
 def cache_key(record: BuildRecord, run: SmokeRun) -> str:

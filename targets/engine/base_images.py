@@ -11,9 +11,11 @@ Resolution order for a configured image such as python:3.12-slim:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +25,7 @@ import docker.errors
 
 from .. import templates
 from ..errors import BaseImageMissing, BuildFailed
+from ..ui.lines import notice
 from . import docker_client
 
 STANDIN_REPO = "flaskship-standin"
@@ -83,8 +86,21 @@ def exists(ref: str) -> bool:
         return False
 
 
+# Resolution and probing run once per ref and process, even with targets on
+# several threads: the first caller does the work, the others wait for it.
+_once = threading.Lock()
+_resolved: dict[str, str] = {}
+
+
 def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
-    """Return an image reference that exists in the engine for `ref`."""
+    """Return an image reference that exists in the engine for `ref` (once per run)."""
+    with _once:
+        if ref not in _resolved or not exists(_resolved[ref]):
+            _resolved[ref] = _resolve(ref, progress)
+        return _resolved[ref]
+
+
+def _resolve(ref: str, progress: Callable[[str], None]) -> str:
     reason = _present_or_pulled(ref, progress)
     if reason is None:
         return ref
@@ -94,24 +110,70 @@ def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
             f"base image {ref} is not present and cannot be pulled ({reason}); "
             f"run `invoke base-images` to build local stand-ins, or set base_image in targets.yaml"
         )
-    progress(f"  {ref} cannot be pulled here; using local stand-in {standin}")
+    notice(progress, f"  note: {ref} cannot be pulled here; using local stand-in {standin}", ("standin", ref))
     return standin
+
+
+_present: dict[str, str | None] = {}
+
+
+def present_id(ref: str) -> str | None:
+    """The id of exactly `ref` in the engine now, or None; never pulls (asked once per run)."""
+    if ref not in _present:
+        try:
+            _present[ref] = str(docker_client.client().images.get(ref).id)
+        except docker.errors.ImageNotFound:
+            _present[ref] = None
+    return _present[ref]
 
 
 def local_id(ref: str) -> str | None:
     """The id of what a build would use for `ref` right now, without pulling:
     the image itself if present, else its stand-in, else None."""
     for candidate in (ref, standin_ref(ref)):
-        try:
-            return str(docker_client.client().images.get(candidate).id)
-        except docker.errors.ImageNotFound:
-            continue
+        found = present_id(candidate)
+        if found is not None:
+            return found
     return None
 
 
-@lru_cache(maxsize=None)
 def probe(image: str) -> Runtime:
-    """Ask the image itself for its Python version and glibc, so wheels match it."""
+    """Ask the image itself for its Python version and glibc, so wheels match it.
+
+    Once per image id: kept in the user's cache (an id names exactly one image's
+    bytes), so only the first build on a base starts the probe container."""
+    with _once:
+        return _probe(image_id(image), image)
+
+
+def _probe_cache() -> Path | None:
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flaskship" / "probes"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder if folder.stat().st_uid == os.getuid() else None
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=None)
+def _probe(identity: str, image: str) -> Runtime:
+    folder = _probe_cache()
+    cached = folder / f"{identity.replace(':', '-')}.json" if folder else None
+    if cached is not None and cached.is_file():
+        try:
+            python, platforms = json.loads(cached.read_text())
+            return Runtime(str(python), tuple(platforms))
+        except (OSError, ValueError, TypeError):
+            pass
+    runtime = _run_probe(image)
+    if cached is not None:
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([runtime.python, list(runtime.platforms)]))
+        os.replace(tmp, cached)
+    return runtime
+
+
+def _run_probe(image: str) -> Runtime:
     script = (
         "import json,platform,sys;"
         "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine(),"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 import uuid
 from collections import deque
@@ -30,6 +31,7 @@ DockerException = docker.errors.DockerException
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
 from . import endpoint
+from ..ui.lines import Detail
 
 LABEL = "io.flaskship"
 # One id per run, on every container it starts; a caller (the tests) may set it
@@ -67,9 +69,12 @@ def labels(target: str, **extra: str) -> dict[str, str]:
             f"{LABEL}.invocation": INVOCATION, **project_labels(), **extra}
 
 
+_used = False  # set by client(): this process has talked to the engine
+
+
 def in_use() -> bool:
     """This process has talked to the engine (so it may have started something)."""
-    return client.cache_info().currsize > 0
+    return _used
 
 
 def sweep() -> list[str]:
@@ -108,8 +113,29 @@ def is_local() -> bool:
     return engine_endpoint().local
 
 
-@lru_cache(maxsize=1)
+def image_labels(target: str) -> dict[str, str]:
+    """An image's labels: no session, so the same inputs make the same image in every run
+    (few: the classic builder adds one step, one commit, per label); the project, so
+    `invoke clean` knows its own images."""
+    return {f"{LABEL}.target": target, **project_labels()}
+
+
+_local = threading.local()
+
+
 def client() -> docker.DockerClient:
+    """This thread's engine client. One per thread: docker-py's client is a
+    requests.Session, which is not thread-safe (docker-py #3229), and targets
+    build and smoke on threads of their own (--jobs)."""
+    global _used
+    engine: docker.DockerClient | None = getattr(_local, "engine", None)
+    if engine is None:
+        engine = _local.engine = _connect()
+        _used = True
+    return engine
+
+
+def _connect() -> docker.DockerClient:
     where = engine_endpoint()
     try:
         engine = docker.DockerClient(timeout=120, **endpoint.client_kwargs(where))
@@ -135,8 +161,14 @@ def build_image(
     dockerfile: str = "Dockerfile",
     buildargs: Mapping[str, str] | None = None,
     progress: Callable[[str], None] = print,
+    stage: str | None = None,
 ) -> str:
-    """Build with the classic builder (docker-py has no BuildKit); return the image id."""
+    """Build with the classic builder (docker-py has no BuildKit); return the image id.
+
+    The builder's output (`Step N/M`, the commands' own lines) goes to progress
+    as Detail lines, which only --verbose shows; a failure carries its tail.
+    `stage` stops at that stage of a multi-stage Dockerfile.
+    """
     log: deque[str] = deque(maxlen=200)
     image_id = ""
     try:
@@ -149,6 +181,7 @@ def build_image(
             forcerm=True,
             pull=False,
             buildargs=dict(buildargs or {}),
+            target=stage,
             decode=True,
         )
         for chunk in stream:
@@ -161,8 +194,8 @@ def build_image(
             text = str(chunk.get("stream", "")).rstrip()
             if text:
                 log.extend(text.splitlines())
-                if text.startswith("Step "):
-                    progress(f"  {target}: {text}")
+                for line in text.splitlines():
+                    progress(Detail(f"  {target}: {line}"))
             if "aux" in chunk and "ID" in chunk["aux"]:
                 image_id = chunk["aux"]["ID"]
     except docker.errors.APIError as exc:
@@ -249,12 +282,15 @@ def running(
     files: bytes | None = None,
     network: str | None = None,
     aliases: tuple[str, ...] = (),
+    limits: Mapping[str, object] | None = None,
 ) -> Iterator[tuple[Container, int]]:
     """Run a labelled container with `container_port` published on a free loopback port
     (`files`: a tar archive unpacked at / before it starts; with `network`, on that
-    network too, as its `aliases`)."""
+    network too, as its `aliases`; `limits`: the platform's shape, as docker-py takes
+    it: nano_cpus, mem_limit)."""
     start = _start(target, image, files, environment=dict(environment), user=user, command=command,
-                   ports={f"{container_port}/tcp": (engine_endpoint().publish_ip, None)}, **_attach(network, aliases))
+                   ports={f"{container_port}/tcp": (engine_endpoint().publish_ip, None)}, **_attach(network, aliases),
+                   **dict(limits or {}))
     with _labelled(target, start) as container:
         container.reload()
         bindings = container.attrs["NetworkSettings"]["Ports"].get(f"{container_port}/tcp") or []

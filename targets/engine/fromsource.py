@@ -25,6 +25,7 @@ from .. import wheel_index as availability
 from . import builder, sdists
 from .base_images import Runtime
 from ..files import sha256_file
+from ..ui.lines import Notice
 
 HOST = "host"  # the "base id" of a pure wheel built on the host: it runs on any base
 NOT_PURE = ".not-pure"  # left in a host cache slot whose sdist turned out to build a platform wheel
@@ -43,10 +44,10 @@ def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None], ca
             pythons = availability.wheel_pythons(spec, cache_dir)
             have.append(f"{spec}: " + ("unknown" if pythons is None else
                                        f"Python {', '.join(pythons)}" if pythons else "none, for any Python"))
-        progress(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
+        progress(Notice(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
                  "built from its sdist with a compiler, in a builder image; wheels on the index for Linux x86_64 "
                  f"({'; '.join(have)}): pin a version that has a wheel, or use a Python that has one, "
-                 "to need no compiler")
+                 "to need no compiler"))
 
 
 def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: Path, label: str,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from ..manifest import Project
 from . import collect, junit
@@ -121,6 +121,11 @@ class Summary:
     def progress(self) -> Callable[[str], None]:
         # With --json, stdout carries the document only.
         return _stderr if self.as_json else print
+
+    @property
+    def stream(self) -> TextIO:
+        # With --json, stdout carries the document only.
+        return sys.stderr if self.as_json else sys.stdout
 
 
 @contextmanager

@@ -8,10 +8,12 @@ except a target that never came up.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,7 @@ from docker.models.containers import Container
 from ..engine import docker_client
 from ..errors import SmokeFailed
 from ..services.live import Live
+from ..ui.lines import Notice, notice
 from . import conformance
 from .report import Result, verdict
 
@@ -55,9 +58,28 @@ class SmokeRun:
             value = os.environ.get(name)
             if value is None:
                 value = secrets.token_urlsafe(32)
-                self.progress(f"  note: {name} is not set; smoke uses a throwaway value")
+                notice(self.progress, f"  note: {name} is not set; smoke uses a throwaway value", ("secret", name))
             self.env[name] = value
         self.suite = conformance.suite(self.project, environment.env)
+
+    def fork(self, progress: Callable[[str], None]) -> SmokeRun:
+        """The same run (environment, secrets, suite) for one target on a thread of its
+        own, with its own results and logs: the command merges them in target order."""
+        twin = copy.copy(self)
+        twin.progress, twin.results, twin.logs = progress, [], {}
+        return twin
+
+    def side_by_side(self, *variants: Callable[[SmokeRun], None]) -> None:
+        """Run a target's variants at once (each on a fork of this run, so its own
+        containers and results), then keep their results and logs in the order given."""
+        forks = [self.fork(self.progress) for _ in variants]
+        with ThreadPoolExecutor(max_workers=len(variants), thread_name_prefix="flaskship-variant") as pool:
+            futures = [pool.submit(variant, twin) for variant, twin in zip(variants, forks, strict=True)]
+        for future, twin in zip(futures, forks, strict=True):
+            self.results.extend(twin.results)
+            self.logs.update(twin.logs)
+        for future in futures:
+            future.result()  # the first failure, in the order given
 
     def record(self, target: str, variant: str, check: str, ok: bool, expected: str = "", got: str = "",
                differences: Mapping[str, str] | None = None, path: str = "",
@@ -72,7 +94,8 @@ class SmokeRun:
         else:
             # Timings are worth seeing even when they pass.
             detail = f" ({note or got})" if (note or check in TIMED) else ""
-        self.progress(f"  {target} [{variant}] {check}: {mark}{detail}")
+        line = f"  {target} [{variant}] {check}: {mark}{detail}"
+        self.progress(Notice(line) if status == "fail" else line)
 
     def conform(self, target: str, variant: str, base: str, differences: Mapping[str, str]) -> None:
         for check, (path, outcome) in conformance.run(base, self.suite, {"FLASKSHIP_TARGET": target}).items():
@@ -112,10 +135,11 @@ class SmokeRun:
               stop_grace: int = 10, boot_within: float = 30.0,
               differences: Mapping[str, str] | None = None,
               extra: Callable[[SmokeRun, str, str, Container], None] | None = None,
-              direct: bool = True) -> None:
+              direct: bool = True, limits: Mapping[str, object] | None = None) -> None:
         """One way the platform runs the image: boot, the suite put to the container
         (unless `direct` is False: then `extra` puts it, through what stands in front),
-        `extra`, and the stop. State in the services starts from the release's snapshot."""
+        `extra`, and the stop. State in the services starts from the release's snapshot.
+        `limits`: the platform's CPU and memory shape (docker_client.running)."""
         target = record.target
         # One deadline per target: once a way of running it failed to boot, the
         # others would only wait out the same hang again.
@@ -127,7 +151,7 @@ class SmokeRun:
             self.services.reset(self.service_names(target), to_snapshot=True)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
         with docker_client.running(image, target, environment={**self.env, **env}, container_port=container_port,
-                                   user=user, network=self.network(target)) as (container, host_port):
+                                   user=user, network=self.network(target), limits=limits) as (container, host_port):
             base = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
             try:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)
@@ -168,11 +192,12 @@ class SmokeRun:
     def network(self, target: str) -> str | None:
         return self.services.network if self.service_names(target) else None
 
-    def begin(self, target: str, first: bool) -> None:
-        """Before a target's checks: its services are up, and empty (smoke.reset: target)."""
+    def begin(self, target: str) -> None:
+        """Before a target's checks: its services are up, and empty (smoke.reset: target),
+        so its release step makes the database afresh."""
         names = self.service_names(target)
         self.services.check(names)
-        if self._resets and not first:
+        if self._resets:
             self.services.reset(names)
 
     def scrub(self, text: str) -> str:

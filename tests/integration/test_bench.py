@@ -1,12 +1,13 @@
-"""invoke bench measures any app that builds: entry, port and health route come from the manifest."""
+"""invoke bench races flaskship against tutorial-style Dockerfiles on any app that builds."""
 
 from __future__ import annotations
 
-import re
+import json
 import shutil
 from pathlib import Path
 
 import docker
+import docker.errors
 import pytest
 
 from tests.helpers import REPO, invoke, managed_containers
@@ -14,14 +15,35 @@ from tests.helpers import REPO, invoke, managed_containers
 pytestmark = pytest.mark.docker
 
 
-def test_bench_runs_on_an_app_that_is_not_the_demo(tmp_path: Path, engine: docker.DockerClient) -> None:
+def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, engine: docker.DockerClient) -> None:
     # shop.main:application, health /ping, app.source "." (the manifest sits inside the app).
     shutil.copytree(REPO / "tests/fixtures/otherapp", tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
-    result = invoke("bench", "--manifest", str(tmp_path / "shop/targets.yaml"), "--rounds", "1")
+    result = invoke("bench", "--manifest", str(tmp_path / "shop/targets.yaml"), "--quick")
     assert result.code == 0, result.stdout + result.stderr
-    assert "bench (dyno, 1 rounds, medians):" in result.stdout  # the first image target in name order
-    ratio = re.search(r"ratio baseline/ours ([0-9.]+)x", result.stdout)
-    first_200 = re.search(r"docker run -> first 200\s+([0-9.]+) s", result.stdout)
-    assert ratio and first_200, result.stdout  # figures, not asserted against budgets
-    assert not [i for i in engine.images.list() for t in i.tags if t.startswith("flaskship-bench/")]
+    bench = json.loads((tmp_path / "shop/build/bench.json").read_text())
+    figures = bench["figures"]
+    # Figures for both arms, never asserted against budgets (the table says met / MISSED).
+    for key in ("cold", "noop", "edit"):
+        assert figures["build"]["ours"][key]["median"] > 0 and figures["build"]["naive"][key]["median"] > 0
+    assert set(figures["sizes"]["naive"]["images"]) == {"dyno", "run", "stack", "stack-nginx"}
+    assert set(figures["sizes"]["ours"]["images"]) == {"dyno", "fn", "run", "stack", "stack-nginx"}
+    # The dependency layer is shared: the unique bytes are far below the sum of the images.
+    ours = figures["sizes"]["ours"]
+    assert ours["unique_above_base"] < ours["above_base"] / 2, ours
+    assert set(figures["serve"]) == set(figures["load"]) == {"dyno", "run"}
+    assert figures["load"]["run"]["ours"]["rps"] > 0 and figures["zip"]["ours"]["fn"] > 0
+    assert "cold build, all targets" in result.stdout and "ratio" in result.stdout
+    # Everything the bench built is gone (the engine is shared: only its own images are looked for).
+    built = [i["id"] for arm in ("ours", "naive") for i in figures["sizes"][arm]["images"].values()]
+    assert len(built) == 9 and not [i for i in built if _exists(engine, i)]
+    # Every image built on this run's bases carries its label (inherited from them).
+    assert not engine.images.list(all=True, filters={"label": f"io.flaskship.bench={bench['run']}"})
     assert managed_containers(engine) == []
+
+
+def _exists(engine: docker.DockerClient, image: str) -> bool:
+    try:
+        engine.images.get(image)
+        return True
+    except docker.errors.ImageNotFound:
+        return False

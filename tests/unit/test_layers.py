@@ -19,6 +19,8 @@ LAYERS = [
     ("data", ("targets.errors", "targets.fields", "targets.pins", "targets.kinds", "targets.kinds.base",
               "targets.kinds.*.settings", "targets.manifest", "targets.manifest.*",
               "targets.services", "targets.services.settings")),
+    # What a person sees: markers on progress lines, and the reporter (imports only rich).
+    ("ui", ("targets.ui", "targets.ui.*")),
     ("files", ("targets.files", "targets.records", "targets.templates", "targets.wheel_index")),
     ("engine", ("targets.engine", "targets.engine.*")),
     # Backing services (postgres, redis, s3): started, reset and wired for smoke and up.

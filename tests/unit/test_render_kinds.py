@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_cloudrun_renders_an_image_context_and_hosting_beside_it(demo: manifest.
     job = render_only(demo, "cloudrun", tmp_path / "out")
     assert _declared(job) == {"app": "image"}
     image = tmp_path / "out/image"
-    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "requirements.txt", "src"]
+    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "gunicorn.conf.py", "requirements.txt", "src"]
     dockerfile = (image / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.12-slim" in dockerfile and '"wsgi:app"' in dockerfile
     assert "gunicorn==" in (image / "requirements.txt").read_text()
@@ -190,3 +191,94 @@ def test_compose_passes_every_variable_by_name_and_env_files_are_shell_exact(dem
         shown = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True,
                                env={"PATH": "/usr/bin:/bin", "GREETING": "from the host"}).stdout.split("\0")[:-1]
         assert shown == [environment.env.get("APP_ENV", "unset"), environment.env.get("GREETING", "unset")]
+
+
+def _gunicorn(path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The settings gunicorn reads from the rendered config file (it execs it, as here)."""
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "ACCESS_LOG", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - our own rendered file
+    return namespace
+
+
+@pytest.mark.parametrize(("target", "folder", "grace"), [("cloudrun", "image", 10), ("heroku", "image", 30),
+                                                         ("compose", "web", 10)])
+def test_gunicorn_serves_in_the_platform_shape(demo: manifest.Project, tmp_path: Path, target: str, folder: str,
+                                              grace: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    render_only(demo, target, tmp_path / "out")
+    config = tmp_path / "out" / folder / "gunicorn.conf.py"
+    assert "--config" in (config.parent / "Dockerfile").read_text()
+    settings = _gunicorn(config, {"PORT": "9090"}, monkeypatch)
+    assert settings["bind"] == "0.0.0.0:9090" and settings["accesslog"] == "-"
+    assert 0 < settings["graceful_timeout"] < grace  # type: ignore[operator]
+    cpus = len(os.sched_getaffinity(0))
+    if target == "cloudrun":  # Google's shape: a worker per vCPU, 8 threads, and a quick stop
+        assert (settings["workers"], settings["threads"], settings["timeout"]) == (cpus, 8, 0)
+    else:  # sync workers, gunicorn's 2 x CPUs + 1
+        assert (settings["workers"], settings["threads"]) == (2 * cpus + 1, 1)
+    platform = _gunicorn(config, {"WEB_CONCURRENCY": "3", "ACCESS_LOG": "off"}, monkeypatch)
+    assert platform["workers"] == 3 and platform["accesslog"] is None and platform["bind"] == "0.0.0.0:8080"
+
+
+def test_functions_runner_installs_the_shared_requirements_and_adds_the_framework(
+        demo: manifest.Project, tmp_path: Path) -> None:
+    render_only(demo, "cloudrun", tmp_path / "run")
+    render_only(demo, "functions", tmp_path / "fn")
+    shared = (tmp_path / "run/image/requirements.txt").read_text()
+    # The same requirements.txt: the same dependency stage, so the same layer.
+    assert (tmp_path / "fn/runner/requirements.txt").read_text() == shared
+    assert "functions-framework" not in shared
+    assert "functions-framework==" in (tmp_path / "fn/runner/platform-requirements.txt").read_text()
+    dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
+    assert dockerfile.index("COPY --from=deps /opt/venv") < dockerfile.index("COPY --from=platform /opt/platform")
+
+
+def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    from gunicorn.config import Config
+
+    render_only(demo, "heroku", tmp_path / "out")
+    settings = _gunicorn(tmp_path / "out/image/gunicorn.conf.py", {}, monkeypatch)
+    config = Config()
+    config.set("accesslog", "-")
+    log = settings["logger_class"](config)  # type: ignore[operator]
+
+    class Response:
+        status, sent = "200 OK", 17
+    environ = {"REMOTE_ADDR": "10.0.0.9", "REQUEST_METHOD": "GET", "RAW_URI": "/static/style.css?v=1",
+               "SERVER_PROTOCOL": "HTTP/1.1"}
+    log.access(Response(), None, environ, datetime.timedelta(milliseconds=3))
+    assert "GET /static" not in capfd.readouterr().out  # batched: not written per request
+    settings["worker_exit"](None, type("Worker", (), {"log": log})())  # type: ignore[operator]
+    line = capfd.readouterr().out
+    assert line.startswith('10.0.0.9 - - [') and '"GET /static/style.css?v=1 HTTP/1.1" 200 17 3.0ms\n' in line
+    for _ in range(log.BATCH):  # a full batch goes out at once
+        log.access(Response(), None, environ, datetime.timedelta(milliseconds=1))
+    assert capfd.readouterr().out.count("GET /static") == log.BATCH
+
+
+@pytest.mark.parametrize("target", ["cloudrun", "heroku"])
+def test_a_sigterm_that_came_before_the_workers_handlers_is_honoured(demo: manifest.Project, tmp_path: Path,
+                                                                   target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import types
+
+    render_only(demo, target, tmp_path / "out")
+    settings = _gunicorn(tmp_path / "out/image/gunicorn.conf.py", {}, monkeypatch)
+    read, write = os.pipe()
+    try:
+        for queued, alive in (([], True), ([signal.SIGHUP], True), ([signal.SIGTERM], False)):
+            master = types.SimpleNamespace(SIG_QUEUE=list(queued))  # the worker's copy of the master
+            worker = types.SimpleNamespace(alive=True, PIPE=(read, write),
+                                           poller=types.SimpleNamespace(register=lambda *args: None))
+            settings["post_fork"](master, worker)  # type: ignore[operator]
+            settings["post_worker_init"](worker)  # type: ignore[operator]
+            assert worker.alive is alive, queued
+    finally:
+        os.close(read)
+        os.close(write)

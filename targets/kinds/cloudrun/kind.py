@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ...build.job import Server
 from ..base import TargetSettings
 from ..container import ContainerKind, gcloud_env_flag, gcloud_list, shell
 from . import hosting
@@ -23,7 +24,12 @@ if TYPE_CHECKING:
 
 # Cloud Run sends SIGKILL 10 s after SIGTERM; gunicorn must finish first.
 STOP_GRACE = 10
-GRACEFUL_TIMEOUT = 8
+# Google's sample and its guidance for 1 vCPU: one worker (one per vCPU), eight
+# threads, no worker timeout (Cloud Run enforces the request timeout itself).
+# A service's default shape: 1 vCPU, 512 MiB. Smoke runs it so (gunicorn then sizes itself as there).
+LIMITS = {"nano_cpus": 1_000_000_000, "mem_limit": "512m"}
+SERVER = Server("Cloud Run", workers="_cpus()", workers_why="one per vCPU, as Google's Cloud Run sample runs",
+                threads=8, timeout=0, grace=STOP_GRACE, graceful_timeout=STOP_GRACE - 2)
 
 
 class CloudRun(ContainerKind):
@@ -36,7 +42,7 @@ class CloudRun(ContainerKind):
         assert isinstance(settings, CloudRunSettings)
         # The image context holds only the image's files; firebase.json and
         # public/ sit beside it, for `firebase deploy`.
-        job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", graceful_timeout=GRACEFUL_TIMEOUT)
+        job.python_context(job.staging / "image", "cloudrun/Dockerfile.j2", server=SERVER)
         hosting.render(job, settings)
 
     def build(self, job: BuildJob) -> None:
@@ -60,24 +66,33 @@ class CloudRun(ContainerKind):
         # serves them, so only the edge is asked for them.
         direct = replace(suite, static_url=None) if run.project.manifest.app.static_outside_source else suite
 
-        def behind_hosting(run: SmokeRun, target: str, variant: str, container: Container) -> None:
+        def behind_hosting(twin: SmokeRun, target: str, variant: str, container: Container) -> None:
             # Firebase Hosting in front of a container of its own, so that checks
             # which write to the services start from the same state as the others.
-            run.suite = suite
+            twin.suite = suite
             try:
-                through_edge(run, target, container, 8080, firebase_json, settings.service_id)
+                through_edge(twin, target, container, 8080, firebase_json, settings.service_id)
             finally:
-                run.suite = direct
+                twin.suite = direct
 
         # As Cloud Run runs it by default (PORT=8080 from the image), behind the
         # Hosting edge, and with an injected non-default PORT, as the platform may do.
+        variants = (
+            lambda twin: twin.serve(record, image, variant="PORT unset", env=services, container_port=8080,
+                                    limits=LIMITS),
+            lambda twin: twin.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=8080,
+                                    extra=behind_hosting, direct=False, limits=LIMITS),
+            lambda twin: twin.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services},
+                                    container_port=9090, stop_within=STOP_GRACE, stop_grace=STOP_GRACE, limits=LIMITS),
+        )
         run.suite = direct
         try:
-            run.serve(record, image, variant="PORT unset", env=services, container_port=8080)
-            run.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=8080, extra=behind_hosting,
-                      direct=False)
-            run.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services}, container_port=9090,
-                      stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
+            if services:
+                # One set of services for all three: one after another, each from the release's snapshot.
+                for variant in variants:
+                    variant(run)
+            else:
+                run.side_by_side(*variants)  # three containers at once
         finally:
             run.suite = suite
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
 
-from ...build.job import APP_UID
+from ...build.job import APP_UID, Server
 from ...engine import docker_client
-from ...errors import BuildFailed
+from ...errors import BuildFailed, RecordError
+from ...records import BuildRecord, folder_hash
 from ...services.compose import services as compose_services
 from ..base import TargetSettings
 from ..container import ContainerKind, shell
@@ -23,8 +27,13 @@ from .stack import passed_names, smoke_stack
 if TYPE_CHECKING:
     from ...build.job import BuildJob
     from ...publish.steps import Deploy
-    from ...records import BuildRecord
     from ...smoke.session import SmokeRun
+
+
+# Sync workers behind nginx, which buffers slow clients; `docker compose stop`
+# sends SIGKILL 10 s after SIGTERM.
+SERVER = Server("compose behind nginx", workers="2 * _cpus() + 1", workers_why="gunicorn's 2 x CPUs + 1",
+                threads=1, timeout=30, grace=10, graceful_timeout=8)
 
 
 class Compose(ContainerKind):
@@ -36,7 +45,7 @@ class Compose(ContainerKind):
     def render(self, job: BuildJob) -> None:
         settings = job.settings
         assert isinstance(settings, ComposeSettings)
-        web = job.python_context(job.staging / "web", "compose/web.Dockerfile.j2", role="app")
+        web = job.python_context(job.staging / "web", "compose/web.Dockerfile.j2", role="app", server=SERVER)
         nginx = self._nginx(job, settings)
         manifest = job.project.manifest
         names = passed_names(job.project)
@@ -70,9 +79,32 @@ class Compose(ContainerKind):
         return job.image_context(context, "nginx", job.defaults.nginx_image)
 
     def build(self, job: BuildJob) -> None:
-        validate_compose_file(job.name, job.staging / "docker-compose.yml")
-        super().build(job)
-        check_nginx_config(job.name, job.record.images["nginx"]["id"])
+        # Each check runs only on what was not checked before: an nginx image of
+        # another id than the last good build's, a compose file of a new shape.
+        previous = _last_good(job)
+        compose_file = job.staging / "docker-compose.yml"
+        # An app edit changes only the image tags in the file: its verdict is kept by the
+        # file's shape (tags masked), so the schema check runs once per shape, not per edit.
+        shape = compose_file.read_text() + importlib.metadata.version("check-jsonschema")
+        for spec in job.images:
+            shape = shape.replace(spec.tag, "IMAGE")
+        passed = job.project.build_dir / ".cache" / f"compose-schema-{hashlib.sha256(shape.encode()).hexdigest()[:24]}"
+        # The schema check is a process of its own (about 1 s): it runs while the images build.
+        schema = None if passed.exists() else start_compose_validation(compose_file)
+        try:
+            super().build(job)
+            if previous is None or job.record.images["nginx"]["id"] != previous.images["nginx"]["id"]:
+                check_nginx_config(job.name, job.record.images["nginx"]["id"])
+        finally:
+            if schema is not None and schema.poll() is None and sys.exc_info()[0] is not None:
+                schema.kill()
+            out, err = schema.communicate() if schema is not None else ("", "")
+        if schema is not None and schema.returncode != 0:
+            raise BuildFailed(f"{job.name}: docker-compose.yml does not validate against the compose spec",
+                              (out + err).strip())
+        if schema is not None:
+            passed.parent.mkdir(parents=True, exist_ok=True)
+            passed.touch()
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         settings = run.project.target(record.target)
@@ -82,6 +114,17 @@ class Compose(ContainerKind):
     def deploy_commands(self, name: str, settings: TargetSettings, entry: Mapping[str, Any],
                         deploy: Deploy) -> list[str]:
         return [f"{shell('docker', 'pull', entry['image'])} && {shell('docker', 'pull', entry['image_nginx'])}"]
+
+
+def _last_good(job: BuildJob) -> BuildRecord | None:
+    """The last good build of this target, if its folder is as that build left it:
+    its docker-compose.yml passed the schema check and its nginx image `nginx -t`."""
+    try:
+        record = BuildRecord.load(job.project.build_dir, job.name)
+    except RecordError:
+        return None
+    intact = record.inputs == folder_hash(job.project.build_dir / job.name) and "nginx" in record.images
+    return record if intact else None
 
 
 def check_nginx_config(target: str, image: str) -> None:
@@ -96,13 +139,10 @@ def check_nginx_config(target: str, image: str) -> None:
         raise BuildFailed(f"{target}: generated nginx.conf fails `nginx -t`", output) from None
 
 
-def validate_compose_file(target: str, path: Path) -> None:
-    """Check against the compose spec's JSON Schema (vendored by check-jsonschema)."""
-    result = subprocess.run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BuildFailed(f"{target}: docker-compose.yml does not validate against the compose spec",
-                          (result.stdout + result.stderr).strip())
+def start_compose_validation(path: Path) -> subprocess.Popen[str]:
+    """Check against the compose spec's JSON Schema (vendored by check-jsonschema), in the background."""
+    return subprocess.Popen(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 KIND = Compose()

@@ -58,8 +58,10 @@ class Functions:
         unpacked = job.staging / "runner-src"
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(unpacked)
+        # functions-framework comes in a layer of its own, on top of the dependency
+        # layer the other images of this base share.
         job.python_context(job.staging / "runner", "functions/runner.Dockerfile.j2", role="runner",
-                           extra_requirements=(FUNCTIONS_FRAMEWORK, GUNICORN), src=unpacked,
+                           extra_requirements=(GUNICORN,), platform_requirements=(FUNCTIONS_FRAMEWORK,), src=unpacked,
                            entry_point=settings.entry_point, source=entry, prestart_script=False)
         shutil.rmtree(unpacked)
 

@@ -12,6 +12,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from ...engine.registry_http import DOCKER_V2
+from ...build.job import Server
 from ..base import TargetSettings
 from ..container import ContainerKind, shell
 from . import platform_api
@@ -27,6 +28,11 @@ BOOT_LIMIT = 60  # R10: a web dyno must bind $PORT within 60 s
 STOP_GRACE = 30  # SIGKILL 30 s after SIGTERM
 WORKERS = 3
 WORKER_DEADLINE = 10
+LIMITS = {"mem_limit": "512m"}  # a standard-1X dyno
+# Sync workers, gunicorn's rule of two per CPU plus one unless WEB_CONCURRENCY
+# says otherwise; the router gives a request 30 s.
+SERVER = Server("Heroku", workers="2 * _cpus() + 1", workers_why="gunicorn's 2 x CPUs + 1", threads=1,
+                timeout=30, grace=STOP_GRACE, graceful_timeout=STOP_GRACE - 5)
 
 
 class Heroku(ContainerKind):
@@ -37,7 +43,7 @@ class Heroku(ContainerKind):
 
     def render(self, job: BuildJob) -> None:
         # heroku.yml names image/Dockerfile; that folder is the build context.
-        job.python_context(job.staging / "image", "heroku/Dockerfile.j2", graceful_timeout=STOP_GRACE - 5)
+        job.python_context(job.staging / "image", "heroku/Dockerfile.j2", server=SERVER)
         job.write("heroku.yml", "heroku/heroku.yml.j2", release=job.app.release)
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
@@ -56,7 +62,7 @@ class Heroku(ContainerKind):
             return
         run.serve(record, record.image(), variant=f"PORT={port} uid={uid}", env=env, container_port=port,
                   user=f"{uid}:{uid}", boot_within=BOOT_LIMIT, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
-                  extra=self._workers)
+                  extra=self._workers, limits=LIMITS)
 
     def _workers(self, run: SmokeRun, target: str, variant: str, container: Container) -> None:
         # Health answers once the first worker is up; give the rest a deadline.

@@ -1,0 +1,150 @@
+"""The bench's measurements, each as a user would take it: wall clocks around real
+processes (`invoke`, `docker`, `ab`), sizes and layers as the engine reports them.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..engine import docker_client
+from ..errors import FlaskshipError
+
+LOAD_CONCURRENCY = 16
+
+
+class BenchError(FlaskshipError):
+    """A bench step failed: the command, and the tail of what it said."""
+
+
+def run(command: Sequence[str], label: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    """Run a process to its end; the wall time, process start included. A failure is a BenchError."""
+    started = time.monotonic()
+    result = subprocess.run(list(command), capture_output=True, text=True, env=env, cwd=cwd)
+    took = time.monotonic() - started
+    if result.returncode != 0:
+        raise BenchError(f"bench: {label} failed (exit {result.returncode})",
+                         "\n".join((result.stdout + result.stderr).splitlines()[-30:]))
+    return took
+
+
+def spread(values: Sequence[float]) -> dict[str, float | int]:
+    """Median and spread (min, max) of the rounds."""
+    return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),
+            "max": round(max(values), 4), "rounds": len(values)}
+
+
+def _layers(image: str) -> list[tuple[str, int]]:
+    """(diff id, size) of each layer. History entries that made a layer are the
+    ones that ran something or copied files (and WORKDIR, which may), newest first."""
+    found = docker_client.client().images.get(image)
+    diff_ids: list[str] = found.attrs["RootFS"]["Layers"]
+    made = [int(entry["Size"]) for entry in reversed(found.history())
+            if "#(nop)" not in entry["CreatedBy"] or re.search(r"#\(nop\) (COPY|ADD|WORKDIR) ", entry["CreatedBy"])]
+    if len(made) != len(diff_ids):  # a WORKDIR that made no layer: spread what history counts
+        made = [int(entry["Size"]) for entry in reversed(found.history()) if int(entry["Size"])]
+        made += [0] * (len(diff_ids) - len(made))
+    return list(zip(diff_ids, made[: len(diff_ids)], strict=True))
+
+
+def sizes(images: dict[str, str], bases: Sequence[str]) -> dict[str, object]:
+    """Each image's size and size above its base, and the bytes the images hold
+    once shared layers are counted once (in total, and above the base layers)."""
+    base_layers = {diff for base in bases for diff, _ in _layers(base)}
+    unique: dict[str, int] = {}
+    per_image = {}
+    for name, image in images.items():
+        layers = _layers(image)
+        total = sum(size for _, size in layers)
+        above = sum(size for diff, size in layers if diff not in base_layers)
+        per_image[name] = {"id": image, "total": total, "above_base": above}
+        unique.update(layers)
+    return {"images": per_image,
+            "total": sum(i["total"] for i in per_image.values()),
+            "above_base": sum(i["above_base"] for i in per_image.values()),
+            "unique": sum(unique.values()),
+            "unique_above_base": sum(size for diff, size in unique.items() if diff not in base_layers)}
+
+
+def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, session: str,
+                       stop_after: int) -> tuple[float, float, bool]:
+    """`docker run` to the first 200 on `path`, then `docker stop`: both wall times
+    (CLI processes included), and whether the stop had to SIGKILL."""
+    command = ["docker", "run", "-d", "--label", f"{docker_client.LABEL}.session={session}",
+               "--label", f"{docker_client.LABEL}.managed=true", "-p", f"127.0.0.1::{port}", "-e", f"PORT={port}"]
+    for key, value in env.items():
+        command += ["-e", f"{key}={value}"]
+    started = time.monotonic()
+    result = subprocess.run([*command, image], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchError(f"bench: docker run {image[:19]} failed: {result.stderr.strip()}")
+    container = result.stdout.strip()
+    try:
+        url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
+        up = _first_200(url, started)
+        stopping = time.monotonic()
+        subprocess.run(["docker", "stop", "-t", str(stop_after), container], capture_output=True, check=True)
+        stopped = time.monotonic() - stopping
+        code = subprocess.run(["docker", "inspect", "-f", "{{.State.ExitCode}}", container],
+                              capture_output=True, text=True).stdout.strip()
+        return up, stopped, code == "137"
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+
+
+def _host_port(container: str, port: int) -> int:
+    out = subprocess.run(["docker", "port", container, f"{port}/tcp"], capture_output=True, text=True).stdout
+    return int(out.split()[0].rpartition(":")[2])
+
+
+def _first_200(url: str, started: float, within: float = 30.0) -> float:
+    while time.monotonic() - started < within:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.005)
+    raise BenchError(f"bench: {url} gave no 200 within {within:g} s")
+
+
+def load(image: str, env: dict[str, str], port: int, path: str, session: str, limits: list[str],
+         requests: int) -> dict[str, float]:
+    """Requests per second and errors from a bounded loopback load (ab: `requests`
+    GETs, 16 at a time, after a warm-up) on a container under the platform's limits."""
+    command = ["docker", "run", "-d", *limits, "--label", f"{docker_client.LABEL}.session={session}",
+               "--label", f"{docker_client.LABEL}.managed=true", "-p", f"127.0.0.1::{port}", "-e", f"PORT={port}"]
+    for key, value in env.items():
+        command += ["-e", f"{key}={value}"]
+    container = subprocess.run([*command, image], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
+        _first_200(url, time.monotonic())
+        # -r: a reset connection is an error to count, not the end of the run.
+        ab = ["ab", "-q", "-r", "-c", str(LOAD_CONCURRENCY), "-s", "30"]
+        subprocess.run([*ab, "-n", str(max(100, requests // 10)), url], capture_output=True)  # warm-up
+        result = subprocess.run([*ab, "-n", str(requests), url], capture_output=True, text=True)
+        out = result.stdout + result.stderr
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+    rps = re.search(r"Requests per second:\s+([0-9.]+)", out)
+    failed = re.search(r"Failed requests:\s+(\d+)", out)
+    non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
+    complete = re.search(r"Complete requests:\s+(\d+)", out)
+    if not rps or not complete:
+        done = re.search(r"Total of (\d+) requests completed", out)
+        if done is None:
+            raise BenchError("bench: ab gave no figures (is apache2-utils installed? bin/setup installs it)",
+                             out[-2000:])
+        # ab gave up (a request took over 30 s): every request it did not finish is an error.
+        return {"rps": 0.0, "errors": float(requests - int(done[1])), "aborted": 1.0}
+    errors = int(failed[1]) if failed else 0
+    errors += int(non_2xx[1]) if non_2xx else 0
+    errors += requests - int(complete[1])
+    return {"rps": float(rps[1]), "errors": float(errors)}

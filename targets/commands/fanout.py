@@ -1,0 +1,58 @@
+"""Run one piece of work per target, at most `jobs` at a time, each on its own thread.
+
+A target that fails does not stop the others: every target runs to its end,
+then the first failure (in the order targets were selected) is raised. Ctrl-C
+(or SIGTERM, see cli.py) cancels what has not started and makes each running
+target unwind at its next progress line, through its own `finally` blocks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from ..ui.progress import Reporter
+
+T = TypeVar("T")
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def run_each(work: dict[str, Callable[[], T]], jobs: int, report: Reporter) -> dict[str, T]:
+    """`work`: target name -> its work. Returns each result; raises the first failure."""
+    if jobs <= 1 or len(work) <= 1:
+        return _one_by_one(work)
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="flaskship") as pool:
+        futures: dict[str, Future[T]] = {name: pool.submit(job) for name, job in work.items()}
+        try:
+            wait(futures.values())
+        except KeyboardInterrupt:
+            report.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    for future in futures.values():
+        error = future.exception()
+        if error is not None:
+            raise error
+    return {name: future.result() for name, future in futures.items()}
+
+
+def _one_by_one(work: dict[str, Callable[[], T]]) -> dict[str, T]:
+    results: dict[str, T] = {}
+    errors: list[Exception] = []
+    for name, job in work.items():
+        try:
+            results[name] = job()
+        except Exception as error:  # noqa: BLE001 - raised below, after the other targets ran
+            errors.append(error)
+    if errors:
+        raise errors[0]
+    return results
