@@ -58,7 +58,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         # What the image's venv really holds, beside the build record that names it.
         job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
                                                  job.staging / f"sbom-{spec.role}.cdx.json",
-                                                 job.project.build_dir / ".cache", job.name, spec.tag)
+                                                 job.project.build_dir / ".cache", job.name, spec.tag,
+                                                 platform=spec.platform)
     return image_id
 
 

@@ -1,7 +1,8 @@
 """The part of targets.yaml one target's build is made from, and whether it moved.
 
 A build record keeps the hash of its target's slice: everything in the manifest
-but the other targets, the smoke checks (they shape verdicts, never artifacts)
+but the other targets, smoke's settings other than its health path (they shape
+verdicts, never artifacts)
 and the publish-only keys (registry, auth, tags). Smoke compares it with the
 manifest as it is now, so it never runs a build against a manifest that has
 since moved on (a compose file publishing the old port while smoke polls the
@@ -22,7 +23,9 @@ PUBLISH_ONLY = frozenset({"registry", "auth", "tags"})
 
 def digest(project: Project, name: str) -> str:
     manifest = project.manifest.model_dump(mode="json", by_alias=True)
-    manifest["smoke"].pop("checks", None)
+    # Of smoke, only the health path reaches an artifact (compose's healthcheck);
+    # the rest (checks, boot_within, reset, ...) shapes verdicts, never what is built.
+    manifest["smoke"] = {"health": manifest["smoke"]["health"]}
     target = {k: v for k, v in manifest["targets"][name].items() if k not in PUBLISH_ONLY}
     manifest["targets"] = {name: target}
     return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()

@@ -30,20 +30,31 @@ from ..errors import BuildFailed
 from . import docker_client
 
 VENV = "/opt/venv"
+# The functions runner's own packages (functions-framework and what it adds), ahead
+# of the venv on its PYTHONPATH: where both hold a package, this copy is imported.
+PLATFORM = "/opt/platform"
 SPEC = "1.6"
 FORMAT = f"CycloneDX {SPEC} JSON"
 TIMEOUT = 300
 
 
-def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, name: str) -> dict[str, str]:
-    """Write the SBOM of `image_id` (built on `base_id`) to `dest`; its entry for the build record."""
-    layer = _venv_layer(image_id, base_id)
+def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, name: str,
+          platform: bool = False) -> dict[str, str]:
+    """Write the SBOM of `image_id` (built on `base_id`) to `dest`; its entry for the build record.
+    `platform`: the image also has PLATFORM packages (the functions runner)."""
+    # Keyed by the shared venv layer; a runner's platform layer makes it an SBOM of its own.
+    layer = _venv_layer(image_id, base_id) + (f"\0{image_id}" if platform else "")
     kept = cache_dir / "sbom" / f"{hashlib.sha256(layer.encode()).hexdigest()[:24]}.cdx.json"
     if not kept.is_file():
         with tempfile.TemporaryDirectory(prefix=".sbom-", dir=_mkdir(cache_dir)) as tmp:
             venv = Path(tmp) / "venv"
             subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-            _copy_metadata(image_id, _site_packages(venv), label)
+            site = _site_packages(venv)
+            _copy_metadata(image_id, f"{VENV}/lib", site, label)
+            if platform:
+                ahead = Path(tmp) / "platform"
+                _copy_metadata(image_id, PLATFORM, ahead, label)
+                _shadow(site, ahead)
             out = Path(tmp) / "sbom.json"
             _cyclonedx(venv, out, label)
             _mkdir(kept.parent)
@@ -72,14 +83,28 @@ def _site_packages(venv: Path) -> Path:
     return found[0]
 
 
-def _copy_metadata(image_id: str, site: Path, label: str) -> None:
-    """Every */site-packages/*.dist-info/* file of the image's venv, into `site`."""
+def _shadow(site: Path, ahead: Path) -> None:
+    """Move `ahead`'s dist-info folders into `site`, replacing the same project's there:
+    the copy on the path first is the one the image imports."""
+    def project(folder: Path) -> str:
+        return folder.name.rsplit("-", 1)[0].lower().replace("_", "-").replace(".", "-")
+
+    mine = {project(folder): folder for folder in ahead.glob("*.dist-info")}
+    for folder in site.glob("*.dist-info"):
+        if project(folder) in mine:
+            shutil.rmtree(folder)
+    for folder in mine.values():
+        shutil.move(str(folder), site / folder.name)
+
+
+def _copy_metadata(image_id: str, path: str, site: Path, label: str) -> None:
+    """Every *.dist-info/* file under `path` in the image, into `site`."""
     def create(run_labels: dict[str, str]) -> docker_client.Container:
         return docker_client.client().containers.create(image_id, ["true"], labels=run_labels)
 
     try:
         with docker_client._labelled(label, create) as container:
-            chunks, _ = container.get_archive(f"{VENV}/lib")
+            chunks, _ = container.get_archive(path)
             _extract_dist_info(io.BufferedReader(_ChunkStream(chunks)), site)
     except docker.errors.APIError as exc:
         raise BuildFailed(f"{label}: cannot read the venv of {image_id[:19]} for its SBOM: "
