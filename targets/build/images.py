@@ -18,6 +18,7 @@ def build_images(job: BuildJob) -> None:
 
 def build_one(job: BuildJob, spec: ImageSpec) -> str:
     base = base_images.resolve(spec.base, job.progress)
+    buildargs = {"BASE_IMAGE": base}
     if spec.python:
         runtime = base_images.probe(base)
         if runtime.python != job.defaults.python and not job.settings.base_image \
@@ -35,8 +36,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
                                    job.progress, local=requirements.wheels, sources=sources)
         wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
-        installer.link_into(installer.uv_binary(runtime, job.project.build_dir / ".cache", job.name),
-                            spec.context / "installer")
+        # uv's image (or its stand-in) for the deps stage's COPY --from: not in the context.
+        buildargs["UV_IMAGE"] = installer.image(runtime, job.project.build_dir / ".cache", job.name, job.progress)
         # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
         # own sha256 beside the sdist's (pip accepts several --hash per line).
         (spec.context / "requirements.txt").write_text(
@@ -46,7 +47,7 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
     image_id = docker_client.build_image(
         spec.context, spec.tag, job.name,
         {f"{label}.target": job.name, f"{label}.inputs": spec.tag.rpartition(":")[2], f"{label}.role": spec.role},
-        buildargs={"BASE_IMAGE": base}, progress=job.progress,
+        buildargs=buildargs, progress=job.progress,
     )
     if spec.python:
         # What the image's venv really holds, beside the build record that names it.

@@ -22,7 +22,7 @@ from .. import templates
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
-from ..pins import GUNICORN
+from ..pins import GUNICORN, UV_IMAGE
 from ..records import BuildRecord
 from . import requirements as app_requirements
 from . import lock, source
@@ -137,7 +137,7 @@ class BuildJob:
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
             prestart=prestart is not None, system_packages=self.app.system_packages,
-            require_hashes="--hash=" in requirements, **variables))
+            require_hashes="--hash=" in requirements, uv_image=UV_IMAGE, **variables))
         if prestart is not None:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
