@@ -31,8 +31,19 @@ UV = "uv==" + UV_IMAGE.rpartition(":")[2]  # the same uv as requirements-dev.txt
 BINARY = "uv"
 
 
+_FOUND: dict[str, str] = {}  # UV_IMAGE -> what this process builds with: one pull attempt per build, not per image
+
+
 def image(runtime: Runtime, cache_dir: Path, label: str, progress: Callable[[str], None]) -> str:
     """uv's image for the Dockerfile's UV_IMAGE: present, pulled, or its stand-in, built on first need."""
+    found = _FOUND.get(UV_IMAGE)
+    if found is not None and base_images.exists(found):
+        return found
+    _FOUND[UV_IMAGE] = _image(runtime, cache_dir, label, progress)
+    return _FOUND[UV_IMAGE]
+
+
+def _image(runtime: Runtime, cache_dir: Path, label: str, progress: Callable[[str], None]) -> str:
     if base_images.available(UV_IMAGE, lambda _line: None):
         return UV_IMAGE
     standin = base_images.standin_ref(UV_IMAGE)
