@@ -90,22 +90,22 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
         text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where)
         relocked = reqlines.expand(text, path, app_dir, prefix, f"{requirements} (locked)")
         expanded, locked = reqlines.Expanded(relocked.entries, expanded.index), True
-    return _body(expanded, extra, app_dir, where, prefix, python, locked, resolve=cache is not None)
+    return _body(expanded, extra, app_dir, where, prefix, python, locked, cache)
 
 
 def _body(expanded: Expanded, extra: tuple[str, ...], app_dir: Path, where: str, prefix: str, python: str,
-          locked: bool, resolve: bool = True) -> str:
+          locked: bool, cache: Path | None = None) -> str:
     if any(e.kind == "self" for e in expanded.entries) and not _buildable(app_dir):
         raise BuildFailed(f"{where}: '.' installs the app itself, but its folder has no {PYPROJECT} or setup.py; "
                           "add one, or remove the line")
     body = "".join(_deploy_line(e, expanded.hashed, prefix) + "\n" for e in expanded.entries)
     if locked:
         pass  # the platform's lines were locked with the app's
-    elif expanded.hashed and extra and resolve:
+    elif expanded.hashed and extra and cache is not None:
         # The union first, so every target's platform lines agree with every other's.
-        union = hashpins.platform_lines(expanded, lock.PLATFORMS, app_dir, where, python)
+        union = hashpins.platform_lines(expanded, lock.PLATFORMS, app_dir, where, python, cache=cache)
         body += union if set(extra) == set(lock.PLATFORMS) else \
-            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union))
+            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union), cache)
     else:
         body += "".join(f"{line}\n" for line in extra)
     options = tuple(e.spec for e in expanded.index)

@@ -264,6 +264,18 @@ def test_hash_checking_mode_in_every_image_and_the_same_lock_in_the_zip(shipped:
         {k: v for k, v in versions.items() if k in pins(shipped_lock)}
 
 
+def test_an_unchanged_build_needs_no_index_and_builds_nothing(shipped: tuple[str, Shipped]) -> None:
+    name, app = shipped
+    targets = ["all"] if BUILT[name] == KINDS else list(BUILT[name])
+    # No index for pip or uv, and no uv cache to answer from: the lock comes from build/.cache alone.
+    again = invoke("build", *(arg for target in targets for arg in ("--target", target)),
+                   "--manifest", str(app.root / "targets.yaml"),
+                   env={"PIP_NO_INDEX": "1", "UV_NO_CACHE": "1", "UV_INDEX_URL": "http://127.0.0.1:9/simple"})
+    output = again.stdout + again.stderr
+    assert again.code == 0, output[-4000:]
+    assert output.count(": up to date (") == len(targets_of(app.root)), output
+
+
 def test_each_image_has_an_sbom_of_what_its_venv_holds(shipped: tuple[str, Shipped],
                                                        engine: docker.DockerClient) -> None:
     _, app = shipped
