@@ -21,7 +21,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,9 +38,11 @@ _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*
 
 
 def platform_lines(app: Expanded, extra: Sequence[str], root: Path, where: str, python: str,
-                   also: str = "") -> str:
+                   also: str = "", cache: Path | None = None) -> str:
     """`extra` and everything it needs that the app does not pin itself, pinned and hashed,
-    for every Python from `python` on; `also`: more pins to hold to (the build's union lock)."""
+    for every Python from `python` on; `also`: more pins to hold to (the build's union lock).
+    With `cache` (build/.cache), kept in its locks/ by everything resolved, as build/lock.py
+    keeps its locks: a build whose inputs did not change needs no uv and no index."""
     if not extra:
         return ""
     pins = tuple(sorted({pin for e in app.entries if e.kind in ("named", "url") if (pin := _constraint(e.spec))}
@@ -48,7 +50,8 @@ def platform_lines(app: Expanded, extra: Sequence[str], root: Path, where: str, 
     constraints = tuple(sorted(str((root / e.spec).resolve()) for e in app.entries if e.kind == "constraint"))
     digest = hashlib.sha256("\0".join(Path(c).read_text(encoding="utf-8") for c in constraints).encode()).hexdigest()
     options = tuple(e.spec for e in app.index)
-    blocks = _compile(tuple(extra), pins, constraints, digest, options, python, where)
+    blocks = _blocks(_kept(cache, (*extra, *pins, digest, *options, python),
+                           lambda: _compile(tuple(extra), pins, constraints, digest, options, python, where)))
     own = set(app.named()) | {canonicalize_name(e.name) for e in app.entries if e.name}
     return "".join(block + "\n" for name, block in blocks if name not in own)
 
@@ -91,10 +94,24 @@ def _constraint(spec: str) -> str:
     return f"{req.name}{req.specifier}" + (f" ; {req.marker}" if req.marker else "")
 
 
+def _kept(cache: Path | None, key: tuple[str, ...], compile_: Callable[[], str]) -> str:
+    if cache is None:
+        return compile_()
+    kept = cache / "locks" / f"hashes-{hashlib.sha256(chr(0).join(key).encode()).hexdigest()[:20]}.txt"
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
+    text = compile_()
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(kept)
+    return text
+
+
 @lru_cache(maxsize=16)
 def _compile(extra: tuple[str, ...], pins: tuple[str, ...], constraints: tuple[str, ...], digest: str,
-             options: tuple[str, ...], python: str, where: str) -> list[tuple[str, str]]:
-    """(name, hashed block) per package; cached per process (`digest` stands for the constraint files)."""
+             options: tuple[str, ...], python: str, where: str) -> str:
+    """uv's hashed lines; cached per process (`digest` stands for the constraint files)."""
     del digest  # part of the cache key only
     with tempfile.TemporaryDirectory(prefix="flaskship-hashes-") as tmp:
         # Outside build/: the index options may name ${VAR}s, which uv expands in memory.
@@ -117,7 +134,7 @@ def _compile(extra: tuple[str, ...], pins: tuple[str, ...], constraints: tuple[s
         cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
         raise BuildFailed(f"{where}: the file uses hashes, so the platform's lines ({', '.join(extra)}) must "
                           f"be hashed too, and cannot be resolved with the app's pins: {cause}", "\n".join(said[-20:]))
-    return _blocks(result.stdout)
+    return result.stdout
 
 
 def _blocks(text: str) -> list[tuple[str, str]]:

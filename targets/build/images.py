@@ -48,11 +48,12 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
     label = docker_client.LABEL
     labels = {**docker_client.image_labels(job.name), f"{label}.inputs": spec.tag.rpartition(":")[2],
               f"{label}.role": spec.role}
+    buildargs = {"BASE_IMAGE": base}
     if spec.python:
         with _host_work:
-            _wheels(job, spec, base)
-        _dependency_stage(job, spec, base)
-    image_id = docker_client.build_image(spec.context, spec.tag, job.name, labels, buildargs={"BASE_IMAGE": base},
+            buildargs["UV_IMAGE"] = _wheels(job, spec, base)
+        _dependency_stage(job, spec, base, buildargs)
+    image_id = docker_client.build_image(spec.context, spec.tag, job.name, labels, buildargs=buildargs,
                                          progress=job.progress)
     if spec.python:
         # What the image's venv really holds, beside the build record that names it.
@@ -63,8 +64,9 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
     return image_id
 
 
-def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> None:
-    """requirements.txt as the image installs it, and wheels/ to install it from."""
+def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> str:
+    """requirements.txt as the image installs it, and wheels/ to install it from;
+    returns uv's image (or its stand-in) for the deps stage's COPY --from."""
     runtime = base_images.probe(base)
     if runtime.python != job.defaults.python and not job.settings.base_image:
         notice(job.progress, f"  note: base image {base} has Python {runtime.python}, targets.yaml says "
@@ -79,8 +81,6 @@ def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> None:
     wheels = wheelhouse.ensure(requirements.resolve, runtime, job.project.build_dir / ".cache", job.name,
                                job.progress, local=requirements.wheels, sources=sources)
     wheelhouse.link_into(wheels, spec.context / "wheels", extra=requirements.wheels)
-    installer.link_into(installer.uv_binary(runtime, job.project.build_dir / ".cache", job.name),
-                        spec.context / "installer")
     # In hash-checking mode, a wheel compiled here from a hashed sdist gets its
     # own sha256 beside the sdist's (pip accepts several --hash per line).
     (spec.context / "requirements.txt").write_text(
@@ -88,6 +88,7 @@ def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> None:
         encoding="utf-8")
     if spec.platform:
         _platform_wheels(job, spec, runtime, sources)
+    return installer.image(runtime, job.project.build_dir / ".cache", job.name, job.progress)
 
 
 def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtime, sources: BuildBase) -> None:
@@ -108,18 +109,18 @@ def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtim
                 shutil.copy2(wheel, dest / wheel.name)
 
 
-def stage_key(context: Path, base: str) -> str:
-    """What the dependency stage is made of: the base, requirements.txt and the wheels."""
-    digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0".encode())
+def stage_key(context: Path, base: str, installer_image: str = "") -> str:
+    """What the dependency stage is made of: the base, the installer, requirements.txt and the wheels."""
+    digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0{installer_image}\0".encode())
     digest.update((context / "requirements.txt").read_bytes())
     for wheel in sorted((context / "wheels").glob("*.whl")):
         digest.update(f"\0{wheel.name}\0{wheel.stat().st_size}".encode())
     return digest.hexdigest()
 
 
-def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str) -> None:
+def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> None:
     """Build the context's dependency stage once per run and key; concurrent users wait for it."""
-    key = stage_key(spec.context, base)
+    key = stage_key(spec.context, base, buildargs.get("UV_IMAGE", ""))
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
     tag = f"flaskship/deps:{key[:12]}"
@@ -132,5 +133,5 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str) -> None:
         job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
         docker_client.build_image(spec.context, tag, job.name,
                                   {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
-                                  buildargs={"BASE_IMAGE": base}, progress=job.progress, stage=DEPS_STAGE)
+                                  buildargs=buildargs, progress=job.progress, stage=DEPS_STAGE)
         _stages_built.add(key)

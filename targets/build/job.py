@@ -2,8 +2,12 @@
 
 A kind's render() writes its platform files into job.staging and lays out each
 image context with python_context() or image_context(). That is pure file work,
-so unit tests can call it and inspect the result without Docker. build/images.py
-then builds every image the render declared.
+so unit tests can call it and inspect the result without Docker or network.
+`invoke build` first calls job.lock(), the one step before render that may
+reach the index (uv resolves, once, cached by its inputs), so that render writes
+the build's lock into every context and the zip, and the no-op key, a hash of
+what render wrote, changes whenever the lock does. build/images.py then builds
+every image the render declared.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ..engine import docker_client
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
-from ..pins import GUNICORN
+from ..pins import GUNICORN, UV_IMAGE
 from ..records import BuildRecord
 from . import requirements as app_requirements
 from . import lock, manifest_slice, source
@@ -66,6 +70,8 @@ class BuildJob:
     progress: Callable[[str], None] = print
     record: BuildRecord = field(init=False)
     images: list[ImageSpec] = field(default_factory=list)
+    # Platform lines -> the deploy text resolved for them by lock(); None: render as declared.
+    locked: dict[tuple[str, ...], str] | None = None
 
     def __post_init__(self) -> None:
         self.record = BuildRecord(target=self.name, kind=self.settings.kind,
@@ -87,6 +93,18 @@ class BuildJob:
         templates.write(path, templates.render(template, **context))
         return path
 
+    def lock(self) -> None:
+        """Resolve the app's requirements with each kind's platform lines: the build's lock.
+
+        The only step of a build before its no-op check that may use the network
+        (uv, on the first build of these inputs; build/.cache/locks after that).
+        Every platform set is resolved, whichever the kind needs, so that all
+        targets of a build take their versions from the one union lock.
+        """
+        self.locked = {extra: app_requirements.deploy_text(
+            self.project.app_dir, self.app.requirements, extra, self.name,
+            cache=self.project.build_dir / ".cache", python=self.lock_floor()) for extra in lock.PLATFORM_SETS}
+
     def requirements(self, extra: tuple[str, ...]) -> str:
         """The app's requirements plus what the platform's server needs, deploy-time.
 
@@ -97,9 +115,15 @@ class BuildJob:
         where `.` is the app's wheel, built on the host, pinned by its exact
         version. render() writes this text into every context's requirements.txt
         (so rendering needs no pip); build/images.py swaps in the image text.
+        Before lock(), the text as declared (nothing resolved: no network).
         """
-        return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name,
-                                            cache=self.project.build_dir / ".cache", python=self.lock_floor())
+        if self.locked is None:
+            return app_requirements.deploy_text(self.project.app_dir, self.app.requirements, extra, self.name)
+        # The same lines in any order are the same set (the runner adds its framework after gunicorn).
+        found = [text for lines, text in self.locked.items() if sorted(lines) == sorted(extra)]
+        if not found:
+            raise KeyError(f"{extra} is not among build/lock.py's PLATFORM_SETS; add it there")
+        return found[0]
 
     def lock_floor(self) -> str:
         """The oldest Python the build's lock must hold for (see build/lock.py)."""
@@ -142,7 +166,7 @@ class BuildJob:
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
             prestart=prestart is not None, system_packages=self.app.system_packages,
-            require_hashes="--hash=" in requirements, **variables))
+            require_hashes="--hash=" in requirements, uv_image=UV_IMAGE, **variables))
         if server is not None:
             templates.write(context / "gunicorn.conf.py", templates.render(
                 "build/gunicorn.conf.py.j2", port=self.settings.port, **server.__dict__))

@@ -39,6 +39,9 @@ TIMEOUT = 300
 # Every platform line any kind adds: the union lock holds them all, so no two
 # targets of one build can disagree on a version they share.
 PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
+# The platform lines each kind installs: the images' server, and the functions
+# runtime (its zip and runner), which is the union itself.
+PLATFORM_SETS = ((GUNICORN,), (FUNCTIONS_FRAMEWORK, GUNICORN))
 # The stand-in base images are Debian bookworm's python3 (engine/templates/standin-python).
 STANDIN_PYTHON = "3.11"
 KNOWN = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")

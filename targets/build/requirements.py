@@ -61,8 +61,12 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
                 cache: Path | None = None, python: str = "3.11") -> str:
     """requirements.txt for a platform that installs with network in the app's folder.
 
-    With `cache` (build/.cache), a file without hashes is first locked (lock.py):
-    every dependency pinned and hashed, for every Python from `python` on."""
+    With `cache` (build/.cache) it is resolved, which reaches the index (once: the
+    results are cached by their inputs): a file without hashes is locked (lock.py),
+    every dependency pinned and hashed for every Python from `python` on; in a
+    hashed file the platform's lines get their hashes (hashpins.py). Without
+    `cache`, nothing is resolved and no network is used: the file as declared,
+    plus the platform's lines as they are (what `render_only` shows)."""
     path, prefix = app_dir / requirements, f"{label}: app.requirements: "
     where = prefix + requirements
     if path.name == PYPROJECT:
@@ -86,23 +90,23 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
         text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where)
         relocked = reqlines.expand(text, path, app_dir, prefix, f"{requirements} (locked)")
         expanded, locked = reqlines.Expanded(relocked.entries, expanded.index), True
-    return _body(expanded, extra, app_dir, where, prefix, python, locked)
+    return _body(expanded, extra, app_dir, where, prefix, python, locked, cache)
 
 
 def _body(expanded: Expanded, extra: tuple[str, ...], app_dir: Path, where: str, prefix: str, python: str,
-          locked: bool) -> str:
+          locked: bool, cache: Path | None = None) -> str:
     if any(e.kind == "self" for e in expanded.entries) and not _buildable(app_dir):
         raise BuildFailed(f"{where}: '.' installs the app itself, but its folder has no {PYPROJECT} or setup.py; "
                           "add one, or remove the line")
     body = "".join(_deploy_line(e, expanded.hashed, prefix) + "\n" for e in expanded.entries)
     if locked:
         pass  # the platform's lines were locked with the app's
-    elif expanded.hashed and extra:
+    elif expanded.hashed and extra and cache is not None:
         # The union first, so every target's platform lines agree with every other's.
-        union = hashpins.platform_lines(expanded, lock.PLATFORMS, app_dir, where, python)
+        union = hashpins.platform_lines(expanded, lock.PLATFORMS, app_dir, where, python, cache=cache)
         body += union if set(extra) == set(lock.PLATFORMS) else \
-            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union))
-    elif not expanded.hashed:
+            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union), cache)
+    else:
         body += "".join(f"{line}\n" for line in extra)
     options = tuple(e.spec for e in expanded.index)
     if not options:

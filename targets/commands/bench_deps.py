@@ -28,7 +28,7 @@ from ..engine import base_images, docker_client, installer, wheelhouse
 from ..engine.builder import BuildBase
 from ..errors import BuildFailed
 from ..manifest import Project
-from ..pins import GUNICORN
+from ..pins import GUNICORN, UV_IMAGE
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests/fixtures/bench/requirements-deps.txt"
 APP = "from flask import Flask\n\napp = Flask(__name__)\n"
@@ -50,6 +50,7 @@ def bench_deps(project: Project, rounds: int, progress: Callable[[str], None] = 
         (app / "app.py").write_text(APP)
         shutil.copy(requirements, app / "requirements.txt")
         sources = BuildBase(configured, base, base_images.image_id(base))
+        uv_image = installer.image(runtime, cache, LABEL, progress)
         progress(f"bench --deps: {pinned} pinned packages, Python {runtime.python} ({base}); host step cold ...")
 
         def host() -> str:
@@ -60,7 +61,6 @@ def bench_deps(project: Project, rounds: int, progress: Callable[[str], None] = 
                                        sources=sources)
             shutil.rmtree(context, ignore_errors=True)
             wheelhouse.link_into(wheels, context / "wheels", extra=image.wheels)
-            installer.link_into(installer.uv_binary(runtime, cache, LABEL), context / "installer")
             return app_requirements.with_wheel_hashes(image.text, sorted((context / "wheels").glob("*.whl")))
 
         started = time.monotonic()
@@ -77,15 +77,16 @@ def bench_deps(project: Project, rounds: int, progress: Callable[[str], None] = 
                 (context / dockerfile).write_text(templates.render(
                     "build/python.Dockerfile.j2", base=configured, app=project.manifest.app, uid="10001", port=8080,
                     cache_control="no-store", writable=[], prestart=False, system_packages=[],
-                    require_hashes="--hash=" in text, installer=tool))
+                    require_hashes="--hash=" in text, installer=tool, uv_image=UV_IMAGE))
                 progress(f"  image step with {tool}: {rounds} cold build(s) ...")
+                buildargs = {"BASE_IMAGE": base, **({"UV_IMAGE": uv_image} if tool == "uv" else {})}
                 cold = []
                 for _ in range(rounds):
                     tags.append(f"flaskship-bench/deps-{tool}:{uuid.uuid4().hex[:8]}")
-                    cold.append(_build(context, dockerfile, tags[-1], base, nocache=True))
+                    cold.append(_build(context, dockerfile, tags[-1], buildargs, nocache=True))
                 tags.append(f"flaskship-bench/deps-{tool}:{uuid.uuid4().hex[:8]}")
                 figures[f"{tool} cold"] = statistics.median(cold)
-                figures[f"{tool} warm"] = _build(context, dockerfile, tags[-1], base, nocache=False)
+                figures[f"{tool} warm"] = _build(context, dockerfile, tags[-1], buildargs, nocache=False)
         finally:
             for tag in tags:
                 docker_client.remove_image(tag)
@@ -93,12 +94,12 @@ def bench_deps(project: Project, rounds: int, progress: Callable[[str], None] = 
     return figures
 
 
-def _build(context: Path, dockerfile: str, tag: str, base: str, nocache: bool) -> float:
+def _build(context: Path, dockerfile: str, tag: str, buildargs: dict[str, str], nocache: bool) -> float:
     """Seconds to build the `deps` stage of `dockerfile`."""
     started = time.monotonic()
     stream = docker_client.client().api.build(
         path=str(context), dockerfile=dockerfile, tag=tag, target="deps", nocache=nocache, rm=True, forcerm=True,
-        pull=False, buildargs={"BASE_IMAGE": base}, labels=docker_client.labels(LABEL), decode=True)
+        pull=False, buildargs=buildargs, labels=docker_client.labels(LABEL), decode=True)
     for chunk in stream:
         if "error" in chunk:
             raise BuildFailed(f"bench --deps: the deps stage failed: {str(chunk['error']).strip().splitlines()[-1]}")

@@ -61,7 +61,8 @@ def _build_target(project: Project, name: str, settings: TargetSettings, report:
         with staging_dir(project.build_dir / name) as staging:
             job = BuildJob(project, name, settings, staging, say)
             with _rendering:
-                kind.render(job)
+                job.lock()  # the one step before the no-op check that may reach the index
+                kind.render(job)  # pure file work: the lock goes into what it writes, hence into the key
                 job.record.key = freshness.key(job) or ""
                 bases[name] = {ref: base_images.present_id(ref) for spec in job.images
                                for ref in (spec.base, base_images.standin_ref(spec.base))}
@@ -97,10 +98,12 @@ def _last_record(project: Project, name: str) -> BuildRecord | None:
     return record if record.inputs == folder_hash(project.build_dir / name) else None
 
 
-def render_only(project: Project, name: str, staging: Path) -> BuildJob:
-    """Render one target into `staging` without building anything (no Docker)."""
+def render_only(project: Project, name: str, staging: Path,
+                locked: dict[tuple[str, ...], str] | None = None) -> BuildJob:
+    """Render one target into `staging` without building anything (no Docker, no network);
+    its requirements as declared unless `locked` gives them (see BuildJob.lock)."""
     settings = project.target(name)
-    job = BuildJob(project, name, settings, staging, lambda _line: None)
+    job = BuildJob(project, name, settings, staging, lambda _line: None, locked=locked)
     behaviour(settings.kind).render(job)
     return job
 

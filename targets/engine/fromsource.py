@@ -81,6 +81,20 @@ def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: P
         return _keep(wheel, slot), True
 
 
+def cached_wheel(digests: Sequence[str], base: builder.BuildBase | None, cache_dir: Path) -> tuple[Path, bool] | None:
+    """The wheel already built from an sdist whose sha256 is among `digests` (a lock line's
+    hashes name its sdist's), pure or compiled for `base`; (wheel, compiled), or None."""
+    slots = cache_dir / "sdist-wheels"
+    for digest in digests:
+        pure = _cached(slots / sdists.cache_key(digest, HOST))
+        if pure is not None:
+            return pure, False
+        compiled = _cached(slots / sdists.cache_key(digest, base.image_id, base.packages)) if base else None
+        if compiled is not None:
+            return compiled, True
+    return None
+
+
 def _download_sdist(spec: str, hashes: Sequence[str], runtime: Runtime, work: Path, options: Sequence[str],
                     label: str) -> Path:
     dest = work / "sdist"

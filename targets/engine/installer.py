@@ -1,10 +1,14 @@
-"""The installer an image's dependency stage runs: uv, as one binary from its wheel.
+"""The installer an image's dependency stage runs: uv, copied from uv's own image.
 
 `uv pip install --offline --no-index --find-links` installs a local wheelhouse
 several times faster than pip (`invoke bench --deps` measures both). The
-binary comes from uv's own wheel on PyPI, downloaded on the host for the
-image's platform (a container has no network) and cached in build/.cache; it
-runs only in the throwaway `deps` stage, so it never reaches a runtime image.
+Dockerfile does what uv's Docker guide does: `COPY --from=` uv's distroless
+image (ghcr.io/astral-sh/uv:<version>, /uv and nothing else), into the
+throwaway `deps` stage only, so uv never reaches a runtime image. Where that
+image cannot be pulled, a stand-in of the same layout is built once per uv
+version, FROM scratch, from uv's wheel on PyPI (downloaded on the host for the
+engine's platform), labelled and kept like the base stand-ins. So the 40 MB
+binary is sent to the engine once, never in an image's build context.
 """
 
 from __future__ import annotations
@@ -15,13 +19,44 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import BuildFailed
+from ..pins import UV_IMAGE
+from . import base_images, docker_client
 from .base_images import Runtime
 
-UV = "uv==0.13.9"  # the same uv as requirements-dev.txt's: bump both together
+UV = "uv==" + UV_IMAGE.rpartition(":")[2]  # the same uv as requirements-dev.txt's: bump both together
 BINARY = "uv"
+
+
+_FOUND: dict[str, str] = {}  # UV_IMAGE -> what this process builds with: one pull attempt per build, not per image
+
+
+def image(runtime: Runtime, cache_dir: Path, label: str, progress: Callable[[str], None]) -> str:
+    """uv's image for the Dockerfile's UV_IMAGE: present, pulled, or its stand-in, built on first need."""
+    found = _FOUND.get(UV_IMAGE)
+    if found is not None and base_images.exists(found):
+        return found
+    _FOUND[UV_IMAGE] = _image(runtime, cache_dir, label, progress)
+    return _FOUND[UV_IMAGE]
+
+
+def _image(runtime: Runtime, cache_dir: Path, label: str, progress: Callable[[str], None]) -> str:
+    if base_images.available(UV_IMAGE, lambda _line: None):
+        return UV_IMAGE
+    standin = base_images.standin_ref(UV_IMAGE)
+    if base_images.exists(standin):
+        return standin
+    binary = uv_binary(runtime, cache_dir, label)
+    with tempfile.TemporaryDirectory(prefix="flaskship-uv-") as tmp:
+        link_into(binary, Path(tmp))
+        (Path(tmp) / "Dockerfile").write_text(f"FROM scratch\nCOPY {BINARY} /{BINARY}\n", encoding="utf-8")
+        progress(f"  {UV_IMAGE} cannot be pulled here; building its stand-in {standin} (once) ...")
+        docker_client.build_image(Path(tmp), standin, "base-images",
+                                  {f"{docker_client.LABEL}.stands-in-for": UV_IMAGE}, progress=progress)
+    return standin
 
 
 def uv_binary(runtime: Runtime, cache_dir: Path, label: str) -> Path:

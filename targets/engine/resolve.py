@@ -21,7 +21,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from ..errors import BuildFailed
-from . import fromsource, markers, sdists
+from . import fromsource, markers, reuse, sdists
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -68,7 +68,7 @@ def download_locked(lock: str, runtime: Runtime, sources: BuildBase | None, cach
     with no wheel for the target is built from its sdist (whose hash pip checks
     too) and leaves the list; pip then runs again for the rest."""
     options, pending, _ = markers.for_target(lock, runtime)
-    compiled: list[str] = []
+    pending, compiled = reuse.take(pending, runtime, sources, cache_dir, dest, progress)
     with tempfile.TemporaryDirectory(prefix=".locked-", dir=cache_dir) as tmp:
         listed = Path(tmp) / "requirements.txt"
         while pending:

@@ -28,7 +28,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from ..errors import BuildFailed
-from . import fromsource, markers, resolve
+from . import fromsource, markers, resolve, reuse
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -89,6 +89,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
             (partial / wheel.name).unlink(missing_ok=True)
         if compiled and sources is not None:
             resolve.record_compiled(partial, sources, compiled)
+        reuse.keep(partial, runtime, cache_dir)  # for the build's other locks (reuse.py)
         _publish(partial, dest)
     finally:
         shutil.rmtree(partial, ignore_errors=True)

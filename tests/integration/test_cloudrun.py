@@ -121,7 +121,7 @@ def test_base_image_that_cannot_be_pulled(project: Path) -> None:
 
 
 def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engine: docker.DockerClient) -> None:
-    # A base whose Python lacks venv: `python3 -m venv` fails inside the build.
+    # A base whose Python lacks its venv module: `python3 -m venv` fails inside the build.
     app_image = record(built, "cloudrun")["images"]["app"]["id"]
     broken = "flaskship-test/no-venv:latest"
     runner = engine.containers.run(app_image, ["sh", "-c", "rm -rf /usr/lib/python3*/venv /usr/local/lib/python3*/venv"],

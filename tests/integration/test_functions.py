@@ -24,7 +24,8 @@ def test_zip_layout(built: Path) -> None:
         main = zf.read("main.py").decode()
     assert names == sorted(names)
     assert {"main.py", "requirements.txt", "wsgi.py", "demo/__init__.py", "demo/static/style.css"} <= set(names)
-    assert "functions-framework==" in requirements and "Flask==" in requirements
+    # The build's lock: every name as uv writes it, normalized to lower case.
+    assert "functions-framework==" in requirements and "\nflask==" in requirements
     assert "def handler(request" in main and "run_wsgi_app(_flask_app, request.environ)" in main
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", ".env", ".git"))]
 

@@ -27,7 +27,7 @@ LIST = ("import json, importlib.metadata as m; "
 
 def manifest(name: str, entry: str) -> str:
     return (f'app: {{source: ., entry: "{entry}", requirements: requirements.txt, static: static}}\n'
-            f"targets:\n  run: {{kind: cloudrun, service_id: {name}, region: us-central1}}\n")
+            f"targets:\n  run: {{kind: heroku, app: {name}}}\n")  # one image, and the cheapest build
 
 
 def installed(engine: docker.DockerClient, image: str) -> dict[str, str]:

@@ -2,13 +2,16 @@
 
 The fixture `tests/fixtures/apps/pyproject_pkg` has no requirements.txt and no
 wsgi.py: `app.requirements: pyproject.toml`. Its wheel is built on the host and
-installed offline, pinned by version, in every image; the functions zip keeps
-`.` for the platform's own `pip install -r requirements.txt`. The images are
-checked directly (the smoke suite still assumes the demo app's routes).
+installed offline, pinned by version and hash (the build's lock is hashed), in
+every image; the functions zip ships the package's code at its root, with `.`
+as a comment in its hashed requirements.txt (hash-checking mode cannot install
+a folder). The images are checked directly (the smoke suite still assumes the
+demo app's routes).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import zipfile
@@ -72,9 +75,12 @@ def test_image_requirements_pin_the_built_wheel(package_app: tuple[Path, str]) -
     root, output = package_app
     for context in (root / "build/run/image", root / "build/fn/runner"):
         lines = (context / "requirements.txt").read_text().splitlines()
-        assert lines[0] == f"hello-pkg=={VERSION}", lines
+        wheel = context / "wheels" / WHEEL
+        assert wheel.is_file()
+        # The build's lock is hashed (build/lock.py): the app is pinned by its wheel's own hash.
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        assert [line for line in lines if line.startswith("hello-pkg")] == [f"hello-pkg=={VERSION} --hash=sha256:{digest}"]
         assert "." not in lines and "-e ." not in lines
-        assert (context / "wheels" / WHEEL).is_file()
     assert BUILDING in output
 
 
@@ -95,8 +101,10 @@ def test_functions_zip_installs_the_app_as_dot_and_its_runner_has_the_wheel(
     with zipfile.ZipFile(root / "build/fn.zip") as zf:
         lines = zf.read("requirements.txt").decode().splitlines()
         names = set(zf.namelist())
-    # Cloud Functions runs `pip install -r requirements.txt` in the zip's folder, with network.
-    assert lines[0] == ".", lines
+    # Cloud Functions runs `pip install -r requirements.txt` in the zip's folder, with network. The
+    # file is the build's hashed lock, and pip's hash-checking mode cannot install a folder: `.` stays
+    # as a comment saying so, and the package's code is at the zip's root, where the entry imports it.
+    assert "." not in lines and any(line.startswith("# .  (the app itself: ") for line in lines), lines
     assert not any(line.startswith("hello-pkg") for line in lines)
     assert {"pyproject.toml", "hello_pkg/__init__.py"} <= names
     assert_installed_in_venv(engine, record(root, "fn")["images"]["runner"]["id"])

@@ -369,9 +369,11 @@ def requirement_blocks(text: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("extra", [("gunicorn==23.0.0",), ("functions-framework==3.10.2", "gunicorn==23.0.0")])
-def test_in_hash_mode_the_platforms_lines_and_what_they_need_are_hashed_too(extra: tuple[str, ...]) -> None:
+def test_in_hash_mode_the_platforms_lines_and_what_they_need_are_hashed_too(extra: tuple[str, ...],
+                                                                           tmp_path: Path) -> None:
     written = (HASHED / "requirements.txt").read_text()
-    text = requirements.deploy_text(HASHED, "requirements.txt", extra, "run")
+    # Resolved (a cache given): uv hashes the platform's lines against the index.
+    text = requirements.deploy_text(HASHED, "requirements.txt", extra, "run", cache=tmp_path)
     assert text.startswith(written)  # the app's own lines, exactly as locked
     blocks = requirement_blocks(text)
     unhashed = [name for name, line in blocks.items() if "--hash=sha256:" not in line]

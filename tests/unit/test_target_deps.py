@@ -134,3 +134,53 @@ def test_init_picks_the_newest_python_every_binary_pin_has_wheels_for(index: str
     assert version == "3.11" and "multidict==6.0.4 has wheels for 3.10, 3.11" in why
     assert versions.by_wheels(["Flask==3.1.3", "crcmod==1.7"], tmp_path) is None  # nothing binary to choose by
     assert versions.by_wheels(["markupsafe==3.0.4"], tmp_path)[0] == "3.13"  # type: ignore[index]
+
+
+# -- the lock is resolved before render, which stays pure --------------------------------------------
+
+def _no_process_or_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail on any child process (uv, pip) or outgoing connection: an index is out of reach."""
+    import socket
+    import subprocess
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"render reached out: {args[:2]}")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.mark.parametrize("fixture", ["hashed_app", "includes_app"])
+def test_render_resolves_nothing_and_takes_the_lock_it_is_given(fixture: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from targets import manifest
+    from targets.commands.build import render_only
+    from tests.helpers import REPO
+
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "tests/fixtures/apps" / fixture, app)
+    (app / "targets.yaml").write_text(
+        'app: {source: ., entry: "app:app", static: static}\n'
+        "targets:\n  run: {kind: cloudrun, service_id: x, region: us-central1}\n"
+        "  fn: {kind: functions, region: us-central1}\n")
+    project = manifest.load(app / "targets.yaml")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    _no_process_or_connection(monkeypatch)
+    declared = render_only(project, "run", tmp_path / "declared")
+    text = (tmp_path / "declared/image/requirements.txt").read_text()
+    assert text.startswith((app / "requirements.txt").read_text()[:40]) and text.endswith("gunicorn==23.0.0\n")
+    assert not (app / "build").exists()  # no lock was made or kept
+
+    def locked(version: str) -> dict[tuple[str, ...], str]:
+        return {extra: f"flask=={version} --hash=sha256:{version * 64}\n" for extra in lock.PLATFORM_SETS}
+
+    one = render_only(project, "run", tmp_path / "one", locked("1"))
+    two = render_only(project, "run", tmp_path / "two", locked("2"))
+    assert (tmp_path / "two/image/requirements.txt").read_text() == locked("2")[lock.PLATFORM_SETS[0]]
+    # The image's inputs (its tag, hence the no-op key) follow the lock, and so does the zip.
+    tags = {job.images[0].tag for job in (declared, one, two)}
+    assert len(tags) == 3
+    zips = {render_only(project, "fn", tmp_path / f"fn{v}", locked(v)).record.archives["zip"]["sha256"] for v in "12"}
+    assert len(zips) == 2

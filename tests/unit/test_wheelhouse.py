@@ -197,3 +197,38 @@ def test_the_compile_warning_is_given_once_per_build(monkeypatch: pytest.MonkeyP
     assert len(said) == 1 and "crcmod==1.7" in said[0] and "Python 3.11" in said[0]
     fromsource.warn(["crcmod==1.7", "cffi==1.15.0"], RUNTIME, said.append)
     assert len(said) == 2 and "cffi==1.15.0" in said[1] and "crcmod" not in said[1]
+
+
+def test_a_lock_line_takes_a_wheel_already_on_this_host_only_if_its_hash_matches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from targets.engine import markers, reuse
+
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # the warning's index lookup: refused, offline
+
+    cache, done, dest = tmp_path / "cache", tmp_path / "done", tmp_path / "dest"
+    done.mkdir()
+    dest.mkdir()
+    (done / "flask-3.1.3-py3-none-any.whl").write_bytes(b"flask wheel")
+    (done / "click-8.1.8-py3-none-any.whl").write_bytes(b"click wheel")
+    reuse.keep(done, RUNTIME, cache)  # as a finished wheelhouse of another lock of this build
+    sha = {name: hashlib.sha256(data).hexdigest() for name, data in (("flask", b"flask wheel"), ("click", b"x"))}
+    # crcmod: no wheel on the index, built from the sdist whose sha256 the line names
+    sdist_sha, base = "c" * 64, BuildBase("python:3.12-slim", "standin", "sha256:base1")
+    slot = cache / "sdist-wheels" / sdists.cache_key(sdist_sha, base.image_id, base.packages)
+    slot.mkdir(parents=True)
+    (slot / "crcmod-1.7-cp311-cp311-linux_x86_64.whl").write_bytes(b"compiled")
+    lock = (f"Flask==3.1.3 --hash=sha256:{'0' * 64} --hash=sha256:{sha['flask']}\n"
+            f"click==8.1.8 --hash=sha256:{sha['click']}\n"  # stored, but not these bytes: pip must fetch it
+            f"crcmod==1.7 --hash=sha256:{sdist_sha}\nblinker==1.9.0 --hash=sha256:{'b' * 64}\n")
+    _, pending, _ = markers.for_target(lock, RUNTIME)
+    said: list[str] = []
+    left, compiled = reuse.take(pending, RUNTIME, base, cache, dest, said.append)
+    assert [line.name for line in left] == ["click", "blinker"]
+    assert compiled == ["crcmod==1.7"] and "crcmod==1.7" in said[0]  # still warned about
+    assert sorted(p.name for p in dest.iterdir()) == ["crcmod-1.7-cp311-cp311-linux_x86_64.whl",
+                                                      "flask-3.1.3-py3-none-any.whl"]
+    other = BuildBase("python:3.12-slim", "standin", "sha256:base2")  # compiled for another base: not taken
+    assert [line.name for line in reuse.take(pending, RUNTIME, other, cache, tmp_path, said.append)[0]] == \
+        ["click", "crcmod", "blinker"]
