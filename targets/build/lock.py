@@ -31,6 +31,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import BuildFailed
+from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_command
 from .reqlines import Expanded, redact
@@ -126,9 +127,7 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
         raise BuildFailed(f"{where}: cannot lock the dependencies with {', '.join(extra)} for Python >= {python}: "
                           f"{cause}", "\n".join(said[-20:]))
     kept.parent.mkdir(parents=True, exist_ok=True)
-    partial = kept.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(result.stdout, encoding="utf-8")
-    partial.replace(kept)
+    atomic_write(kept, result.stdout)
     return result.stdout
 
 

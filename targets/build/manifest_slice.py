@@ -27,6 +27,11 @@ def digest(project: Project, name: str) -> str:
     # the rest (checks, boot_within, reset, ...) shapes verdicts, never what is built.
     manifest["smoke"] = {"health": manifest["smoke"]["health"]}
     target = {k: v for k, v in manifest["targets"][name].items() if k not in PUBLISH_ONLY}
+    if not type(project.target(name)).builds_services:
+        # Services reach this kind only at run time: a new version or setting builds nothing new.
+        manifest.pop("services", None)
+        manifest["defaults"].pop("services", None)
+        target.pop("services", None)
     manifest["targets"] = {name: target}
     return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
 

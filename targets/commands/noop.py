@@ -107,10 +107,40 @@ def snapshot(manifest: str | Path) -> str | None:
     newest = os.stat(path).st_ctime_ns
     for name in TOOL_DIRS:
         newest = max(newest, _tree(digest, TOOL_ROOT / name))
-    newest = max(newest, _tree(digest, (path.parent / source).resolve(), frozenset({path.parent / "build"})))
+    app_dir = (path.parent / source).resolve()
+    newest = max(newest, _tree(digest, app_dir, frozenset({path.parent / "build"})))
+    for outside in _outside_inputs(path.parent, app_dir, data):
+        newest = max(newest, _tree(digest, outside) if outside.is_dir() else _stat(digest, outside))
     if newest >= taken - RACY_NS:
         return None
     return digest.hexdigest()
+
+
+def _outside_inputs(root: Path, app_dir: Path, data: dict[str, Any]) -> list[Path]:
+    """What a build reads besides app.source: a static folder beside it (the split
+    layout) and a cloudrun target's own firebase.json."""
+    found = []
+    static = (data.get("app") or {}).get("static") if isinstance(data.get("app"), dict) else None
+    if isinstance(static, str):
+        folder = (app_dir / static).resolve()
+        if not folder.is_relative_to(app_dir):
+            found.append(folder)
+    targets = data.get("targets") if isinstance(data.get("targets"), dict) else {}
+    for settings in targets.values():
+        own = settings.get("firebase_json") if isinstance(settings, dict) else None
+        if isinstance(own, str):
+            found.append((root / own).resolve())
+    return found
+
+
+def _stat(digest: Any, path: Path) -> int:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        digest.update(f"{path}\0missing\n".encode())
+        return 0
+    digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n".encode())
+    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _folder(folder: Path) -> str:

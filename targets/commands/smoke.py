@@ -35,7 +35,7 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
     env_name, _ = project.environment(env)
     with nullcontext(report) if report is not None else Reporter() as shown:
         assert shown is not None
-        run = SmokeRun(project, env_name, shown)
+        run = SmokeRun(project, env_name, shown, cancel=shown.cancel)
         previous = read_report(project, shown)["targets"]
         # Refuse before anything runs: a stale target would be smoked against the wrong manifest.
         built = {name: manifest_slice.refuse_stale(project, name) for name, _ in selected}

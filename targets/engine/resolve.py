@@ -43,9 +43,7 @@ def download(command: list[str], runtime: Runtime, sources: BuildBase | None, ca
             result = subprocess.run(command + extra, capture_output=True, text=True)
             if result.returncode == 0:
                 return compiled
-            if "[Errno 28]" in result.stderr:  # ENOSPC: pip's traceback says nothing more
-                raise BuildFailed(f"{label}: No space left on device in {cache_dir} while downloading wheels; "
-                                  "free some space (build/ and build/.cache can be deleted) and run it again")
+            _refuse_full_disk(result.stderr, cache_dir, label)
             spec = sdists.unresolvable(result.stderr)
             if sources is None or spec is None or spec in tried:
                 refused = f" (pip did not take the wheel built from its sdist, {tried[spec]})" if spec in tried else ""
@@ -81,6 +79,7 @@ def download_locked(lock: str, runtime: Runtime, sources: BuildBase | None, cach
             result = subprocess.run(command, capture_output=True, text=True)
             if result.returncode == 0:
                 return compiled
+            _refuse_full_disk(result.stderr, cache_dir, label)
             spec = sdists.unresolvable(result.stderr)
             line = next((p for p in pending if spec and p.name == _name(spec)), None)
             if sources is None or line is None:
@@ -125,3 +124,10 @@ def _first_error(stderr: str) -> str:
 
 def _tail(stderr: str) -> str:
     return "\n".join(stderr.splitlines()[-15:])
+
+
+def _refuse_full_disk(stderr: str, cache_dir: Path, label: str) -> None:
+    """ENOSPC: pip's own traceback says nothing more useful than that."""
+    if "[Errno 28]" in stderr:
+        raise BuildFailed(f"{label}: No space left on device in {cache_dir} while downloading wheels; "
+                          "free some space (build/ and build/.cache can be deleted) and run it again")

@@ -6,7 +6,7 @@ What a kind *does* is described by targets/kinds/protocol.py, a layer above.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
 
@@ -24,6 +24,10 @@ class RegistryAuth(Strict):
 
 
 class TargetSettings(Strict):
+    # Whether the backing services' settings go into what this kind builds (compose's
+    # file declares them); elsewhere they reach the app only at run time.
+    builds_services: ClassVar[bool] = False
+
     kind: str
     # Overrides defaults.base_image for this target.
     base_image: ImageRef | None = None

@@ -13,7 +13,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,9 @@ class SmokeRun:
     logs: dict[str, str] = field(default_factory=dict)
     # The run's backing services (targets/services), set by the smoke command while they run.
     services: Live = field(default_factory=lambda: Live(None))
+    # Ctrl-C for work on other threads (the command sets its reporter's cancel):
+    # each thread's next progress line then raises KeyboardInterrupt there.
+    cancel: Callable[[], None] = lambda: None
 
     def __post_init__(self) -> None:
         _, environment = self.project.environment(self.env_name)
@@ -73,8 +76,17 @@ class SmokeRun:
         """Run a target's variants at once (each on a fork of this run, so its own
         containers and results), then keep their results and logs in the order given."""
         forks = [self.fork(self.progress) for _ in variants]
-        with ThreadPoolExecutor(max_workers=len(variants), thread_name_prefix="flaskship-variant") as pool:
-            futures = [pool.submit(variant, twin) for variant, twin in zip(variants, forks, strict=True)]
+        pool = ThreadPoolExecutor(max_workers=len(variants), thread_name_prefix="flaskship-variant")
+        futures = [pool.submit(variant, twin) for variant, twin in zip(variants, forks, strict=True)]
+        try:
+            wait(futures)
+        except KeyboardInterrupt:
+            # Each variant then unwinds at its next progress line (its container removed
+            # in its own `finally`) and says nothing more: the interrupt is the last word.
+            self.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         for future, twin in zip(futures, forks, strict=True):
             self.results.extend(twin.results)
             self.logs.update(twin.logs)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STANDIN = "flaskship-standin/python:3.12-slim"
+NGINX_STANDIN = "flaskship-standin/nginx:stable-bookworm"
 
 
 @dataclass
@@ -83,7 +84,8 @@ def second_engine() -> Iterator[Engine]:
         while _docker(engine.unix, "info").returncode != 0:
             assert process.poll() is None and time.monotonic() < deadline, (root / "dockerd.log").read_text()[-3000:]
             time.sleep(0.3)
-        saved = subprocess.Popen(["docker", "save", STANDIN], stdout=subprocess.PIPE)
+        # The Python base, and nginx for the Hosting edge in front of cloudrun.
+        saved = subprocess.Popen(["docker", "save", STANDIN, NGINX_STANDIN], stdout=subprocess.PIPE)
         loaded = _docker(engine.unix, "load", stdin=saved.stdout)
         assert saved.wait() == 0 and loaded.returncode == 0, loaded.stderr
         yield engine

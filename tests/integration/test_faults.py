@@ -91,10 +91,11 @@ def test_a_hang_at_import_fails_each_target_once_within_its_deadline(faulty: Pat
     report = json.loads((faulty / "build/smoke.json").read_text())["targets"]
     for target in ("cloudrun", "compose", "functions", "heroku"):
         boots = [r for r in report[target]["results"] if r["check"] == "boot"]
-        assert [b["status"] for b in boots] == ["fail"], (target, boots)  # cloudrun's second variant never started
+        # Variants run one after another skip once one failed to boot; cloudrun's run side by
+        # side and share the one deadline: either way, no second wait.
+        assert boots and {b["status"] for b in boots} == {"fail"}, (target, boots)
         logs = result.stdout.split(f"--- last log lines of {target} ")[1].split("--- last log lines of")[0]
         assert "planted hang at import (FAULT=hang)" in logs, (target, logs)
-    assert "not started: the target did not boot in another variant" in result.stdout
     assert leftovers(engine, run) == []
 
 
@@ -141,22 +142,24 @@ def test_ctrl_c_during_smoke_leaves_nothing(faulty: Path, engine: docker.DockerC
     assert leftovers(engine, run) == []
 
 
-@pytest.mark.parametrize(("target", "marker", "after"), [
-    ("cloudrun", "building (cloudrun)", 0.4),  # the base image's probe container
-    ("heroku", ": Step 5/", 0.0),  # inside `docker build`
-    ("compose", "compose: Step 9/9", 0.1),  # the nginx image is done: its `nginx -t` container runs
+@pytest.mark.parametrize(("target", "edited", "marker", "after"), [
+    ("cloudrun", "app/demo/__init__.py", "building (cloudrun)", 0.4),  # the lint's probe container, or the build
+    ("heroku", "app/demo/__init__.py", ": Step ", 0.0),  # inside `docker build`
+    # A new static file makes a new nginx image, which `nginx -t` checks in a container of its own.
+    ("compose", "app/demo/static/style.css", "checking nginx.conf with `nginx -t`", 0.0),
 ], ids=["build-probe", "build-docker-build", "build-nginx"])
 def test_ctrl_c_twice_during_build_leaves_the_last_good_build(faulty: Path, engine: docker.DockerClient, target: str,
-                                                              marker: str, after: float) -> None:
+                                                              edited: str, marker: str, after: float) -> None:
     run = session()
     before = _records(faulty)
-    module = faulty / "app/demo/__init__.py"
-    original = module.read_text()
-    module.write_text(original + f"# edited {run}\n")  # something to build
+    changed = faulty / edited
+    original = changed.read_text()
+    changed.write_text(original + (f"/* edited {run} */\n" if edited.endswith(".css") else f"# edited {run}\n"))
     try:
-        code, output = _interrupt(["build", "--target", target], faulty, run, marker, after, True)
+        # --verbose: docker's step lines and the nginx check's line are the markers to interrupt at.
+        code, output = _interrupt(["build", "--target", target, "--verbose"], faulty, run, marker, after, True)
     finally:
-        module.write_text(original)
+        changed.write_text(original)
     assert code == 130 and "Traceback" not in output, output
     assert leftovers(engine, run) == []
     assert _records(faulty) == before  # the last good build, untouched
@@ -234,12 +237,12 @@ def test_two_smokes_of_one_target_at_once_merge_while_the_usual_ports_are_taken(
 @pytest.fixture(params=["1m", "20k"], ids=["cache-fills-up", "build-fills-up"])
 def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A copy of the demo whose build/ is a small tmpfs: 1 MB fills up while the wheels are
-    downloaded into build/.cache, 20 kB while the app is copied; unmounted afterwards."""
+    downloaded into build/.cache, 20 kB while the build's lock is kept there; unmounted afterwards."""
     root = copy_demo(tmp_path / "project")
     (root / "build").mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs", str(root / "build")], check=True)
     try:
-        yield root, "while downloading wheels" if request.param == "1m" else ".staging-functions"
+        yield root, "while downloading wheels" if request.param == "1m" else "build/.cache/locks/"
     finally:
         subprocess.run(["umount", str(root / "build")], check=True)
 

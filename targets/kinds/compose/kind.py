@@ -19,6 +19,7 @@ from ...engine import docker_client
 from ...errors import BuildFailed, RecordError
 from ...records import BuildRecord, folder_hash
 from ...services.compose import services as compose_services
+from ...ui.lines import Detail
 from ..base import TargetSettings
 from ..container import ContainerKind, shell
 from .settings import ComposeSettings
@@ -94,6 +95,7 @@ class Compose(ContainerKind):
         try:
             super().build(job)
             if previous is None or job.record.images["nginx"]["id"] != previous.images["nginx"]["id"]:
+                job.progress(Detail(f"  {job.name}: checking nginx.conf with `nginx -t` in the new nginx image"))
                 check_nginx_config(job.name, job.record.images["nginx"]["id"])
         finally:
             if schema is not None and schema.poll() is None and sys.exc_info()[0] is not None:

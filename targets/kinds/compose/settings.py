@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -16,6 +16,8 @@ Size = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}[km]?$")]
 
 
 class ComposeSettings(TargetSettings):
+    builds_services: ClassVar[bool] = True  # docker-compose.yml declares them
+
     kind: Literal["compose"]
     publish: Port = 8000  # the host port nginx is published on
     publish_host: IPv4 = "127.0.0.1"
