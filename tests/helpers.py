@@ -171,3 +171,50 @@ def private_index(root: Path, password: str, value: str) -> Any:
             server.wait(timeout=10)
 
     return serving()
+
+
+@dataclass
+class UpProcess:
+    """A running `invoke up`: its URL, and every line it has printed so far."""
+    proc: subprocess.Popen[str]
+    lines: list[str]
+    url: str = ""
+
+    def read_until(self, predicate: Any, within: float = 120) -> str:
+        """Read lines until predicate(line) holds; the line, or an AssertionError with the output."""
+        import time
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            assert line, "up ended early:\n" + "".join(self.lines)
+            self.lines.append(line)
+            if predicate(line):
+                return line
+        raise AssertionError("".join(self.lines))
+
+
+def start_up(manifest: Path, target: str, session: str = SESSION) -> UpProcess:
+    """`invoke up --target` started, read up to its `up at URL` line. The caller stops it with stop_up()."""
+    import re
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(REPO), "up", "--target", target,
+                             "--manifest", str(manifest)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "FLASKSHIP_SESSION": session})
+    up = UpProcess(proc, [])
+    try:
+        line = up.read_until(lambda line: re.search(r": up at (http://[0-9.]+:\d+) ", line) is not None)
+    except BaseException:
+        stop_up(up)
+        raise
+    found = re.search(r": up at (http://[0-9.]+:\d+) ", line)
+    assert found is not None
+    up.url = found.group(1)
+    return up
+
+
+def stop_up(up: UpProcess) -> str:
+    """Ctrl-C, as a person stops it; its whole output."""
+    import signal
+    up.proc.send_signal(signal.SIGINT)
+    rest, _ = up.proc.communicate(timeout=120)
+    return "".join(up.lines) + rest

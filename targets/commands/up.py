@@ -19,11 +19,12 @@ from contextlib import ExitStack
 
 from ..errors import SmokeFailed
 from ..manifest import Project
+from . import up_layers
 from .up_runners import RUNNERS
 from .up_session import Layer, session
 
-BACKING: list[Layer] = []
-FRONTS: dict[str, Layer] = {}
+BACKING: list[Layer] = [up_layers.services]
+FRONTS: dict[str, Layer] = {"cloudrun": up_layers.hosting_edge}
 
 
 def up(project: Project, name: str, env: str | None, progress: Callable[[str], None] = print) -> None:

@@ -26,7 +26,8 @@ def _release(run: Session, image: str, user: str | None = None) -> None:
     if command is None:
         return
     run.progress(f"{run.name}: release: {command}")
-    code, log = docker_client.run_once(image, run.name, ["/bin/sh", "-c", command], environment=run.env, user=user)
+    code, log = docker_client.run_once(image, run.name, ["/bin/sh", "-c", command], environment=run.env, user=user,
+                                       network=run.network)
     if code != 0:
         raise SmokeFailed(f"{run.name}: app.release exited {code}; not starting", log)
 
@@ -40,8 +41,9 @@ def _container(image_role: str, port_env: str | None, user: bool = False) -> Lay
         as_user = f"{uid}:{uid}" if uid else None
         _release(run, image, as_user)
         env = {**run.env, "PORT": str(port)}
-        with docker_client.running(image, run.name, environment=env, container_port=port, user=as_user) as (
-                container, host_port):
+        with docker_client.running(image, run.name, environment=env, container_port=port, user=as_user,
+                                   network=run.network) as (container, host_port):
+            run.container = container
             run.url = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
             wait_http(run.url + run.project.manifest.smoke.health, BOOT_WITHIN, container, run.name)
 
@@ -59,7 +61,7 @@ def _compose(run: Session) -> Iterator[None]:
     host = str(getattr(settings, "publish_host", "127.0.0.1"))
     port = free_port(host)
     project = f"flaskship-{run.name}-up-{uuid.uuid4().hex[:6]}".lower()
-    env = compose_environment(run.project, run.env, port)
+    env = {**compose_environment(run.project, run.env, port), **run.compose_env}
     with tempfile.TemporaryDirectory(prefix="flaskship-up-") as tmp:
         files = compose_files(run.project.build_dir / run.name, run.name, Path(tmp))
         try:

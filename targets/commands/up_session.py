@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from docker.models.containers import Container
+
 from ..build import manifest_slice
 from ..kinds import TargetSettings
 from ..manifest import Project
@@ -26,6 +28,12 @@ class Session:
     env: dict[str, str]
     progress: Callable[[str], None] = print
     url: str = ""
+    # Set by the services layer: the network the app joins to reach them, and what a
+    # compose stack (which runs its own from its file) takes in its variables.
+    network: str | None = None
+    compose_env: dict[str, str] = field(default_factory=dict)
+    # Set by a container runner: the app's container, for a front to reach.
+    container: Container | None = None
     # Streams the running target's log lines; it returns when the target stops.
     follow: Callable[[], Iterator[str]] = field(default=lambda: iter(()))
 

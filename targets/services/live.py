@@ -121,21 +121,10 @@ def running(project: Project, names: Iterable[str], progress: Callable[[str], No
     if not wanted:
         yield NONE
         return
-    declared = project.manifest.services
-    cache = project.build_dir / ".cache"
     with ExitStack() as stack:
         network = stack.enter_context(docker_client.network(LABEL))
-        live = Live(network)
-        for name in wanted:
-            kind = behaviour(declared[name].kind)
-            live.instances[name] = Instance(name, declared[name], kind, generate(kind))
         # Images first (a stand-in may have to be built), so start times count only the start.
-        for instance in live.instances.values():
-            try:
-                instance.image = images.resolve(instance.name, instance.settings, instance.kind,
-                                                project.manifest.base_image(), cache, progress)
-            except FlaskshipError as exc:
-                instance.error, instance.logs = f"service {instance.name} ({instance.kind.name}) has no image: {exc.message}", exc.detail
+        live = Live(network, _instances(project, wanted, progress))
         for instance in live.instances.values():
             if instance.error:
                 continue
@@ -150,6 +139,31 @@ def running(project: Project, names: Iterable[str], progress: Callable[[str], No
                 instance.logs = exc.detail
         _wait([i for i in live.instances.values() if not i.error], progress)
         yield live
+
+
+def planned(project: Project, names: Iterable[str], progress: Callable[[str], None] = print) -> Live:
+    """These services with fresh credentials and their images, none started: what a
+    compose stack, which runs its own from its file, takes in its variables."""
+    live = Live(None, _instances(project, sorted(set(names)), progress))
+    for instance in live.instances.values():
+        if instance.error:
+            raise SmokeFailed(instance.error, instance.logs)
+    return live
+
+
+def _instances(project: Project, names: list[str], progress: Callable[[str], None]) -> dict[str, Instance]:
+    """An Instance per name, with generated credentials and its image resolved (or its error)."""
+    declared, cache = project.manifest.services, project.build_dir / ".cache"
+    instances: dict[str, Instance] = {}
+    for name in names:
+        kind = behaviour(declared[name].kind)
+        instance = instances[name] = Instance(name, declared[name], kind, generate(kind))
+        try:
+            instance.image = images.resolve(name, instance.settings, kind, project.manifest.base_image(), cache,
+                                            progress)
+        except FlaskshipError as exc:
+            instance.error, instance.logs = f"service {name} ({kind.name}) has no image: {exc.message}", exc.detail
+    return instances
 
 
 def _wait(pending: list[Instance], progress: Callable[[str], None]) -> None:

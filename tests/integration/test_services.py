@@ -25,7 +25,7 @@ import docker
 import pytest
 import requests
 
-from tests.helpers import REPO, SESSION, invoke
+from tests.helpers import REPO, SESSION, invoke, start_up, stop_up
 
 pytestmark = pytest.mark.docker
 APPS = REPO / "tests/fixtures/apps"
@@ -189,6 +189,34 @@ def test_ctrl_c_mid_smoke_removes_every_service(notes: Path, engine: docker.Dock
     output = "".join(lines) + rest
     assert proc.returncode == 130, output
     assert "everything this run started has been removed" in output
+    assert _leftovers(engine, session) == []
+
+
+
+@pytest.mark.parametrize("target", ["run", "stack"])
+def test_up_runs_a_target_with_its_services_and_removes_them_on_ctrl_c(notes: Path, engine: docker.DockerClient,
+                                                                        target: str) -> None:
+    """cloudrun: a postgres of its own, migrated by the release step, behind the Hosting
+    edge; compose: the stack's own db from its file. A note written survives a read."""
+    session = f"pytest-{uuid.uuid4().hex[:8]}"
+    up = start_up(notes / "targets.yaml", target, session)
+    try:
+        with requests.Session() as http:
+            form = http.get(up.url + "/form", timeout=10)
+            csrf = re.search(r'value="([0-9a-f]{32})"', form.text)
+            assert csrf, form.text
+            made = http.post(up.url + "/notes", data={"text": "kept by up"}, headers={"X-CSRFToken": csrf.group(1)},
+                             timeout=10)
+            assert made.status_code == 201, made.text
+            read = http.get(f"{up.url}/notes/{made.json()['id']}", timeout=10)
+            assert read.json()["text"] == "kept by up"
+    finally:
+        output = stop_up(up)
+    assert up.proc.returncode == 0, output
+    assert "Traceback" not in output
+    if target == "run":
+        assert re.search(r"services: db \(\S+postgres:15\) ready in", output), output
+        assert "the Hosting edge is in front" in output
     assert _leftovers(engine, session) == []
 
 
