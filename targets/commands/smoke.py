@@ -78,11 +78,29 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
         run.record(name, "infrastructure", "start", False, "the platform's runtime starts", exc.message)
         if exc.detail:
             run.logs[f"{name} [infrastructure]"] = exc.detail
+    _services_lasted(run, name)
     failed = sum(r.status == "fail" for r in run.results)
     took = f" in {time.monotonic() - started:.1f} s"
     report.finish(name, (f"{len(run.results)} checks, {failed} failed" if failed else f"{len(run.results)} checks passed")
                   + took, ok=not failed)
     return run
+
+
+def _services_lasted(run: SmokeRun, name: str) -> None:
+    """A service that stopped under this target's checks is why they failed: its
+    verdict goes first, so the run's last line names the service, not a symptom."""
+    try:
+        run.services.check(run.service_names(name))
+    except SmokeFailed as exc:
+        said = [r for r in run.results if r.got == run.scrub(exc.message)]  # a later variant may have found it
+        if not said:
+            run.record(name, "services", "still-running", False, "its services keep running through its checks",
+                       exc.message)
+            said = [run.results[-1]]
+            if exc.detail:
+                run.logs[f"{name} [services]"] = exc.detail
+        run.results.remove(said[0])
+        run.results.insert(0, said[0])
 
 
 def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]], built: dict[str, BuildRecord],
@@ -104,7 +122,8 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
         raise SmokeFailed(
             f"smoke failed: {len(failed)} check(s) failed, first {first.target} [{first.variant}] {first.check}: "
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
-            + (RELEASE_HINT if released and first.check != "release" and RELEASE_HINT not in first.got else "")
+            + (RELEASE_HINT if released and first.check != "release" and RELEASE_HINT not in first.got
+               and first.variant not in ("infrastructure", "services") else "")
         )
 
 

@@ -7,7 +7,6 @@ root. The local base stand-in is copied in with `docker save | docker load`.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import shutil
 import signal
@@ -68,9 +67,13 @@ def second_engine() -> Iterator[Engine]:
     bridge = f"fs{uuid.uuid4().hex[:8]}"
     subnet = f"10.{random.randint(200, 250)}.{random.randint(0, 255)}"
     process: subprocess.Popen[bytes] | None = None
+    # Containers on its bridge talk to each other (the Hosting edge to the app). This
+    # engine runs with --iptables=false, so it adds no rule of its own, and the first
+    # engine's FORWARD policy (DROP, bridged traffic included) would drop them.
+    forward = ["-i", bridge, "-o", bridge, "-j", "ACCEPT"]
     try:
         for command in (["ip", "link", "add", bridge, "type", "bridge"], ["ip", "addr", "add", f"{subnet}.1/24", "dev", bridge],
-                        ["ip", "link", "set", bridge, "up"]):
+                        ["ip", "link", "set", bridge, "up"], ["iptables", "-I", "FORWARD", *forward]):
             subprocess.run(command, check=True, capture_output=True)
         port = _free_port()
         log = (root / "dockerd.log").open("wb")
@@ -98,5 +101,6 @@ def second_engine() -> Iterator[Engine]:
                 process.kill()
                 process.wait(timeout=30)
         _unmount_under(root)
+        subprocess.run(["iptables", "-D", "FORWARD", *forward], capture_output=True)
         subprocess.run(["ip", "link", "del", bridge], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from targets.records import folder_hash
-from tests.helpers import REPO, SESSION, assert_one_clear_line, copy_demo, invoke
+from tests.helpers import REPO, SESSION, copy_demo, invoke
 from tests.integration.second_engine import Engine, second_engine
 
 pytestmark = pytest.mark.docker

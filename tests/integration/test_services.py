@@ -220,6 +220,38 @@ def test_up_runs_a_target_with_its_services_and_removes_them_on_ctrl_c(notes: Pa
     assert _leftovers(engine, session) == []
 
 
+
+def test_a_service_killed_mid_smoke_is_named_as_the_reason(notes: Path, engine: docker.DockerClient) -> None:
+    session = f"pytest-{uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(REPO), "smoke", "--force",
+                             "--manifest", str(notes / "targets.yaml"), "--target", "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "FLASKSHIP_SESSION": session, "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if "[PORT unset] boot: ok" in line:  # the app is up on the database: now the database dies
+                labels = [f"io.flaskship.session={session}", "io.flaskship.target=services"]
+                victims = engine.containers.list(filters={"label": labels})
+                assert victims, "".join(seen)
+                for victim in victims:
+                    victim.kill()
+                break
+        rest, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = "".join(seen) + rest + err
+    # The app's own traceback (its lost connection) is shown in its log; the tool's stderr has none.
+    assert proc.returncode == 1 and "Traceback" not in err, output
+    last = [line for line in err.splitlines() if line.strip()][-1]
+    assert "service db (postgres) stopped during the run (exit status 137)" in last, output
+    assert "app.release ran in a container" not in last  # not the reason here
+    assert _leftovers(engine, session) == []
+
+
 def test_the_compose_file_runs_by_hand_with_its_own_services(notes: Path, engine: docker.DockerClient) -> None:
     folder = notes / "build/stack"
     image = "postgres:15" if _has(engine, "postgres:15") else "flaskship-standin/postgres:15"
