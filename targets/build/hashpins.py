@@ -17,9 +17,7 @@ its line.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -28,12 +26,10 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..errors import BuildFailed
-from .lockfiles import uv_command
-from .reqlines import Expanded, logical_lines, redact, split_requirement
-from ..files import sha256_file
+from ..files import atomic_write, sha256_file
+from .lockfiles import uv_compile
+from .reqlines import Expanded, logical_lines, split_requirement
 
-TIMEOUT = 300
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*(?P<version>[^\s;]+)")
 
 
@@ -102,9 +98,7 @@ def _kept(cache: Path | None, key: tuple[str, ...], compile_: Callable[[], str])
         return kept.read_text(encoding="utf-8")
     text = compile_()
     kept.parent.mkdir(parents=True, exist_ok=True)
-    partial = kept.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(kept)
+    atomic_write(kept, text)
     return text
 
 
@@ -118,24 +112,11 @@ def _compile(extra: tuple[str, ...], pins: tuple[str, ...], constraints: tuple[s
         wanted, pinned = Path(tmp) / "platform.in", Path(tmp) / "app-pins.txt"
         wanted.write_text("".join(f"{line}\n" for line in (*options, *extra)), encoding="utf-8")
         pinned.write_text("".join(f"{line}\n" for line in pins), encoding="utf-8")
-        command = [*uv_command(), "pip", "compile", "--no-config", "--quiet", "--universal", "--python-version",
-                   python, "--generate-hashes", "--no-header", "--no-annotate", "-c", str(pinned),
-                   *(arg for path in constraints for arg in ("-c", path)), str(wanted)]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
-                                    env=os.environ | {"UV_PYTHON_DOWNLOADS": "never"})
-        except FileNotFoundError:
-            raise BuildFailed(f"{where}: hashing the platform's lines ({', '.join(extra)}) needs uv "
-                              "(pip install uv)") from None
-        except subprocess.TimeoutExpired:
-            raise BuildFailed(f"{where}: hashing the platform's lines did not finish within {TIMEOUT} s") from None
-    if result.returncode != 0:
-        said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
-        cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
-        raise BuildFailed(f"{where}: the file uses hashes, so the platform's lines ({', '.join(extra)}) must "
-                          f"be hashed too, and cannot be resolved with the app's pins: {cause}", "\n".join(said[-20:]))
-    return result.stdout
-
+        return uv_compile(["--python-version", python, "-c", str(pinned),
+                           *(arg for path in constraints for arg in ("-c", path)), str(wanted)],
+                          where=where, doing=f"hashing the platform's lines ({', '.join(extra)})", options=options,
+                          failed=f"the file uses hashes, so the platform's lines ({', '.join(extra)}) must be "
+                                 "hashed too, and cannot be resolved with the app's pins")
 
 def _blocks(text: str) -> list[tuple[str, str]]:
     """uv's output, one block per requirement: its line and its indented --hash lines."""

@@ -22,21 +22,17 @@ Delete the folder to take newer releases. A requirement pip cannot hash-check
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..errors import BuildFailed
 from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
-from .lockfiles import uv_command
-from .reqlines import Expanded, redact
+from .lockfiles import uv_compile
+from .reqlines import Expanded
 
-TIMEOUT = 300
 # Every platform line any kind adds: the union lock holds them all, so no two
 # targets of one build can disagree on a version they share.
 PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
@@ -110,25 +106,13 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
         own = [str(Path(tmp) / "self.in")] if source == "." else [source]
         if source == ".":
             Path(own[0]).write_text(".\n", encoding="utf-8")
-        command = [*uv_command(), "pip", "compile", "--no-config", "--quiet", "--universal", "--python-version",
-                   python, "--generate-hashes", "--no-header", "--no-annotate", "--no-strip-markers",
-                   "-c", str(pinned), *own, str(platform)]
-        try:
-            # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
-            result = subprocess.run(command, cwd=app_dir, capture_output=True, text=True, timeout=TIMEOUT,
-                                    stdin=subprocess.DEVNULL, env=os.environ | {"UV_PYTHON_DOWNLOADS": "never"})
-        except FileNotFoundError:
-            raise BuildFailed(f"{where}: locking the dependencies needs uv (pip install uv)") from None
-        except subprocess.TimeoutExpired:
-            raise BuildFailed(f"{where}: locking the dependencies did not finish within {TIMEOUT} s") from None
-    if result.returncode != 0:
-        said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
-        cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
-        raise BuildFailed(f"{where}: cannot lock the dependencies with {', '.join(extra)} for Python >= {python}: "
-                          f"{cause}", "\n".join(said[-20:]))
+        # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
+        text = uv_compile(["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)],
+                          where=where, doing="locking the dependencies", options=options, cwd=app_dir,
+                          failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
     kept.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(kept, result.stdout)
-    return result.stdout
+    atomic_write(kept, text)
+    return text
 
 
 def _requires_python(app_dir: Path, source: str, python: str) -> str:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import BuildFailed
+from .reqlines import redact
 
 TIMEOUT = 300
 # What the exporters need from the host: no cloud or registry tokens. Their
@@ -130,6 +131,27 @@ def uv_command() -> list[str]:
     """uv as installed by pip (requirements-dev.txt): on PATH, or as this Python's module."""
     found = shutil.which("uv")
     return [found] if found else [sys.executable, "-m", "uv"]
+
+
+def uv_compile(args: list[str], *, where: str, doing: str, failed: str, options: tuple[str, ...],
+               cwd: Path | None = None) -> str:
+    """`uv pip compile` with hashes for every platform (`args`: files, -c, --python-version):
+    its output. BuildFailed names `where`, what it was `doing` (no uv, too slow) or,
+    after `failed`, uv's own reason, with the ${VAR} values from `options` blanked."""
+    command = [*uv_command(), "pip", "compile", "--no-config", "--quiet", "--universal", "--generate-hashes",
+               "--no-header", "--no-annotate", *args]
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
+                                stdin=subprocess.DEVNULL, env=os.environ | {"UV_PYTHON_DOWNLOADS": "never"})
+    except FileNotFoundError:
+        raise BuildFailed(f"{where}: {doing} needs uv (pip install uv)") from None
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{where}: {doing} did not finish within {TIMEOUT} s") from None
+    if result.returncode != 0:
+        said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
+        cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
+        raise BuildFailed(f"{where}: {failed}: {cause}", "\n".join(said[-20:]))
+    return result.stdout
 
 
 def _env() -> dict[str, str]:
