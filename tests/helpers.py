@@ -218,3 +218,22 @@ def stop_up(up: UpProcess) -> str:
     up.proc.send_signal(signal.SIGINT)
     rest, _ = up.proc.communicate(timeout=120)
     return "".join(up.lines) + rest
+
+
+def built_and_smoked(manifest: Path) -> CliResult:
+    """`invoke build` then `invoke smoke` of every target in `manifest`, both green; smoke's result."""
+    build = invoke("build", "--manifest", str(manifest))
+    assert build.code == 0, build.stdout + build.stderr
+    smoke = invoke("smoke", "--manifest", str(manifest))
+    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    return smoke
+
+
+def has_image(engine: Any, ref: str) -> bool:
+    """The engine holds `ref` (a name or an id)."""
+    import docker
+    try:
+        engine.images.get(ref)
+        return True
+    except docker.errors.ImageNotFound:
+        return False

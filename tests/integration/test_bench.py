@@ -7,10 +7,9 @@ import shutil
 from pathlib import Path
 
 import docker
-import docker.errors
 import pytest
 
-from tests.helpers import REPO, invoke, managed_containers
+from tests.helpers import REPO, has_image, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 
@@ -35,15 +34,9 @@ def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, en
     assert "cold build, all targets" in result.stdout and "ratio" in result.stdout
     # Everything the bench built is gone (the engine is shared: only its own images are looked for).
     built = [i["id"] for arm in ("ours", "naive") for i in figures["sizes"][arm]["images"].values()]
-    assert len(built) == 9 and not [i for i in built if _exists(engine, i)]
+    assert len(built) == 9 and not [i for i in built if has_image(engine, i)]
     # Every image built on this run's bases carries its label (inherited from them).
     assert not engine.images.list(all=True, filters={"label": f"io.flaskship.bench={bench['run']}"})
     assert managed_containers(engine) == []
 
 
-def _exists(engine: docker.DockerClient, image: str) -> bool:
-    try:
-        engine.images.get(image)
-        return True
-    except docker.errors.ImageNotFound:
-        return False

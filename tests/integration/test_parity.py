@@ -10,7 +10,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.helpers import REPO, invoke, managed_containers
+from tests.helpers import REPO, built_and_smoked, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 
@@ -39,11 +39,7 @@ def test_all_targets_smoke_with_one_report(built: Path, engine: docker.DockerCli
 
 def test_a_different_flask_app_builds_and_smokes_on_every_target(tmp_path: Path, engine: docker.DockerClient) -> None:
     shutil.copytree(REPO / "tests/fixtures/otherapp", tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
-    manifest = str(tmp_path / "shop/targets.yaml")
-    build = invoke("build", "--manifest", manifest)
-    assert build.code == 0, build.stdout + build.stderr
-    smoke = invoke("smoke", "--manifest", manifest)
-    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    built_and_smoked(tmp_path / "shop/targets.yaml")
     report = json.loads((tmp_path / "shop/build/smoke.json").read_text())["targets"]
     assert sorted(report) == ["dyno", "fn", "run", "stack"] and all(t["passed"] for t in report.values())
     assert not (tmp_path / "shop/build/run/src/build").exists()  # the output never ships inside itself

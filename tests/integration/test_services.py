@@ -25,7 +25,7 @@ import docker
 import pytest
 import requests
 
-from tests.helpers import REPO, SESSION, invoke, start_up, stop_up
+from tests.helpers import REPO, SESSION, built_and_smoked, has_image, invoke, start_up, stop_up
 
 pytestmark = pytest.mark.docker
 APPS = REPO / "tests/fixtures/apps"
@@ -254,7 +254,7 @@ def test_a_service_killed_mid_smoke_is_named_as_the_reason(notes: Path, engine: 
 
 def test_the_compose_file_runs_by_hand_with_its_own_services(notes: Path, engine: docker.DockerClient) -> None:
     folder = notes / "build/stack"
-    image = "postgres:15" if _has(engine, "postgres:15") else "flaskship-standin/postgres:15"
+    image = "postgres:15" if has_image(engine, "postgres:15") else "flaskship-standin/postgres:15"
     with requests.Session() as http:
         port = _free_port()
         env = {**os.environ, "FLASKSHIP_DB_IMAGE": image, "FLASKSHIP_PUBLISH": str(port)}
@@ -274,14 +274,6 @@ def test_the_compose_file_runs_by_hand_with_its_own_services(notes: Path, engine
             assert http.get(base + "/notes", timeout=10).json() == {"notes": [{"id": 1, "text": "by hand"}]}
         finally:
             subprocess.run([*project, "down", "-v", "--remove-orphans"], capture_output=True, env=env, timeout=120)
-
-
-def _has(engine: docker.DockerClient, ref: str) -> bool:
-    try:
-        engine.images.get(ref)
-        return True
-    except docker.errors.ImageNotFound:
-        return False
 
 
 def _free_port() -> int:
@@ -324,10 +316,7 @@ targets:
 
 def test_a_redis_visit_counter_starts_from_zero(tmp_path: Path, engine: docker.DockerClient) -> None:
     root = _project(tmp_path, "redis_counter", COUNTER)
-    build = invoke("build", "--manifest", str(root / "targets.yaml"))
-    assert build.code == 0, build.stdout + build.stderr
-    smoke = invoke("smoke", "--manifest", str(root / "targets.yaml"))
-    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    smoke = built_and_smoked(root / "targets.yaml")
     assert "services: cache" in smoke.stdout and _leftovers(engine) == []
 
 
@@ -352,10 +341,7 @@ def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.D
     import hashlib
 
     root = _project(tmp_path, "s3_files", UPLOADS)
-    build = invoke("build", "--manifest", str(root / "targets.yaml"))
-    assert build.code == 0, build.stdout + build.stderr
-    smoke = invoke("smoke", "--manifest", str(root / "targets.yaml"))
-    assert smoke.code == 0, smoke.stdout + smoke.stderr
+    built_and_smoked(root / "targets.yaml")
     report = json.loads((root / "build/smoke.json").read_text())["targets"]
     digests = {r["observed"]["digest"] for t in report.values() for r in t["results"] if r["check"] == "download"}
     assert digests == {hashlib.sha256(BLOB).hexdigest()}
