@@ -1,0 +1,31 @@
+"""The bench table from a real record: a fresh machine's --quick run of tests/fixtures/otherapp,
+in which ab gave up on the naive heroku arm (one request over 30 s)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from targets.commands import bench_report
+from tests.helpers import REPO
+
+RECORD = json.loads((REPO / "tests/fixtures/bench/aborted-naive-load.json").read_text())
+
+
+def _row(table: str, name: str) -> list[str]:
+    line = next(line for line in table.splitlines() if line.startswith(name))
+    return re.split(r"\s{2,}", line.strip())
+
+
+def test_an_aborted_naive_load_is_shown_as_such_with_no_ratio() -> None:
+    table = bench_report.table(RECORD)
+    row = _row(table, "dyno: requests/s")
+    assert row[1:] == ["1992 (0 errors)", "0 (5 errors, aborted: a request took over 30 s)", ">= naive, 0 errors", "met"]
+
+
+def test_each_ratio_is_ours_over_naive_and_each_budget_is_judged() -> None:
+    table = bench_report.table(RECORD)
+    assert _row(table, "cold build, all targets")[1:] == ["17.09 s (17.09-17.09)", "5.52 s (5.52-5.52)", "3.09x",
+                                                          "<= 0.6x naive", "MISSED"]
+    assert _row(table, "no-op rebuild")[-3:] == ["0.58x", "<= 0.6 s and <= 2x naive", "met"]
+    assert _row(table, "run: requests/s")[-3:] == ["1.01x", ">= naive, 0 errors", "met"]
