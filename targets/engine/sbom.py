@@ -42,8 +42,9 @@ def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, 
           platform: bool = False) -> dict[str, str]:
     """Write the SBOM of `image_id` (built on `base_id`) to `dest`; its entry for the build record.
     `platform`: the image also has PLATFORM packages (the functions runner)."""
-    # Keyed by the shared venv layer; a runner's platform layer makes it an SBOM of its own.
-    layer = _venv_layer(image_id, base_id) + (f"\0{image_id}" if platform else "")
+    # Keyed by the layers it reads: the shared venv layer, and a runner's platform layer
+    # after it. Not by the image: an edit to the app's code changes that, not them.
+    layer = "\0".join(_layers_above(image_id, base_id, 2 if platform else 1))
     kept = cache_dir / "sbom" / f"{hashlib.sha256(layer.encode()).hexdigest()[:24]}.cdx.json"
     if not kept.is_file():
         with tempfile.TemporaryDirectory(prefix=".sbom-", dir=_mkdir(cache_dir)) as tmp:
@@ -69,12 +70,14 @@ def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, 
             "components": str(len(bom.get("components", [])))}
 
 
-def _venv_layer(image_id: str, base_id: str) -> str:
-    """The digest of the first layer after the base: the venv (python.Dockerfile.j2 puts it there)."""
+def _layers_above(image_id: str, base_id: str, count: int) -> list[str]:
+    """The digests of the first `count` layers after the base: the venv, then a runner's
+    platform packages (python.Dockerfile.j2 puts them there); the image id if it has fewer."""
     images = docker_client.client().images
     layers = images.get(image_id).attrs["RootFS"]["Layers"]
     below = len(images.get(base_id).attrs["RootFS"]["Layers"])
-    return str(layers[below]) if len(layers) > below else image_id
+    above = [str(layer) for layer in layers[below:below + count]]
+    return above if len(above) == count else [image_id]
 
 
 def _site_packages(venv: Path) -> Path:
