@@ -397,6 +397,13 @@ def is_running(container: Container) -> bool:
     return container.status in ("created", "running")
 
 
+def gunicorn_workers(container: Container) -> int:
+    """How many gunicorn workers run in `container` now (its gunicorn processes, minus the
+    master); raises docker's APIError when the engine cannot list them."""
+    processes = container.top(ps_args="-eo pid,args")["Processes"] or []
+    return sum(1 for row in processes if "gunicorn" in row[-1]) - 1
+
+
 def timed_stop(container: Container, grace: int) -> float:
     """`docker stop` (SIGTERM, SIGKILL after `grace` s); return seconds taken."""
     started = time.monotonic()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 from docker.models.containers import Container
 
+from ...engine import docker_client
 from ...engine.registry_http import DOCKER_V2
 from ...build.job import Server
 from ..base import TargetSettings
@@ -70,11 +71,10 @@ class Heroku(ContainerKind):
         workers = -1
         while time.monotonic() < deadline:
             try:
-                processes = container.top(ps_args="-eo pid,args")["Processes"] or []
+                workers = docker_client.gunicorn_workers(container)
             except docker.errors.APIError as exc:
                 run.record(target, variant, "web-concurrency", False, f"{WORKERS} workers", str(exc))
                 return
-            workers = sum(1 for row in processes if "gunicorn" in row[-1]) - 1  # minus the master
             if workers == WORKERS:
                 break
             time.sleep(0.1)
