@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +86,6 @@ def managed_containers(engine: Any) -> list[Any]:
 def serve_and_get(engine: Any, image: str, *paths: str, within: float = 30) -> list[Any]:
     """Run `image` as its platform would (PORT 8080, published on a free loopback
     port), GET each path once it answers, and always remove the container."""
-    import time
 
     import requests
 
@@ -126,7 +128,6 @@ def private_index(root: Path, password: str, value: str) -> Any:
     serving flaskship-private-probe (whose module holds `value`); yields its port."""
     import contextlib
     import socket
-    import time
     import warnings
 
     import requests
@@ -182,7 +183,6 @@ class UpProcess:
 
     def read_until(self, predicate: Any, within: float = 120) -> str:
         """Read lines until predicate(line) holds; the line, or an AssertionError with the output."""
-        import time
         assert self.proc.stdout is not None
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
@@ -196,7 +196,6 @@ class UpProcess:
 
 def start_up(manifest: Path, target: str, session: str = SESSION) -> UpProcess:
     """`invoke up --target` started, read up to its `up at URL` line. The caller stops it with stop_up()."""
-    import re
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(REPO), "up", "--target", target,
                              "--manifest", str(manifest)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "FLASKSHIP_SESSION": session})
@@ -214,7 +213,6 @@ def start_up(manifest: Path, target: str, session: str = SESSION) -> UpProcess:
 
 def stop_up(up: UpProcess) -> str:
     """Ctrl-C, as a person stops it; its whole output."""
-    import signal
     up.proc.send_signal(signal.SIGINT)
     rest, _ = up.proc.communicate(timeout=120)
     return "".join(up.lines) + rest
@@ -231,7 +229,7 @@ def built_and_smoked(manifest: Path) -> CliResult:
 
 def has_image(engine: Any, ref: str) -> bool:
     """The engine holds `ref` (a name or an id)."""
-    import docker
+    import docker.errors
     try:
         engine.images.get(ref)
         return True
