@@ -11,8 +11,6 @@ from ..kinds.cloudrun.settings import CloudRunSettings
 from ..services import live
 from .up_session import Session
 
-CONTAINER_PORT = 8080  # where the cloudrun runner serves (PORT unset, as Cloud Run's default)
-
 
 @contextmanager
 def services(run: Session) -> Iterator[None]:
@@ -41,7 +39,7 @@ def hosting_edge(run: Session) -> Iterator[None]:
     settings = run.settings
     assert isinstance(settings, CloudRunSettings) and run.container is not None
     firebase_json = run.project.build_dir / run.name / "firebase.json"
-    with edge_run.running(firebase_json, run.name, edge_run.upstream_of(run.container, CONTAINER_PORT),
+    with edge_run.running(firebase_json, run.name, edge_run.upstream_of(run.container, run.container_port),
                           service_id=settings.service_id, image=run.project.manifest.defaults.nginx_image,
                           progress=run.progress) as edge:
         run.progress(f"{run.name}: the container itself answers at {run.url}; the Hosting edge is in front")

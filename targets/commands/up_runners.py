@@ -43,7 +43,7 @@ def _container(image_role: str, port_env: str | None, user: bool = False) -> Lay
         env = {**run.env, "PORT": str(port)}
         with docker_client.running(image, run.name, environment=env, container_port=port, user=as_user,
                                    network=run.network) as (container, host_port):
-            run.container = container
+            run.container, run.container_port = container, port
             run.url = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
             wait_http(run.url + run.project.manifest.smoke.health, BOOT_WITHIN, container, run.name)
 

@@ -32,8 +32,10 @@ class Session:
     # compose stack (which runs its own from its file) takes in its variables.
     network: str | None = None
     compose_env: dict[str, str] = field(default_factory=dict)
-    # Set by a container runner: the app's container, for a front to reach.
+    # Set by a container runner: the app's container and the port it serves on inside
+    # it, for a front to reach.
     container: Container | None = None
+    container_port: int = 0
     # Streams the running target's log lines; it returns when the target stops.
     follow: Callable[[], Iterator[str]] = field(default=lambda: iter(()))
 
