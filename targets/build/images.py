@@ -17,13 +17,15 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..engine import base_images, docker_client, installer, sbom, wheelhouse
+from ..engine import base_images, bytecode, docker_client, installer, sbom, wheelhouse
 from ..engine.builder import BuildBase
 from ..ui.lines import notice
 from . import requirements as app_requirements
-from .job import BuildJob, ImageSpec
+from .job import APP_DIR, BuildJob, ImageSpec
 
-DEPS_STAGE = "deps"  # the stage python.Dockerfile.j2 installs the dependencies in
+# The stage of python.Dockerfile.j2 that holds the base plus the installed venv:
+# every image of one base and requirement set starts from it.
+VENV_STAGE = "venv"
 _host_work = threading.Lock()
 _stages = threading.Lock()
 _stage_locks: dict[str, threading.Lock] = {}
@@ -45,15 +47,14 @@ def build_images(job: BuildJob) -> None:
 
 def build_one(job: BuildJob, spec: ImageSpec) -> str:
     base = base_images.resolve(spec.base, job.progress)
-    label = docker_client.LABEL
-    labels = {**docker_client.image_labels(job.name), f"{label}.inputs": spec.tag.rpartition(":")[2],
-              f"{label}.role": spec.role}
     buildargs = {"BASE_IMAGE": base}
     if spec.python:
         with _host_work:
             buildargs["UV_IMAGE"] = _wheels(job, spec, base)
+        bytecode.compile_tree(spec.context / "src", base_images.probe(base), base, APP_DIR, job.name)
         _dependency_stage(job, spec, base, buildargs)
-    image_id = docker_client.build_image(spec.context, spec.tag, job.name, labels, buildargs=buildargs,
+    # Its labels are in its Dockerfile, as one step (BuildJob.labels).
+    image_id = docker_client.build_image(spec.context, spec.tag, job.name, {}, buildargs=buildargs,
                                          progress=job.progress)
     if spec.python:
         # What the image's venv really holds, beside the build record that names it.
@@ -119,7 +120,9 @@ def stage_key(context: Path, base: str, installer_image: str = "") -> str:
 
 
 def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> None:
-    """Build the context's dependency stage once per run and key; concurrent users wait for it."""
+    """Build the context's venv stage (the base plus the installed venv) once per run and key;
+    concurrent users wait for it. Each image's build then finds both its steps in the cache:
+    one install and one copy of the venv, not one per image racing the others."""
     key = stage_key(spec.context, base, buildargs.get("UV_IMAGE", ""))
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
@@ -133,5 +136,5 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
         job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
         docker_client.build_image(spec.context, tag, job.name,
                                   {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
-                                  buildargs=buildargs, progress=job.progress, stage=DEPS_STAGE)
+                                  buildargs=buildargs, progress=job.progress, stage=VENV_STAGE)
         _stages_built.add(key)

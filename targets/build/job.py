@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import templates
 from ..engine import docker_client
+from ..errors import BuildFailed
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
@@ -162,9 +163,10 @@ class BuildJob:
             source.copy(self.project, context / "src", self.progress)
         else:
             shutil.copytree(src, context / "src")
+        self._writable_folders(context / "src")
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
-            cache_control=self.defaults.cache_control, writable=self.writable_dirs(),
+            cache_control=self.defaults.cache_control, labels=self.labels(role),
             prestart=prestart is not None, system_packages=self.app.system_packages,
             require_hashes="--hash=" in requirements, uv_image=UV_IMAGE, **variables))
         if server is not None:
@@ -178,8 +180,23 @@ class BuildJob:
 
     def writable_dirs(self) -> list[str]:
         """Flask's instance folder (beside the app's top-level module or package,
-        where Flask looks for it) and every app.writable folder, in the image."""
-        return [f"{APP_DIR}/instance", *(f"{APP_DIR}/{path.rstrip('/')}" for path in self.app.writable)]
+        where Flask looks for it) and every app.writable folder, relative to the app's folder."""
+        return ["instance", *(path.rstrip("/") for path in self.app.writable)]
+
+    def _writable_folders(self, src: Path) -> None:
+        """Make the writable folders in the context, mode 1777 (sticky, as /tmp): the
+        image's COPY keeps the mode, so no RUN (a container and a commit) makes them."""
+        for relative in self.writable_dirs():
+            folder = src / relative
+            if folder.exists() and not folder.is_dir():
+                raise BuildFailed(f"{self.name}: app.writable: {relative} is a file in {self.app.source}/; "
+                                  "name a folder, or move the file")
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o1777)
+
+    def labels(self, role: str) -> dict[str, str]:
+        """The image's labels, written into its Dockerfile as one LABEL step."""
+        return {**docker_client.image_labels(self.name), f"{docker_client.LABEL}.role": role}
 
     def image_context(self, context: Path, role: str, base: str) -> str:
         """Declare a context that needs no wheelhouse (its files are already in place)."""

@@ -76,7 +76,7 @@ def bench_deps(project: Project, rounds: int, progress: Callable[[str], None] = 
                 dockerfile = f"Dockerfile.{tool}"
                 (context / dockerfile).write_text(templates.render(
                     "build/python.Dockerfile.j2", base=configured, app=project.manifest.app, uid="10001", port=8080,
-                    cache_control="no-store", writable=[], prestart=False, system_packages=[],
+                    cache_control="no-store", labels={}, prestart=False, system_packages=[],
                     require_hashes="--hash=" in text, installer=tool, uv_image=UV_IMAGE))
                 progress(f"  image step with {tool}: {rounds} cold build(s) ...")
                 buildargs = {"BASE_IMAGE": base, **({"UV_IMAGE": uv_image} if tool == "uv" else {})}

@@ -76,7 +76,8 @@ class Compose(ContainerKind):
                   static_url=app.static_url.rstrip("/") if app.static else "",
                   static_root=app.static is not None and app.static_url.rstrip("/") == "",
                   static_cache_control=job.defaults.static_cache_control)
-        job.write("nginx/Dockerfile", "nginx/Dockerfile.j2", base=job.defaults.nginx_image, uid=APP_UID)
+        job.write("nginx/Dockerfile", "nginx/Dockerfile.j2", base=job.defaults.nginx_image, uid=APP_UID,
+                  labels=job.labels("nginx"))
         return job.image_context(context, "nginx", job.defaults.nginx_image)
 
     def build(self, job: BuildJob) -> None:

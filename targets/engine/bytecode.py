@@ -1,0 +1,80 @@
+"""The app's .pyc files, made before its image is built, by the base image's own Python version.
+
+So the image's COPY of the code is its last step with files, and no RUN (a
+container and a commit, about 0.5 s) follows it: an app edit rebuilds one
+layer. A read-only filesystem then costs no compile at start-up either.
+
+On the host when the host's CPython is the base's version (a .pyc is specific
+to the minor version), else in a throwaway container of the base itself, with
+no network. Checked-hash pycs (PEP 552): valid whatever the files' mtimes are
+in the image, and a source that no longer matches its .pyc is compiled afresh,
+never trusted. Paths inside them are the image's (`dest`), so tracebacks name
+/srv/app, not a staging folder on the build host. Best effort, as `compileall
+|| true` was: a .py file the app never imports may not even parse.
+"""
+
+from __future__ import annotations
+
+import compileall
+import io
+import py_compile
+import sys
+import tarfile
+from pathlib import Path, PurePosixPath
+
+import docker.errors
+
+from ..errors import BuildFailed
+from . import docker_client
+from .base_images import Runtime
+
+TIMEOUT = 600
+
+
+def host_can_compile(runtime: Runtime) -> bool:
+    return sys.implementation.name == "cpython" and runtime.python == "{}.{}".format(*sys.version_info[:2])
+
+
+def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str) -> None:
+    """Byte-compile every .py under `src`, as the image will hold it at `dest`."""
+    if host_can_compile(runtime):
+        compileall.compile_dir(src, ddir=dest, quiet=2, workers=1,
+                               invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    else:
+        in_container(src, base, dest, label)
+
+
+def in_container(src: Path, base: str, dest: str, label: str) -> None:
+    """compileall in a container of `base`; only the __pycache__/*.pyc files come back into `src`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tf:
+        tf.add(src, arcname=dest.lstrip("/"))
+    command = ["sh", "-c", f"python3 -m compileall -q --invalidation-mode checked-hash {dest} > /dev/null || true"]
+
+    def create(run_labels: dict[str, str]) -> docker_client.Container:
+        return docker_client.client().containers.create(base, command, labels=run_labels, network_mode="none",
+                                                        user="0", entrypoint=[])
+
+    try:
+        with docker_client._labelled(label, create) as container:
+            container.put_archive("/", buffer.getvalue())
+            container.start()
+            container.wait(timeout=TIMEOUT)
+            chunks, _ = container.get_archive(dest)
+            _extract_pycs(b"".join(chunks), src)
+    except docker.errors.APIError as exc:
+        raise BuildFailed(f"{label}: cannot byte-compile the app in {base}: {exc.explanation or exc}") from None
+
+
+def _extract_pycs(archive: bytes, src: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tf:
+        for member in tf.getmembers():
+            parts = PurePosixPath(member.name).parts[1:]  # under the archive's top folder, the app's
+            if (not member.isfile() or ".." in parts or len(parts) < 2 or parts[-2] != "__pycache__"
+                    or not parts[-1].endswith(".pyc")):
+                continue
+            stream = tf.extractfile(member)
+            if stream is not None:
+                target = src.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(stream.read())
