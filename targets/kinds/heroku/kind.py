@@ -30,9 +30,13 @@ STOP_GRACE = 30  # SIGKILL 30 s after SIGTERM
 WORKERS = 3
 WORKER_DEADLINE = 10
 LIMITS = {"mem_limit": "512m"}  # a standard-1X dyno
-# Sync workers, gunicorn's rule of two per CPU plus one unless WEB_CONCURRENCY
-# says otherwise; the router gives a request 30 s.
-SERVER = Server("Heroku", workers="2 * _cpus() + 1", workers_why="gunicorn's 2 x CPUs + 1", threads=1,
+# Sync workers: WEB_CONCURRENCY, else 2, what Heroku's Python buildpack sets on the
+# Standard-1X dyno smoke runs this as (devcenter.heroku.com/articles/python-concurrency).
+# A container deploy gets no buildpack, so the image carries that default itself.
+# The CPU count is the host's, not the dyno's share of it: 2 x CPUs + 1 gave five
+# workers here, which served 28% fewer requests/s than one (invoke bench).
+# The router gives a request 30 s.
+SERVER = Server("Heroku", workers="2", workers_why="2, Heroku's own default on a Standard-1X dyno", threads=1,
                 timeout=30, grace=STOP_GRACE, graceful_timeout=STOP_GRACE - 5)
 
 
