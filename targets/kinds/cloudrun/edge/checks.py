@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import requests
@@ -37,10 +38,18 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
             seconds = wait_http(edge.url + run.suite.health, 30.0, edge.container, target)
             run.record(target, VARIANT, "edge", True, "the Hosting edge starts in front of the container",
                        f"{seconds:.2f} s")
-            # The cache checks first, while the edge's cache is empty.
-            _cache(run, target, edge.url, container)
+            # The cache checks first, while the edge's cache is empty. The container's log is
+            # read once before them and once after (each read waits for a log batch), not
+            # around every request: the calls each path got are the difference.
+            sync = edge.url + run.suite.health
+            paths = _get_paths(run)
+            before = served_each(container, "GET", paths, sync)
+            pending = _cache(run, target, edge.url, paths)
+            after = served_each(container, "GET", paths, sync)
+            for path, record in pending:
+                record(after[path] - before[path])
             _cookies(run, target, edge.url)
-            _static(run, target, edge.url, container)
+            _static(run, target, edge.url, container, sync, after)
             run.conform(target, VARIANT, edge.url, {})
             if any(r.status == "fail" and r.target == target and r.variant == VARIANT for r in run.results):
                 run.logs[f"{target} [edge]"] = docker_client.logs(edge.container)
@@ -51,7 +60,13 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
 
 
 def served(container: docker_client.Container, method: str, path: str, sync: str | None = None) -> int:
-    """How many times gunicorn's access log shows `METHOD path`.
+    """How many times gunicorn's access log shows `METHOD path` (see served_each)."""
+    return served_each(container, method, [path], sync)[path]
+
+
+def served_each(container: docker_client.Container, method: str, paths: list[str],
+                sync: str | None = None) -> dict[str, int]:
+    """How many times gunicorn's access log shows `METHOD path`, for each path.
 
     The log reaches Docker a moment after the answer; with `sync` (a URL through
     the edge that reaches the container: the health path with a unique query)
@@ -70,7 +85,8 @@ def served(container: docker_client.Container, method: str, path: str, sync: str
         # With one (a Cloud Run vCPU, as smoke runs it) the marker's being out says so.
         if _workers(container) != 1:
             time.sleep(max(0.0, answered + LOG_BATCH - time.monotonic()))
-    return len(re.findall(rf'"{re.escape(method)} {re.escape(path)} HTTP/', docker_client.logs(container, "all")))
+    log = docker_client.logs(container, "all")
+    return {path: len(re.findall(rf'"{re.escape(method)} {re.escape(path)} HTTP/', log)) for path in paths}
 
 
 
@@ -89,36 +105,46 @@ def cacheable(response: requests.Response) -> bool:
             and "no-store" not in control and "Set-Cookie" not in response.headers)
 
 
-def _cache(run: SmokeRun, target: str, base: str, container: docker_client.Container) -> None:
+def _get_paths(run: SmokeRun) -> list[str]:
+    return list(dict.fromkeys([c.path for c in run.suite.checks if c.method == "GET"] + [run.suite.health]))
+
+
+def _cache(run: SmokeRun, target: str, base: str, paths: list[str]) -> list[tuple[str, Callable[[int], None]]]:
     """The first cacheable GET check: the container answers once, the edge the second time.
-    Every GET check that sets a cookie: the container answers every time."""
-    paths = list(dict.fromkeys([c.path for c in run.suite.checks if c.method == "GET"] + [run.suite.health]))
-    sync = base + run.suite.health
+    Every GET check that sets a cookie: the container answers every time. Each check is
+    recorded by the function returned with its path, given the container's calls for it."""
+    pending: list[tuple[str, Callable[[int], None]]] = []
     checked = False
     for path in paths:
-        before = served(container, "GET", path, sync)
         first = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
         if "Set-Cookie" in first.headers:
             again = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
-            calls = served(container, "GET", path, sync) - before
-            run.record(target, VARIANT, "edge-set-cookie-never-kept", calls == 2 and again.headers.get("X-Cache") != "HIT",
-                       f"GET {path} sets a cookie: never kept, the container answers every time",
-                       f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
-                       path=path)
+
+            def never_kept(calls: int, path: str = path, again: requests.Response = again) -> None:
+                run.record(target, VARIANT, "edge-set-cookie-never-kept",
+                           calls == 2 and again.headers.get("X-Cache") != "HIT",
+                           f"GET {path} sets a cookie: never kept, the container answers every time",
+                           f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
+                           path=path)
+            pending.append((path, never_kept))
         elif cacheable(first) and not checked:
             checked = True
             second = requests.get(base + path, timeout=TIMEOUT, allow_redirects=False)
-            calls = served(container, "GET", path, sync) - before
-            ok = (first.headers.get("X-Cache") == "MISS" and second.headers.get("X-Cache") == "HIT" and calls == 1
-                  and second.content == first.content and second.status_code == first.status_code)
-            run.record(target, VARIANT, "edge-cache", ok,
-                       f"GET {path} ({first.headers.get('Cache-Control')}): MISS from the container, then HIT from "
-                       "the edge with the same body; the container called once",
-                       f"{first.headers.get('X-Cache')} then {second.headers.get('X-Cache')}, same body: "
-                       f"{second.content == first.content}, container called {calls} time(s)", path=path)
+
+            def kept(calls: int, path: str = path, first: requests.Response = first,
+                     second: requests.Response = second) -> None:
+                ok = (first.headers.get("X-Cache") == "MISS" and second.headers.get("X-Cache") == "HIT" and calls == 1
+                      and second.content == first.content and second.status_code == first.status_code)
+                run.record(target, VARIANT, "edge-cache", ok,
+                           f"GET {path} ({first.headers.get('Cache-Control')}): MISS from the container, then HIT "
+                           "from the edge with the same body; the container called once",
+                           f"{first.headers.get('X-Cache')} then {second.headers.get('X-Cache')}, same body: "
+                           f"{second.content == first.content}, container called {calls} time(s)", path=path)
+            pending.append((path, kept))
     if not checked:
         run.progress(f"  {target} [{VARIANT}] edge-cache: no GET check answers with Cache-Control: public and "
                      "s-maxage/max-age, so the CDN keeps none (not checked)")
+    return pending
 
 
 def _cookies(run: SmokeRun, target: str, base: str) -> None:
@@ -140,12 +166,14 @@ def _cookies(run: SmokeRun, target: str, base: str) -> None:
                "the container sees only __session", f"the container saw {seen}", path=echo)
 
 
-def _static(run: SmokeRun, target: str, base: str, container: docker_client.Container) -> None:
+def _static(run: SmokeRun, target: str, base: str, container: docker_client.Container, sync: str,
+            counted: dict[str, int]) -> None:
+    """`counted`: the log's counts after the cache checks, the static path's among them
+    when a GET check asks for it too (one read fewer)."""
     url = run.suite.static_url
     if not url:
         return
-    sync = base + run.suite.health
-    before = served(container, "GET", url, sync)
+    before = counted[url] if url in counted else served(container, "GET", url, sync)
     response = requests.get(base + url, timeout=TIMEOUT)
     calls = served(container, "GET", url, sync) - before
     ok = response.status_code == 200 and response.content == run.suite.static_bytes and calls == 0
