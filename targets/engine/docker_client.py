@@ -81,22 +81,34 @@ def sweep() -> list[str]:
     """Remove what this process started and still holds: its labelled containers, and the
     networks of its compose projects. The net under every `finally`, for an interrupt that
     landed inside a cleanup. Returns what it removed."""
-    engine = client()
     removed = []
-    mine = engine.containers.list(all=True, filters={"label": f"{LABEL}.invocation={INVOCATION}"})
-    for project in sorted(COMPOSE_PROJECTS):
-        mine += engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
-    for container in {c.id: c for c in mine}.values():
+    for container in client().containers.list(all=True, filters={"label": f"{LABEL}.invocation={INVOCATION}"}):
         remove(container)
         removed.append(f"container {container.name}")
     for project in sorted(COMPOSE_PROJECTS):
-        for network in engine.networks.list(filters={"label": f"com.docker.compose.project={project}"}):
+        removed += remove_compose_project(project)
+    return removed
+
+
+def remove_compose_project(project: str) -> list[str]:
+    """What `compose down -v --remove-orphans` removes, through the API: the project's
+    containers (with their anonymous volumes), networks and named volumes, by compose's
+    own project label. A third of a second where a compose v1 `down` took a whole one
+    (its Python start, then a stop the smoke has already measured). Returns what it removed."""
+    engine = client()
+    selector = {"label": f"com.docker.compose.project={project}"}
+    removed = []
+    for container in engine.containers.list(all=True, filters=selector):
+        remove(container)
+        removed.append(f"container {container.name}")
+    for thing, kind in ((engine.networks, "network"), (engine.volumes, "volume")):
+        for item in thing.list(filters=selector):
             try:
-                network.remove()
-                removed.append(f"network {network.name}")
+                item.remove()
+                removed.append(f"{kind} {item.name}")
             except docker.errors.NotFound:
                 pass
-        COMPOSE_PROJECTS.discard(project)
+    COMPOSE_PROJECTS.discard(project)
     return removed
 
 

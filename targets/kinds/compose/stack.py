@@ -115,8 +115,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                 run.logs[f"{target} [{variant}]"] = _logs(project)
         finally:
             # The graceful stop was measured above (sigterm-stop); tearing down need not wait for it.
-            compose_cli.run(project, files, ["down", "-v", "--remove-orphans", "--timeout", "3"], env, target)
-            docker_client.COMPOSE_PROJECTS.discard(project)
+            docker_client.remove_compose_project(project)
 
 
 def _app_services(run: SmokeRun) -> tuple[str, ...]:
