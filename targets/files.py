@@ -76,3 +76,14 @@ def tree_hash(folder: Path, skip: frozenset[str] = frozenset()) -> str:
         digest.update(f"{rel}\0{int(executable)}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def user_cache(name: str) -> Path | None:
+    """~/.cache/flaskship/<name> (XDG_CACHE_HOME honoured), private to this user; None
+    when it cannot be made, or is someone else's (never trust another user's answers)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flaskship" / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder if folder.stat().st_uid == os.getuid() else None
+    except OSError:
+        return None

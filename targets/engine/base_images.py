@@ -25,6 +25,7 @@ import docker.errors
 
 from .. import templates
 from ..errors import BaseImageMissing, BuildFailed
+from ..files import user_cache
 from ..ui.lines import notice
 from . import docker_client
 
@@ -146,18 +147,9 @@ def probe(image: str) -> Runtime:
         return _probe(image_id(image), image)
 
 
-def _probe_cache() -> Path | None:
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "flaskship" / "probes"
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return folder if folder.stat().st_uid == os.getuid() else None
-    except OSError:
-        return None
-
-
 @lru_cache(maxsize=None)
 def _probe(identity: str, image: str) -> Runtime:
-    folder = _probe_cache()
+    folder = user_cache("probes")
     cached = folder / f"{identity.replace(':', '-')}.json" if folder else None
     if cached is not None and cached.is_file():
         try:
