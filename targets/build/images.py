@@ -61,7 +61,7 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
                                                  job.staging / f"sbom-{spec.role}.cdx.json",
                                                  job.project.build_dir / ".cache", job.name, spec.tag,
-                                                 platform=spec.platform)
+                                                 platform=spec.platform, shared=2 if job.app.system_packages else 1)
     return image_id
 
 
@@ -110,9 +110,16 @@ def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtim
                 shutil.copy2(wheel, dest / wheel.name)
 
 
+SHARED_END = "# ---- shared stages end here ----"  # python.Dockerfile.j2's line after the venv stage
+
+
 def stage_key(context: Path, base: str, installer_image: str = "") -> str:
-    """What the dependency stage is made of: the base, the installer, requirements.txt and the wheels."""
+    """What the shared stages are made of: the base, the installer, their Dockerfile text
+    (the install, app.system_packages), requirements.txt and the wheels."""
     digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0{installer_image}\0".encode())
+    dockerfile = (context / "Dockerfile").read_text(encoding="utf-8")
+    assert SHARED_END in dockerfile, f"{context / 'Dockerfile'} has no '{SHARED_END}' line"
+    digest.update(dockerfile.partition(SHARED_END)[0].encode())
     digest.update((context / "requirements.txt").read_bytes())
     for wheel in sorted((context / "wheels").glob("*.whl")):
         digest.update(f"\0{wheel.name}\0{wheel.stat().st_size}".encode())
@@ -120,9 +127,10 @@ def stage_key(context: Path, base: str, installer_image: str = "") -> str:
 
 
 def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> None:
-    """Build the context's venv stage (the base plus the installed venv) once per run and key;
-    concurrent users wait for it. Each image's build then finds both its steps in the cache:
-    one install and one copy of the venv, not one per image racing the others."""
+    """Build the context's shared stages (the base plus the installed venv and the system
+    packages) once per run and key; concurrent users wait for it. Each image's build then
+    finds their steps in the cache: one install and one copy of the venv, not one per
+    image racing the others."""
     key = stage_key(spec.context, base, buildargs.get("UV_IMAGE", ""))
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
