@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -94,8 +95,11 @@ def test_instance_and_writable_folders_are_open_to_any_uid_and_dockerfiles_lint(
     # Made in the context, mode 1777 (the COPY keeps it): no RUN after the app's COPY.
     for folder in ("instance", "uploads", "var/cache"):
         assert (tmp_path / "out/image/src" / folder).stat().st_mode & 0o7777 == 0o1777, folder
-    after_code = dockerfile[dockerfile.index("COPY src/ /srv/app/"):]
-    assert "RUN" not in after_code and dockerfile.index("USER 10001") < dockerfile.index("COPY src/")
+    # The code's COPY is the last step (an edit rebuilds nothing else); the labels, one step, come before it.
+    assert dockerfile.rstrip("\n").splitlines()[-1] == "COPY src/ /srv/app/"
+    assert dockerfile.index("USER 10001") < dockerfile.index("COPY src/")
+    labels = [line for line in dockerfile.splitlines() if line.startswith("LABEL ")]
+    assert len(labels) == 1 and re.fullmatch(r'LABEL( io\.flaskship\.[a-z]+="[^"]*")+', labels[0]), labels
     lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
