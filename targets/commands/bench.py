@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import statistics
 import tempfile
 import time
 import uuid
@@ -87,7 +88,7 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
             figures["smoke"] = {"ours": spread([arms.invoke("smoke", "--force", "--manifest", str(path), session=session)
                                                 for _ in range(rounds)])}
             progress("bench: requests per second under the platform limits ...")
-            figures["load"] = _load(copy, kinds, images, naive_tags, session, 100 if quick else 2000)
+            figures["load"] = _load(copy, kinds, images, naive_tags, session, 100 if quick else 2000, rounds)
             figures["zip"] = _zips(copy, kinds)
             if scale and not quick:
                 progress("bench: the same figures for 16 targets ...")
@@ -162,14 +163,25 @@ def _serve(copy: Project, kinds: dict[str, str], ours: dict[str, str], naive: di
 
 
 def _load(copy: Project, kinds: dict[str, str], ours: dict[str, str], naive: dict[str, str], session: str,
-          requests: int) -> dict[str, Any]:
+          requests: int, rounds: int) -> dict[str, Any]:
+    """Each arm `rounds` times, the arms taking turns (a noisy neighbour then hits both
+    alike): the median rate with its spread, and every error of every round."""
     result: dict[str, Any] = {}
     for name in (n for n, kind in sorted(kinds.items()) if kind in LIMITS):
         port = copy.target(name).port
         result[name] = {"limits": " ".join(LIMITS[kinds[name]]), "requests": requests}
-        for arm, image in (("ours", ours[name]), ("naive", naive[name])):
-            result[name][arm] = load(image, _env(copy), port, copy.manifest.smoke.health, session,
-                                     LIMITS[kinds[name]], requests)
+        runs: dict[str, list[dict[str, float]]] = {"ours": [], "naive": []}
+        for _ in range(rounds):
+            for arm, image in (("ours", ours[name]), ("naive", naive[name])):
+                runs[arm].append(load(image, _env(copy), port, copy.manifest.smoke.health, session,
+                                      LIMITS[kinds[name]], requests))
+        for arm, measured in runs.items():
+            rates = [run["rps"] for run in measured if not run.get("aborted")]
+            result[name][arm] = {"rps": statistics.median(rates) if rates else 0.0,
+                                 "rps_spread": [min(rates), max(rates)] if rates else [0.0, 0.0],
+                                 "errors": sum(run["errors"] for run in measured),
+                                 "aborted": float(sum(1 for run in measured if run.get("aborted"))),
+                                 "rounds": len(measured)}
     return result
 
 

@@ -69,10 +69,16 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def _load(arm: dict[str, float]) -> str:
+def _load(arm: dict[str, Any]) -> str:
     # ab gives up when one request takes over 30 s: then it has no rate, only what it finished.
-    aborted = ", aborted: a request took over 30 s" if arm.get("aborted") else ""
-    return f"{arm['rps']:.0f} ({arm['errors']:.0f} errors{aborted})"
+    rounds = int(arm.get("rounds", 1))
+    aborted = ""
+    if arm.get("aborted"):
+        aborted = ", aborted: a request took over 30 s" + (f" in {arm['aborted']:.0f} of {rounds} rounds"
+                                                          if rounds > 1 else "")
+    spread = arm.get("rps_spread")
+    shown = f"{spread[0]:.0f}-{spread[1]:.0f}, " if spread and rounds > 1 else ""
+    return f"{arm['rps']:.0f} ({shown}{arm['errors']:.0f} errors{aborted})"
 
 
 def table(record: dict[str, Any]) -> str:

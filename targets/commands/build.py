@@ -14,7 +14,7 @@ from ..build.job import BuildJob
 from ..engine import base_images, docker_client
 from ..errors import FlaskshipError, RecordError
 from ..files import staging_dir
-from ..kinds import TargetSettings
+from ..kinds import KINDS, TargetSettings
 from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord, build_folder, folder_hash
@@ -42,8 +42,11 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
         assert shown is not None
         for name, _ in selected:
             shown.target(name)
+        # Most work of their own first: on a cold build the functions runner's own stage
+        # started third, after two targets had waited out the shared one (cold 9.9 s to N s).
+        order = sorted(selected, key=lambda item: -KINDS[item[1].kind].own_work)
         records = run_each({name: (lambda name=name, settings=settings: _build_target(
-            project, name, settings, shown, bases)) for name, settings in selected}, jobs or default_jobs(), shown)
+            project, name, settings, shown, bases)) for name, settings in order}, jobs or default_jobs(), shown)
     noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
                                        for name, _ in selected})
     return [records[name] for name, _ in selected]
