@@ -42,8 +42,9 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
         assert shown is not None
         for name, _ in selected:
             shown.target(name)
-        # Most work of their own first: on a cold build the functions runner's own stage
-        # started third, after two targets had waited out the shared one (bench cold 7.4 s to 6.3 s).
+        # Most work of their own first: after an app edit, cloudrun's Hosting lint was the
+        # last thing running, alone, when cloudrun started third (edit 1.17 s to 1.01 s
+        # in-process, measured); on a cold build the runner's own stage then starts second.
         order = sorted(selected, key=lambda item: -KINDS[item[1].kind].own_work)
         records = run_each({name: (lambda name=name, settings=settings: _build_target(
             project, name, settings, shown, bases)) for name, settings in order}, jobs or default_jobs(), shown)
