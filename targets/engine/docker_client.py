@@ -274,10 +274,17 @@ def _start(target: str, image: str, files: bytes | None = None, **options: objec
     return start
 
 
+# A one-off container that needs no network gets none: Docker then sets up and tears
+# down no veth pair and bridge port, which was half of such a container's 0.4 s life.
+NO_NETWORK = "none"
+
+
 def _attach(network: str | None, aliases: tuple[str, ...] = ()) -> dict[str, object]:
-    """Options that put a container on `network` (reachable there by its aliases)."""
+    """Options that put a container on `network` (reachable there by its aliases), or on none."""
     if network is None:
         return {}
+    if network == NO_NETWORK:
+        return {"network_mode": NO_NETWORK}
     config = {network: client().api.create_endpoint_config(aliases=list(aliases) or None)}
     return {"network": network, "networking_config": config}
 

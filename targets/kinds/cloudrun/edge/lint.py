@@ -145,8 +145,10 @@ def _uses_session(app_dir: Path) -> bool:
 def probe(image: str, target: str, entry: str, env: Mapping[str, str], paths: Sequence[str],
           pages: Sequence[str]) -> tuple[dict[str, Any] | None, str]:
     """The app's routes among `paths` and its answers to `pages`, from the built image."""
+    # No network: the app is imported and asked through its test client, in-process.
     code, log = docker_client.run_once(image, target, ["python", "-c", PROBE, entry, json.dumps(list(paths)),
-                                                       json.dumps(list(pages))], environment=env, timeout=60)
+                                                       json.dumps(list(pages))], environment=env, timeout=60,
+                                       network=docker_client.NO_NETWORK)
     lines = [line for line in log.splitlines() if line.startswith(MARK)]
     if code != 0 or not lines:
         return None, log
