@@ -1,5 +1,5 @@
-"""The bench table from a real record: a fresh machine's --quick run of tests/fixtures/otherapp,
-in which ab gave up on the naive heroku arm (one request over 30 s)."""
+"""The bench table from real records: a fresh machine's --quick run of tests/fixtures/otherapp,
+in which ab gave up on the naive heroku arm (one request over 30 s), and a 3-round run of the demo."""
 
 from __future__ import annotations
 
@@ -29,3 +29,20 @@ def test_each_ratio_is_ours_over_naive_and_each_budget_is_judged() -> None:
                                                           "<= 0.6x naive", "MISSED"]
     assert _row(table, "no-op rebuild")[-3:] == ["0.58x", "<= 0.6 s and <= 2x naive", "met"]
     assert _row(table, "run: requests/s")[-3:] == ["1.01x", ">= naive, 0 errors", "met"]
+
+
+THREE_ROUNDS = json.loads((REPO / "tests/fixtures/bench/three-rounds.json").read_text())
+
+
+def test_requests_per_second_over_rounds_show_the_median_the_spread_and_every_rounds_errors() -> None:
+    """A real 3-round record of the demo, in which the naive heroku arm gave up in 2 rounds of 3."""
+    table = bench_report.table(THREE_ROUNDS)
+    naive = THREE_ROUNDS["figures"]["load"]["heroku"]["naive"]
+    assert naive["rounds"] == 3 and naive["aborted"] == 2
+    row = _row(table, "heroku: requests/s")
+    low, high = naive["rps_spread"]
+    assert row[2] == (f"{naive['rps']:.0f} ({low:.0f}-{high:.0f}, {naive['errors']:.0f} errors, "
+                      "aborted: a request took over 30 s in 2 of 3 rounds)")
+    ours = THREE_ROUNDS["figures"]["load"]["cloudrun"]["ours"]
+    assert ours["rps_spread"][0] <= ours["rps"] <= ours["rps_spread"][1]
+    assert _row(table, "cloudrun: requests/s")[1].startswith(f"{ours['rps']:.0f} ({ours['rps_spread'][0]:.0f}-")
