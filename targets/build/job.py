@@ -12,8 +12,10 @@ every image the render declared.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 from .. import templates
 from ..engine import docker_client
 from ..errors import BuildFailed
+from ..ui.lines import notice
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
@@ -73,6 +76,8 @@ class BuildJob:
     images: list[ImageSpec] = field(default_factory=list)
     # Platform lines -> the deploy text resolved for them by lock(); None: render as declared.
     locked: dict[tuple[str, ...], str] | None = None
+    # Threads of alongside(), shared by every job of one `invoke build`, which waits for them.
+    background: list[threading.Thread] | None = None
 
     def __post_init__(self) -> None:
         self.record = BuildRecord(target=self.name, kind=self.settings.kind,
@@ -93,6 +98,28 @@ class BuildJob:
         path = self.staging / relative
         templates.write(path, templates.render(template, **context))
         return path
+
+    def alongside(self, work: Callable[[], None]) -> None:
+        """Run `work` on a thread of its own while the build goes on: for a check that only
+        warns, needs the built image and reads nothing from the staging folder (it may have
+        become build/<name>/ by then). Without `background` (render_only, tests), now."""
+        if self.background is None:
+            work()
+            return
+
+        def run() -> None:
+            try:
+                work()
+            except KeyboardInterrupt:
+                return  # Ctrl-C: it unwound through its own finally blocks; the main thread says so
+            except Exception as exc:  # noqa: BLE001 - a check that only warns: its failure is one more warning
+                said = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                with contextlib.suppress(KeyboardInterrupt):
+                    notice(self.progress, f"  {self.name}: warning: a check did not finish: {said}")
+
+        thread = threading.Thread(target=run, name=f"flaskship-{self.name}-alongside")
+        self.background.append(thread)
+        thread.start()
 
     def lock(self) -> None:
         """Resolve the app's requirements with each kind's platform lines: the build's lock.

@@ -38,6 +38,7 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
     build_folder(project.build_dir)
     source.check(project)
     bases: dict[str, dict[str, str | None]] = {}
+    background: list[threading.Thread] = []  # BuildJob.alongside's
     with nullcontext(report) if report is not None else Reporter() as shown:
         assert shown is not None
         for name, _ in selected:
@@ -46,15 +47,31 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
         # last thing running, alone, when cloudrun started third (edit 1.17 s to 1.01 s
         # in-process, measured); on a cold build the runner's own stage then starts second.
         order = sorted(selected, key=lambda item: -KINDS[item[1].kind].own_work)
-        records = run_each({name: (lambda name=name, settings=settings: _build_target(
-            project, name, settings, shown, bases)) for name, settings in order}, jobs or default_jobs(), shown)
+        try:
+            records = run_each({name: (lambda name=name, settings=settings: _build_target(
+                project, name, settings, shown, bases, background)) for name, settings in order},
+                jobs or default_jobs(), shown)
+        finally:
+            _wait_for(background, shown)
     noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
                                        for name, _ in selected})
     return [records[name] for name, _ in selected]
 
 
+def _wait_for(threads: list[threading.Thread], report: Reporter) -> None:
+    """Every alongside() thread has ended (a Ctrl-C makes them unwind, as run_each's)."""
+    try:
+        for thread in list(threads):
+            thread.join()
+    except KeyboardInterrupt:
+        report.cancel()
+        for thread in list(threads):
+            thread.join()
+        raise
+
+
 def _build_target(project: Project, name: str, settings: TargetSettings, report: Reporter,
-                  bases: dict[str, dict[str, str | None]]) -> BuildRecord:
+                  bases: dict[str, dict[str, str | None]], background: list[threading.Thread]) -> BuildRecord:
     """Render, and build unless the key says nothing changed; build/<name>/ is replaced only on success.
     `bases` gets the base images the key counted, for the fast no-op check (noop.py)."""
     started = time.monotonic()
@@ -63,7 +80,7 @@ def _build_target(project: Project, name: str, settings: TargetSettings, report:
     previous = _last_record(project, name)
     try:
         with staging_dir(project.build_dir / name) as staging:
-            job = BuildJob(project, name, settings, staging, say)
+            job = BuildJob(project, name, settings, staging, say, background=background)
             with _rendering:
                 job.lock()  # the one step before the no-op check that may reach the index
                 kind.render(job)  # pure file work: the lock goes into what it writes, hence into the key
