@@ -52,7 +52,7 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         with _host_work:
             buildargs["UV_IMAGE"] = _wheels(job, spec, base)
         bytecode.compile_tree(spec.context / "src", base_images.probe(base), base, APP_DIR, job.name)
-        _dependency_stage(job, spec, base, buildargs)
+        shared = _dependency_stage(job, spec, base, buildargs)
     # Its labels are in its Dockerfile, as one step (BuildJob.labels).
     image_id = docker_client.build_image(spec.context, spec.tag, job.name, {}, buildargs=buildargs,
                                          progress=job.progress)
@@ -61,7 +61,7 @@ def build_one(job: BuildJob, spec: ImageSpec) -> str:
         job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
                                                  job.staging / f"sbom-{spec.role}.cdx.json",
                                                  job.project.build_dir / ".cache", job.name, spec.tag,
-                                                 platform=spec.platform, shared=2 if job.app.system_packages else 1)
+                                                 platform=spec.platform, shared=shared)
     return image_id
 
 
@@ -126,11 +126,11 @@ def stage_key(context: Path, base: str, installer_image: str = "") -> str:
     return digest.hexdigest()
 
 
-def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> None:
+def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> str:
     """Build the context's shared stages (the base plus the installed venv and the system
     packages) once per run and key; concurrent users wait for it. Each image's build then
     finds their steps in the cache: one install and one copy of the venv, not one per
-    image racing the others."""
+    image racing the others. Returns the shared stage's tag."""
     key = stage_key(spec.context, base, buildargs.get("UV_IMAGE", ""))
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
@@ -140,9 +140,10 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
         # then the cache the image build finds): no second build call, no context upload.
         if key in _stages_built or base_images.exists(tag):
             _stages_built.add(key)
-            return
+            return tag
         job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
         docker_client.build_image(spec.context, tag, job.name,
                                   {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
                                   buildargs=buildargs, progress=job.progress, stage=VENV_STAGE)
         _stages_built.add(key)
+        return tag

@@ -24,12 +24,12 @@ from typing import Any
 from .. import templates
 from ..engine import docker_client
 from ..errors import BuildFailed
-from ..ui.lines import notice
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN, UV_IMAGE
 from ..records import BuildRecord
+from ..ui.lines import notice
 from . import requirements as app_requirements
 from . import lock, manifest_slice, source
 

@@ -52,8 +52,8 @@ def in_container(src: Path, base: str, dest: str, label: str) -> None:
     command = ["sh", "-c", f"python3 -m compileall -q --invalidation-mode checked-hash {dest} > /dev/null || true"]
 
     def create(run_labels: dict[str, str]) -> docker_client.Container:
-        return docker_client.client().containers.create(base, command, labels=run_labels, network_mode=docker_client.NO_NETWORK,
-                                                        user="0", entrypoint=[])
+        return docker_client.client().containers.create(base, command, labels=run_labels, user="0", entrypoint=[],
+                                                        network_mode=docker_client.NO_NETWORK)
 
     try:
         with docker_client._labelled(label, create) as container:

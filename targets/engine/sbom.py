@@ -44,13 +44,14 @@ _keys: dict[Path, threading.Lock] = {}
 
 
 def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, name: str,
-          platform: bool = False, shared: int = 1) -> dict[str, str]:
-    """Write the SBOM of `image_id` (built on `base_id`) to `dest`; its entry for the build record.
-    `platform`: the image also has PLATFORM packages (the functions runner). `shared`: how
-    many layers the shared stage puts above the base (the venv, then any system packages)."""
-    # Keyed by the layers it reads: the shared stage's, and a runner's platform layer
-    # after them. Not by the image: an edit to the app's code changes that, not them.
-    layer = "\0".join(_layers_above(image_id, base_id, shared + 1 if platform else shared))
+          shared: str, platform: bool = False) -> dict[str, str]:
+    """Write the SBOM of `image_id` (built on `base_id`, from the shared stage image `shared`)
+    to `dest`; its entry for the build record. `platform`: the image also has PLATFORM
+    packages (the functions runner)."""
+    # Keyed by the layers it reads: the shared stage's (the venv, then any system packages),
+    # and a runner's platform layer after them. Not by the image: an edit to the app's
+    # code changes that, not them.
+    layer = "\0".join(_layers_above(image_id, base_id, shared, platform))
     kept = cache_dir / "sbom" / f"{hashlib.sha256(layer.encode()).hexdigest()[:24]}.cdx.json"
     with _making:
         lock = _keys.setdefault(kept, threading.Lock())
@@ -83,13 +84,13 @@ def _make(image_id: str, kept: Path, cache_dir: Path, label: str, platform: bool
         out.replace(kept)
 
 
-def _layers_above(image_id: str, base_id: str, count: int) -> list[str]:
-    """The digests of the first `count` layers after the base: the shared stage's (the venv
-    first), then a runner's platform packages (python.Dockerfile.j2 puts them there); the
-    image id if it has fewer."""
+def _layers_above(image_id: str, base_id: str, shared: str, platform: bool) -> list[str]:
+    """The digests of the layers after the base that the shared stage has, then a runner's
+    platform packages (python.Dockerfile.j2 puts them there); the image id if it has fewer."""
     images = docker_client.client().images
     layers = images.get(image_id).attrs["RootFS"]["Layers"]
     below = len(images.get(base_id).attrs["RootFS"]["Layers"])
+    count = len(images.get(shared).attrs["RootFS"]["Layers"]) - below + (1 if platform else 0)
     above = [str(layer) for layer in layers[below:below + count]]
     return above if len(above) == count else [image_id]
 

@@ -25,7 +25,8 @@ def command() -> tuple[str, ...]:
     forced = os.environ.get("FLASKSHIP_COMPOSE")
     candidates = [tuple(forced.split())] if forced else [("docker", "compose"), ("docker-compose",)]
     for candidate in candidates:
-        if shutil.which(candidate[0]) is not None and _works(candidate):
+        path = shutil.which(candidate[0])
+        if path is not None and _works(candidate, path):
             return candidate
     raise SmokeFailed(
         "compose is not installed: neither `docker compose` (v2) nor `docker-compose` (v1) works; "
@@ -52,13 +53,11 @@ def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str]
     return result.stdout
 
 
-def _works(candidate: tuple[str, ...]) -> bool:
-    """`<candidate> version` succeeds. A standalone program's success is kept per
-    executable (path, size, mtime): v1's probe is a Python start, 0.4 s of every smoke
-    (measured). `docker compose` is always asked (14 ms): its plugin can go while the
-    docker binary stays the same."""
-    path = shutil.which(candidate[0])
-    assert path is not None
+def _works(candidate: tuple[str, ...], path: str) -> bool:
+    """`<candidate> version` succeeds (`path`: where its program is). A standalone program's
+    success is kept per executable (path, size, mtime): v1's probe is a Python start, 0.4 s
+    of every smoke (measured). `docker compose` is always asked (14 ms): its plugin can go
+    while the docker binary stays the same."""
     kept = None
     if len(candidate) == 1:
         info = os.stat(path)

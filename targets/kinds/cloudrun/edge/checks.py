@@ -89,13 +89,13 @@ def served_each(container: docker_client.Container, method: str, paths: list[str
     return {path: len(re.findall(rf'"{re.escape(method)} {re.escape(path)} HTTP/', log)) for path in paths}
 
 
-
 def _workers(container: docker_client.Container) -> int:
     """gunicorn's worker count in `container`; 0 when the engine cannot say (then: wait)."""
     try:
         return docker_client.gunicorn_workers(container)
     except docker_client.DockerException:
         return 0
+
 
 def cacheable(response: requests.Response) -> bool:
     """Hosting keeps a response: Cache-Control public with s-maxage or max-age > 0, no Set-Cookie."""
