@@ -52,8 +52,12 @@ LIST = ("import json, importlib.metadata as m; "
 COMPILING = "from its sdist in flaskship-standin/builder-"
 WARNING = "warning: no wheel for Python"
 BUILDER_ROLE = "io.flaskship.role=sdist-build"
-# Compilers, and uv (the deps stage's installer): none of them may reach a runtime image.
-NO_COMPILER = ["sh", "-c", "command -v gcc cc c++ x86_64-linux-gnu-gcc aarch64-linux-gnu-gcc uv /tmp/uv || true"]
+# Compilers, uv (the deps stage's installer) and what installing leaves that no runtime
+# reads (activate scripts; RECORD, INSTALLER, REQUESTED, uv_cache.json): none may reach a runtime image.
+NO_COMPILER = ["sh", "-c", "command -v gcc cc c++ x86_64-linux-gnu-gcc aarch64-linux-gnu-gcc uv /tmp/uv; "
+               "ls -d /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1 2>/dev/null; "
+               "find /opt -path '*.dist-info/*' \\( -name RECORD -o -name INSTALLER -o -name REQUESTED "
+               "-o -name uv_cache.json \\) 2>/dev/null; true"]
 # What init must choose as the dependency file.
 APPS = {"reqs_app": "requirements.txt", "hashed_app": "requirements.txt", "uv_app": "uv.lock",
         "pipenv_app": "Pipfile.lock"}
