@@ -19,8 +19,10 @@ from pathlib import Path
 
 from ..engine import base_images, bytecode, docker_client, installer, sbom, wheelhouse
 from ..engine.builder import BuildBase
-from ..ui.lines import notice
+from ..files import tree_hash
+from ..ui.lines import Detail, notice
 from . import requirements as app_requirements
+from .freshness import tool_hash
 from .job import APP_DIR, BuildJob, ImageSpec
 
 # The stage of python.Dockerfile.j2 that holds the base plus the installed venv:
@@ -35,34 +37,62 @@ _stages_built: set[str] = set()
 def build_images(job: BuildJob) -> None:
     """Build the target's images side by side (compose: web and nginx); record them in order."""
     if len(job.images) == 1:
-        ids = [build_one(job, job.images[0])]
+        built = [build_one(job, job.images[0])]
     else:
         with ThreadPoolExecutor(max_workers=len(job.images), thread_name_prefix=f"flaskship-{job.name}") as pool:
             futures = [pool.submit(build_one, job, spec) for spec in job.images]
-        ids = [future.result() for future in futures]  # the first failure, in declared order
-    for spec, image in zip(job.images, ids, strict=True):
-        job.record.images[spec.role] = {"ref": spec.tag, "id": image,
+        built = [future.result() for future in futures]  # the first failure, in declared order
+    for spec, (image, key) in zip(job.images, built, strict=True):
+        job.record.images[spec.role] = {"ref": spec.tag, "id": image, "key": key,
                                         "context": spec.context.relative_to(job.staging).as_posix()}
+        if spec.code_at_start and spec.code is not None:  # what its containers get at start (code.py)
+            job.record.images[spec.role]["code"] = spec.code.relative_to(job.staging).as_posix()
 
 
-def build_one(job: BuildJob, spec: ImageSpec) -> str:
+def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
+    """Build one image, or keep the last build's when nothing it is made of changed:
+    (its id, its key)."""
     base = base_images.resolve(spec.base, job.progress)
     buildargs = {"BASE_IMAGE": base}
     if spec.python:
         with _host_work:
             buildargs["UV_IMAGE"] = _wheels(job, spec, base)
-        bytecode.compile_tree(spec.context / "src", base_images.probe(base), base, APP_DIR, job.name)
+        if spec.code is not None:
+            bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name)
         shared = _dependency_stage(job, spec, base, buildargs)
-    # Its labels are in its Dockerfile, as one step (BuildJob.labels).
-    image_id = docker_client.build_image(spec.context, spec.tag, job.name, {}, buildargs=buildargs,
-                                         progress=job.progress)
+    key = image_key(spec, buildargs)
+    image_id = _unchanged(job, spec, key)
+    if image_id is None:
+        # Its labels are in its Dockerfile, as one step (BuildJob.labels).
+        image_id = docker_client.build_image(spec.context, spec.tag, job.name, {}, buildargs=buildargs,
+                                             progress=job.progress)
     if spec.python:
         # What the image's venv really holds, beside the build record that names it.
         job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
                                                  job.staging / f"sbom-{spec.role}.cdx.json",
                                                  job.project.build_dir / ".cache", job.name, spec.tag,
                                                  platform=spec.platform, shared=shared)
-    return image_id
+    return image_id, key
+
+
+def image_key(spec: ImageSpec, buildargs: dict[str, str]) -> str:
+    """What the image is made of: its context's bytes (wheels and byte-compiled code
+    included, so this comes after both), the images its build arguments name, by id,
+    the tool's own code, and the project its labels name."""
+    parts = [tree_hash(spec.context), tool_hash(), docker_client.PROJECT,
+             *(f"{name}={ref}@{base_images.image_id(ref)}" for name, ref in sorted(buildargs.items()))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _unchanged(job: BuildJob, spec: ImageSpec, key: str) -> str | None:
+    """The last build's image of this role, when its key is this one and its tag still
+    names it: a target's other image changed (compose's web after an app edit, not
+    its nginx; the functions zip, not its runner), so this one needs no build."""
+    last = job.previous.images.get(spec.role) if job.previous is not None else None
+    if last is None or last.get("key") != key or docker_client.tagged_id(spec.tag) != last["id"]:
+        return None
+    job.progress(Detail(f"  {job.name}: {spec.tag}: nothing it is made of changed; kept {str(last['id'])[:19]}"))
+    return str(last["id"])
 
 
 def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> str:
@@ -74,7 +104,7 @@ def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> str:
                              f"{job.defaults.python}", ("python", base, job.defaults.python))
     # A package app becomes its own wheel (built on the host), pinned by version in the
     # requirements.txt the image installs offline; see BuildJob.requirements().
-    requirements = job.image_requirements(spec.context)
+    requirements = job.image_requirements(spec)
     (spec.context / "requirements.txt").write_text(requirements.text, encoding="utf-8")
     # A requirement without a wheel for this Python is built from its sdist, for this
     # very base: app.build_packages are Debian packages the builder adds.
@@ -96,7 +126,7 @@ def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtim
     """platform-wheels/: what the platform's whole set (platform-requirements.txt)
     resolves to beyond the shared wheels/, by file name. A shared package that it
     resolves to another version is among them, and shadows the shared one."""
-    whole = job.image_requirements(spec.context, "platform-requirements.txt")
+    whole = job.image_requirements(spec, "platform-requirements.txt")
     wheels = wheelhouse.ensure(whole.resolve, runtime, job.project.build_dir / ".cache", job.name,
                                job.progress, local=whole.wheels, sources=sources)
     shared = {wheel.name for wheel in (spec.context / "wheels").glob("*.whl")}

@@ -63,6 +63,14 @@ class ImageSpec:
     # Requirements a platform's runtime adds on top of the shared dependency layer
     # (platform-requirements.txt: the whole set; platform-wheels/ gets what it adds).
     platform: bool = False
+    # The app's code, byte-compiled before the build: the context's src/, or, for an
+    # image that gets its code when a container starts (the functions runner), a
+    # folder of the staging area that stays beside the image (code.py).
+    code: Path | None = None
+
+    @property
+    def code_at_start(self) -> bool:
+        return self.code is not None and not self.code.is_relative_to(self.context)
 
 
 @dataclass
@@ -78,6 +86,9 @@ class BuildJob:
     locked: dict[tuple[str, ...], str] | None = None
     # Threads of alongside(), shared by every job of one `invoke build`, which waits for them.
     background: list[threading.Thread] | None = None
+    # The target's last build, when its folder is as that build left it: an image whose
+    # key it already holds is kept, not built again (build/images.py).
+    previous: BuildRecord | None = None
 
     def __post_init__(self) -> None:
         self.record = BuildRecord(target=self.name, kind=self.settings.kind,
@@ -159,17 +170,19 @@ class BuildJob:
         bases = [manifest.base_image(), *(t.base_image for t in manifest.targets.values() if t.base_image)]
         return lock.floor(self.defaults.python, bases)
 
-    def image_requirements(self, context: Path, name: str = "requirements.txt") -> app_requirements.ImageRequirements:
+    def image_requirements(self, spec: ImageSpec, name: str = "requirements.txt") -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its
-        requirements.txt with the app built from its src/ into a wheel and pinned."""
-        text = (context / name).read_text(encoding="utf-8")
-        return app_requirements.for_image(text, context / "src", self.project.build_dir / ".cache", self.name,
+        requirements.txt with the app built from its code (src/, or the code its
+        containers get at start) into a wheel and pinned."""
+        assert spec.code is not None, "a Python image's context has its code"
+        text = (spec.context / name).read_text(encoding="utf-8")
+        return app_requirements.for_image(text, spec.code, self.project.build_dir / ".cache", self.name,
                                           self.progress)
 
     def python_context(self, context: Path, template: str, role: str = "app",
                        extra_requirements: tuple[str, ...] = (GUNICORN,), src: Path | None = None,
                        prestart_script: bool = True, platform_requirements: tuple[str, ...] = (),
-                       server: Server | None = None, **variables: Any) -> str:
+                       server: Server | None = None, code_in_image: bool = True, **variables: Any) -> str:
         """Lay out a Python image context (Dockerfile, requirements.txt, src/); return its tag.
 
         `src` defaults to the app source; the functions kind passes the unpacked zip.
@@ -179,6 +192,8 @@ class BuildJob:
         base shares; build/images.py adds what they bring in a layer of their own.
         app.prestart becomes the image's ENTRYPOINT unless the kind runs it itself
         (`prestart_script=False`: the functions entry does, at cold start).
+        `code_in_image=False` (with `src`): the image holds no code; `src` stays where it
+        is, and every container of the image gets it at start (build/code.py).
         """
         prestart = self.app.prestart if prestart_script else None
         requirements = self.requirements(extra_requirements)
@@ -186,16 +201,21 @@ class BuildJob:
         if platform_requirements:
             templates.write(context / "platform-requirements.txt",
                             self.requirements(extra_requirements + platform_requirements))
-        if src is None:
-            source.copy(self.project, context / "src", self.progress)
+        if not code_in_image:
+            assert src is not None, "an image without its code needs the code's folder"
+            code = src
+        elif src is None:
+            code = context / "src"
+            source.copy(self.project, code, self.progress)
         else:
-            shutil.copytree(src, context / "src")
-        self._writable_folders(context / "src")
+            code = context / "src"
+            shutil.copytree(src, code)
+        self._writable_folders(code)
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, labels=self.labels(role),
             prestart=prestart is not None, system_packages=self.app.system_packages,
-            require_hashes="--hash=" in requirements, uv_image=UV_IMAGE, **variables))
+            require_hashes="--hash=" in requirements, uv_image=UV_IMAGE, code_in_image=code_in_image, **variables))
         if server is not None:
             templates.write(context / "gunicorn.conf.py", templates.render(
                 "build/gunicorn.conf.py.j2", port=self.settings.port, **server.__dict__))
@@ -203,7 +223,8 @@ class BuildJob:
             script = context / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
             script.chmod(0o555)
-        return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements))
+        return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements),
+                             code=code)
 
     def writable_dirs(self) -> list[str]:
         """Flask's instance folder (beside the app's top-level module or package,
@@ -229,7 +250,8 @@ class BuildJob:
         """Declare a context that needs no wheelhouse (its files are already in place)."""
         return self._declare(role, context, base, python=False)
 
-    def _declare(self, role: str, context: Path, base: str, python: bool, platform: bool = False) -> str:
+    def _declare(self, role: str, context: Path, base: str, python: bool, platform: bool = False,
+                 code: Path | None = None) -> str:
         repo = f"flaskship/{self.name}" + ("" if role == "app" else f"-{role}")
         # The image carries its project's label, so two projects with the same context
         # make two images: the tag names the project too, or one build would take the
@@ -238,5 +260,5 @@ class BuildJob:
         if docker_client.PROJECT:
             digest = hashlib.sha256(f"{digest}\n{docker_client.PROJECT}".encode()).hexdigest()
         tag = f"{repo}:{digest[:12]}"
-        self.images.append(ImageSpec(role, context, base, tag, python, platform))
+        self.images.append(ImageSpec(role, context, base, tag, python, platform, code))
         return tag

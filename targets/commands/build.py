@@ -80,7 +80,7 @@ def _build_target(project: Project, name: str, settings: TargetSettings, report:
     previous = _last_record(project, name)
     try:
         with staging_dir(project.build_dir / name) as staging:
-            job = BuildJob(project, name, settings, staging, say, background=background)
+            job = BuildJob(project, name, settings, staging, say, background=background, previous=previous)
             with _rendering:
                 job.lock()  # the one step before the no-op check that may reach the index
                 kind.render(job)  # pure file work: the lock goes into what it writes, hence into the key

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..build import code
 from ..engine import docker_client
 from ..errors import SmokeFailed
 from ..kinds.compose import cli as compose_cli
@@ -20,14 +21,14 @@ from .up_session import Layer, Session
 BOOT_WITHIN = 90.0
 
 
-def _release(run: Session, image: str, user: str | None = None) -> None:
+def _release(run: Session, image: str, user: str | None = None, files: bytes | None = None) -> None:
     """app.release, as the platform's release phase runs it: once, before serving."""
     command = run.project.manifest.app.release
     if command is None:
         return
     run.progress(f"{run.name}: release: {command}")
     code, log = docker_client.run_once(image, run.name, ["/bin/sh", "-c", command], environment=run.env, user=user,
-                                       network=run.network)
+                                       network=run.network, files=files)
     if code != 0:
         raise SmokeFailed(f"{run.name}: app.release exited {code}; not starting", log)
 
@@ -36,13 +37,14 @@ def _container(image_role: str, port_env: str | None, user: bool = False) -> Lay
     @contextmanager
     def start(run: Session) -> Iterator[None]:
         image = run.record.image(image_role)
+        files = code.for_container(run.project.build_dir, run.record, image_role)  # the functions runner's
         port = random.SystemRandom().randint(20000, 40000) if port_env == "random" else 8080
         uid = random.SystemRandom().randint(20000, 60000) if user else None
         as_user = f"{uid}:{uid}" if uid else None
-        _release(run, image, as_user)
+        _release(run, image, as_user, files)
         env = {**run.env, "PORT": str(port)}
         with docker_client.running(image, run.name, environment=env, container_port=port, user=as_user,
-                                   network=run.network) as (container, host_port):
+                                   network=run.network, files=files) as (container, host_port):
             run.container, run.container_port = container, port
             run.url = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
             wait_http(run.url + run.project.manifest.smoke.health, BOOT_WITHIN, container, run.name)

@@ -224,6 +224,14 @@ def build_image(
     return image_id
 
 
+def tagged_id(tag: str) -> str | None:
+    """The id of the image `tag` names now, or None."""
+    try:
+        return str(client().images.get(tag).id)
+    except docker.errors.ImageNotFound:
+        return None
+
+
 def image_size(image: str) -> int:
     return int(client().images.get(image).attrs["Size"])
 
@@ -319,12 +327,15 @@ def running(
 
 
 def run_once(image: str, target: str, command: list[str], *, environment: Mapping[str, str],
-             user: str | None = None, timeout: float = 300, network: str | None = None) -> tuple[int | None, str]:
+             user: str | None = None, timeout: float = 300, network: str | None = None,
+             files: bytes | None = None) -> tuple[int | None, str]:
     """Run a one-off labelled container to its end: (exit code, or None on timeout; its log tail).
 
-    The container, and every file it wrote, is removed afterwards.
+    `files`: a tar unpacked at / before it starts. The container, and every file it
+    wrote, is removed afterwards.
     """
-    start = _start(target, image, command=command, environment=dict(environment), user=user, **_attach(network))
+    start = _start(target, image, files, command=command, environment=dict(environment), user=user,
+                   **_attach(network))
     with _labelled(target, start) as container:
         try:
             code = int(container.wait(timeout=timeout).get("StatusCode", -1))

@@ -120,9 +120,10 @@ class SmokeRun:
         return min(platform, float(cap)) if cap else platform
 
     def release(self, record: BuildRecord, image: str, *, env: Mapping[str, str] | None = None,
-                user: str | None = None, within: float = 300) -> bool:
+                user: str | None = None, within: float = 300, files: bytes | None = None) -> bool:
         """app.release, as a release phase runs it: once, in a container of its own
-        whose files are then discarded. False (recorded) when it fails."""
+        whose files are then discarded. False (recorded) when it fails. `files`: the
+        code the image's containers get at start (build/code.py)."""
         command = self.project.manifest.app.release
         if command is None:
             return True
@@ -130,7 +131,7 @@ class SmokeRun:
         self.progress(f"  {target} [release]: {command}")
         code, log = docker_client.run_once(image, target, ["/bin/sh", "-c", command],
                                            environment={**self.env, **(env or {})}, user=user, timeout=within,
-                                           network=self.network(target))
+                                           network=self.network(target), files=files)
         took = time.monotonic() - started
         ok = code == 0
         self.record(target, "release", "release", ok, f"exit 0 within {within:g} s",
@@ -147,11 +148,13 @@ class SmokeRun:
               stop_grace: int = 10, boot_within: float = 30.0,
               differences: Mapping[str, str] | None = None,
               extra: Callable[[SmokeRun, str, str, Container], None] | None = None,
-              direct: bool = True, limits: Mapping[str, object] | None = None) -> None:
+              direct: bool = True, limits: Mapping[str, object] | None = None,
+              files: bytes | None = None) -> None:
         """One way the platform runs the image: boot, the suite put to the container
         (unless `direct` is False: then `extra` puts it, through what stands in front),
         `extra`, and the stop. State in the services starts from the release's snapshot.
-        `limits`: the platform's CPU and memory shape (docker_client.running)."""
+        `limits`: the platform's CPU and memory shape; `files`: a tar unpacked at / before
+        the start, the code of an image that holds none (docker_client.running)."""
         target = record.target
         # One deadline per target: once a way of running it failed to boot, the
         # others would only wait out the same hang again.
@@ -163,7 +166,8 @@ class SmokeRun:
             self.services.reset(self.service_names(target), to_snapshot=True)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
         with docker_client.running(image, target, environment={**self.env, **env}, container_port=container_port,
-                                   user=user, network=self.network(target), limits=limits) as (container, host_port):
+                                   user=user, network=self.network(target), limits=limits,
+                                   files=files) as (container, host_port):
             base = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
             try:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)

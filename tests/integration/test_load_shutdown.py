@@ -24,8 +24,10 @@ import docker
 import pytest
 import requests
 
+from targets.build import code
 from targets.engine import docker_client
 from targets.kinds.compose import cli as compose_cli
+from targets.records import BuildRecord
 from tests.helpers import SESSION, record
 
 pytestmark = pytest.mark.docker
@@ -48,9 +50,9 @@ def _until_up(base: str, within: float = 60) -> None:
 
 @contextmanager
 def _container(image: str, target: str, env: dict[str, str], port: int,
-               user: str | None = None) -> Iterator[tuple[str, docker_client.Container]]:
+               user: str | None = None, files: bytes | None = None) -> Iterator[tuple[str, docker_client.Container]]:
     with docker_client.running(image, target, environment={**ENV, **env}, container_port=port,
-                               user=user) as (container, host_port):
+                               user=user, files=files) as (container, host_port):
         base = f"http://127.0.0.1:{host_port}"
         _until_up(base)
         yield base, container
@@ -93,7 +95,9 @@ def _running(root: Path, target: str) -> Iterator[tuple[str, docker_client.Conta
             yield running
     else:
         role = "runner" if target == "functions" else "app"
-        with _container(images[role]["id"], target, {"PORT": "8080"}, 8080) as running:
+        # The runner gets the zip's files at start, as smoke gives them (build/code.py).
+        files = code.for_container(root / "build", BuildRecord.load(root / "build", target), role)
+        with _container(images[role]["id"], target, {"PORT": "8080"}, 8080, files=files) as running:
             yield running
 
 

@@ -1,13 +1,15 @@
-"""The fast no-op check (stat only, no render) sees every change the full key would."""
+"""The fast no-op check (stat only, no render) sees every change the full key would;
+an image whose inputs did not change is kept, not built again."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import docker
 import pytest
 
 from targets.commands import noop
-from tests.helpers import invoke
+from tests.helpers import invoke, record
 
 pytestmark = pytest.mark.docker
 
@@ -39,3 +41,28 @@ def test_the_fast_no_op_check_sees_what_the_key_would(project: Path) -> None:
     again = invoke("build", "--manifest", str(manifest), "--target", "cloudrun")
     assert again.code == 0 and "cloudrun: up to date" in again.stdout
     assert noop.up_to_date(manifest, ["cloudrun"])
+
+
+def test_an_app_edit_rebuilds_only_the_images_that_hold_the_code(project: Path, engine: docker.DockerClient) -> None:
+    manifest = project / "targets.yaml"
+    targets = ("--manifest", str(manifest), "--target", "compose,functions", "--verbose")
+    assert invoke("build", *targets).code == 0
+    before = {t: record(project, t)["images"] for t in ("compose", "functions")}
+    wsgi = project / "app/wsgi.py"
+    wsgi.write_text(wsgi.read_text() + "# edited by test_noop\n")
+    edited = invoke("build", *targets)
+    assert edited.code == 0, edited.stdout + edited.stderr
+    after = {t: record(project, t)["images"] for t in ("compose", "functions")}
+    # compose's web image holds the code: built again. Its nginx image and the functions
+    # runner (the zip's files reach its containers at start) do not: kept, with no build.
+    assert after["compose"]["app"]["id"] != before["compose"]["app"]["id"]
+    for target, role in (("compose", "nginx"), ("functions", "runner")):
+        assert after[target][role] == before[target][role], (target, role)
+        assert f"{before[target][role]['ref']}: nothing it is made of changed; kept" in edited.stdout
+    assert (project / "build/functions/runner-code/wsgi.py").read_text().endswith("# edited by test_noop\n")
+    # A kept image must still be what its tag names: with the tag gone, it is built again.
+    engine.images.remove(before["compose"]["nginx"]["ref"])
+    wsgi.write_text(wsgi.read_text() + "# again\n")
+    again = invoke("build", *targets)
+    assert again.code == 0 and f"{before['compose']['nginx']['ref']}: nothing it is made of" not in again.stdout
+    assert engine.images.get(before["compose"]["nginx"]["ref"]).id == record(project, "compose")["images"]["nginx"]["id"]

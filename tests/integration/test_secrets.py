@@ -27,6 +27,8 @@ import docker
 import pytest
 import yaml
 
+from targets.build import code
+from targets.records import BuildRecord
 from tests.helpers import REPO, CliResult, assert_one_clear_line, invoke
 from tests.integration import canaries, heroku_standin, services
 
@@ -145,6 +147,10 @@ def test_the_zip_holds_the_files_the_functions_runner_ran(published: dict[str, o
     runner = _records(root)["functions"]["images"]["runner"]["id"]
     container = engine.containers.create(runner, labels={"io.flaskship.session": "pytest-secrets"})
     try:
+        # What every runner container gets before it starts (smoke, invoke up): the image holds no code.
+        files = code.for_container(root / "build", BuildRecord.load(root / "build", "functions"), "runner")
+        assert files is not None
+        container.put_archive("/", files)
         stream, _ = container.get_archive("/srv/app")
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
             ran = {m.name.removeprefix("app/") for m in archive if m.isfile() and "__pycache__" not in m.name}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 import yaml
 
 from targets import manifest
+from targets.build import code
 from targets.commands.build import render_only
 from targets.errors import ManifestError
 from targets.kinds import KINDS
@@ -245,6 +248,50 @@ def test_functions_runner_installs_the_shared_requirements_and_adds_the_framewor
     assert "functions-framework==" in (tmp_path / "fn/runner/platform-requirements.txt").read_text()
     dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
     assert dockerfile.index("COPY --from=deps /opt/venv") < dockerfile.index("COPY --from=platform /opt/platform")
+
+
+def test_the_functions_runner_holds_no_code_its_containers_get_the_zips_files(
+        demo: manifest.Project, tmp_path: Path) -> None:
+    text = demo.path.read_text().replace("  static_url: /static\n", "  static_url: /static\n  writable: [uploads]\n")
+    demo.path.write_text(text)
+    job = render_only(manifest.load(demo.path), "functions", tmp_path / "fn")
+    [runner] = job.images
+    dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
+    # No code in the image, nor in its context: an app edit leaves both as they were.
+    assert "COPY src/" not in dockerfile and not (tmp_path / "fn/runner/src").exists()
+    assert runner.code == tmp_path / "fn/runner-code" and runner.code_at_start
+    with zipfile.ZipFile(tmp_path / "fn/functions.zip") as zf:
+        zipped = {name for name in zf.namelist() if not name.endswith("/")}
+    unpacked = {p.relative_to(runner.code).as_posix() for p in runner.code.rglob("*") if p.is_file()}
+    assert unpacked == zipped
+    for folder in ("instance", "uploads"):
+        assert (runner.code / folder).stat().st_mode & 0o7777 == 0o1777, folder
+    # The app images keep theirs, as their last step.
+    [app] = render_only(demo, "cloudrun", tmp_path / "run").images
+    assert app.code == tmp_path / "run/image/src" and not app.code_at_start
+
+
+def test_a_code_archive_unpacks_at_srv_app_as_roots_files_with_their_modes(tmp_path: Path) -> None:
+    code_dir = tmp_path / "code"
+    (code_dir / "pkg/__pycache__").mkdir(parents=True)
+    (code_dir / "pkg/__init__.py").write_text("x = 1\n")
+    (code_dir / "pkg/__pycache__/__init__.cpython-312.pyc").write_bytes(b"\x00pyc")
+    (code_dir / "instance").mkdir()
+    (code_dir / "instance").chmod(0o1777)
+    (code_dir / "run.sh").write_text("#!/bin/sh\n")
+    (code_dir / "run.sh").chmod(0o755)
+    data = code.archive(code_dir)
+    assert code.archive(code_dir) == data  # the same code, the same bytes
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert set(members) == {"srv/app", "srv/app/instance", "srv/app/pkg", "srv/app/pkg/__init__.py",
+                                "srv/app/pkg/__pycache__", "srv/app/pkg/__pycache__/__init__.cpython-312.pyc",
+                                "srv/app/run.sh"}
+        assert all(m.uid == 0 and m.gid == 0 and m.mtime == 0 for m in members.values())
+        assert members["srv/app/instance"].mode & 0o7777 == 0o1777
+        assert members["srv/app/run.sh"].mode & 0o777 == 0o755
+        extracted = tar.extractfile("srv/app/pkg/__init__.py")
+        assert extracted is not None and extracted.read() == b"x = 1\n"
 
 
 def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: Path, capfd: pytest.CaptureFixture[str],

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...build import source
+from ...build import code, source
 from ...build.images import build_images
 from ...errors import BuildFailed, PublishFailed
 from ...pins import FUNCTIONS_FRAMEWORK, GUNICORN
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ...smoke.session import SmokeRun
 
 FRAMEWORK_STATIC_URL = "/static"
+RUNNER_CODE = "runner-code"  # the zip's files, byte-compiled: what the runner's containers get at start
 STOP_GRACE = 10
 MAX_ZIPPED = 100 * 1024 * 1024
 MAX_UNZIPPED = 500 * 1024 * 1024
@@ -53,17 +54,17 @@ class Functions:
         # `source` travels to publish, whose deploy command must name a non-default entry file.
         job.record.archives["zip"] = {"path": f"build/{job.name}.zip", "sha256": digest,
                                       "size": zip_path.stat().st_size, "source": entry}
-        # The smoke runner is the zip's own contents plus its requirements,
-        # installed from the wheelhouse: what the Python runtime does with it.
-        unpacked = job.staging / "runner-src"
+        # The smoke runner is the Python runtime: the zip's requirements, installed
+        # from the wheelhouse, with functions-framework in a layer of its own on top
+        # of the dependency layer the other images of this base share. Like the
+        # platform, smoke unpacks the zip onto it: its containers get runner-code/
+        # at start (build/code.py), so the image does not change with the app.
+        unpacked = job.staging / RUNNER_CODE
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(unpacked)
-        # functions-framework comes in a layer of its own, on top of the dependency
-        # layer the other images of this base share.
         job.python_context(job.staging / "runner", "functions/runner.Dockerfile.j2", role="runner",
                            extra_requirements=(GUNICORN,), platform_requirements=(FUNCTIONS_FRAMEWORK,), src=unpacked,
-                           entry_point=settings.entry_point, source=entry, prestart_script=False)
-        shutil.rmtree(unpacked)
+                           code_in_image=False, entry_point=settings.entry_point, source=entry, prestart_script=False)
 
     def _contents(self, job: BuildJob, settings: FunctionsSettings) -> tuple[dict[str, bytes], str]:
         """The zip's files (name -> bytes), and the name of the entry module among them."""
@@ -91,11 +92,13 @@ class Functions:
         # step would, in a container of its own before the function serves.
         # Services through the variables the manifest names, as `--set-secrets` would set them.
         services = run.service_env(record.target)
-        if not run.release(record, record.image("runner"), env=services):
+        files = code.for_container(run.project.build_dir, record, "runner")
+        if not run.release(record, record.image("runner"), env=services, files=files):
             return
         # Cloud Functions (2nd gen) instances run on Cloud Run: SIGTERM, then SIGKILL 10 s later.
         run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080", **services},
-                  container_port=8080, differences=self.differences, stop_within=STOP_GRACE, stop_grace=STOP_GRACE)
+                  container_port=8080, differences=self.differences, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
+                  files=files)
 
     def publish_steps(self, name: str, settings: TargetSettings, record: BuildRecord, label: str) -> list[Step]:
         assert isinstance(settings, FunctionsSettings)
