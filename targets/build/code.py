@@ -14,6 +14,8 @@ import io
 import tarfile
 from pathlib import Path
 
+from ..errors import RecordError
+from ..files import tree_hash
 from ..records import BuildRecord
 from .job import APP_DIR
 
@@ -38,6 +40,14 @@ def archive(folder: Path, dest: str = APP_DIR) -> bytes:
 
 
 def for_container(build_dir: Path, record: BuildRecord, role: str) -> bytes | None:
-    """The tar a container of the record's `role` image gets at start; None when its image holds its code."""
-    folder = record.images[role].get("code")
-    return None if folder is None else archive(build_dir / record.target / str(folder))
+    """The tar a container of the record's `role` image gets at start; None when its image
+    holds its code. The code must be what the build left (smoke passes exactly what
+    publish ships): a folder changed or removed since is an error, not a guess."""
+    entry = record.images[role]
+    if entry.get("code") is None:
+        return None
+    folder = build_dir / record.target / str(entry["code"])
+    if not folder.is_dir() or tree_hash(folder) != entry.get("code_sha256"):
+        raise RecordError(f"{record.target}: {folder} is not what the last build left (changed or removed since); "
+                          f"rebuild with `invoke build --target {record.target}`")
+    return archive(folder)

@@ -46,7 +46,8 @@ def build_images(job: BuildJob) -> None:
         job.record.images[spec.role] = {"ref": spec.tag, "id": image, "key": key,
                                         "context": spec.context.relative_to(job.staging).as_posix()}
         if spec.code_at_start and spec.code is not None:  # what its containers get at start (code.py)
-            job.record.images[spec.role]["code"] = spec.code.relative_to(job.staging).as_posix()
+            job.record.images[spec.role].update(code=spec.code.relative_to(job.staging).as_posix(),
+                                                code_sha256=tree_hash(spec.code))
 
 
 def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
