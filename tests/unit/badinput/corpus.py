@@ -324,6 +324,9 @@ CASES: list[Case] = [
          "^[A-Za-z_][A-Za-z0-9_]{0,62}$)"),
     Case("name-entry-module-keyword", edit("entry: wsgi:app", "entry: class:app"),
          "targets.yaml: line 3: app.entry: the module path holds a Python keyword, got 'class:app'"),
+    Case("name-entry-factory-arguments-too-long", edit("entry: wsgi:app", "entry: wsgi:create_app('" + "a" * 199 + "')"),
+         "targets.yaml: line 3: app.entry: the factory's arguments are over 200 characters, got "
+         "\"wsgi:create_app('" + "a" * 57 + "...'"),
     Case("name-entry-attribute-keyword", edit("entry: wsgi:app", "entry: wsgi:import"),
          "targets.yaml: line 3: app.entry: write module:name or module:factory(...) as gunicorn takes it, "
          "got 'wsgi:import'"),
