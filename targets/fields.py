@@ -128,6 +128,9 @@ Entry = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\([\w '\".,=+-]*\))?$"),
     AfterValidator(_entry),
+    # The schema says what the pattern no longer holds, for editors that read it.
+    Field(description=f"module:name or module:factory(args), as gunicorn takes it; the arguments are "
+                      f"Python literals, {ENTRY_ARGS} characters at most"),
 ]
 # Relative, inside the project: no absolute paths, no `..` segments.
 RelPath = Annotated[

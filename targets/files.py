@@ -65,12 +65,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def tree_hash(folder: Path, skip: frozenset[str] = frozenset()) -> str:
-    """A content hash of a folder: relative paths, exec bits and bytes, in sorted order."""
+def tree_hash(folder: Path, skip: frozenset[str] = frozenset(), modes: bool = False) -> str:
+    """A content hash of a folder: relative paths, exec bits and bytes, in sorted order.
+    `modes`: every folder too, and each entry's whole mode (what a COPY or a tar keeps:
+    a writable folder's 1777, an empty folder), as the hash of an image's inputs needs."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if modes or p.is_file()):
         rel = path.relative_to(folder).as_posix()
         if rel in skip:
+            continue
+        if modes:
+            digest.update(f"{rel}\0{path.lstat().st_mode:o}\0".encode())
+            if path.is_file():
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
             continue
         executable = os.access(path, os.X_OK)
         digest.update(f"{rel}\0{int(executable)}\0".encode())

@@ -47,7 +47,7 @@ def build_images(job: BuildJob) -> None:
                                         "context": spec.context.relative_to(job.staging).as_posix()}
         if spec.code_at_start and spec.code is not None:  # what its containers get at start (code.py)
             job.record.images[spec.role].update(code=spec.code.relative_to(job.staging).as_posix(),
-                                                code_sha256=tree_hash(spec.code))
+                                                code_sha256=tree_hash(spec.code, modes=True))
 
 
 def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
@@ -77,10 +77,10 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
 
 
 def image_key(spec: ImageSpec, buildargs: dict[str, str]) -> str:
-    """What the image is made of: its context's bytes (wheels and byte-compiled code
-    included, so this comes after both), the images its build arguments name, by id,
-    the tool's own code, and the project its labels name."""
-    parts = [tree_hash(spec.context), tool_hash(), docker_client.PROJECT,
+    """What the image is made of: its context's bytes and modes (wheels, byte-compiled
+    code and the writable folders included, so this comes after all of them), the images
+    its build arguments name, by id, the tool's own code, and the project its labels name."""
+    parts = [tree_hash(spec.context, modes=True), tool_hash(), docker_client.PROJECT,
              *(f"{name}={ref}@{base_images.image_id(ref)}" for name, ref in sorted(buildargs.items()))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

@@ -67,10 +67,11 @@ class ImageSpec:
     # image that gets its code when a container starts (the functions runner), a
     # folder of the staging area that stays beside the image (code.py).
     code: Path | None = None
+    code_in_image: bool = True
 
     @property
     def code_at_start(self) -> bool:
-        return self.code is not None and not self.code.is_relative_to(self.context)
+        return self.code is not None and not self.code_in_image
 
 
 @dataclass
@@ -202,7 +203,7 @@ class BuildJob:
             templates.write(context / "platform-requirements.txt",
                             self.requirements(extra_requirements + platform_requirements))
         if not code_in_image:
-            assert src is not None, "an image without its code needs the code's folder"
+            assert src is not None and not src.is_relative_to(context), "an image without its code needs a folder beside it"
             code = src
         elif src is None:
             code = context / "src"
@@ -224,7 +225,7 @@ class BuildJob:
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
             script.chmod(0o555)
         return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements),
-                             code=code)
+                             code=code, code_in_image=code_in_image)
 
     def writable_dirs(self) -> list[str]:
         """Flask's instance folder (beside the app's top-level module or package,
@@ -232,8 +233,9 @@ class BuildJob:
         return ["instance", *(path.rstrip("/") for path in self.app.writable)]
 
     def _writable_folders(self, src: Path) -> None:
-        """Make the writable folders in the context, mode 1777 (sticky, as /tmp): the
-        image's COPY keeps the mode, so no RUN (a container and a commit) makes them."""
+        """Make the writable folders in the code's folder, mode 1777 (sticky, as /tmp):
+        the image's COPY keeps the mode (and so does code.py's tar, for an image that
+        gets its code at start), so no RUN (a container and a commit) makes them."""
         for relative in self.writable_dirs():
             folder = src / relative
             if folder.exists() and not folder.is_dir():
@@ -251,7 +253,7 @@ class BuildJob:
         return self._declare(role, context, base, python=False)
 
     def _declare(self, role: str, context: Path, base: str, python: bool, platform: bool = False,
-                 code: Path | None = None) -> str:
+                 code: Path | None = None, code_in_image: bool = True) -> str:
         repo = f"flaskship/{self.name}" + ("" if role == "app" else f"-{role}")
         # The image carries its project's label, so two projects with the same context
         # make two images: the tag names the project too, or one build would take the
@@ -260,5 +262,5 @@ class BuildJob:
         if docker_client.PROJECT:
             digest = hashlib.sha256(f"{digest}\n{docker_client.PROJECT}".encode()).hexdigest()
         tag = f"{repo}:{digest[:12]}"
-        self.images.append(ImageSpec(role, context, base, tag, python, platform, code))
+        self.images.append(ImageSpec(role, context, base, tag, python, platform, code, code_in_image))
         return tag

@@ -154,8 +154,8 @@ def for_image(text: str, src: Path, cache_dir: Path, label: str,
               progress: Callable[[str], None] = print) -> ImageRequirements:
     """Turn deploy-time `text` into what an image installs offline.
 
-    `src` is what the image ships (its context's src/): the app's wheel is built
-    from exactly that, so the wheel and the shipped code cannot disagree, and
+    `src` is the code the image ships (its context's src/, or the folder its
+    containers get at start: build/code.py): the app's wheel is built from exactly that, so the wheel and the shipped code cannot disagree, and
     its content hash is the wheel's cache key. Paths named by `text` must be
     shipped too.
     """

@@ -147,7 +147,10 @@ def test_the_zip_holds_the_files_the_functions_runner_ran(published: dict[str, o
     runner = _records(root)["functions"]["images"]["runner"]["id"]
     container = engine.containers.create(runner, labels={"io.flaskship.session": "pytest-secrets"})
     try:
-        # What every runner container gets before it starts (smoke, invoke up): the image holds no code.
+        stream, _ = container.get_archive("/srv/app")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            assert [m.name for m in archive if m.isfile()] == []  # the image holds no code
+        # What every runner container gets before it starts (smoke, invoke up).
         files = code.for_container(root / "build", BuildRecord.load(root / "build", "functions"), "runner")
         assert files is not None
         container.put_archive("/", files)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from targets.build import code
-from targets.errors import RecordError
+from targets.errors import SmokeFailed
 from targets.files import tree_hash
 from targets.records import BuildRecord
 
@@ -20,7 +20,7 @@ def _record(build_dir: Path) -> BuildRecord:
     (folder / "main.py").write_text("def handler(request):\n    return 'ok'\n")
     return BuildRecord(target="fn", kind="functions", images={
         "runner": {"ref": "flaskship/fn-runner:x", "id": "sha256:1", "code": "runner-code",
-                   "code_sha256": tree_hash(folder)},
+                   "code_sha256": tree_hash(folder, modes=True)},
         "app": {"ref": "flaskship/fn:x", "id": "sha256:2"}})
 
 
@@ -33,7 +33,7 @@ def test_the_code_goes_in_as_the_build_left_it(tmp_path: Path) -> None:
     assert code.for_container(tmp_path, record, "app") is None  # its image holds its code
 
 
-@pytest.mark.parametrize("change", ["edit", "add", "remove"])
+@pytest.mark.parametrize("change", ["edit", "add", "folder", "mode", "remove"])
 def test_code_changed_after_the_build_is_refused_with_the_fix(tmp_path: Path, change: str) -> None:
     record = _record(tmp_path)
     folder = tmp_path / "fn/runner-code"
@@ -41,9 +41,39 @@ def test_code_changed_after_the_build_is_refused_with_the_fix(tmp_path: Path, ch
         (folder / "main.py").write_text("import os\n")
     elif change == "add":
         (folder / "extra.py").write_text("")
+    elif change == "folder":
+        (folder / "uploads").mkdir()
+    elif change == "mode":
+        (folder / "main.py").chmod(0o755)
     else:
         (folder / "main.py").unlink()
         folder.rmdir()
-    with pytest.raises(RecordError) as caught:
+    with pytest.raises(SmokeFailed) as caught:
         code.for_container(tmp_path, record, "runner")
     assert str(folder) in caught.value.message and "invoke build --target fn" in caught.value.message
+
+
+def test_the_tar_sets_modes_as_a_copy_would_whatever_the_umask(tmp_path: Path) -> None:
+    folder = tmp_path / "code"
+    (folder / "pkg").mkdir(parents=True)
+    (folder / "pkg/mod.py").write_text("")
+    (folder / "run.sh").write_text("#!/bin/sh\n")
+    (folder / "instance").mkdir()
+    folder.chmod(0o700)  # as a umask of 077 leaves them
+    (folder / "pkg").chmod(0o700)
+    (folder / "pkg/mod.py").chmod(0o600)
+    (folder / "run.sh").chmod(0o700)
+    (folder / "instance").chmod(0o1777)
+    with tarfile.open(fileobj=io.BytesIO(code.archive(folder))) as tar:
+        modes = {m.name: m.mode for m in tar.getmembers()}
+    assert modes == {"srv/app": 0o755, "srv/app/instance": 0o1777, "srv/app/pkg": 0o755,
+                     "srv/app/pkg/mod.py": 0o644, "srv/app/run.sh": 0o755}
+
+
+def test_anything_but_files_and_folders_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "escape").symlink_to("/etc/passwd")
+    with pytest.raises(SmokeFailed) as caught:
+        code.archive(folder)
+    assert "escape is neither a file nor a folder" in caught.value.message

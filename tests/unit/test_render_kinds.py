@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from targets import manifest
-from targets.build import code
+from targets.build import code, images
 from targets.commands.build import render_only
 from targets.errors import ManifestError
 from targets.kinds import KINDS
@@ -340,3 +340,14 @@ def test_a_sigterm_that_came_before_the_workers_handlers_is_honoured(demo: manif
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_an_images_key_follows_its_folders_and_modes_where_its_tag_does_not(
+        demo: manifest.Project, tmp_path: Path) -> None:
+    [before] = render_only(demo, "heroku", tmp_path / "a").images
+    # A new writable folder is an empty folder of mode 1777 in the context: no file changes.
+    demo.path.write_text(demo.path.read_text().replace("  static_url: /static\n",
+                                                       "  static_url: /static\n  writable: [uploads]\n"))
+    [after] = render_only(manifest.load(demo.path), "heroku", tmp_path / "b").images
+    assert after.tag == before.tag  # the tag hashes files only
+    assert images.image_key(after, {}) != images.image_key(before, {})  # so the image is built, not kept
