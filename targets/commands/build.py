@@ -33,7 +33,8 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
 
     `report` is entered by the caller when given; else a Reporter of our own shows progress.
     """
-    inputs = noop.snapshot(project.path)  # before anything is read: an edit during the build is never "built"
+    # Before anything is read: an edit during the build is never "built".
+    inputs, content = noop.snapshot(project.path), noop.contents(project.path)
     selected = project.select(target)
     build_folder(project.build_dir)
     source.check(project)
@@ -54,7 +55,7 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
         finally:
             _wait_for(background, shown)
     noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
-                                       for name, _ in selected})
+                                       for name, _ in selected}, content)
     return [records[name] for name, _ in selected]
 
 

@@ -42,19 +42,14 @@ SKIP_DIRS = frozenset({"__pycache__", ".git", ".pytest_cache"})
 RACY_NS = 50_000_000  # 50 ms: far above any filesystem's timestamp tick
 
 
-def _tree(digest: Any, folder: Path, skip: frozenset[Path] = frozenset()) -> int:
-    """Hash the stat of every file under `folder`; return the newest mtime or ctime seen."""
+def _tree(digest: Any, folder: Path, skip: frozenset[Path] = frozenset(), content: bool = False) -> int:
+    """Hash the stat of every file under `folder`; return the newest mtime or ctime seen.
+    `content`: each file's bytes and mode instead of its times and inode (contents())."""
     newest = 0
     for path, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and Path(path, d) not in skip)
         for name in sorted(files):
-            try:
-                st = os.lstat(os.path.join(path, name))
-            except OSError:
-                continue
-            digest.update(f"{path}/{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0"
-                          f"{st.st_mode}\n".encode())
-            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+            newest = max(newest, _stat(digest, Path(path, name), content))
     return newest
 
 
@@ -93,6 +88,24 @@ def snapshot(manifest: str | Path) -> str | None:
     A file written in the same clock tick as the snapshot could change again
     unseen (same size, same times): such an input is "racily clean", as git calls
     it, and the snapshot is refused, so the next build takes the full check."""
+    taken = time.time_ns()
+    found = _inputs(manifest, content=False)
+    if found is None or found[1] >= taken - RACY_NS:
+        return None
+    return found[0]
+
+
+def contents(manifest: str | Path) -> str | None:
+    """The same inputs by their bytes and modes, not their times: what a file that was
+    only touched (or written back as it was) leaves as it was. Asked only when the
+    stat snapshot differs; the build's key hashes content too, so equal contents
+    build nothing."""
+    found = _inputs(manifest, content=True)
+    return None if found is None else found[0]
+
+
+def _inputs(manifest: str | Path, content: bool) -> tuple[str, int] | None:
+    """The digest of everything a build reads, and the newest time seen in it."""
     path = Path(manifest).resolve()
     read = _manifest(path)
     if read is None:
@@ -101,19 +114,18 @@ def snapshot(manifest: str | Path) -> str | None:
     source = (data.get("app") or {}).get("source") if isinstance(data.get("app"), dict) else None
     if not isinstance(source, str):
         return None
-    digest = hashlib.sha256(b"noop-v1\0" + sys.version.encode() + b"\0" + os.environ.get("DOCKER_HOST", "").encode())
-    taken = time.time_ns()
+    digest = hashlib.sha256(b"noop-v1\0" + sys.version.encode() + b"\0" + os.environ.get("DOCKER_HOST", "").encode()
+                            + (b"\0content" if content else b""))
     digest.update(str(path).encode() + b"\0" + raw)
     newest = os.stat(path).st_ctime_ns
     for name in TOOL_DIRS:
-        newest = max(newest, _tree(digest, TOOL_ROOT / name))
+        newest = max(newest, _tree(digest, TOOL_ROOT / name, content=content))
     app_dir = (path.parent / source).resolve()
-    newest = max(newest, _tree(digest, app_dir, frozenset({path.parent / "build"})))
+    newest = max(newest, _tree(digest, app_dir, frozenset({path.parent / "build"}), content))
     for outside in _outside_inputs(path.parent, app_dir, data):
-        newest = max(newest, _tree(digest, outside) if outside.is_dir() else _stat(digest, outside))
-    if newest >= taken - RACY_NS:
-        return None
-    return digest.hexdigest()
+        newest = max(newest, _tree(digest, outside, content=content) if outside.is_dir()
+                     else _stat(digest, outside, content))
+    return digest.hexdigest(), newest
 
 
 def _outside_inputs(root: Path, app_dir: Path, data: dict[str, Any]) -> list[Path]:
@@ -133,13 +145,19 @@ def _outside_inputs(root: Path, app_dir: Path, data: dict[str, Any]) -> list[Pat
     return found
 
 
-def _stat(digest: Any, path: Path) -> int:
+def _stat(digest: Any, path: Path, content: bool = False) -> int:
     try:
         st = os.lstat(path)
+        if content:
+            body = hashlib.sha256(path.read_bytes()).hexdigest() if stat.S_ISREG(st.st_mode) else os.readlink(path) \
+                if stat.S_ISLNK(st.st_mode) else ""
     except OSError:
         digest.update(f"{path}\0missing\n".encode())
         return 0
-    digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n".encode())
+    if content:
+        digest.update(f"{path}\0{st.st_mode}\0{body}\n".encode())
+    else:
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n".encode())
     return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
@@ -205,7 +223,12 @@ def up_to_date(manifest: str | Path, names: list[str], say: Callable[[str], None
         return False
     read = _manifest(path, known=str(stamp.get("manifest")))
     selected = _selected(names, read[1]) if read else None
-    if not selected or stamp.get("inputs") != snapshot(path):
+    if not selected:
+        return False
+    now = snapshot(path)
+    # A file only touched, or written back as it was: the same bytes build nothing.
+    touched = stamp.get("inputs") != now
+    if touched and (stamp.get("contents") is None or stamp.get("contents") != contents(path)):
         return False
     entries = [stamp.get("targets", {}).get(name) for name in selected]
     if any(e is None or e.get("folder") != _folder(path.parent / "build" / name) for e, name in zip(entries, selected)):
@@ -219,14 +242,18 @@ def up_to_date(manifest: str | Path, names: list[str], say: Callable[[str], None
     found = _image_ids(wanted)
     if found is None or any(found.get(ref) != image for ref, image in wanted.items()):
         return False
+    if touched and now is not None:  # the next no-op takes the stat path again
+        _write(stamp_file, {**stamp, "inputs": now})
     for name in selected:
         say(f"{name}: up to date ({time.monotonic() - started:.2f} s)")
     return True
 
 
-def record(manifest: Path, inputs: str | None, built: dict[str, tuple[dict[str, str | None], list[str]]]) -> None:
-    """After a build that succeeded: `inputs` (its snapshot from before it began), and per
-    target the base refs -> ids its key counted and the image ids it made."""
+def record(manifest: Path, inputs: str | None, built: dict[str, tuple[dict[str, str | None], list[str]]],
+           content: str | None = None) -> None:
+    """After a build that succeeded: `inputs` and `content` (its snapshot and contents()
+    from before it began), and per target the base refs -> ids its key counted and the
+    image ids it made."""
     if inputs is None:
         return
     stamp_file = manifest.parent / "build" / STAMP
@@ -237,10 +264,14 @@ def record(manifest: Path, inputs: str | None, built: dict[str, tuple[dict[str, 
     targets = old.get("targets", {}) if old.get("inputs") == inputs else {}
     for name, (bases, images) in built.items():
         targets[name] = {"folder": _folder(manifest.parent / "build" / name), "bases": bases, "images": images}
-    tmp = stamp_file.with_name(f".{STAMP}.{os.getpid()}.tmp")
     raw = _raw(manifest)
     if raw is None:
         return
-    tmp.write_text(json.dumps({"inputs": inputs, "manifest": hashlib.sha256(raw).hexdigest(), "targets": targets},
-                              sort_keys=True))
+    _write(stamp_file, {"inputs": inputs, "contents": content, "manifest": hashlib.sha256(raw).hexdigest(),
+                        "targets": targets})
+
+
+def _write(stamp_file: Path, stamp: dict[str, Any]) -> None:
+    tmp = stamp_file.with_name(f".{STAMP}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(stamp, sort_keys=True))
     os.replace(tmp, stamp_file)

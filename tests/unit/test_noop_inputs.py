@@ -45,3 +45,19 @@ def test_a_targets_own_firebase_json_is_an_input(tmp_path: Path) -> None:
 def test_nothing_changed_is_the_same_snapshot(tmp_path: Path) -> None:
     manifest = _project(tmp_path)
     assert noop.snapshot(manifest) == noop.snapshot(manifest) is not None
+
+
+def test_contents_see_bytes_and_modes_not_times(tmp_path: Path) -> None:
+    manifest = _project(tmp_path)
+    wsgi = tmp_path / "server/wsgi.py"
+    stat_before, content_before = noop.snapshot(manifest), noop.contents(manifest)
+    assert content_before is not None
+    wsgi.write_text(wsgi.read_text())  # written back as it was: new times, same bytes
+    _settle()
+    assert noop.snapshot(manifest) not in (None, stat_before)
+    assert noop.contents(manifest) == content_before
+    wsgi.chmod(0o755)
+    assert noop.contents(manifest) != content_before
+    wsgi.chmod(0o644)
+    (tmp_path / "public/index.html").write_text("<p>home!</p>\n")
+    assert noop.contents(manifest) != content_before
