@@ -34,7 +34,7 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
     `report` is entered by the caller when given; else a Reporter of our own shows progress.
     """
     # Before anything is read: an edit during the build is never "built".
-    inputs, content = noop.snapshot(project.path), noop.contents(project.path)
+    inputs, content = noop.before_build(project.path)
     selected = project.select(target)
     build_folder(project.build_dir)
     source.check(project)

@@ -42,14 +42,18 @@ SKIP_DIRS = frozenset({"__pycache__", ".git", ".pytest_cache"})
 RACY_NS = 50_000_000  # 50 ms: far above any filesystem's timestamp tick
 
 
-def _tree(digest: Any, folder: Path, skip: frozenset[Path] = frozenset(), content: bool = False) -> int:
-    """Hash the stat of every file under `folder`; return the newest mtime or ctime seen.
-    `content`: each file's bytes and mode instead of its times and inode (contents())."""
+# Digests fed in one walk of the inputs, each with what it hashes of a file:
+# False, its stat (snapshot()); True, its bytes and mode (contents()).
+Digests = list[tuple[Any, bool]]
+
+
+def _tree(digests: Digests, folder: Path, skip: frozenset[Path] = frozenset()) -> int:
+    """Hash every file under `folder` into `digests`; return the newest mtime or ctime seen."""
     newest = 0
     for path, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and Path(path, d) not in skip)
         for name in sorted(files):
-            newest = max(newest, _stat(digest, Path(path, name), content))
+            newest = max(newest, _stat(digests, Path(path, name)))
     return newest
 
 
@@ -88,11 +92,7 @@ def snapshot(manifest: str | Path) -> str | None:
     A file written in the same clock tick as the snapshot could change again
     unseen (same size, same times): such an input is "racily clean", as git calls
     it, and the snapshot is refused, so the next build takes the full check."""
-    taken = time.time_ns()
-    found = _inputs(manifest, content=False)
-    if found is None or found[1] >= taken - RACY_NS:
-        return None
-    return found[0]
+    return _inputs(manifest, False)[0]
 
 
 def contents(manifest: str | Path) -> str | None:
@@ -100,12 +100,29 @@ def contents(manifest: str | Path) -> str | None:
     only touched (or written back as it was) leaves as it was. Asked only when the
     stat snapshot differs; the build's key hashes content too, so equal contents
     build nothing."""
-    found = _inputs(manifest, content=True)
-    return None if found is None else found[0]
+    return _inputs(manifest, True)[0]
 
 
-def _inputs(manifest: str | Path, content: bool) -> tuple[str, int] | None:
-    """The digest of everything a build reads, and the newest time seen in it."""
+def before_build(manifest: str | Path) -> tuple[str | None, str | None]:
+    """snapshot() and contents() from one walk of the inputs, for record()."""
+    found = _inputs(manifest, False, True)
+    return found[0], found[1]
+
+
+def _inputs(manifest: str | Path, *kinds: bool) -> list[str | None]:
+    """Per kind of digest (see Digests), the digest of everything a build reads; a stat
+    digest is None when an input is racily clean. All None: no fast path for this manifest."""
+    taken = time.time_ns()
+    found = _walk(manifest, kinds)
+    if found is None:
+        return [None] * len(kinds)
+    hexdigests, newest = found
+    return [None if not content and newest >= taken - RACY_NS else hexdigest
+            for hexdigest, content in zip(hexdigests, kinds, strict=True)]
+
+
+def _walk(manifest: str | Path, kinds: tuple[bool, ...]) -> tuple[list[str], int] | None:
+    """The digests of everything a build reads, and the newest time seen in it."""
     path = Path(manifest).resolve()
     read = _manifest(path)
     if read is None:
@@ -114,18 +131,18 @@ def _inputs(manifest: str | Path, content: bool) -> tuple[str, int] | None:
     source = (data.get("app") or {}).get("source") if isinstance(data.get("app"), dict) else None
     if not isinstance(source, str):
         return None
-    digest = hashlib.sha256(b"noop-v1\0" + sys.version.encode() + b"\0" + os.environ.get("DOCKER_HOST", "").encode()
-                            + (b"\0content" if content else b""))
-    digest.update(str(path).encode() + b"\0" + raw)
+    head = b"noop-v1\0" + sys.version.encode() + b"\0" + os.environ.get("DOCKER_HOST", "").encode()
+    digests: Digests = [(hashlib.sha256(head + (b"\0content" if content else b"")), content) for content in kinds]
+    for digest, _ in digests:
+        digest.update(str(path).encode() + b"\0" + raw)
     newest = os.stat(path).st_ctime_ns
     for name in TOOL_DIRS:
-        newest = max(newest, _tree(digest, TOOL_ROOT / name, content=content))
+        newest = max(newest, _tree(digests, TOOL_ROOT / name))
     app_dir = (path.parent / source).resolve()
-    newest = max(newest, _tree(digest, app_dir, frozenset({path.parent / "build"}), content))
+    newest = max(newest, _tree(digests, app_dir, frozenset({path.parent / "build"})))
     for outside in _outside_inputs(path.parent, app_dir, data):
-        newest = max(newest, _tree(digest, outside, content=content) if outside.is_dir()
-                     else _stat(digest, outside, content))
-    return digest.hexdigest(), newest
+        newest = max(newest, _tree(digests, outside) if outside.is_dir() else _stat(digests, outside))
+    return [digest.hexdigest() for digest, _ in digests], newest
 
 
 def _outside_inputs(root: Path, app_dir: Path, data: dict[str, Any]) -> list[Path]:
@@ -145,25 +162,36 @@ def _outside_inputs(root: Path, app_dir: Path, data: dict[str, Any]) -> list[Pat
     return found
 
 
-def _stat(digest: Any, path: Path, content: bool = False) -> int:
+def _stat(digests: Digests, path: Path) -> int:
+    """Hash one file into `digests`; return its newest mtime or ctime."""
     try:
         st = os.lstat(path)
-        if content:
-            body = hashlib.sha256(path.read_bytes()).hexdigest() if stat.S_ISREG(st.st_mode) else os.readlink(path) \
-                if stat.S_ISLNK(st.st_mode) else ""
+        body = _body(path, st) if any(content for _, content in digests) else ""
     except OSError:
-        digest.update(f"{path}\0missing\n".encode())
+        for digest, _ in digests:
+            digest.update(f"{path}\0missing\n".encode())
         return 0
-    if content:
-        digest.update(f"{path}\0{st.st_mode}\0{body}\n".encode())
-    else:
-        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_mode}\n".encode())
+    for digest, content in digests:
+        if content:
+            digest.update(f"{path}\0{st.st_mode}\0{body}\n".encode())
+        else:
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0"
+                          f"{st.st_mode}\n".encode())
     return max(st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _body(path: Path, st: os.stat_result) -> str:
+    """What a file holds: a regular file's sha256, a symlink's target, else nothing."""
+    if stat.S_ISREG(st.st_mode):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    if stat.S_ISLNK(st.st_mode):
+        return os.readlink(path)
+    return ""
 
 
 def _folder(folder: Path) -> str:
     digest = hashlib.sha256()
-    _tree(digest, folder)
+    _tree([(digest, False)], folder)
     return digest.hexdigest()
 
 
