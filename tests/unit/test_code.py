@@ -53,6 +53,29 @@ def test_code_changed_after_the_build_is_refused_with_the_fix(tmp_path: Path, ch
     assert str(folder) in caught.value.message and "invoke build --target fn" in caught.value.message
 
 
+def test_a_code_archive_unpacks_at_srv_app_as_roots_files_with_their_modes(tmp_path: Path) -> None:
+    code_dir = tmp_path / "code"
+    (code_dir / "pkg/__pycache__").mkdir(parents=True)
+    (code_dir / "pkg/__init__.py").write_text("x = 1\n")
+    (code_dir / "pkg/__pycache__/__init__.cpython-312.pyc").write_bytes(b"\x00pyc")
+    (code_dir / "instance").mkdir()
+    (code_dir / "instance").chmod(0o1777)
+    (code_dir / "run.sh").write_text("#!/bin/sh\n")
+    (code_dir / "run.sh").chmod(0o755)
+    data = code.archive(code_dir)
+    assert code.archive(code_dir) == data  # the same code, the same bytes
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert set(members) == {"srv/app", "srv/app/instance", "srv/app/pkg", "srv/app/pkg/__init__.py",
+                                "srv/app/pkg/__pycache__", "srv/app/pkg/__pycache__/__init__.cpython-312.pyc",
+                                "srv/app/run.sh"}
+        assert all(m.uid == 0 and m.gid == 0 and m.mtime == 0 for m in members.values())
+        assert members["srv/app/instance"].mode & 0o7777 == 0o1777
+        assert members["srv/app/run.sh"].mode & 0o777 == 0o755
+        extracted = tar.extractfile("srv/app/pkg/__init__.py")
+        assert extracted is not None and extracted.read() == b"x = 1\n"
+
+
 def test_the_tar_sets_modes_as_a_copy_would_whatever_the_umask(tmp_path: Path) -> None:
     folder = tmp_path / "code"
     (folder / "pkg").mkdir(parents=True)

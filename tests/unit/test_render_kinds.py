@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import subprocess
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 import yaml
 
 from targets import manifest
-from targets.build import code, images
+from targets.build import images
 from targets.commands.build import render_only
 from targets.errors import ManifestError
 from targets.kinds import KINDS
@@ -269,29 +267,6 @@ def test_the_functions_runner_holds_no_code_its_containers_get_the_zips_files(
     # The app images keep theirs, as their last step.
     [app] = render_only(demo, "cloudrun", tmp_path / "run").images
     assert app.code == tmp_path / "run/image/src" and not app.code_at_start
-
-
-def test_a_code_archive_unpacks_at_srv_app_as_roots_files_with_their_modes(tmp_path: Path) -> None:
-    code_dir = tmp_path / "code"
-    (code_dir / "pkg/__pycache__").mkdir(parents=True)
-    (code_dir / "pkg/__init__.py").write_text("x = 1\n")
-    (code_dir / "pkg/__pycache__/__init__.cpython-312.pyc").write_bytes(b"\x00pyc")
-    (code_dir / "instance").mkdir()
-    (code_dir / "instance").chmod(0o1777)
-    (code_dir / "run.sh").write_text("#!/bin/sh\n")
-    (code_dir / "run.sh").chmod(0o755)
-    data = code.archive(code_dir)
-    assert code.archive(code_dir) == data  # the same code, the same bytes
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        members = {m.name: m for m in tar.getmembers()}
-        assert set(members) == {"srv/app", "srv/app/instance", "srv/app/pkg", "srv/app/pkg/__init__.py",
-                                "srv/app/pkg/__pycache__", "srv/app/pkg/__pycache__/__init__.cpython-312.pyc",
-                                "srv/app/run.sh"}
-        assert all(m.uid == 0 and m.gid == 0 and m.mtime == 0 for m in members.values())
-        assert members["srv/app/instance"].mode & 0o7777 == 0o1777
-        assert members["srv/app/run.sh"].mode & 0o777 == 0o755
-        extracted = tar.extractfile("srv/app/pkg/__init__.py")
-        assert extracted is not None and extracted.read() == b"x = 1\n"
 
 
 def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: Path, capfd: pytest.CaptureFixture[str],
