@@ -3,13 +3,16 @@
 atomic_write: readers see the old file or the whole new one.
 staging_dir:  build/<target>/ is replaced whole, only when its build succeeded.
 tree_hash:    a content hash of a folder (paths, exec bits, bytes).
+tree_tar:     a folder as a deterministic, root-owned tar.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
+import tarfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,9 +73,12 @@ def tree_hash(folder: Path, skip: frozenset[str] = frozenset(), modes: bool = Fa
     `modes`: every folder too, and each entry's whole mode (what a COPY or a tar keeps:
     a writable folder's 1777, an empty folder), as the hash of an image's inputs needs."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if modes or p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if modes or p.is_file() or p.is_symlink()):
         rel = path.relative_to(folder).as_posix()
         if rel in skip:
+            continue
+        if path.is_symlink():  # as COPY and tar keep it: the link, never what it points to on this host
+            digest.update(f"{rel}\0link\0{os.readlink(path)}\0".encode())
             continue
         if modes:
             digest.update(f"{rel}\0{path.lstat().st_mode:o}\0".encode())
@@ -83,6 +89,34 @@ def tree_hash(folder: Path, skip: frozenset[str] = frozenset(), modes: bool = Fa
         digest.update(f"{rel}\0{int(executable)}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def tree_tar(folder: Path, dest: str, symlinks: bool = False) -> bytes:
+    """`folder` as a tar whose names start with `dest` (relative, or "" for none), as a
+    COPY would make it: root's, read-only to the app's uid (folders 0755, files 0644,
+    or 0755 when executable), whatever the host's umask made; a writable folder keeps
+    its 1777. Sorted, with no times: the same tree gives the same bytes. Symlinks are
+    kept as links when `symlinks`, else refused (ValueError): what the caller's tree
+    may hold is only files and folders."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in [folder, *sorted(folder.rglob("*"))]:
+            name = "/".join(part for part in [dest.strip("/"), *path.relative_to(folder).parts] if part) or "."
+            info = tar.gettarinfo(str(path), arcname=name)
+            if not (info.isfile() or info.isdir() or (symlinks and info.issym())):
+                raise ValueError(f"{path} is neither a file nor a folder")
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            info.mtime = 0
+            if info.isfile():
+                info.mode = 0o755 if info.mode & 0o100 else 0o644
+                with path.open("rb") as stream:
+                    tar.addfile(info, stream)
+                continue
+            if info.isdir():
+                info.mode = 0o1777 if info.mode & 0o7777 == 0o1777 else 0o755
+            tar.addfile(info)
+    return buffer.getvalue()
 
 
 def user_cache(name: str) -> Path | None:

@@ -41,6 +41,7 @@ class Runtime:
     python: str  # "3.11"
     platforms: tuple[str, ...]  # pip --platform tags, newest first
     full: str = ""  # "3.11.2": python_full_version, for environment markers
+    executable: str = "/usr/bin/python3"  # python3 as the image runs it: what a venv's pyvenv.cfg and bin/ point to
 
     @property
     def local_platform(self) -> str:
@@ -153,14 +154,14 @@ def _probe(identity: str, image: str) -> Runtime:
     cached = folder / f"{identity.replace(':', '-')}.json" if folder else None
     if cached is not None and cached.is_file():
         try:
-            python, platforms = json.loads(cached.read_text())
-            return Runtime(str(python), tuple(platforms))
+            python, platforms, full, executable = json.loads(cached.read_text())
+            return Runtime(str(python), tuple(platforms), str(full), str(executable))
         except (OSError, ValueError, TypeError):
-            pass
+            pass  # unreadable, or written by an older version with fewer fields: probe again
     runtime = _run_probe(image)
     if cached is not None:
         tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([runtime.python, list(runtime.platforms)]))
+        tmp.write_text(json.dumps([runtime.python, list(runtime.platforms), runtime.full, runtime.executable]))
         os.replace(tmp, cached)
     return runtime
 
@@ -169,7 +170,7 @@ def _run_probe(image: str) -> Runtime:
     script = (
         "import json,platform,sys;"
         "print(json.dumps([sys.version_info[0],sys.version_info[1],platform.libc_ver()[1],platform.machine(),"
-        "platform.python_version()]))"
+        "platform.python_version(),sys.executable]))"
     )
     engine = docker_client.client()
     try:
@@ -179,11 +180,11 @@ def _run_probe(image: str) -> Runtime:
         )
     except docker.errors.DockerException as exc:
         raise BuildFailed(f"base image {image} has no working python3: {exc}") from None
-    major, minor, libc, machine, full = json.loads(out.decode())
+    major, minor, libc, machine, full, executable = json.loads(out.decode())
     glibc_minor = int(str(libc).split(".")[1]) if libc else 17
     platforms = tuple(f"manylinux_2_{n}_{machine}" for n in range(glibc_minor, 4, -1))
     legacy = tuple(f"{tag}_{machine}" for tag in ("manylinux2014", "manylinux2010", "manylinux1"))
-    return Runtime(f"{major}.{minor}", platforms + legacy, str(full))
+    return Runtime(f"{major}.{minor}", platforms + legacy, str(full), str(executable))
 
 
 def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print) -> list[str]:
