@@ -17,9 +17,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..engine import base_images, bytecode, docker_client, installer, sbom, wheelhouse
+from ..engine import base_images, bytecode, docker_client, sbom, venv, wheelhouse
 from ..engine.builder import BuildBase
-from ..files import tree_hash
+from ..files import sha256_file, tree_hash
 from ..ui.lines import Detail, notice
 from . import requirements as app_requirements
 from .freshness import tool_hash
@@ -57,7 +57,7 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
     buildargs = {"BASE_IMAGE": base}
     if spec.python:
         with _host_work:
-            buildargs["UV_IMAGE"] = _wheels(job, spec, base)
+            _dependencies(job, spec, base)
         if spec.code is not None:
             bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name)
         shared = _dependency_stage(job, spec, base, buildargs)
@@ -96,9 +96,11 @@ def _unchanged(job: BuildJob, spec: ImageSpec, key: str) -> str | None:
     return str(last["id"])
 
 
-def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> str:
-    """requirements.txt as the image installs it, and wheels/ to install it from;
-    returns uv's image (or its stand-in) for the deps stage's COPY --from."""
+def _dependencies(job: BuildJob, spec: ImageSpec, base: str) -> None:
+    """venv/ (and the runner's platform/), installed from wheels/ as requirements.txt
+    says: the folders the Dockerfile copies; wheels/ and requirements.txt stay beside
+    them as the record of what they were made from (.dockerignore keeps the wheels
+    out of what the build sends the engine)."""
     runtime = base_images.probe(base)
     if runtime.python != job.defaults.python and not job.settings.base_image:
         notice(job.progress, f"  note: base image {base} has Python {runtime.python}, targets.yaml says "
@@ -118,9 +120,14 @@ def _wheels(job: BuildJob, spec: ImageSpec, base: str) -> str:
     (spec.context / "requirements.txt").write_text(
         app_requirements.with_wheel_hashes(requirements.text, sorted((spec.context / "wheels").glob("*.whl"))),
         encoding="utf-8")
+    cache = job.project.build_dir / ".cache"
+    venv.link_into(venv.ensure_venv(spec.context / "wheels", spec.context / "requirements.txt", runtime, base,
+                                    cache, job.name), spec.context / "venv.tar")
     if spec.platform:
         _platform_wheels(job, spec, runtime, sources)
-    return installer.image(runtime, job.project.build_dir / ".cache", job.name, job.progress)
+        venv.link_into(venv.ensure_platform(spec.context / "platform-wheels", runtime, base, cache, job.name),
+                       spec.context / "platform.tar")
+    (spec.context / ".dockerignore").write_text("wheels/\nplatform-wheels/\n", encoding="utf-8")
 
 
 def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtime, sources: BuildBase) -> None:
@@ -144,16 +151,14 @@ def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtim
 SHARED_END = "# ---- shared stages end here ----"  # python.Dockerfile.j2's line after the venv stage
 
 
-def stage_key(context: Path, base: str, installer_image: str = "") -> str:
-    """What the shared stages are made of: the base, the installer, their Dockerfile text
-    (the install, app.system_packages), requirements.txt and the wheels."""
-    digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0{installer_image}\0".encode())
+def stage_key(context: Path, base: str) -> str:
+    """What the shared stages are made of: the base, their Dockerfile text (the venv's
+    COPY, app.system_packages) and the venv itself."""
+    digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0".encode())
     dockerfile = (context / "Dockerfile").read_text(encoding="utf-8")
     assert SHARED_END in dockerfile, f"{context / 'Dockerfile'} has no '{SHARED_END}' line"
     digest.update(dockerfile.partition(SHARED_END)[0].encode())
-    digest.update((context / "requirements.txt").read_bytes())
-    for wheel in sorted((context / "wheels").glob("*.whl")):
-        digest.update(f"\0{wheel.name}\0{wheel.stat().st_size}".encode())
+    digest.update(sha256_file(context / "venv.tar").encode())
     return digest.hexdigest()
 
 
@@ -162,7 +167,7 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
     packages) once per run and key; concurrent users wait for it. Each image's build then
     finds their steps in the cache: one install and one copy of the venv, not one per
     image racing the others. Returns the shared stage's tag."""
-    key = stage_key(spec.context, base, buildargs.get("UV_IMAGE", ""))
+    key = stage_key(spec.context, base)
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
     tag = f"flaskship/deps:{key[:12]}"
@@ -173,8 +178,8 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
             _stages_built.add(key)
             return tag
         job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
-        docker_client.build_image(spec.context, tag, job.name,
-                                  {**docker_client.image_labels(job.name), f"{docker_client.LABEL}.role": "deps"},
-                                  buildargs=buildargs, progress=job.progress, stage=VENV_STAGE)
+        # Its labels are in the stage itself, one step (python.Dockerfile.j2).
+        docker_client.build_image(spec.context, tag, job.name, {}, buildargs=buildargs, progress=job.progress,
+                                  stage=VENV_STAGE)
         _stages_built.add(key)
         return tag

@@ -27,7 +27,7 @@ from ..errors import BuildFailed
 from ..files import tree_hash
 from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
-from ..pins import GUNICORN, UV_IMAGE
+from ..pins import GUNICORN
 from ..records import BuildRecord
 from ..ui.lines import notice
 from . import requirements as app_requirements
@@ -215,8 +215,9 @@ class BuildJob:
         templates.write(context / "Dockerfile", templates.render(
             template, base=self.base_image(), app=self.app, uid=APP_UID, port=self.settings.port,
             cache_control=self.defaults.cache_control, labels=self.labels(role),
+            shared_labels={**docker_client.project_labels(), f"{docker_client.LABEL}.role": "deps"},
             prestart=prestart is not None, system_packages=self.app.system_packages,
-            require_hashes="--hash=" in requirements, uv_image=UV_IMAGE, code_in_image=code_in_image, **variables))
+            code_in_image=code_in_image, **variables))
         if server is not None:
             templates.write(context / "gunicorn.conf.py", templates.render(
                 "build/gunicorn.conf.py.j2", port=self.settings.port, **server.__dict__))

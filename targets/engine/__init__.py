@@ -8,7 +8,7 @@
   builder.py        the builder image (the target's base + compilers) and its offline compile container
   sdists.py         the pure parts: build requirements, compiler output, cache keys
   markers.py        a hashed lock's lines as they apply to one target (its Python, its platform)
-  installer.py      uv's binary for an image's deps stage, from its wheel
+  venv.py           an image's installed dependencies, made on the host (uv) as the tar its Dockerfile ADDs
   sbom.py           a CycloneDX SBOM of an image's venv (cyclonedx-py)
   registry_push.py  docker push, with every stream chunk checked and retries
   registry_http.py  the registry HTTP API: verify digests, skip pushes already done

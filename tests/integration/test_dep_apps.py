@@ -52,7 +52,7 @@ LIST = ("import json, importlib.metadata as m; "
 COMPILING = "from its sdist in flaskship-standin/builder-"
 WARNING = "warning: no wheel for Python"
 BUILDER_ROLE = "io.flaskship.role=sdist-build"
-# Compilers, uv (the deps stage's installer) and what installing leaves that no runtime
+# Compilers, an installer (uv) and what installing leaves that no runtime
 # reads (activate scripts; RECORD, INSTALLER, REQUESTED, uv_cache.json): none may reach a runtime image.
 NO_COMPILER = ["sh", "-c", "command -v gcc cc c++ x86_64-linux-gnu-gcc aarch64-linux-gnu-gcc uv /tmp/uv; "
                "ls -d /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1 2>/dev/null; "
@@ -257,7 +257,9 @@ def test_hash_checking_mode_in_every_image_and_the_same_lock_in_the_zip(shipped:
         text = (context / "requirements.txt").read_text()
         lines = requirement_lines(text)
         assert lines and all("--hash=sha256:" in line for line in lines), lines
-        assert "--require-hashes -r /tmp/requirements.txt" in (context / "Dockerfile").read_text()
+        # The venv was made from it with every hash checked (engine/venv.py; a wrong one fails:
+        # tests/unit/test_venv.py), and the image ADDs that venv.
+        assert (context / "venv.tar").is_file() and "ADD venv.tar /opt/venv/" in (context / "Dockerfile").read_text()
         for package, version in pins(text).items():
             assert versions.setdefault(package, version) == version, (target, package)  # no two targets disagree
     functions = next((t for t, kind in targets_of(app.root).items() if kind == "functions"), None)
@@ -314,7 +316,7 @@ def test_no_compiler_reaches_any_runtime_image(reqs: Shipped, engine: docker.Doc
     assert len(every) == 5  # four Python images and compose's nginx
     for image in every:
         assert _compilers(engine, image) == "", image
-    # uv comes from its own image (COPY --from): no build context carries its binary.
+    # No installer in any build context: the venv comes made from the host (engine/venv.py).
     assert [p for p in (reqs.root / "build").rglob("uv") if p.is_file() and ".cache" not in p.parts] == []
 
 

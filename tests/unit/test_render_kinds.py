@@ -99,8 +99,14 @@ def test_instance_and_writable_folders_are_open_to_any_uid_and_dockerfiles_lint(
     # The code's COPY is the last step (an edit rebuilds nothing else); the labels, one step, come before it.
     assert dockerfile.rstrip("\n").splitlines()[-1] == "COPY src/ /srv/app/"
     assert dockerfile.index("USER 10001") < dockerfile.index("COPY src/")
-    labels = [line for line in dockerfile.splitlines() if line.startswith("LABEL ")]
-    assert len(labels) == 1 and re.fullmatch(r'LABEL( io\.flaskship\.[a-z]+="[^"]*")+', labels[0]), labels
+    # One LABEL step per stage: the shared stage's says whose it is, the image's what it is.
+    shared, final = dockerfile.split("\nFROM venv\n")
+    for stage, role in ((shared, "deps"), (final, "app")):
+        labels = [line for line in stage.splitlines() if line.startswith("LABEL ")]
+        assert len(labels) == 1 and re.fullmatch(r'LABEL( io\.flaskship\.[a-z]+="[^"]*")+', labels[0]), labels
+        assert f'io.flaskship.role="{role}"' in labels[0]
+    # What every image runs with is in the shared stage, built once: each image adds only its own steps.
+    assert "USER 10001:10001" in shared and "WORKDIR /srv/app" in shared and "ENV PATH=/opt/venv/bin" in shared
     lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
@@ -245,7 +251,7 @@ def test_functions_runner_installs_the_shared_requirements_and_adds_the_framewor
     assert "functions-framework" not in shared
     assert "functions-framework==" in (tmp_path / "fn/runner/platform-requirements.txt").read_text()
     dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
-    assert dockerfile.index("COPY --from=deps /opt/venv") < dockerfile.index("COPY --from=platform /opt/platform")
+    assert dockerfile.index("ADD venv.tar /opt/venv/") < dockerfile.index("ADD platform.tar /opt/platform/")
 
 
 def test_the_functions_runner_holds_no_code_its_containers_get_the_zips_files(
