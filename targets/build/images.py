@@ -122,11 +122,11 @@ def _dependencies(job: BuildJob, spec: ImageSpec, base: str) -> None:
         encoding="utf-8")
     cache = job.project.build_dir / ".cache"
     venv.link_into(venv.ensure_venv(spec.context / "wheels", spec.context / "requirements.txt", runtime, base,
-                                    cache, job.name), spec.context / "venv.tar")
+                                    cache, job.name), spec.context / "venv.tar.gz")
     if spec.platform:
         _platform_wheels(job, spec, runtime, sources)
         venv.link_into(venv.ensure_platform(spec.context / "platform-wheels", runtime, base, cache, job.name),
-                       spec.context / "platform.tar")
+                       spec.context / "platform.tar.gz")
     (spec.context / ".dockerignore").write_text("wheels/\nplatform-wheels/\n", encoding="utf-8")
 
 
@@ -158,7 +158,7 @@ def stage_key(context: Path, base: str) -> str:
     dockerfile = (context / "Dockerfile").read_text(encoding="utf-8")
     assert SHARED_END in dockerfile, f"{context / 'Dockerfile'} has no '{SHARED_END}' line"
     digest.update(dockerfile.partition(SHARED_END)[0].encode())
-    digest.update(sha256_file(context / "venv.tar").encode())
+    digest.update(sha256_file(context / "venv.tar.gz").encode())
     return digest.hexdigest()
 
 

@@ -97,7 +97,7 @@ def bench_deps(project: Project, rounds: int, progress: Callable[[str], None] = 
                     if way == "ours":
                         venvs = Path(tmp) / f"venvs-{min(number, rounds - 1)}"  # cold: made anew; warm: kept
                         venv.link_into(venv.ensure_venv(context / "wheels", context / "requirements.txt", runtime,
-                                                        base, venvs, LABEL), ours / "venv.tar")
+                                                        base, venvs, LABEL), ours / "venv.tar.gz")
                     _build(ours if way == "ours" else context, f"Dockerfile.{way}", tags[-1], {"BASE_IMAGE": base},
                            nocache=not warm)
                     cold.append(time.monotonic() - started)

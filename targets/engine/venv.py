@@ -24,7 +24,9 @@ with no network and no installer.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -41,7 +43,7 @@ from .base_images import Runtime
 VENV = "/opt/venv"
 PLATFORM = "/opt/platform"
 _DROPPED = ("RECORD", "INSTALLER", "REQUESTED", "uv_cache.json")  # PEP 627 makes the first three optional
-VERSION = "1"  # of this module's layout: a change here must not reuse folders made by an older one
+VERSION = "2"  # of what this module makes: a change here must not reuse a tar an older one made
 
 
 def site_packages(runtime: Runtime) -> str:
@@ -70,7 +72,7 @@ def _ensure(kind: str, wheels: Path, text: str, runtime: Runtime, base: str, cac
              tree_hash(wheels), text]
     if not bytecode.host_can_compile(runtime):
         parts.append(base)  # compiled in a container of this very base
-    dest = cache_dir / "venvs" / f"{kind}-{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:24]}.tar"
+    dest = cache_dir / "venvs" / f"{kind}-{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:24]}.tar.gz"
     if dest.is_file():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -78,8 +80,11 @@ def _ensure(kind: str, wheels: Path, text: str, runtime: Runtime, base: str, cac
         made = Path(tmp) / kind
         made.mkdir()
         make(made)
-        partial = Path(tmp) / "partial.tar"
-        partial.write_bytes(tree_tar(made, "", symlinks=True))
+        partial = Path(tmp) / "partial.tar.gz"
+        # gzip, fastest level: a third of the bytes (7.1 MB -> 2.5 MB for the demo, 70 ms,
+        # once per key) that every build of every image sends the engine, which hashes
+        # them for the ADD step's cache; ADD unpacks gzip itself. mtime=0: same bytes.
+        partial.write_bytes(gzip.compress(tree_tar(made, "", symlinks=True), compresslevel=1, mtime=0))
         os.replace(partial, dest)  # whole or not at all; a concurrent build's is the same bytes
     return dest
 
@@ -162,10 +167,9 @@ def uv() -> str:
     return str(find_uv_bin())
 
 
-_UV_VERSION: list[str] = []
-
-
 def uv_version() -> str:
-    if not _UV_VERSION:
-        _UV_VERSION.append(subprocess.run([uv(), "--version"], capture_output=True, text=True).stdout.strip())
-    return _UV_VERSION[0]
+    """The version of the uv package uv() runs (its metadata: no process to start)."""
+    try:
+        return importlib.metadata.version("uv")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"  # uv() says how to install it

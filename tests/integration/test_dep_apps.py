@@ -259,7 +259,7 @@ def test_hash_checking_mode_in_every_image_and_the_same_lock_in_the_zip(shipped:
         assert lines and all("--hash=sha256:" in line for line in lines), lines
         # The venv was made from it with every hash checked (engine/venv.py; a wrong one fails:
         # tests/unit/test_venv.py), and the image ADDs that venv.
-        assert (context / "venv.tar").is_file() and "ADD venv.tar /opt/venv/" in (context / "Dockerfile").read_text()
+        assert (context / "venv.tar.gz").is_file() and "ADD venv.tar.gz /opt/venv/" in (context / "Dockerfile").read_text()
         for package, version in pins(text).items():
             assert versions.setdefault(package, version) == version, (target, package)  # no two targets disagree
     functions = next((t for t, kind in targets_of(app.root).items() if kind == "functions"), None)
