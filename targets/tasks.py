@@ -130,7 +130,7 @@ def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
 @task(help={"rounds": "Repetitions per figure; medians and spread are reported (default: 3).",
             "quick": "One round, short loads, no 16-target figure: a check that the bench runs, not figures to quote.",
             "scale": "Also measure a generated 16-target manifest against the 4 targets (default: on; off with --quick).",
-            "deps": "Instead: the dependency step alone (57 pinned packages), cold and warm, pip vs uv.",
+            "deps": "Instead: the dependency step alone (57 pinned packages), cold and warm, ours vs pip in the image.",
             "manifest": MANIFEST_HELP})
 def bench(c: Context, rounds: int = 3, quick: bool = False, scale: bool = True, deps: bool = False,
           manifest: str = manifests.DEFAULT_MANIFEST) -> None:

@@ -6,7 +6,7 @@
   smoke.py    built targets -> checks -> parity matrix, build/smoke.json
   publish.py  what passed smoke -> registries and buckets -> build/release.json
   bench.py    flaskship against tutorial-style Dockerfiles (bench_arms, bench_figures, bench_report), build/bench.json
-  bench_deps.py  the dependency step alone, cold and warm, pip vs uv
+  bench_deps.py  the dependency step alone, cold and warm: ours (a venv made on the host) vs pip in the image
   fanout.py   one piece of work per target, --jobs at a time
   standins.py local stand-ins for the images a manifest needs (invoke base-images)
   preflight.py  publish --dry-run / --check: tags, credentials, stand-in bases, every problem at once

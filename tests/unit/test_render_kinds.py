@@ -178,9 +178,10 @@ def test_system_packages_are_installed_in_the_runtime_image_only(demo: manifest.
         "  static_url: /static\n", "  static_url: /static\n  system_packages: [libpq5, libyaml-0-2]\n"))
     render_only(manifest.load(demo.path), "cloudrun", tmp_path / "out")
     dockerfile = (tmp_path / "out/image/Dockerfile").read_text()
-    # In the shared stage every image of this base starts from, not in the deps stage.
+    # In the shared stage every image of this base starts from, as root: before its USER step.
     shared = dockerfile[dockerfile.index(" AS venv\n"):dockerfile.index("FROM venv\n")]
     assert "apt-get install -y --no-install-recommends libpq5 libyaml-0-2" in shared
+    assert shared.index("apt-get install") < shared.index("\nUSER 10001:10001\n")
     assert "apt-get" not in dockerfile[:dockerfile.index(" AS venv\n")]
     assert "apt-get" not in dockerfile[dockerfile.index("FROM venv\n"):]
     lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
