@@ -97,10 +97,10 @@ def _unchanged(job: BuildJob, spec: ImageSpec, key: str) -> str | None:
 
 
 def _dependencies(job: BuildJob, spec: ImageSpec, base: str) -> None:
-    """venv/ (and the runner's platform/), installed from wheels/ as requirements.txt
-    says: the folders the Dockerfile copies; wheels/ and requirements.txt stay beside
-    them as the record of what they were made from (.dockerignore keeps the wheels
-    out of what the build sends the engine)."""
+    """venv.tar.gz (and the runner's platform.tar.gz), installed from wheels/ as
+    requirements.txt says (engine/venv.py): what the Dockerfile ADDs. wheels/ and
+    requirements.txt stay beside them as the record of what they were made from
+    (.dockerignore keeps the wheels out of what the build sends the engine)."""
     runtime = base_images.probe(base)
     if runtime.python != job.defaults.python and not job.settings.base_image:
         notice(job.progress, f"  note: base image {base} has Python {runtime.python}, targets.yaml says "
@@ -165,8 +165,8 @@ def stage_key(context: Path, base: str) -> str:
 def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> str:
     """Build the context's shared stages (the base plus the installed venv and the system
     packages) once per run and key; concurrent users wait for it. Each image's build then
-    finds their steps in the cache: one install and one copy of the venv, not one per
-    image racing the others. Returns the shared stage's tag."""
+    finds their steps in the cache: one unpacking of the venv, not one per image racing
+    the others. Returns the shared stage's tag."""
     key = stage_key(spec.context, base)
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
@@ -177,7 +177,7 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
         if key in _stages_built or base_images.exists(tag):
             _stages_built.add(key)
             return tag
-        job.progress(f"  {job.name}: installing dependencies (shared by every image of this base and requirements)")
+        job.progress(f"  {job.name}: adding the dependencies layer (shared by every image of this base and requirements)")
         # Its labels are in the stage itself, one step (python.Dockerfile.j2).
         docker_client.build_image(spec.context, tag, job.name, {}, buildargs=buildargs, progress=job.progress,
                                   stage=VENV_STAGE)
