@@ -139,14 +139,14 @@ def test_base_image_that_cannot_be_pulled(project: Path) -> None:
 
 
 def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engine: docker.DockerClient) -> None:
-    # A base whose Python lacks its venv module: `python3 -m venv` fails inside the build.
+    # A base whose /opt is a file: the build's ADD of the venv into /opt/venv fails inside the build.
     app_image = record(built, "cloudrun")["images"]["app"]["id"]
-    broken = "flaskship-test/no-venv:latest"
-    runner = engine.containers.run(app_image, ["sh", "-c", "rm -rf /usr/lib/python3*/venv /usr/local/lib/python3*/venv"],
-                                   user="0", detach=True, labels={"io.flaskship.session": SESSION})
+    broken = "flaskship-test/no-opt:latest"
+    runner = engine.containers.run(app_image, ["sh", "-c", "rm -rf /opt && touch /opt"],
+                                   user="0", detach=True, labels={"io.flaskship.session": SESSION}, entrypoint=[])
     try:
         runner.wait()
-        runner.commit(repository="flaskship-test/no-venv", tag="latest")
+        runner.commit(repository="flaskship-test/no-opt", tag="latest")
     finally:
         runner.remove(force=True)
     before = (built / "build/cloudrun/build.json").read_bytes()
@@ -158,7 +158,7 @@ def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engi
     finally:
         engine.images.remove(broken, force=True)
     assert_one_clear_line(result, "cloudrun: image build failed")
-    assert "ensurepip" in result.stderr or "venv" in result.stderr  # the log tail
+    assert "ADD venv.tar.gz /opt/venv/" in result.stderr  # the log tail: the builder's step that failed
     assert (built / "build/cloudrun/build.json").read_bytes() == before
     assert not list((built / "build").glob(".staging-*"))
     assert managed_containers(engine) == []
