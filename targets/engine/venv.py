@@ -43,7 +43,7 @@ from .base_images import Runtime
 VENV = "/opt/venv"
 PLATFORM = "/opt/platform"
 _DROPPED = ("RECORD", "INSTALLER", "REQUESTED", "uv_cache.json")  # PEP 627 makes the first three optional
-VERSION = "2"  # of what this module makes: a change here must not reuse a tar an older one made
+VERSION = "3"  # of what this module makes: a change here must not reuse a tar an older one made
 
 
 def site_packages(runtime: Runtime) -> str:
@@ -114,13 +114,13 @@ def _venv(root: Path, wheels: Path, args: Sequence[str], runtime: Runtime, base:
     (root / "pyvenv.cfg").write_text(
         f"home = {os.path.dirname(runtime.executable)}\ninclude-system-site-packages = false\n"
         f"version = {runtime.full or runtime.python}\n", encoding="utf-8")
-    bytecode.compile_tree(site, runtime, base, f"{VENV}/{site_packages(runtime)}", label, many=True)
+    bytecode.compile_tree(site, runtime, base, f"{VENV}/{site_packages(runtime)}", label, frozen=True)
 
 
 def _platform(root: Path, wheels: Path, args: Sequence[str], runtime: Runtime, base: str, label: str) -> None:
     _install(root, wheels, args, runtime, label)
     shutil.rmtree(root / "bin", ignore_errors=True)  # run as `python -m`; its scripts would name no interpreter
-    bytecode.compile_tree(root, runtime, base, PLATFORM, label, many=True)
+    bytecode.compile_tree(root, runtime, base, PLATFORM, label, frozen=True)
 
 
 def _install(target: Path, wheels: Path, args: Sequence[str], runtime: Runtime, label: str) -> None:
