@@ -149,11 +149,16 @@ def _said(stderr: str) -> str:
 
 
 def _reshebang(script: Path, dest: Path, interpreter: str) -> None:
-    """A script with the image's interpreter where uv wrote the host's: in its first
-    line, or in the /bin/sh trampoline uv writes for a long path (its first lines)."""
+    """A script with the image's interpreter where uv wrote the host's: its whole first
+    line when that names a Python (whatever path uv made of --python), else in the
+    /bin/sh trampoline uv writes for a long path (its first lines)."""
     data = script.read_bytes()
-    head = data[:512].replace(sys.executable.encode(), interpreter.encode())
-    dest.write_bytes(head + data[512:])
+    first, newline, rest = data.partition(b"\n")
+    if first.startswith(b"#!") and b"python" in first and not first.startswith(b"#!/bin/sh"):
+        data = f"#!{interpreter}".encode() + newline + rest
+    else:
+        data = data[:512].replace(sys.executable.encode(), interpreter.encode()) + data[512:]
+    dest.write_bytes(data)
     dest.chmod(0o755)
 
 

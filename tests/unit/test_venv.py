@@ -115,3 +115,15 @@ def test_the_runners_platform_tree_has_no_scripts(tmp_path: Path) -> None:
     names = tarfile.open(fileobj=io.BytesIO(tar.read_bytes())).getnames()
     assert "tiny/__init__.py" in names and not any(name.startswith("bin") for name in names)
     assert f"tiny/__pycache__/__init__.cpython-{PYTHON.replace('.', '')}.pyc" in names
+
+
+@pytest.mark.parametrize(("script", "expected"), [
+    (b"#!/some/resolved/python3.11\nimport sys\n", b"#!/opt/venv/bin/python\nimport sys\n"),
+    (b"#!/bin/sh\necho not python\n", b"#!/bin/sh\necho not python\n"),
+    (f"#!/bin/sh\n'''exec' \"{sys.executable}\" \"$0\" \"$@\"\n' '''\n".encode(),
+     b"#!/bin/sh\n'''exec' \"/opt/venv/bin/python\" \"$0\" \"$@\"\n' '''\n"),
+])
+def test_a_scripts_interpreter_becomes_the_images(tmp_path: Path, script: bytes, expected: bytes) -> None:
+    (tmp_path / "in").write_bytes(script)
+    venv._reshebang(tmp_path / "in", tmp_path / "out", "/opt/venv/bin/python")
+    assert (tmp_path / "out").read_bytes() == expected and (tmp_path / "out").stat().st_mode & 0o777 == 0o755
