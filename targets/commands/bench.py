@@ -3,8 +3,9 @@
 Both arms build from the same bases and the same wheelhouse in a throwaway
 copy of the project; each cold round starts from an engine cache that holds
 nothing of either (bench_arms.py); a second cold build per round, on new
-bases, also makes our venv tars and SBOMs again (the host's install cache). Wall times wrap real processes (`invoke`,
-`docker build`, `docker run`), so process start counts as a user counts it.
+bases, also makes our venv tars and SBOMs again (the host's install cache).
+Wall times wrap real processes (`invoke`, `docker build`, `docker run`), so
+process start counts as a user counts it.
 Figures are medians over the rounds with their spread, each with its ratio
 to the naive arm and the issue's budget; build/bench.json keeps them all.
 """

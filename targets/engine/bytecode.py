@@ -1,4 +1,5 @@
-"""The app's .pyc files, made before its image is built, by the base image's own Python version.
+"""The .pyc files of the app (and of the venv, engine/venv.py), made before the image is
+built, by the base image's own Python version.
 
 So the image's COPY of the code is its last step with files, and no RUN (a
 container and a commit, about 0.5 s) follows it: an app edit rebuilds one
@@ -8,8 +9,9 @@ On the host when the host's CPython is the base's version (a .pyc is specific
 to the minor version), else in a throwaway container of the base itself, with
 no network. Checked-hash pycs (PEP 552): valid whatever the files' mtimes are
 in the image, and a source that no longer matches its .pyc is compiled afresh,
-never trusted. Paths inside them are the image's (`dest`), so tracebacks name
-/srv/app, not a staging folder on the build host. Best effort, as `compileall
+never trusted; a venv's are unchecked-hash (compile_tree's `frozen`). Paths
+inside them are the image's (`dest`), so tracebacks name /srv/app or /opt/venv,
+not a staging folder on the build host. Best effort, as `compileall
 || true` was: a .py file the app never imports may not even parse.
 """
 
