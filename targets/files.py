@@ -4,6 +4,7 @@ atomic_write: readers see the old file or the whole new one.
 staging_dir:  build/<target>/ is replaced whole, only when its build succeeded.
 tree_hash:    a content hash of a folder (paths, exec bits, bytes).
 tree_tar:     a folder as a deterministic, root-owned tar.
+link_or_copy: a cached file into a build folder, shared on disk where it can be.
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ def tree_tar(folder: Path, dest: str, symlinks: bool = False) -> bytes:
                 info.mode = 0o1777 if info.mode & 0o7777 == 0o1777 else 0o755
             tar.addfile(info)
     return buffer.getvalue()
+
+
+def link_or_copy(source: Path, dest: Path) -> None:
+    """`source` at `dest`: a hard link (cache files are never edited in place), or a copy
+    across filesystems or where a link cannot be made (an existing `dest` is replaced)."""
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
 
 
 def user_cache(name: str) -> Path | None:

@@ -11,15 +11,13 @@ instead of racing to make two.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..engine import base_images, bytecode, docker_client, sbom, venv, wheelhouse
 from ..engine.builder import BuildBase
-from ..files import sha256_file, tree_hash
+from ..files import link_or_copy, sha256_file, tree_hash
 from ..ui.lines import Detail, notice
 from . import requirements as app_requirements
 from .freshness import tool_hash
@@ -142,10 +140,7 @@ def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtim
     dest.mkdir(exist_ok=True)
     for wheel in [*sorted(wheels.glob("*.whl")), *whole.wheels]:
         if wheel.name not in shared:
-            try:
-                os.link(wheel, dest / wheel.name)
-            except OSError:
-                shutil.copy2(wheel, dest / wheel.name)
+            link_or_copy(wheel, dest / wheel.name)
 
 
 SHARED_END = "# ---- shared stages end here ----"  # python.Dockerfile.j2's line after the venv stage

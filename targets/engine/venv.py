@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import BuildFailed
-from ..files import tree_hash, tree_tar
+from ..files import link_or_copy, tree_hash, tree_tar
 from . import bytecode
 from .base_images import Runtime
 
@@ -92,10 +92,7 @@ def _ensure(kind: str, wheels: Path, text: str, runtime: Runtime, base: str, cac
 def link_into(tar: Path, dest: Path) -> None:
     """The tar into a build context: a hard link (a copy across filesystems)."""
     dest.unlink(missing_ok=True)
-    try:
-        os.link(tar, dest)
-    except OSError:
-        shutil.copy2(tar, dest)
+    link_or_copy(tar, dest)
 
 
 def _venv(root: Path, wheels: Path, args: Sequence[str], runtime: Runtime, base: str, label: str) -> None:

@@ -28,6 +28,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from ..errors import BuildFailed
+from ..files import link_or_copy
 from . import fromsource, markers, resolve, reuse
 from .base_images import Runtime
 from .builder import BuildBase
@@ -141,10 +142,7 @@ def link_into(wheels: Path, dest: Path, extra: Sequence[Path] = ()) -> None:
     """Hard-link the wheels (and `extra` wheel files) into a build context (copy across filesystems)."""
     dest.mkdir(parents=True, exist_ok=True)
     for wheel in [*sorted(wheels.glob("*.whl")), *extra]:
-        try:
-            os.link(wheel, dest / wheel.name)
-        except OSError:
-            shutil.copy2(wheel, dest / wheel.name)
+        link_or_copy(wheel, dest / wheel.name)
 
 
 def _read_metadata(wheel: Path) -> Message:
