@@ -81,11 +81,7 @@ def image_id(ref: str) -> str:
 
 def exists(ref: str) -> bool:
     """`ref` (a name or an image id) is in the engine now; never pulls."""
-    try:
-        docker_client.client().images.get(ref)
-        return True
-    except docker.errors.ImageNotFound:
-        return False
+    return docker_client.tagged_id(ref) is not None
 
 
 # Resolution and probing run once per ref and process, even with targets on
@@ -122,10 +118,7 @@ _present: dict[str, str | None] = {}
 def present_id(ref: str) -> str | None:
     """The id of exactly `ref` in the engine now, or None; never pulls (asked once per run)."""
     if ref not in _present:
-        try:
-            _present[ref] = str(docker_client.client().images.get(ref).id)
-        except docker.errors.ImageNotFound:
-            _present[ref] = None
+        _present[ref] = docker_client.tagged_id(ref)
     return _present[ref]
 
 

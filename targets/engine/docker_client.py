@@ -225,7 +225,7 @@ def build_image(
 
 
 def tagged_id(tag: str) -> str | None:
-    """The id of the image `tag` names now, or None."""
+    """The id of the image `tag` (a name or an id) names now, or None; never pulls."""
     try:
         return str(client().images.get(tag).id)
     except docker.errors.ImageNotFound:
