@@ -64,23 +64,18 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
         try:
             if not quick:  # a quick run's cold build resolves the wheels itself: not a figure to quote
                 progress(f"bench: warming the wheelhouse ({len(kinds)} targets) ...")
-                salted += arms.salted_bases(*bases, run_id)
-                arms.set_bases(path, *salted[-2:])
+                _fresh_bases(path, bases, run_id, salted)
                 arms.invoke("build", "--manifest", str(path), session=session)
             ours: dict[str, list[float]] = {"cold": [], "cold_install": [], "noop": [], "edit": []}
             naive: dict[str, list[float]] = {"cold": [], "noop": [], "edit": []}
             for number in range(rounds):
                 progress(f"bench: round {number + 1}/{rounds}: cold, no-op and edit builds, both arms ...")
-                salted += arms.salted_bases(*bases, run_id)
-                python, nginx = salted[-2:]
-                arms.set_bases(path, python, nginx)
+                python, nginx = _fresh_bases(path, bases, run_id, salted)
                 # Cold as the issue has it: the engine's cache of our images emptied; the host's
                 # wheelhouse and venv tars stay. Then once more on new bases, those made again too.
                 ours["cold"].append(arms.invoke("build", "--manifest", str(path), session=session))
                 if not quick:
-                    salted += arms.salted_bases(*bases, run_id)
-                    python, nginx = salted[-2:]
-                    arms.set_bases(path, python, nginx)
+                    python, nginx = _fresh_bases(path, bases, run_id, salted)
                     _forget_installs(copy.build_dir)
                     ours["cold_install"].append(arms.invoke("build", "--manifest", str(path), session=session))
                 ours["noop"].append(arms.invoke("build", "--manifest", str(path), session=session))
@@ -111,6 +106,14 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
     say(bench_report.table(record))
     progress("wrote build/bench.json")
     return record
+
+
+def _fresh_bases(manifest: Path, bases: tuple[str, str], run_id: str, salted: list[str]) -> tuple[str, str]:
+    """New salted bases (kept in `salted`, so the end removes them), set in `manifest`."""
+    python, nginx = arms.salted_bases(*bases, run_id)
+    salted += [python, nginx]
+    arms.set_bases(manifest, python, nginx)
+    return python, nginx
 
 
 def _forget_installs(build_dir: Path) -> None:
@@ -220,8 +223,7 @@ def _scale(path: Path, kinds: dict[str, str], bases: tuple[str, str], run_id: st
     data["targets"] = {f"{name}-{i}": dict(settings) for name, settings in data["targets"].items() for i in range(1, 5)}
     big = path.with_name("targets-16.yaml")
     big.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    salted += arms.salted_bases(*bases, run_id)
-    arms.set_bases(big, *salted[-2:])
+    _fresh_bases(big, bases, run_id, salted)
     cold = arms.invoke("build", "--manifest", str(big), session=session)
     noop = arms.invoke("build", "--manifest", str(big), session=session)
     smoke = arms.invoke("smoke", "--force", "--manifest", str(big), session=session)
