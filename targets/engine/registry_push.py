@@ -9,6 +9,7 @@ registry_http.py.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,9 +75,9 @@ def _push(engine: docker.DockerClient, repository: str, tag: str, login: Login, 
             return digest
         message = login.redact(error or "push ended without a digest")
         lowered = message.lower()
-        if any(word in lowered for word in AUTH_WORDS):
+        if mentions(lowered, AUTH_WORDS):
             raise PublishFailed(f"{target}: {refused(repository, message, login)}")
-        if attempt == ATTEMPTS or not any(word in lowered for word in TRANSIENT_WORDS):
+        if attempt == ATTEMPTS or not mentions(lowered, TRANSIENT_WORDS):
             hint = f"; is the registry at {split(repository)[0]} up?" if "connection refused" in lowered else ""
             raise PublishFailed(f"{target}: push of {repository}:{tag} failed after {attempt} attempt(s): {message}{hint}")
         progress(f"  {target}: push failed ({message}); retrying in {delay:.1f} s ({attempt}/{ATTEMPTS})")
@@ -118,6 +119,13 @@ def _push_once(engine: docker.DockerClient, repository: str, tag: str, auth: dic
             # Closing the stream cancels the daemon's push (it logs "context canceled").
             stream.close()
     return None, digest
+
+
+def mentions(message: str, words: tuple[str, ...]) -> bool:
+    """`message` holds one of `words`; a status code only as a number of its own, since
+    the message names the registry's host and port too (127.0.0.1:40397 is no 403)."""
+    return any(re.search(rf"(?<!\d){word}(?!\d)", message) if word.isdigit() else word in message
+               for word in words)
 
 
 def base_url(host: str) -> str:
