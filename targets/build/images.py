@@ -53,25 +53,34 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
     (its id, its key)."""
     base = base_images.resolve(spec.base, job.progress)
     buildargs = {"BASE_IMAGE": base}
-    if spec.python:
-        with _host_work:
-            _dependencies(job, spec, base)
+    if not spec.python:
+        key = image_key(spec, buildargs)
+        return _built(job, spec, key, buildargs), key
+    with _host_work:
+        _dependencies(job, spec, base)
+    # The SBOM reads the venv tars, not the image: it is made while the image builds.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"flaskship-{job.name}-sbom") as pool:
+        tars = [spec.context / "venv.tar.gz", *([spec.context / "platform.tar.gz"] if spec.platform else [])]
+        sbom_made = pool.submit(sbom.prepare, tars, job.project.build_dir / ".cache", job.name)
         if spec.code is not None:
             bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name)
-        shared = _dependency_stage(job, spec, base, buildargs)
-    key = image_key(spec, buildargs)
+        _dependency_stage(job, spec, base, buildargs)
+        key = image_key(spec, buildargs)
+        image_id = _built(job, spec, key, buildargs)
+        # What the image's venv holds, beside the build record that names it.
+        job.record.sboms[spec.role] = sbom.write(sbom_made.result(), image_id,
+                                                 job.staging / f"sbom-{spec.role}.cdx.json", spec.tag)
+    return image_id, key
+
+
+def _built(job: BuildJob, spec: ImageSpec, key: str, buildargs: dict[str, str]) -> str:
+    """The image's id: the last build's when nothing it is made of changed, else a new build's."""
     image_id = _unchanged(job, spec, key)
     if image_id is None:
         # Its labels are in its Dockerfile, as one step (BuildJob.labels).
         image_id = docker_client.build_image(spec.context, spec.tag, job.name, {}, buildargs=buildargs,
                                              progress=job.progress)
-    if spec.python:
-        # What the image's venv really holds, beside the build record that names it.
-        job.record.sboms[spec.role] = sbom.write(image_id, base_images.image_id(base),
-                                                 job.staging / f"sbom-{spec.role}.cdx.json",
-                                                 job.project.build_dir / ".cache", job.name, spec.tag,
-                                                 platform=spec.platform, shared=shared)
-    return image_id, key
+    return image_id
 
 
 def image_key(spec: ImageSpec, buildargs: dict[str, str]) -> str:
@@ -157,11 +166,11 @@ def stage_key(context: Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> str:
+def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> None:
     """Build the context's shared stages (the base plus the installed venv and the system
     packages) once per run and key; concurrent users wait for it. Each image's build then
     finds their steps in the cache: one unpacking of the venv, not one per image racing
-    the others. Returns the shared stage's tag."""
+    the others."""
     key = stage_key(spec.context, base)
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
@@ -171,10 +180,9 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
         # then the cache the image build finds): no second build call, no context upload.
         if key in _stages_built or base_images.exists(tag):
             _stages_built.add(key)
-            return tag
+            return
         job.progress(f"  {job.name}: adding the dependencies layer (shared by every image of this base and requirements)")
         # Its labels are in the stage itself, one step (python.Dockerfile.j2).
         docker_client.build_image(spec.context, tag, job.name, {}, buildargs=buildargs, progress=job.progress,
                                   stage=VENV_STAGE)
         _stages_built.add(key)
-        return tag

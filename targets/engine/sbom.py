@@ -1,20 +1,21 @@
 """A CycloneDX SBOM of what an image's venv really holds, made by cyclonedx-py.
 
-The image's installed distributions are read from the image itself: its
-/opt/venv `*.dist-info` folders (metadata only, no code) are copied out of a
-created, never started, labelled container into a throwaway host venv, and
-`cyclonedx-py environment` (CycloneDX's own Python tool, requirements-dev.txt)
-reads that venv as it would any other. So the SBOM lists what was installed,
-with versions, licences and PURLs, not what a file asked for.
+An image's /opt/venv is exactly venv.tar.gz (the Dockerfile's one ADD of it),
+and a functions runner's /opt/platform is platform.tar.gz: engine/venv.py made
+both. So the installed distributions are read from those tars: their
+`*.dist-info` folders (metadata only, no code) go into a throwaway host venv,
+and `cyclonedx-py environment` (CycloneDX's own Python tool,
+requirements-dev.txt) reads that venv as it would any other. The SBOM lists
+what was installed, with versions, licences and PURLs, not what a file asked for.
 
-Images that share the venv layer (cloudrun, heroku and compose of one build)
-share one SBOM: it is cached in build/.cache/sbom/ by that layer's digest.
+It needs no image, so it is made while the image builds (build/images.py), and
+images that share a venv (cloudrun, heroku and compose of one build) share one
+SBOM: it is cached in build/.cache/sbom/ by the tars' bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -23,41 +24,41 @@ import sys
 import tarfile
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
-import docker.errors
-
 from ..errors import BuildFailed
-from . import docker_client
+from ..files import sha256_file
 
-VENV = "/opt/venv"
-# The functions runner's own packages (functions-framework and what it adds), ahead
-# of the venv on its PYTHONPATH: where both hold a package, this copy is imported.
-PLATFORM = "/opt/platform"
 SPEC = "1.6"
 FORMAT = f"CycloneDX {SPEC} JSON"
 TIMEOUT = 300
-# One SBOM per key at a time: targets that build side by side share the venv layer,
+# One SBOM per key at a time: targets that build side by side share the venv,
 # and the second waits for the first's SBOM instead of making the same one.
 _making = threading.Lock()
 _keys: dict[Path, threading.Lock] = {}
 
 
-def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, name: str,
-          shared: str, platform: bool = False) -> dict[str, str]:
-    """Write the SBOM of `image_id` (built on `base_id`, from the shared stage image `shared`)
-    to `dest`; its entry for the build record. `platform`: the image also has PLATFORM
-    packages (the functions runner)."""
-    # Keyed by the layers it reads: the shared stage's (the venv, then any system packages),
-    # and a runner's platform layer after them. Not by the image: an edit to the app's
-    # code changes that, not them.
-    layer = "\0".join(_layers_above(image_id, base_id, shared, platform))
-    kept = cache_dir / "sbom" / f"{hashlib.sha256(layer.encode()).hexdigest()[:24]}.cdx.json"
+def prepare(tars: Sequence[Path], cache_dir: Path, label: str) -> Path:
+    """The cached SBOM of an image whose venv is tars[0] and whose platform packages
+    (a runner's, ahead of the venv on its PYTHONPATH) are tars[1], if given; made if
+    missing. Keyed by the tars' bytes, not by the image: an edit to the app's code
+    changes that, not them."""
+    digest = hashlib.sha256(f"{SPEC}\0".encode())
+    for tar in tars:
+        digest.update(sha256_file(tar).encode())
+    kept = cache_dir / "sbom" / f"{digest.hexdigest()[:24]}.cdx.json"
     with _making:
         lock = _keys.setdefault(kept, threading.Lock())
     with lock:
         if not kept.is_file():
-            _make(image_id, kept, cache_dir, label, platform)
+            _make(tars, kept, cache_dir, label)
+    return kept
+
+
+def write(kept: Path, image_id: str, dest: Path, name: str) -> dict[str, str]:
+    """Write the SBOM `prepare` made, naming the image it describes, to `dest`; its entry
+    for the build record."""
     bom = json.loads(kept.read_text(encoding="utf-8"))
     # What this SBOM describes: the image, by the id the build record names.
     bom.setdefault("metadata", {})["component"] = {
@@ -68,31 +69,20 @@ def write(image_id: str, base_id: str, dest: Path, cache_dir: Path, label: str, 
             "components": str(len(bom.get("components", [])))}
 
 
-def _make(image_id: str, kept: Path, cache_dir: Path, label: str, platform: bool) -> None:
+def _make(tars: Sequence[Path], kept: Path, cache_dir: Path, label: str) -> None:
     with tempfile.TemporaryDirectory(prefix=".sbom-", dir=_mkdir(cache_dir)) as tmp:
         venv = Path(tmp) / "venv"
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
         site = _site_packages(venv)
-        _copy_metadata(image_id, f"{VENV}/lib", site, label)
-        if platform:
+        _extract_dist_info(tars[0], site, label)
+        if len(tars) > 1:
             ahead = Path(tmp) / "platform"
-            _copy_metadata(image_id, PLATFORM, ahead, label)
+            _extract_dist_info(tars[1], ahead, label)
             _shadow(site, ahead)
         out = Path(tmp) / "sbom.json"
         _cyclonedx(venv, out, label)
         _mkdir(kept.parent)
         out.replace(kept)
-
-
-def _layers_above(image_id: str, base_id: str, shared: str, platform: bool) -> list[str]:
-    """The digests of the layers after the base that the shared stage has, then a runner's
-    platform packages (python.Dockerfile.j2 puts them there); the image id if it has fewer."""
-    images = docker_client.client().images
-    layers = images.get(image_id).attrs["RootFS"]["Layers"]
-    below = len(images.get(base_id).attrs["RootFS"]["Layers"])
-    count = len(images.get(shared).attrs["RootFS"]["Layers"]) - below + (1 if platform else 0)
-    above = [str(layer) for layer in layers[below:below + count]]
-    return above if len(above) == count else [image_id]
 
 
 def _site_packages(venv: Path) -> Path:
@@ -115,55 +105,23 @@ def _shadow(site: Path, ahead: Path) -> None:
         shutil.move(str(folder), site / folder.name)
 
 
-def _copy_metadata(image_id: str, path: str, site: Path, label: str) -> None:
-    """Every *.dist-info/* file under `path` in the image, into `site`."""
-    def create(run_labels: dict[str, str]) -> docker_client.Container:
-        return docker_client.client().containers.create(image_id, ["true"], labels=run_labels)
-
+def _extract_dist_info(tar: Path, site: Path, label: str) -> None:
+    """Every *.dist-info/* file in the tar, into `site`."""
     try:
-        with docker_client._labelled(label, create) as container:
-            chunks, _ = container.get_archive(path)
-            _extract_dist_info(io.BufferedReader(_ChunkStream(chunks)), site)
-    except docker.errors.APIError as exc:
-        raise BuildFailed(f"{label}: cannot read the venv of {image_id[:19]} for its SBOM: "
-                          f"{exc.explanation or exc}") from None
-
-
-def _extract_dist_info(stream: io.BufferedReader, site: Path) -> None:
-    with tarfile.open(fileobj=stream, mode="r|") as tf:
-        for member in tf:
-            parts = Path(member.name).parts
-            inside = [i for i, part in enumerate(parts) if part.endswith(".dist-info")]
-            if not member.isfile() or not inside or ".." in parts:
-                continue
-            target = site.joinpath(*parts[inside[0]:])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = tf.extractfile(member)
-            if source is not None:
-                with open(target, "wb") as out:
-                    shutil.copyfileobj(source, out)
-
-
-class _ChunkStream(io.RawIOBase):
-    """docker-py's archive chunks as a file, read once, front to back."""
-
-    def __init__(self, chunks: object) -> None:
-        self._chunks = iter(chunks)  # type: ignore[call-overload]
-        self._left = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._left:
-            try:
-                self._left = next(self._chunks)
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self._left))
-        buffer[:size] = self._left[:size]
-        self._left = self._left[size:]
-        return size
+        with tarfile.open(tar, mode="r:gz") as tf:
+            for member in tf:
+                parts = Path(member.name).parts
+                inside = [i for i, part in enumerate(parts) if part.endswith(".dist-info")]
+                if not member.isfile() or not inside or ".." in parts:
+                    continue
+                target = site.joinpath(*parts[inside[0]:])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = tf.extractfile(member)
+                if source is not None:
+                    with open(target, "wb") as out:
+                        shutil.copyfileobj(source, out)
+    except (OSError, tarfile.TarError) as exc:
+        raise BuildFailed(f"{label}: cannot read {tar} for the SBOM ({exc}); build again to remake it") from None
 
 
 def _cyclonedx(venv: Path, out: Path, label: str) -> None:

@@ -329,7 +329,7 @@ def _compilers(engine: docker.DockerClient, image: str) -> str:
 def test_a_second_build_compiles_and_downloads_nothing(reqs: Shipped, engine: docker.DockerClient) -> None:
     cache = reqs.root / "build/.cache"
     before = {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in sorted(cache.rglob("*.whl"))}
-    # An SBOM reads the venv and platform layers, which a code edit leaves alone: none is made again.
+    # An SBOM reads the venv and platform tars, which a code edit leaves alone: none is made again.
     sboms = {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in sorted(cache.glob("sbom/*.cdx.json"))}
     app = reqs.root / "app.py"
     app.write_text(app.read_text() + "\n# edited by test_dep_apps\n")

@@ -107,6 +107,9 @@ def test_instance_and_writable_folders_are_open_to_any_uid_and_dockerfiles_lint(
         assert f'io.flaskship.role="{role}"' in labels[0]
     # What every image runs with is in the shared stage, built once: each image adds only its own steps.
     assert "USER 10001:10001" in shared and "WORKDIR /srv/app" in shared and "ENV PATH=/opt/venv/bin" in shared
+    assert "PORT=8080" in shared and 'CMD ["gunicorn", "--config"' in shared
+    assert [line.split()[0] for line in final.splitlines() if line and not line.startswith("#")] == \
+        ["COPY", "LABEL", "COPY"]  # its gunicorn.conf.py, what it is, its code
     lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
@@ -134,7 +137,10 @@ def test_prestart_runs_before_the_server_which_stays_pid_1(demo: manifest.Projec
     assert "flask --app demo init-db && echo 'ready; $HOME'\nexec \"$@\"\n" in script
     assert (image / "prestart.sh").stat().st_mode & 0o777 == 0o555
     dockerfile = (image / "Dockerfile").read_text()
-    assert 'ENTRYPOINT ["/srv/flaskship/prestart.sh"]' in dockerfile and dockerfile.index("ENTRYPOINT") < dockerfile.index("CMD")
+    assert 'ENTRYPOINT ["/srv/flaskship/prestart.sh"]' in dockerfile
+    # An ENTRYPOINT empties the CMD the shared stage set: the image's own stage gives it again, after.
+    final = dockerfile.split("\nFROM venv\n")[1]
+    assert 0 < final.index("ENTRYPOINT") < final.index('CMD ["gunicorn", "--config"')
     lint = subprocess.run(["hadolint", str(image / "Dockerfile")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
