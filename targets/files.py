@@ -71,12 +71,12 @@ def sha256_file(path: Path) -> str:
 
 def tree_hash(folder: Path, skip: frozenset[str] = frozenset(), modes: bool = False) -> str:
     """A content hash of a folder: relative paths, exec bits and bytes, in sorted order.
-    `modes`: every folder too, and each entry's whole mode (what a COPY or a tar keeps:
+    `skip`: top-level names left out, with all that is under them. `modes`: every folder too, and each entry's whole mode (what a COPY or a tar keeps:
     a writable folder's 1777, an empty folder), as the hash of an image's inputs needs."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if modes or p.is_file() or p.is_symlink()):
         rel = path.relative_to(folder).as_posix()
-        if rel in skip:
+        if rel.split("/", 1)[0] in skip:
             continue
         if path.is_symlink():  # as COPY and tar keep it: the link, never what it points to on this host
             digest.update(f"{rel}\0link\0{os.readlink(path)}\0".encode())

@@ -217,12 +217,18 @@ class BuildJob:
             cache_control=self.defaults.cache_control, labels=self.labels(role),
             shared_labels={**docker_client.project_labels(), f"{docker_client.LABEL}.role": "deps"},
             prestart=prestart is not None, system_packages=self.app.system_packages,
-            code_in_image=code_in_image, **variables))
+            code_in_image=code_in_image, own_files=f"{APP_DIR}/{source.OWN_FILES}", **variables))
+        # What flaskship adds to run the app (gunicorn's settings, the prestart script)
+        # travels in the code's own COPY, in its .flaskship/ folder: one step, not one more
+        # per file (each step is a container and a commit).
+        ours = code / source.OWN_FILES
         if server is not None:
-            templates.write(context / "gunicorn.conf.py", templates.render(
+            assert code_in_image, "a gunicorn image carries its settings in its code's folder"
+            templates.write(ours / "gunicorn.conf.py", templates.render(
                 "build/gunicorn.conf.py.j2", port=self.settings.port, **server.__dict__))
         if prestart is not None:
-            script = context / "prestart.sh"
+            assert code_in_image, "a prestart script travels in the code's folder"
+            script = ours / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
             script.chmod(0o555)
         return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements),

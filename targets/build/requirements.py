@@ -36,6 +36,7 @@ from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
 from . import direct, hashpins, lock, lockfiles, reqlines
 from .reqlines import Entry, Expanded
+from .source import OWN_FILES
 
 PYPROJECT = "pyproject.toml"
 # The deploy text's first line when the app's file had index options: for_image
@@ -229,7 +230,8 @@ def _wheels(entries: list[Entry], options: tuple[str, ...], src: Path, cache_dir
                 if not _buildable(src):
                     raise BuildFailed(f"{label}: the app is installed as a package ('.'), but neither {PYPROJECT} "
                                       "nor setup.py is shipped; an ignore file leaves it out: un-ignore it")
-                app = wheelhouse.build_wheel(src, tree_hash(src)[:16], cache_dir, label, progress)
+                ours = frozenset({OWN_FILES})  # what flaskship added to the code (gunicorn's settings): not the app's
+                app = wheelhouse.build_wheel(src, tree_hash(src, skip=ours)[:16], cache_dir, label, progress, skip=ours)
             wheel = app
         elif entry.kind == "path":
             wheel = direct.local_wheel(src / entry.spec, cache_dir, label, progress)

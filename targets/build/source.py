@@ -20,6 +20,12 @@ from . import ignore
 if TYPE_CHECKING:
     from ..manifest import Project
 
+# The folder, in the shipped code's, that holds what flaskship adds to run the app
+# (gunicorn's settings for the platform, a prestart script), so that they arrive in
+# the code's one COPY step: hidden, and no name Python can import. Not the app's:
+# its own wheel is built, and keyed, without it (build/requirements.py).
+OWN_FILES = ".flaskship"
+
 # What is never shipped, and how .gitignore, .dockerignore and .gcloudignore
 # combine: targets/build/ignore.py.
 

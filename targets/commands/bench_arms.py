@@ -88,7 +88,7 @@ def naive_context(root: Path, ours: Path) -> Path:
     wheelhouse (the very wheels our build used), and the compose target's nginx files."""
     context = root / "naive"
     image = next(p for p in (ours / "image", ours / "web") if p.is_dir())
-    shutil.copytree(image / "src", context)
+    shutil.copytree(image / "src", context, ignore=shutil.ignore_patterns(".flaskship"))  # ours, not the app's
     shutil.copy(image / "requirements.txt", context / "requirements.txt")
     shutil.copytree(image / "wheels", context / "wheels")
     return context

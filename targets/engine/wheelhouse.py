@@ -99,7 +99,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
 
 
 def build_wheel(source: Path, key: str, cache_dir: Path, label: str,
-                progress: Callable[[str], None] = print) -> Path:
+                progress: Callable[[str], None] = print, skip: frozenset[str] = frozenset()) -> Path:
     """Build the package in `source` into a wheel on the host; cached under `key`.
 
     `key` must be a content hash of `source`: the cached wheel is returned
@@ -115,7 +115,9 @@ def build_wheel(source: Path, key: str, cache_dir: Path, label: str,
         # A throwaway copy: setuptools writes build/ and *.egg-info/ beside the
         # sources, which must not end up in the image's src/.
         copy, out = Path(tmp) / "src", Path(tmp) / "out"
-        shutil.copytree(source, copy, symlinks=True)
+        # `skip`: top-level names in `source` that are not the package's (and not in `key`).
+        shutil.copytree(source, copy, symlinks=True,
+                        ignore=lambda folder, names: [n for n in names if n in skip and Path(folder) == source])
         result = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
              "--wheel-dir", str(out), str(copy)],

@@ -35,7 +35,9 @@ def test_cloudrun_renders_an_image_context_and_hosting_beside_it(demo: manifest.
     job = render_only(demo, "cloudrun", tmp_path / "out")
     assert _declared(job) == {"app": "image"}
     image = tmp_path / "out/image"
-    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "gunicorn.conf.py", "requirements.txt", "src"]
+    assert sorted(p.name for p in image.iterdir()) == ["Dockerfile", "requirements.txt", "src"]
+    # gunicorn's settings travel with the code, in its one COPY step; the shared stage's CMD names them.
+    assert sorted(p.name for p in (image / "src/.flaskship").iterdir()) == ["gunicorn.conf.py"]
     dockerfile = (image / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.12-slim" in dockerfile and '"wsgi:app"' in dockerfile
     assert "gunicorn==" in (image / "requirements.txt").read_text()
@@ -109,7 +111,7 @@ def test_instance_and_writable_folders_are_open_to_any_uid_and_dockerfiles_lint(
     assert "USER 10001:10001" in shared and "WORKDIR /srv/app" in shared and "ENV PATH=/opt/venv/bin" in shared
     assert "PORT=8080" in shared and 'CMD ["gunicorn", "--config"' in shared
     assert [line.split()[0] for line in final.splitlines() if line and not line.startswith("#")] == \
-        ["COPY", "LABEL", "COPY"]  # its gunicorn.conf.py, what it is, its code
+        ["LABEL", "COPY"]  # what it is; its code, with its platform's gunicorn.conf.py
     lint = subprocess.run(["hadolint", str(tmp_path / "out/image/Dockerfile")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
@@ -132,12 +134,12 @@ def test_prestart_runs_before_the_server_which_stays_pid_1(demo: manifest.Projec
     project = _with_app_keys(demo, prestart="flask --app demo init-db && echo 'ready; $HOME'")
     render_only(project, "cloudrun", tmp_path / "out")
     image = tmp_path / "out/image"
-    script = (image / "prestart.sh").read_text()
+    script = (image / "src/.flaskship/prestart.sh").read_text()
     assert script.startswith("#!/bin/sh\n") and "set -e\n" in script
     assert "flask --app demo init-db && echo 'ready; $HOME'\nexec \"$@\"\n" in script
-    assert (image / "prestart.sh").stat().st_mode & 0o777 == 0o555
+    assert (image / "src/.flaskship/prestart.sh").stat().st_mode & 0o777 == 0o555
     dockerfile = (image / "Dockerfile").read_text()
-    assert 'ENTRYPOINT ["/srv/flaskship/prestart.sh"]' in dockerfile
+    assert 'ENTRYPOINT ["/srv/app/.flaskship/prestart.sh"]' in dockerfile
     # An ENTRYPOINT empties the CMD the shared stage set: the image's own stage gives it again, after.
     final = dockerfile.split("\nFROM venv\n")[1]
     assert 0 < final.index("ENTRYPOINT") < final.index('CMD ["gunicorn", "--config"')
@@ -164,7 +166,7 @@ def test_release_is_herokus_release_phase_and_a_compose_one_shot(demo: manifest.
 def test_without_prestart_or_release_nothing_extra_is_rendered(demo: manifest.Project, tmp_path: Path) -> None:
     render_only(demo, "heroku", tmp_path / "h")
     assert "release" not in yaml.safe_load((tmp_path / "h/heroku.yml").read_text())
-    assert not (tmp_path / "h/image/prestart.sh").exists()
+    assert not (tmp_path / "h/image/src/.flaskship/prestart.sh").exists()
     assert "ENTRYPOINT" not in (tmp_path / "h/image/Dockerfile").read_text()
     render_only(demo, "compose", tmp_path / "c")
     assert "release" not in yaml.safe_load((tmp_path / "c/docker-compose.yml").read_text())["services"]
@@ -232,8 +234,8 @@ def _gunicorn(path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
 def test_gunicorn_serves_in_the_platform_shape(demo: manifest.Project, tmp_path: Path, target: str, folder: str,
                                               grace: int, monkeypatch: pytest.MonkeyPatch) -> None:
     render_only(demo, target, tmp_path / "out")
-    config = tmp_path / "out" / folder / "gunicorn.conf.py"
-    assert "--config" in (config.parent / "Dockerfile").read_text()
+    config = tmp_path / "out" / folder / "src/.flaskship/gunicorn.conf.py"
+    assert '"--config", "/srv/app/.flaskship/gunicorn.conf.py"' in (tmp_path / "out" / folder / "Dockerfile").read_text()
     settings = _gunicorn(config, {"PORT": "9090"}, monkeypatch)
     assert settings["bind"] == "0.0.0.0:9090" and settings["accesslog"] == "-"
     assert 0 < settings["graceful_timeout"] < grace  # type: ignore[operator]
@@ -289,7 +291,7 @@ def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: 
     from gunicorn.config import Config
 
     render_only(demo, "heroku", tmp_path / "out")
-    settings = _gunicorn(tmp_path / "out/image/gunicorn.conf.py", {}, monkeypatch)
+    settings = _gunicorn(tmp_path / "out/image/src/.flaskship/gunicorn.conf.py", {}, monkeypatch)
     config = Config()
     config.set("accesslog", "-")
     log = settings["logger_class"](config)  # type: ignore[operator]
@@ -315,7 +317,7 @@ def test_a_sigterm_that_came_before_the_workers_handlers_is_honoured(demo: manif
     import types
 
     render_only(demo, target, tmp_path / "out")
-    settings = _gunicorn(tmp_path / "out/image/gunicorn.conf.py", {}, monkeypatch)
+    settings = _gunicorn(tmp_path / "out/image/src/.flaskship/gunicorn.conf.py", {}, monkeypatch)
     read, write = os.pipe()
     try:
         for queued, alive in (([], True), ([signal.SIGHUP], True), ([signal.SIGTERM], False)):
