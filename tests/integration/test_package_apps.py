@@ -29,6 +29,7 @@ MANIFEST = """\
 app: {source: ., entry: "hello_pkg:create_app()", requirements: pyproject.toml, static: hello_pkg/static, static_url: /static}
 targets:
   run: {kind: cloudrun, service_id: hello, region: us-central1}
+  dyno: {kind: heroku, app: hello-pkg}
   fn: {kind: functions}
 """
 VERSION = "0.1.0"
@@ -108,6 +109,15 @@ def test_functions_zip_installs_the_app_as_dot_and_its_runner_has_the_wheel(
     assert not any(line.startswith("hello-pkg") for line in lines)
     assert {"pyproject.toml", "hello_pkg/__init__.py"} <= names
     assert_installed_in_venv(engine, record(root, "fn")["images"]["runner"]["id"])
+
+
+def test_one_app_wheel_serves_every_gunicorn_platform(package_app: tuple[Path, str]) -> None:
+    root, _ = package_app
+    # Each image's code carries its platform's gunicorn settings (.flaskship/), which are not the
+    # package's: cloudrun and heroku install the one same wheel, so they share one venv layer.
+    run, dyno = (os.stat(root / f"build/{target}/image/wheels/{WHEEL}") for target in ("run", "dyno"))
+    assert (run.st_dev, run.st_ino) == (dyno.st_dev, dyno.st_ino)
+    assert (root / "build/run/image/venv.tar.gz").read_bytes() == (root / "build/dyno/image/venv.tar.gz").read_bytes()
 
 
 def test_a_second_build_with_nothing_changed_reuses_the_wheel(package_app: tuple[Path, str]) -> None:

@@ -86,3 +86,13 @@ def test_tree_hash_skips_only_what_it_is_told(tmp_path: Path) -> None:
     (a / "build.json").write_text("2")
     assert tree_hash(a, frozenset({"build.json"})) == before
     assert tree_hash(a) != tree_hash(tmp_path / "a", frozenset({"build.json"}))
+
+
+def test_tree_hash_skips_a_top_level_folder_whole_and_only_at_the_top(tmp_path: Path) -> None:
+    # The code's .flaskship/ (gunicorn's settings per platform) is not the app's: its wheel key skips it.
+    a = _tree(tmp_path / "a", {"pkg/m.py": "m", ".flaskship/gunicorn.conf.py": "cloudrun"})
+    b = _tree(tmp_path / "b", {"pkg/m.py": "m", ".flaskship/gunicorn.conf.py": "heroku"})
+    skip = frozenset({".flaskship"})
+    assert tree_hash(a, skip) == tree_hash(b, skip) and tree_hash(a) != tree_hash(b)
+    _tree(b, {"pkg/.flaskship/x": "nested"})  # the same name further down is the app's own
+    assert tree_hash(a, skip) != tree_hash(b, skip)
