@@ -328,14 +328,14 @@ def running(
 
 def run_once(image: str, target: str, command: list[str], *, environment: Mapping[str, str],
              user: str | None = None, timeout: float = 300, network: str | None = None,
-             files: bytes | None = None) -> tuple[int | None, str]:
+             files: bytes | None = None, hosts: Mapping[str, str] | None = None) -> tuple[int | None, str]:
     """Run a one-off labelled container to its end: (exit code, or None on timeout; its log tail).
 
-    `files`: a tar unpacked at / before it starts. The container, and every file it
-    wrote, is removed afterwards.
+    `files`: a tar unpacked at / before it starts. `hosts`: names its /etc/hosts maps
+    to addresses. The container, and every file it wrote, is removed afterwards.
     """
     start = _start(target, image, files, command=command, environment=dict(environment), user=user,
-                   **_attach(network))
+                   **_attach(network), **({"extra_hosts": dict(hosts)} if hosts else {}))
     with _labelled(target, start) as container:
         try:
             code = int(container.wait(timeout=timeout).get("StatusCode", -1))

@@ -77,3 +77,20 @@ def test_a_failing_platform_fails_its_target_and_the_others_still_run(built: Pat
     report = json.loads((built / "build/smoke.json").read_text())["targets"]
     assert report["compose"]["passed"] is False and report["heroku"]["passed"] is True
     assert any(r["check"] == "sigterm-stop" for r in report["heroku"]["results"])  # heroku really ran
+
+
+def test_nginx_t_checks_the_generated_config_in_the_nginx_base_and_leaves_nothing(
+        built: Path, engine: docker.DockerClient, tmp_path: Path) -> None:
+    from targets.engine import base_images
+    from targets.errors import BuildFailed
+    from targets.kinds.compose import nginx_check
+
+    base = base_images.resolve("nginx:stable-bookworm", lambda _line: None)
+    good = built / "build/compose/nginx/nginx.conf"
+    nginx_check.check("compose", base, good)  # as the build ran it: passes
+    bad = tmp_path / "nginx.conf"
+    bad.write_text(good.read_text().replace("server_tokens off;", "server_tokens maybe;"))
+    with pytest.raises(BuildFailed, match=r"^compose: generated nginx.conf fails `nginx -t`$") as failed:
+        nginx_check.check("compose", base, bad)
+    assert 'invalid value "maybe"' in failed.value.detail
+    assert managed_containers(engine) == []
