@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import shlex
 import shutil
-import subprocess
-import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...build.job import APP_UID, Server
-from ...errors import BuildFailed, RecordError
+from ...errors import RecordError
 from ...records import BuildRecord, folder_hash
 from ...services.compose import services as compose_services
 from ..base import TargetSettings
 from ..container import ContainerKind, shell
-from . import nginx_check
+from . import nginx_check, schema_check
 from .settings import ComposeSettings
 from .stack import passed_names, smoke_stack
 
@@ -79,35 +74,15 @@ class Compose(ContainerKind):
         return job.image_context(context, "nginx", job.defaults.nginx_image)
 
     def build(self, job: BuildJob) -> None:
-        # Each check runs only on what was not checked before: an nginx image with other
-        # inputs than the last good build's, a compose file of a new shape.
-        previous = _last_good(job)
-        compose_file = job.staging / "docker-compose.yml"
-        # An app edit changes only the image tags in the file: its verdict is kept by the
-        # file's shape (tags masked), so the schema check runs once per shape, not per edit.
-        shape = compose_file.read_text() + importlib.metadata.version("check-jsonschema")
-        for spec in job.images:
-            shape = shape.replace(spec.tag, "IMAGE")
-        passed = job.project.build_dir / ".cache" / f"compose-schema-{hashlib.sha256(shape.encode()).hexdigest()[:24]}"
-        # The schema check is a process of its own (about 1 s): it runs while the images build.
-        schema = None if passed.exists() else start_compose_validation(compose_file)
-        try:
-            # So does `nginx -t` (nginx_check.py); leaving this block waits for it.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"flaskship-{job.name}-nginx") as pool:
-                nginx = nginx_check.start(pool, job, previous)
-                super().build(job)
-                if nginx is not None:
-                    nginx.result()
-        finally:
-            if schema is not None and schema.poll() is None and sys.exc_info()[0] is not None:
-                schema.kill()
-            out, err = schema.communicate() if schema is not None else ("", "")
-        if schema is not None and schema.returncode != 0:
-            raise BuildFailed(f"{job.name}: docker-compose.yml does not validate against the compose spec",
-                              (out + err).strip())
-        if schema is not None:
-            passed.parent.mkdir(parents=True, exist_ok=True)
-            passed.touch()
+        # Each check runs only on what was not checked before (an nginx image with other
+        # inputs than the last good build's, a compose file of a new shape), and both run
+        # while the images build; leaving the block waits for them.
+        with schema_check.checked(job), \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"flaskship-{job.name}-nginx") as pool:
+            nginx = nginx_check.start(pool, job, _last_good(job))
+            super().build(job)
+            if nginx is not None:
+                nginx.result()
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         settings = run.project.target(record.target)
@@ -128,12 +103,6 @@ def _last_good(job: BuildJob) -> BuildRecord | None:
         return None
     intact = record.inputs == folder_hash(job.project.build_dir / job.name) and "nginx" in record.images
     return record if intact else None
-
-
-def start_compose_validation(path: Path) -> subprocess.Popen[str]:
-    """Check against the compose spec's JSON Schema (vendored by check-jsonschema), in the background."""
-    return subprocess.Popen(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 KIND = Compose()
