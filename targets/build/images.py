@@ -64,7 +64,9 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
         sbom_made = pool.submit(sbom.prepare, tars, job.project.build_dir / ".cache", job.name)
         if spec.code is not None:
             bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name)
-        _dependency_stage(job, spec, base, buildargs)
+        stage = _dependency_stage(job, spec, base, buildargs)
+        if spec.role in job.on_stage:
+            job.on_stage[spec.role](stage)
         key = image_key(spec, buildargs)
         image_id = _built(job, spec, key, buildargs)
         # What the image's venv holds, beside the build record that names it.
@@ -166,11 +168,11 @@ def stage_key(context: Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> None:
+def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str]) -> str:
     """Build the context's shared stages (the base plus the installed venv and the system
     packages) once per run and key; concurrent users wait for it. Each image's build then
     finds their steps in the cache: one unpacking of the venv, not one per image racing
-    the others."""
+    the others. Returns the shared stage's tag."""
     key = stage_key(spec.context, base)
     with _stages:
         lock = _stage_locks.setdefault(key, threading.Lock())
@@ -180,9 +182,10 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
         # then the cache the image build finds): no second build call, no context upload.
         if key in _stages_built or base_images.exists(tag):
             _stages_built.add(key)
-            return
+            return tag
         job.progress(f"  {job.name}: adding the dependencies layer (shared by every image of this base and requirements)")
         # Its labels are in the stage itself, one step (python.Dockerfile.j2).
         docker_client.build_image(spec.context, tag, job.name, {}, buildargs=buildargs, progress=job.progress,
                                   stage=VENV_STAGE)
         _stages_built.add(key)
+        return tag

@@ -90,6 +90,10 @@ class BuildJob:
     # The target's last build, when its folder is as that build left it: an image whose
     # key it already holds is kept, not built again (build/images.py).
     previous: BuildRecord | None = None
+    # Role -> work that needs the image's venv and code, not the image itself (the Hosting
+    # lint): build/images.py calls it with the shared stage's tag once that exists and the
+    # code is byte-compiled, so it can run beside the image's own build.
+    on_stage: dict[str, Callable[[str], None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.record = BuildRecord(target=self.name, kind=self.settings.kind,
@@ -113,8 +117,8 @@ class BuildJob:
 
     def alongside(self, work: Callable[[], None]) -> None:
         """Run `work` on a thread of its own while the build goes on: for a check that only
-        warns, needs the built image and reads nothing from the staging folder (it may have
-        become build/<name>/ by then). Without `background` (render_only, tests), now."""
+        warns and reads nothing from the staging folder (it may have become build/<name>/
+        by then). Without `background` (render_only, tests), now."""
         if self.background is None:
             work()
             return

@@ -143,8 +143,8 @@ def test_ctrl_c_during_smoke_leaves_nothing(faulty: Path, engine: docker.DockerC
 
 
 @pytest.mark.parametrize(("target", "edited", "marker", "after"), [
-    # The Hosting lint's probe container, which runs beside the build once cloudrun's own is in place.
-    ("cloudrun", "app/demo/__init__.py", "cloudrun: built image", 0.05),
+    # The Hosting lint's probe container, which runs beside the build from the shared stage on, and ends last.
+    ("cloudrun", "app/demo/__init__.py", "cloudrun: built image", 0.0),
     ("heroku", "app/demo/__init__.py", ": Step ", 0.0),  # inside `docker build`
     # A new static file makes a new nginx image, which `nginx -t` checks in a container of its own.
     ("compose", "app/demo/static/style.css", "checking nginx.conf with `nginx -t`", 0.0),

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...build import ignore
+from ...build.job import APP_DIR
 from ...errors import BuildFailed
-from ...ui.lines import notice
+from ...files import tree_tar
+from ...ui.lines import Detail, notice
 from .edge import config, lint
 from .settings import CloudRunSettings
 
@@ -73,20 +75,25 @@ def static_sources(job: BuildJob) -> list[str]:
     return [f"/{p.name}/**" if p.is_dir() else f"/{p.name}" for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
 
 
-def check(job: BuildJob, settings: CloudRunSettings, image: str) -> None:
+def check(job: BuildJob, settings: CloudRunSettings) -> None:
     """Print the lint's warnings (never fails the build: Hosting would deploy it).
 
-    firebase.json is read now, from the staging folder; the part that runs the
-    image (0.4 s) goes on beside the other targets' builds (BuildJob.alongside):
-    it only warns, so it need not hold this target's lane."""
+    firebase.json is read now, from the staging folder. The part that asks the app
+    (0.4 s) needs its venv and code, not the image: it starts as soon as the shared
+    stage exists and the code is byte-compiled (BuildJob.on_stage), in a container of
+    that stage with the code put in where the image has it, and goes on beside the
+    builds (BuildJob.alongside): it only warns, so it need not hold this target's lane."""
     site = config.load(job.staging / "firebase.json", service_id=settings.service_id)
     warnings = [*site.warnings, *lint.service(site.raw, settings.service_id, settings.region), *lint.unreachable(site)]
     _, environment = job.project.environment(None)
     env = {**environment.env, **{name: secrets.token_urlsafe(16) for name in environment.secrets}}
     table = site.table()
+    code = next(spec.code for spec in job.images if spec.role == "app")
+    assert code is not None
 
-    def probe_and_warn() -> None:
-        answers, log = lint.probe(image, job.name, job.app.entry, env, sorted(table), settings.cdn_pages)
+    def probe_and_warn(stage: str, files: bytes) -> None:
+        job.progress(Detail(f"  {job.name}: Hosting lint: asking the app for its routes, in {stage} with its code"))
+        answers, log = lint.probe(stage, job.name, job.app.entry, env, sorted(table), settings.cdn_pages, files=files)
         if answers is None:
             warnings.append("the app's routes could not be listed from the image, so static files were not checked "
                             f"against them; its output: {log.strip().splitlines()[-1] if log.strip() else '(none)'}")
@@ -96,4 +103,10 @@ def check(job: BuildJob, settings: CloudRunSettings, image: str) -> None:
         for warning in warnings:
             notice(job.progress, f"  {job.name}: warning: {warning}")
 
-    job.alongside(probe_and_warn)
+    def start(stage: str) -> None:
+        # The code's tar is made now, on the build's thread: the staging folder may have
+        # become build/<name>/ by the time the probe runs.
+        files = tree_tar(code, APP_DIR, symlinks=True)
+        job.alongside(lambda: probe_and_warn(stage, files))
+
+    job.on_stage["app"] = start

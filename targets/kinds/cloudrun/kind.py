@@ -46,10 +46,10 @@ class CloudRun(ContainerKind):
         hosting.render(job, settings)
 
     def build(self, job: BuildJob) -> None:
-        super().build(job)
         settings = job.settings
         assert isinstance(settings, CloudRunSettings)
-        hosting.check(job, settings, job.record.images["app"]["id"])
+        hosting.check(job, settings)  # its probe starts during the image build
+        super().build(job)
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
         image = record.image()

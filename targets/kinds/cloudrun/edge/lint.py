@@ -7,8 +7,9 @@
 - a page in `cdn_pages` the app answers without `Cache-Control: public, s-maxage`
   (or max-age), or with a cookie, so the CDN would never keep it.
 
-The app's own answers come from the built image: a one-off container imports
-the entry as gunicorn does and asks Flask's URL map and test client.
+The app's own answers come from the image's own venv and code: a one-off
+container of the shared stage, with the code put in at /srv/app, imports the
+entry as gunicorn does and asks Flask's URL map and test client.
 """
 
 from __future__ import annotations
@@ -143,12 +144,13 @@ def _uses_session(app_dir: Path) -> bool:
 
 
 def probe(image: str, target: str, entry: str, env: Mapping[str, str], paths: Sequence[str],
-          pages: Sequence[str]) -> tuple[dict[str, Any] | None, str]:
-    """The app's routes among `paths` and its answers to `pages`, from the built image."""
+          pages: Sequence[str], files: bytes | None = None) -> tuple[dict[str, Any] | None, str]:
+    """The app's routes among `paths` and its answers to `pages`, from a container of
+    `image` (with `files`, a tar unpacked at /, put in before it starts)."""
     # No network: the app is imported and asked through its test client, in-process.
     code, log = docker_client.run_once(image, target, ["python", "-c", PROBE, entry, json.dumps(list(paths)),
                                                        json.dumps(list(pages))], environment=env, timeout=60,
-                                       network=docker_client.NO_NETWORK)
+                                       network=docker_client.NO_NETWORK, files=files)
     lines = [line for line in log.splitlines() if line.startswith(MARK)]
     if code != 0 or not lines:
         return None, log
