@@ -106,7 +106,12 @@ def check(job: BuildJob, settings: CloudRunSettings) -> None:
     def start(stage: str) -> None:
         # The code's tar is made now, on the build's thread: the staging folder may have
         # become build/<name>/ by the time the probe runs.
-        files = tree_tar(code, APP_DIR, symlinks=True)
+        try:
+            files = tree_tar(code, APP_DIR, symlinks=True)
+        except ValueError as exc:  # something COPY takes but a tar of files, folders and links does not
+            notice(job.progress, f"  {job.name}: warning: the app's routes were not listed, so static files were "
+                                 f"not checked against them: {exc}")
+            return
         job.alongside(lambda: probe_and_warn(stage, files))
 
     job.on_stage["app"] = start
