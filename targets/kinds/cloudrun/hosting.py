@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import shutil
@@ -13,6 +14,7 @@ from ...build import ignore
 from ...build.job import APP_DIR
 from ...errors import BuildFailed
 from ...files import tree_tar
+from ...once import once
 from ...ui.lines import Detail, notice
 from .edge import config, lint
 from .settings import CloudRunSettings
@@ -93,7 +95,12 @@ def check(job: BuildJob, settings: CloudRunSettings) -> None:
 
     def probe_and_warn(stage: str, files: bytes) -> None:
         job.progress(Detail(f"  {job.name}: Hosting lint: asking the app for its routes, in {stage} with its code"))
-        answers, log = lint.probe(stage, job.name, job.app.entry, env, sorted(table), settings.cdn_pages, files=files)
+        # Targets whose probe would be the same (one stage, code, entry, public environment,
+        # paths and pages: a 16-target manifest's four cloudrun targets) share one run.
+        key = ("hosting lint", stage, hashlib.sha256(files).hexdigest(), job.app.entry, sorted(environment.env.items()),
+               sorted(environment.secrets), sorted(table), tuple(settings.cdn_pages))
+        answers, log = once(repr(key), lambda: lint.probe(stage, job.name, job.app.entry, env, sorted(table),
+                                                          settings.cdn_pages, files=files))
         if answers is None:
             warnings.append("the app's routes could not be listed from the image, so static files were not checked "
                             f"against them; its output: {log.strip().splitlines()[-1] if log.strip() else '(none)'}")

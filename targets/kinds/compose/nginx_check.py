@@ -5,11 +5,12 @@ container of the nginx base, with nginx.conf where the image has it, as the
 image's user, beside the image builds instead of after them (0.25 s off a cold
 compose build). It runs when the nginx image's inputs (its key: the config, the
 static files, the base) changed since the last good build, as the image is then
-made again.
+made again; targets of one config and base that build side by side share one run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tarfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,7 @@ from ...build.images import image_key
 from ...build.job import APP_UID
 from ...engine import base_images, docker_client
 from ...errors import BuildFailed
+from ...once import once
 from ...ui.lines import Detail
 
 if TYPE_CHECKING:
@@ -37,7 +39,10 @@ def start(pool: ThreadPoolExecutor, job: BuildJob, last_good: BuildRecord | None
     if last_good is not None and last_good.images["nginx"].get("key") == image_key(spec, {"BASE_IMAGE": base}):
         return None
     job.progress(Detail(f"  {job.name}: checking nginx.conf with `nginx -t` in its base, {base}"))
-    return pool.submit(check, job.name, base, spec.context / "nginx.conf")
+    conf = spec.context / "nginx.conf"
+    # Compose targets of one config and base (a 16-target manifest has four) check it once.
+    key = ("nginx -t", base_images.image_id(base), hashlib.sha256(conf.read_bytes()).hexdigest())
+    return pool.submit(once, key, lambda: check(job.name, base, conf))
 
 
 def check(target: str, base: str, conf: Path) -> None:
