@@ -71,8 +71,9 @@ def sha256_file(path: Path) -> str:
 
 def tree_hash(folder: Path, skip: frozenset[str] = frozenset(), modes: bool = False) -> str:
     """A content hash of a folder: relative paths, exec bits and bytes, in sorted order.
-    `skip`: top-level names left out, with all that is under them. `modes`: every folder too, and each entry's whole mode (what a COPY or a tar keeps:
-    a writable folder's 1777, an empty folder), as the hash of an image's inputs needs."""
+    `skip`: top-level names left out, with all that is under them. `modes`: every folder
+    too, and each entry's whole mode (what a COPY or a tar keeps: a writable folder's
+    1777, an empty folder), as the hash of an image's inputs needs."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if modes or p.is_file() or p.is_symlink()):
         rel = path.relative_to(folder).as_posix()
