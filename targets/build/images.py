@@ -18,6 +18,7 @@ from pathlib import Path
 from ..engine import base_images, bytecode, docker_client, sbom, venv, wheelhouse
 from ..engine.builder import BuildBase
 from ..files import link_or_copy, sha256_file, tree_hash
+from ..once import once
 from ..ui.lines import Detail, notice
 from . import requirements as app_requirements
 from .freshness import tool_hash
@@ -27,9 +28,6 @@ from .job import APP_DIR, BuildJob, ImageSpec
 # every image of one base and requirement set starts from it.
 VENV_STAGE = "venv"
 _host_work = threading.Lock()
-_stages = threading.Lock()
-_stage_locks: dict[str, threading.Lock] = {}
-_stages_built: set[str] = set()
 
 
 def build_images(job: BuildJob) -> None:
@@ -174,18 +172,17 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
     finds their steps in the cache: one unpacking of the venv, not one per image racing
     the others. Returns the shared stage's tag."""
     key = stage_key(spec.context, base)
-    with _stages:
-        lock = _stage_locks.setdefault(key, threading.Lock())
     tag = f"flaskship/deps:{key[:12]}"
-    with lock:
-        # Built in this run, or in an earlier one and still in the engine (its steps are
-        # then the cache the image build finds): no second build call, no context upload.
-        if key in _stages_built or base_images.exists(tag):
-            _stages_built.add(key)
-            return tag
-        job.progress(f"  {job.name}: adding the dependencies layer (shared by every image of this base and requirements)")
-        # Its labels are in the stage itself, one step (python.Dockerfile.j2).
-        docker_client.build_image(spec.context, tag, job.name, {}, buildargs=buildargs, progress=job.progress,
-                                  stage=VENV_STAGE)
-        _stages_built.add(key)
+
+    def build() -> str:
+        # Built in an earlier run and still in the engine (its steps are then the cache
+        # the image build finds): no second build call, no context upload.
+        if not base_images.exists(tag):
+            job.progress(f"  {job.name}: adding the dependencies layer (shared by every image of this base and "
+                         "requirements)")
+            # Its labels are in the stage itself, one step (python.Dockerfile.j2).
+            docker_client.build_image(spec.context, tag, job.name, {}, buildargs=buildargs, progress=job.progress,
+                                      stage=VENV_STAGE)
         return tag
+
+    return once(("dependency stage", key), build)

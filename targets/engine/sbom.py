@@ -23,20 +23,16 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import BuildFailed
 from ..files import sha256_file
+from ..once import once
 
 SPEC = "1.6"
 FORMAT = f"CycloneDX {SPEC} JSON"
 TIMEOUT = 300
-# One SBOM per key at a time: targets that build side by side share the venv,
-# and the second waits for the first's SBOM instead of making the same one.
-_making = threading.Lock()
-_keys: dict[Path, threading.Lock] = {}
 
 
 def prepare(tars: Sequence[Path], cache_dir: Path, label: str) -> Path:
@@ -48,12 +44,14 @@ def prepare(tars: Sequence[Path], cache_dir: Path, label: str) -> Path:
     for tar in tars:
         digest.update(sha256_file(tar).encode())
     kept = cache_dir / "sbom" / f"{digest.hexdigest()[:24]}.cdx.json"
-    with _making:
-        lock = _keys.setdefault(kept, threading.Lock())
-    with lock:
+
+    def make() -> Path:
         if not kept.is_file():
             _make(tars, kept, cache_dir, label)
-    return kept
+        return kept
+
+    # Targets that build side by side share the venv: the second waits for the first's SBOM.
+    return once(("sbom", kept), make)
 
 
 def write(kept: Path, image_id: str, dest: Path, name: str) -> dict[str, str]:
