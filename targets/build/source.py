@@ -41,6 +41,7 @@ def check(project: Project) -> None:
         raise SourceError(f"{label}: app.requirements: {app.source}/{app.requirements} does not exist")
     _stays_inside(label, "app.requirements", source / app.requirements, source, "app.source")
     _check_entry(project, source)
+    _check_own_folder(project, source)
     if app.static is not None:
         static = source / app.static
         if not static.is_dir():
@@ -62,6 +63,20 @@ def _stays_inside(label: str, key: str, path: Path, folder: Path, named: str) ->
         shown = os.path.relpath(path, folder)
         raise SourceError(f"{label}: {key}: {shown} leads outside {named} (a symlink to {path.resolve()}); "
                           "keep it inside")
+
+
+def _check_own_folder(project: Project, source: Path) -> None:
+    """An app's own shipped .flaskship/ would be mixed with ours in every image (and its
+    package wheel built without it): the name is flaskship's, so refuse it up front."""
+    own = source / OWN_FILES
+    if not (own.exists() or own.is_symlink()):
+        return
+    hit = ignore.excluded_by(ignore.read_rules(source.resolve()), OWN_FILES, own.is_dir())
+    if hit is not None and not hit.descend:
+        return  # left out of every artifact, so nothing of it meets ours
+    raise SourceError(f"{project.path.name}: app.source: {project.manifest.app.source}/{OWN_FILES} is the name "
+                      "flaskship gives its own files in each image (gunicorn's settings, the prestart script); "
+                      "rename it, or leave it out with .dockerignore")
 
 
 def _check_entry(project: Project, source: Path) -> None:

@@ -233,3 +233,20 @@ def test_an_ignore_file_out_of_the_app_folder_is_refused(tmp_path: Path) -> None
     os.symlink(tmp_path / "elsewhere", tmp_path / "app/.gitignore")
     with pytest.raises(ignore.SourceError, match="out of the app folder"):
         ignore.read_rules(tmp_path / "app")
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_an_app_folder_named_like_flaskships_own_is_refused_unless_left_out(tmp_path: Path, ignored: bool) -> None:
+    # Each image's code carries flaskship's files in <code>/.flaskship/: an app's own
+    # folder of that name would be mixed with them, so it is refused before any build.
+    copy_demo(tmp_path)
+    _plant(tmp_path / "app", {f"{source.OWN_FILES}/settings.py": "X = 1\n"})
+    if ignored:
+        _plant(tmp_path / "app", {".dockerignore": f"{source.OWN_FILES}\n"})
+    project = manifest.load(tmp_path / "targets.yaml")
+    if ignored:
+        source.check(project)
+        return
+    with pytest.raises(ignore.SourceError, match=r"targets.yaml: app.source: app/\.flaskship is the name flaskship "
+                                                 r".*rename it, or leave it out with \.dockerignore"):
+        source.check(project)
