@@ -169,7 +169,7 @@ def _run_probe(image: str) -> Runtime:
     try:
         out = engine.containers.run(
             image, ["python3", "-c", script], remove=True, labels=docker_client.labels("probe"), user="65534",
-            network_mode=docker_client.NO_NETWORK,
+            **docker_client.OFFLINE,
         )
     except docker.errors.DockerException as exc:
         raise BuildFailed(f"base image {image} has no working python3: {exc}") from None

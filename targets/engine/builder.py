@@ -107,8 +107,8 @@ def _create(builder: str, command: list[str], label: str) -> Callable[[dict[str,
     def create(run_labels: dict[str, str]) -> docker_client.Container:
         try:
             return docker_client.client().containers.create(
-                builder, command, labels={**run_labels, f"{docker_client.LABEL}.role": ROLE},
-                network_mode="none", user="0", working_dir="/",
+                builder, command, labels={**run_labels, f"{docker_client.LABEL}.role": ROLE}, **docker_client.OFFLINE,
+                user="0", working_dir="/",
                 # PEP 517 always (an env var, so a pip where it is already the only way ignores it).
                 environment={"PIP_USE_PEP517": "1", "PIP_NO_INPUT": "1"})
         except docker.errors.APIError as exc:

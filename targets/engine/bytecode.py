@@ -66,7 +66,7 @@ def in_container(src: Path, base: str, dest: str, label: str, mode: str = "check
 
     def create(run_labels: dict[str, str]) -> docker_client.Container:
         return docker_client.client().containers.create(base, command, labels=run_labels, user="0", entrypoint=[],
-                                                        network_mode=docker_client.NO_NETWORK)
+                                                        **docker_client.OFFLINE)
 
     try:
         with docker_client._labelled(label, create) as container:
