@@ -163,6 +163,24 @@ def test_release_is_herokus_release_phase_and_a_compose_one_shot(demo: manifest.
     assert check.returncode == 0, check.stdout
 
 
+def test_compose_health_interval_is_the_manifests_and_passes_compose_v1(demo: manifest.Project, tmp_path: Path) -> None:
+    # 500ms by default (nginx waits at most that long after the app is up); a team that
+    # would rather not pay an exec every half second sets its own.
+    render_only(demo, "compose", tmp_path / "d")
+    assert yaml.safe_load((tmp_path / "d/docker-compose.yml").read_text())["services"]["web"]["healthcheck"][
+        "interval"] == "500ms"
+    demo.path.write_text(demo.path.read_text().replace("    kind: compose\n", "    kind: compose\n    health_interval: 5s\n"))
+    render_only(manifest.load(demo.path), "compose", tmp_path / "c")
+    compose_file = tmp_path / "c/docker-compose.yml"
+    assert yaml.safe_load(compose_file.read_text())["services"]["web"]["healthcheck"]["interval"] == "5s"
+    check = subprocess.run(["docker-compose", "-f", str(compose_file), "config", "-q"], capture_output=True, text=True,
+                           env={**os.environ, "FLASKSHIP_PUBLISH": "8000"})
+    assert check.returncode == 0, check.stderr
+    with pytest.raises(ManifestError, match=r"targets.compose.health_interval: .*got '0s'"):
+        demo.path.write_text(demo.path.read_text().replace("health_interval: 5s", "health_interval: 0s"))
+        manifest.load(demo.path)
+
+
 def test_without_prestart_or_release_nothing_extra_is_rendered(demo: manifest.Project, tmp_path: Path) -> None:
     render_only(demo, "heroku", tmp_path / "h")
     assert "release" not in yaml.safe_load((tmp_path / "h/heroku.yml").read_text())

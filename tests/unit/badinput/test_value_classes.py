@@ -46,6 +46,7 @@ FIELDS = {
     "targets.web.server_names[0]": ("targets", "web", "server_names", 0),
     "targets.web.client_max_body_size": ("targets", "web", "client_max_body_size"),
     "targets.web.publish_host": ("targets", "web", "publish_host"),
+    "targets.web.health_interval": ("targets", "web", "health_interval"),
 }
 # A value each field accepts, to put the character into.
 GOOD = {"app.entry": "wsgi:app", "app.static_url": "/static", "smoke.health": "/healthz", "smoke.url_echo": "/e",
@@ -56,6 +57,7 @@ GOOD = {"app.entry": "wsgi:app", "app.static_url": "/static", "smoke.health": "/
         "targets.fn.region": "us-central1", "targets.run.registry": "ghcr.io/x/y", "targets.run.base_image": "python",
         "targets.run.auth.password_env": "KEY", "targets.fn.token_env": "KEY", "targets.dyno.api": "https://api.x",
         "targets.web.publish_host": "127.0.0.1", "targets.web.client_max_body_size": "10m", "app.source": "app",
+        "targets.web.health_interval": "5s",
         "targets.fn.bucket": "bucket"}
 
 
