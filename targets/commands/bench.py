@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import statistics
 import tempfile
 import time
 import uuid
@@ -34,7 +33,7 @@ from ..manifest import Project
 from ..records import BuildRecord
 from . import bench_arms as arms
 from . import bench_report
-from .bench_figures import first_200_and_stop, load, sizes, spread
+from .bench_figures import first_200_and_stop, load, load_summary, sizes, spread
 
 LIMITS = {"cloudrun": ["--cpus", "1", "--memory", "512m"], "heroku": ["--memory", "512m"]}
 
@@ -197,12 +196,7 @@ def _load(copy: Project, kinds: dict[str, str], ours: dict[str, str], naive: dic
                 runs[arm].append(load(image, _env(copy), port, copy.manifest.smoke.health, session,
                                       LIMITS[kinds[name]], requests))
         for arm, measured in runs.items():
-            rates = [run["rps"] for run in measured if not run.get("aborted")]
-            result[name][arm] = {"rps": statistics.median(rates) if rates else 0.0,
-                                 "rps_spread": [min(rates), max(rates)] if rates else [0.0, 0.0],
-                                 "errors": sum(run["errors"] for run in measured),
-                                 "aborted": float(sum(1 for run in measured if run.get("aborted"))),
-                                 "rounds": len(measured)}
+            result[name][arm] = load_summary(measured)
     return result
 
 

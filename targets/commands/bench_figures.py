@@ -129,7 +129,9 @@ def load(image: str, env: dict[str, str], port: int, path: str, session: str, li
         # -r: a reset connection is an error to count, not the end of the run.
         ab = ["ab", "-q", "-r", "-c", str(LOAD_CONCURRENCY), "-s", "30"]
         subprocess.run([*ab, "-n", str(max(100, requests // 10)), url], capture_output=True)  # warm-up
+        started = time.monotonic()
         result = subprocess.run([*ab, "-n", str(requests), url], capture_output=True, text=True)
+        took = time.monotonic() - started
         out = result.stdout + result.stderr
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
@@ -142,9 +144,22 @@ def load(image: str, env: dict[str, str], port: int, path: str, session: str, li
         if done is None:
             raise BenchError("bench: ab gave no figures (is apache2-utils installed? bin/setup installs it)",
                              out[-2000:])
-        # ab gave up (a request took over 30 s): every request it did not finish is an error.
-        return {"rps": 0.0, "errors": float(requests - int(done[1])), "aborted": 1.0}
+        # ab gave up (a request took over 30 s): every request it did not finish is an error,
+        # and the rate is what the client got over the whole round, the wait included.
+        return {"rps": int(done[1]) / took, "errors": float(requests - int(done[1])), "aborted": 1.0}
     errors = int(failed[1]) if failed else 0
     errors += int(non_2xx[1]) if non_2xx else 0
     errors += requests - int(complete[1])
     return {"rps": float(rps[1]), "errors": float(errors)}
+
+
+def load_summary(measured: Sequence[dict[str, float]]) -> dict[str, float | list[float]]:
+    """One arm's rounds of load(): the median rate over every round with its spread, and
+    every error. A round ab gave up on counts at the rate the client got, not left out:
+    leaving it out kept only an arm's rounds without a stall, as if it had not failed."""
+    rates = [run["rps"] for run in measured]
+    return {"rps": statistics.median(rates) if rates else 0.0,
+            "rps_spread": [min(rates), max(rates)] if rates else [0.0, 0.0],
+            "errors": sum(run["errors"] for run in measured),
+            "aborted": float(sum(1 for run in measured if run.get("aborted"))),
+            "rounds": len(measured)}

@@ -74,7 +74,8 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
 
 
 def _load(arm: dict[str, Any]) -> str:
-    # ab gives up when one request takes over 30 s: then it has no rate, only what it finished.
+    # ab gives up when one request takes over 30 s: that round's rate is what the client got
+    # over it, the wait included (records made before that say 0, and show no ratio).
     rounds = int(arm.get("rounds", 1))
     aborted = ""
     if arm.get("aborted"):

@@ -46,3 +46,22 @@ def test_requests_per_second_over_rounds_show_the_median_the_spread_and_every_ro
     ours = THREE_ROUNDS["figures"]["load"]["cloudrun"]["ours"]
     assert ours["rps_spread"][0] <= ours["rps"] <= ours["rps_spread"][1]
     assert _row(table, "cloudrun: requests/s")[1].startswith(f"{ours['rps']:.0f} ({ours['rps_spread'][0]:.0f}-")
+
+
+def test_a_round_ab_gave_up_on_counts_at_the_rate_the_client_got_not_left_out() -> None:
+    from targets.commands.bench_figures import load_summary
+
+    # Two stalls out of three (ab's rate for those: requests done over the whole round,
+    # the 30 s wait included): the median is a stalled round's, not the one clean run's.
+    rounds = [{"rps": 2942.0, "errors": 0.0}, {"rps": 61.5, "errors": 3.0, "aborted": 1.0},
+              {"rps": 58.0, "errors": 3.0, "aborted": 1.0}]
+    summary = load_summary(rounds)
+    assert summary == {"rps": 61.5, "rps_spread": [58.0, 2942.0], "errors": 6.0, "aborted": 2.0, "rounds": 3}
+    row = _row(bench_report.table(_with_naive_load(summary)), "heroku: requests/s")
+    assert row[2] == "62 (58-2942, 6 errors, aborted: a request took over 30 s in 2 of 3 rounds)"
+
+
+def _with_naive_load(naive: dict) -> dict:
+    record = json.loads(json.dumps(THREE_ROUNDS))
+    record["figures"]["load"]["heroku"]["naive"] = naive
+    return record
