@@ -86,6 +86,9 @@ def compile_sdist(builder: str, sdist: Path, requirements: Path, dest: Path, *,
     command = [*PIP, f"/in/{sdist.name}"]
     with docker_client._labelled(label, _create(builder, command, label)) as container:
         try:
+            # The /etc/hosts `--network none` gave it (localhost): a container without a
+            # network gets none from Docker, and a build may still resolve localhost.
+            container.put_archive("/", docker_client.hosts_file({}))
             container.put_archive("/", inputs)
             container.start()
             code = int(container.wait(timeout=BUILD_TIMEOUT).get("StatusCode", -1))

@@ -342,7 +342,7 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
     to addresses. The container, and every file it wrote, is removed afterwards.
     """
     if network == NO_NETWORK:  # Docker writes it no /etc/hosts: this is the one it would write, plus `hosts`
-        tars, options = [_hosts_file(hosts or {}), *([files] if files else [])], _attach(network)
+        tars, options = [hosts_file(hosts or {}), *([files] if files else [])], _attach(network)
     else:
         tars, options = [files] if files else [], {**_attach(network), **({"extra_hosts": dict(hosts)} if hosts else {})}
     start = _start(target, image, tars, command=command, environment=dict(environment), user=user, **options)
@@ -356,7 +356,7 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
         return code, logs(container)
 
 
-def _hosts_file(hosts: Mapping[str, str]) -> bytes:
+def hosts_file(hosts: Mapping[str, str]) -> bytes:
     """A tar of /etc/hosts: loopback's names, as Docker writes them, then `hosts`."""
     text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
     data = (text + "".join(f"{address}\t{name}\n" for name, address in hosts.items())).encode()
