@@ -59,7 +59,9 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
     rows.append(_row("smoke, all targets", _s(smoke), "-", None, "<= 6 s", smoke["median"] <= 6.0))
     for target, load in f["load"].items():
         o, n = load["ours"], load["naive"]
-        rows.append(_row(f"{target}: requests/s ({load['limits']})", _load(o), _load(n), _ratio(o["rps"], n["rps"]),
+        # "on its loopback": ab ran in the container's network namespace (bench_figures._its_loopback).
+        where = ", on its loopback" if o.get("loopback") and n.get("loopback") else ""
+        rows.append(_row(f"{target}: requests/s ({load['limits']}{where})", _load(o), _load(n), _ratio(o["rps"], n["rps"]),
                          ">= naive, 0 errors",
                          o["rps"] >= n["rps"] and o["errors"] == 0))
     for target, size in f["zip"]["ours"].items():

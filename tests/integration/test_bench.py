@@ -31,6 +31,10 @@ def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, en
     assert ours["unique_above_base"] < ours["above_base"] / 2, ours
     assert set(figures["serve"]) == set(figures["load"]) == {"dyno", "run"}
     assert figures["load"]["run"]["ours"]["rps"] > 0 and figures["zip"]["ours"]["fn"] > 0
+    # Here (root, a local engine) the load ran in each container's network namespace, on its
+    # loopback, around docker-proxy; the table says so.
+    assert all(figures["load"][name][arm]["loopback"] == 1.0 for name in ("dyno", "run") for arm in ("ours", "naive"))
+    assert "requests/s (--cpus 1 --memory 512m, on its loopback)" in result.stdout
     assert "cold build, all targets" in result.stdout and "ratio" in result.stdout
     # Everything the bench built is gone (the engine is shared: only its own images are looked for).
     built = [i["id"] for arm in ("ours", "naive") for i in figures["sizes"][arm]["images"].values()]

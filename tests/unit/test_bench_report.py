@@ -56,7 +56,8 @@ def test_a_round_ab_gave_up_on_counts_at_the_rate_the_client_got_not_left_out() 
     rounds = [{"rps": 2942.0, "errors": 0.0}, {"rps": 61.5, "errors": 3.0, "aborted": 1.0},
               {"rps": 58.0, "errors": 3.0, "aborted": 1.0}]
     summary = load_summary(rounds)
-    assert summary == {"rps": 61.5, "rps_spread": [58.0, 2942.0], "errors": 6.0, "aborted": 2.0, "rounds": 3}
+    assert summary == {"rps": 61.5, "loopback": 0.0, "rps_spread": [58.0, 2942.0], "errors": 6.0, "aborted": 2.0,
+                       "rounds": 3}
     row = _row(bench_report.table(_with_naive_load(summary)), "heroku: requests/s")
     assert row[2] == "62 (58-2942, 6 errors, aborted: a request took over 30 s in 2 of 3 rounds)"
 
