@@ -4,6 +4,7 @@ atomic_write: readers see the old file or the whole new one.
 staging_dir:  build/<target>/ is replaced whole, only when its build succeeded.
 tree_hash:    a content hash of a folder (paths, exec bits, bytes).
 tree_tar:     a folder as a deterministic, root-owned tar.
+bytes_tar:    files given as bytes, as a root-owned tar.
 link_or_copy: a cached file into a build folder, shared on disk where it can be.
 """
 
@@ -15,7 +16,7 @@ import os
 import shutil
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -91,6 +92,22 @@ def tree_hash(folder: Path, skip: frozenset[str] = frozenset(), modes: bool = Fa
         digest.update(f"{rel}\0{int(executable)}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def bytes_tar(files: Mapping[str, bytes], folders: Sequence[str] = (), mtime: int = 0) -> bytes:
+    """A tar of `folders` (0755) and then `files` (path -> bytes, 0644), root's, for a
+    container's put_archive at /: paths absolute or relative, they land from /."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name in folders:
+            folder = tarfile.TarInfo(name.lstrip("/"))
+            folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, mtime
+            tar.addfile(folder)
+        for name, data in files.items():
+            info = tarfile.TarInfo(name.lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), 0o644, mtime
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def tree_tar(folder: Path, dest: str, symlinks: bool = False) -> bytes:

@@ -9,9 +9,7 @@ nothing without our session label is ever touched.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import tarfile
 import threading
 import time
 import uuid
@@ -32,6 +30,7 @@ __all__ = ["Container", "DockerException"]
 DockerException = docker.errors.DockerException
 
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
+from ..files import bytes_tar
 from . import endpoint
 from ..ui.lines import Detail
 
@@ -359,13 +358,8 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
 def hosts_file(hosts: Mapping[str, str]) -> bytes:
     """A tar of /etc/hosts: loopback's names, as Docker writes them, then `hosts`."""
     text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-    data = (text + "".join(f"{address}\t{name}\n" for name, address in hosts.items())).encode()
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        info = tarfile.TarInfo("etc/hosts")
-        info.size, info.mode = len(data), 0o644
-        tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    text += "".join(f"{address}\t{name}\n" for name, address in hosts.items())
+    return bytes_tar({"/etc/hosts": text.encode()})
 
 
 def reachable_at(container: Container) -> tuple[str, str]:

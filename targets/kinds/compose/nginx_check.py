@@ -11,8 +11,6 @@ made again; targets of one config and base that build side by side share one run
 from __future__ import annotations
 
 import hashlib
-import io
-import tarfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +19,7 @@ from ...build.images import image_key
 from ...build.job import APP_UID
 from ...engine import base_images, docker_client
 from ...errors import BuildFailed
+from ...files import bytes_tar
 from ...once import once
 from ...ui.lines import Detail
 
@@ -59,13 +58,4 @@ def check(target: str, base: str, conf: Path) -> None:
 
 def _tar(conf: Path) -> bytes:
     """nginx.conf at CONF, root's and readable by all, as the image's COPY leaves it."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        folder = tarfile.TarInfo(str(Path(CONF).parent).lstrip("/"))
-        folder.type, folder.mode = tarfile.DIRTYPE, 0o755
-        tar.addfile(folder)
-        data = conf.read_bytes()
-        info = tarfile.TarInfo(CONF.lstrip("/"))
-        info.size, info.mode = len(data), 0o644
-        tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return bytes_tar({CONF: conf.read_bytes()}, folders=[str(Path(CONF).parent)])

@@ -8,8 +8,6 @@ on the way out, whatever happens.
 
 from __future__ import annotations
 
-import io
-import tarfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +18,7 @@ import requests
 
 from ....engine import base_images, docker_client
 from ....errors import SmokeFailed
+from ....files import bytes_tar
 from . import config, nginx
 
 NGINX_UID = "10001"
@@ -50,16 +49,9 @@ def upstream_of(container: docker_client.Container, port: int) -> Upstream:
 
 def archive(site: config.Site, conf: str) -> bytes:
     """A tar of the config and the served files, owned by root and readable by nginx's user."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        def add(name: str, data: bytes) -> None:
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-        add(nginx.CONFIG.lstrip("/"), conf.encode())
-        for url in sorted(site.files):
-            add(nginx.PUBLIC.lstrip("/") + url, (site.public / url.lstrip("/")).read_bytes())
-    return buffer.getvalue()
+    files = {nginx.CONFIG: conf.encode(),
+             **{nginx.PUBLIC + url: (site.public / url.lstrip("/")).read_bytes() for url in sorted(site.files)}}
+    return bytes_tar(files, mtime=int(time.time()))
 
 
 @contextmanager
