@@ -1,0 +1,81 @@
+"""The rendered gunicorn.conf.py, run by the real gunicorn on the host with every
+worker shape its environment variables can pick at run time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from targets import manifest
+from targets.commands.build import render_only
+from tests.helpers import copy_demo
+
+APP = '''
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve_then_stop(config: Path, app_dir: Path, env: dict[str, str]) -> tuple[float, str]:
+    """Start gunicorn on the config, wait for a 200, SIGTERM it: the stop's seconds and its log."""
+    port = _free_port()
+    environment = {**{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
+                   **env, "PORT": str(port), "ACCESS_LOG": "off"}
+    log = app_dir / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(config), "--chdir", str(app_dir),
+                                   "wsgi:app"], env=environment, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    assert response.read() == b"ok"
+                    break
+            except OSError:
+                assert server.poll() is None, f"gunicorn exited {server.returncode}: {log.read_text()[-2000:]}"
+                assert time.monotonic() < deadline, f"no answer within 15 s: {log.read_text()[-2000:]}"
+                time.sleep(0.05)
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=15) == 0, log.read_text()[-2000:]
+        return time.monotonic() - started, log.read_text()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.parametrize("target", ["cloudrun", "heroku"])
+@pytest.mark.parametrize("threads", ["1", "4"])
+def test_every_worker_shape_serves_and_stops_promptly(tmp_path: Path, target: str, threads: str) -> None:
+    """GUNICORN_THREADS picks gunicorn's worker when the container starts (1: sync, more:
+    gthread), whatever the template's default was. A hook written for one worker crashed
+    the other at boot (cloudrun's gthread hook on GUNICORN_THREADS=1), and a gthread
+    worker without it noticed SIGTERM only after its 1 s poll."""
+    project = manifest.load(copy_demo(tmp_path / "p") / "targets.yaml")
+    render_only(project, target, tmp_path / "out")
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "wsgi.py").write_text(APP)
+    took, log = _serve_then_stop(tmp_path / "out/image/src/.flaskship/gunicorn.conf.py", app_dir,
+                                 {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": threads})
+    assert ("Using worker: gthread" if threads != "1" else "Using worker: sync") in log
+    assert "Exception in worker process" not in log, log[-2000:]
+    # gthread's own poll is 1 s; the hook that watches the signal pipe ends it at once.
+    assert took < 0.8, f"{target} with GUNICORN_THREADS={threads} took {took:.2f} s to stop:\n{log[-2000:]}"
