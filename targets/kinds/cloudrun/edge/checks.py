@@ -1,7 +1,10 @@
 """What smoke checks through the edge, in front of the running Cloud Run container.
 
-The container's gunicorn access log is the witness: a request the edge
-answered itself (a CDN hit, a static file) never appears in it.
+The edge's own access log is the witness of what reached the container: each
+line names the upstream the request went to, or "-" when the edge answered it
+itself (a CDN hit, a static file). It is written as each request ends, where
+gunicorn's batches its lines per worker (tests/integration/test_edge.py holds
+the two counts against each other).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ if TYPE_CHECKING:
 
 VARIANT = "via Hosting edge"
 TIMEOUT = 10
-LOG_BATCH = 0.25 + 0.15  # CheapAccess.EVERY in gunicorn.conf.py, and a margin for its thread to run
+# A line of the edge's log (log_format edge in templates/nginx.conf.j2).
+EDGE_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[^"]*" .* upstream=(?P<upstream>\S+)$')
 
 
 def through_edge(run: SmokeRun, target: str, container: docker_client.Container, port: int,
@@ -38,18 +42,18 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
             seconds = wait_http(edge.url + run.suite.health, 30.0, edge.container, target)
             run.record(target, VARIANT, "edge", True, "the Hosting edge starts in front of the container",
                        f"{seconds:.2f} s")
-            # The cache checks first, while the edge's cache is empty. The container's log is
-            # read once before them and once after (each read waits for a log batch), not
-            # around every request: the calls each path got are the difference.
+            # The cache checks first, while the edge's cache is empty. The edge's log is
+            # read once before them and once after, not around every request: the calls
+            # each path got are the difference.
             sync = edge.url + run.suite.health
             paths = _get_paths(run)
-            before = served_each(container, "GET", paths, sync)
+            before = origin_calls(edge, "GET", paths, sync)
             pending = _cache(run, target, edge.url, paths)
-            after = served_each(container, "GET", paths, sync)
+            after = origin_calls(edge, "GET", paths, sync)
             for path, record in pending:
                 record(after[path] - before[path])
             _cookies(run, target, edge.url)
-            _static(run, target, edge.url, container, sync, after)
+            _static(run, target, edge, sync, after)
             run.conform(target, VARIANT, edge.url, {})
             if any(r.status == "fail" and r.target == target and r.variant == VARIANT for r in run.results):
                 run.logs[f"{target} [edge]"] = docker_client.logs(edge.container)
@@ -59,42 +63,27 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
             run.logs[f"{target} [edge]"] = exc.detail
 
 
-def served(container: docker_client.Container, method: str, path: str, sync: str | None = None) -> int:
-    """How many times gunicorn's access log shows `METHOD path` (see served_each)."""
-    return served_each(container, method, [path], sync)[path]
+def origin_calls(edge: edge_run.Edge, method: str, paths: list[str], sync: str) -> dict[str, int]:
+    """How many `METHOD path` requests the edge sent on to the container, for each path.
 
-
-def served_each(container: docker_client.Container, method: str, paths: list[str],
-                sync: str | None = None) -> dict[str, int]:
-    """How many times gunicorn's access log shows `METHOD path`, for each path.
-
-    The log reaches Docker a moment after the answer; with `sync` (a URL through
-    the edge that reaches the container: the health path with a unique query)
-    it first waits until that request, sent last, is in the log too.
+    nginx writes a line once its answer is out, so the client can read the answer a
+    moment before the line is there. `sync` (the health path through the edge, given a
+    unique query) is sent last and awaited in the log: the one nginx worker writes its
+    lines in order, so every earlier request's line is out with it.
     """
-    if sync is not None:
-        marker = f"flaskship-sync={uuid.uuid4().hex}"
-        requests.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
-        answered = time.monotonic()
-        deadline = answered + 5
-        while marker not in docker_client.logs(container, "all") and time.monotonic() < deadline:
-            time.sleep(0.02)
-        # Each worker batches its access lines and writes them every LOG_BATCH seconds
-        # (gunicorn.conf.py): with several workers the marker's may be out while
-        # another still holds an earlier line. All are out one batch after the answer.
-        # With one (a Cloud Run vCPU, as smoke runs it) the marker's being out says so.
-        if _workers(container) != 1:
-            time.sleep(max(0.0, answered + LOG_BATCH - time.monotonic()))
-    log = docker_client.logs(container, "all")
-    return {path: len(re.findall(rf'"{re.escape(method)} {re.escape(path)} HTTP/', log)) for path in paths}
-
-
-def _workers(container: docker_client.Container) -> int:
-    """gunicorn's worker count in `container`; 0 when the engine cannot say (then: wait)."""
-    try:
-        return docker_client.gunicorn_workers(container)
-    except docker_client.DockerException:
-        return 0
+    marker = f"flaskship-sync={uuid.uuid4().hex}"
+    requests.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
+    deadline = time.monotonic() + 5
+    log = edge.log()
+    while marker not in log and time.monotonic() < deadline:
+        time.sleep(0.01)
+        log = edge.log()
+    counts = dict.fromkeys(paths, 0)
+    for line in log.splitlines():
+        seen = EDGE_LINE.search(line)
+        if seen and seen["method"] == method and seen["path"] in counts and seen["upstream"] != "-":
+            counts[seen["path"]] += 1
+    return counts
 
 
 def cacheable(response: requests.Response) -> bool:
@@ -166,16 +155,15 @@ def _cookies(run: SmokeRun, target: str, base: str) -> None:
                "the container sees only __session", f"the container saw {seen}", path=echo)
 
 
-def _static(run: SmokeRun, target: str, base: str, container: docker_client.Container, sync: str,
-            counted: dict[str, int]) -> None:
-    """`counted`: the log's counts after the cache checks, the static path's among them
+def _static(run: SmokeRun, target: str, edge: edge_run.Edge, sync: str, counted: dict[str, int]) -> None:
+    """`counted`: the origin calls after the cache checks, the static path's among them
     when a GET check asks for it too (one read fewer)."""
     url = run.suite.static_url
     if not url:
         return
-    before = counted[url] if url in counted else served(container, "GET", url, sync)
-    response = requests.get(base + url, timeout=TIMEOUT)
-    calls = served(container, "GET", url, sync) - before
+    before = counted[url] if url in counted else origin_calls(edge, "GET", [url], sync)[url]
+    response = requests.get(edge.url + url, timeout=TIMEOUT)
+    calls = origin_calls(edge, "GET", [url], sync)[url] - before
     ok = response.status_code == 200 and response.content == run.suite.static_bytes and calls == 0
     run.record(target, VARIANT, "edge-static", ok, f"{url} from public/ by the edge, never the container",
                f"{response.status_code}, identical={response.content == run.suite.static_bytes}, "
