@@ -4,6 +4,7 @@ processes (`invoke`, `docker`, `ab`), sizes and layers as the engine reports the
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
@@ -88,7 +89,7 @@ def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, se
     container = result.stdout.strip()
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
-        up = _first_200(url, started)
+        up = _first_200(url, started, container)
         stopping = time.monotonic()
         subprocess.run(["docker", "stop", "-t", str(stop_after), container], capture_output=True, check=True)
         stopped = time.monotonic() - stopping
@@ -104,16 +105,31 @@ def _host_port(container: str, port: int) -> int:
     return int(out.split()[0].rpartition(":")[2])
 
 
-def _first_200(url: str, started: float, within: float = 30.0) -> float:
+def _first_200(url: str, started: float, container: str, within: float = 30.0) -> float:
+    """Seconds from `started` to the first 200 on `url`; a BenchError, with the container's
+    last lines, once the container has exited or `within` has passed."""
+    attempts = 0
     while time.monotonic() - started < within:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return time.monotonic() - started
-        except OSError:
+        except (OSError, http.client.HTTPException):
+            # HTTPException: an answer that is not HTTP, from a server half up (or none).
             pass
+        attempts += 1
+        if attempts % 20 == 0 and not _running(container):
+            break
         time.sleep(0.005)
-    raise BenchError(f"bench: {url} gave no 200 within {within:g} s")
+    logs = subprocess.run(["docker", "logs", "--tail", "20", container], capture_output=True, text=True)
+    state = "exited before its first 200" if not _running(container) else f"gave no 200 within {within:g} s"
+    raise BenchError(f"bench: container {container[:12]} ({url}) {state}; its log follows",
+                     (logs.stdout + logs.stderr)[-2000:])
+
+
+def _running(container: str) -> bool:
+    inspect = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", container], capture_output=True, text=True)
+    return inspect.stdout.strip() == "true"
 
 
 def load(image: str, env: dict[str, str], port: int, path: str, session: str, limits: list[str],
@@ -127,7 +143,7 @@ def load(image: str, env: dict[str, str], port: int, path: str, session: str, li
     container = subprocess.run([*command, image], capture_output=True, text=True, check=True).stdout.strip()
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
-        _first_200(url, time.monotonic())
+        _first_200(url, time.monotonic(), container)
         inside = _its_loopback(container)
         # -r: a reset connection is an error to count, not the end of the run.
         ab = [*inside, "ab", "-q", "-r", "-c", str(LOAD_CONCURRENCY), "-s", "30"]
