@@ -2,9 +2,9 @@
 
 The edge's own access log is the witness of what reached the container: each
 line names the upstream the request went to, or "-" when the edge answered it
-itself (a CDN hit, a static file). It is written as each request ends, where
-gunicorn's batches its lines per worker (tests/integration/test_edge.py holds
-the two counts against each other).
+itself (a CDN hit, a static file). nginx writes it as each request ends;
+gunicorn batches its own lines per worker, so a count there waits out a batch.
+tests/integration/test_edge.py holds the two counts against each other.
 """
 
 from __future__ import annotations
