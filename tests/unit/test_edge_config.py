@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from targets.kinds.cloudrun.edge import config, lint, nginx, statics
+from targets.kinds.cloudrun.edge.checks import EDGE_LINE, upstream_calls
 
 FILES = frozenset({"/index.html", "/about.html", "/docs/index.html", "/style.css", "/404.html"})
 
@@ -120,3 +121,20 @@ def test_the_lint_names_shadowed_routes_and_pages_the_cdn_never_keeps() -> None:
                           "/d": {"cache_control": "public", "set_cookie": False}})
     assert [p.split(":")[0] for p in pages] == ["cdn_pages /b", "cdn_pages /c", "cdn_pages /d"]
     assert "sets a cookie" in pages[1] and "s-maxage=600" in pages[0]
+
+
+@pytest.mark.parametrize("upstream,calls", [("-", 0), ("172.17.0.9:8080", 1), ("172.17.0.9:8080, 172.17.0.9:8080", 2),
+                                            ("172.17.0.9:8080 : 172.17.0.9:8080", 2)])
+def test_smoke_reads_the_edges_log_format(tmp_path: Path, upstream: str, calls: int) -> None:
+    """A line written in the rendered log_format, with each value nginx can give: smoke
+    reads the request and the calls to the container from it (checks.origin_calls)."""
+    text = nginx.render(_site(tmp_path, {"rewrites": [{"source": "**", "run": {"serviceId": "flask-demo"}}]}),
+                        "172.17.0.9:8080")
+    line_format = re.search(r"log_format edge '([^']*)';", text)
+    assert line_format is not None and "access_log /dev/stdout edge;" in text
+    values = {"remote_addr": "172.17.0.1", "request": "GET /a/b?c=1 HTTP/1.1", "status": "200",
+              "upstream_cache_status": "MISS" if calls else "HIT", "edge_rewrite": "run", "upstream_addr": upstream}
+    line = re.sub(r"\$(\w+)", lambda m: values[m[1]], line_format[1])
+    seen = EDGE_LINE.search(line)
+    assert seen is not None, line
+    assert (seen["method"], seen["path"], upstream_calls(seen["upstream"])) == ("GET", "/a/b?c=1", calls)

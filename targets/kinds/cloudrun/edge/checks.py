@@ -1,8 +1,8 @@
 """What smoke checks through the edge, in front of the running Cloud Run container.
 
-The edge's own access log is the witness of what reached the container: each
-line names the upstream the request went to, or "-" when the edge answered it
-itself (a CDN hit, a static file). nginx writes it as each request ends;
+The edge's own access log is the witness of what it sent on to the container:
+each line names the upstream the request went to, or "-" when the edge answered
+it itself (a CDN hit, a static file). nginx writes it as each request ends;
 gunicorn batches its own lines per worker, so a count there waits out a batch.
 tests/integration/test_edge.py holds the two counts against each other.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from ....engine import docker_client
-from ....errors import FlaskshipError
+from ....errors import FlaskshipError, SmokeFailed
 from ....smoke.session import wait_http
 from . import run as edge_run
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 VARIANT = "via Hosting edge"
 TIMEOUT = 10
 # A line of the edge's log (log_format edge in templates/nginx.conf.j2).
-EDGE_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[^"]*" .* upstream=(?P<upstream>\S+)$')
+# upstream= comes last: its value may hold spaces (upstream_calls).
+EDGE_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[^"]*" .* upstream=(?P<upstream>.+)$')
 
 
 def through_edge(run: SmokeRun, target: str, container: docker_client.Container, port: int,
@@ -64,26 +65,40 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
 
 
 def origin_calls(edge: edge_run.Edge, method: str, paths: list[str], sync: str) -> dict[str, int]:
-    """How many `METHOD path` requests the edge sent on to the container, for each path.
+    """How many `METHOD path` requests the edge sent upstream, to the container, for each path.
 
     nginx writes a line once its answer is out, so the client can read the answer a
     moment before the line is there. `sync` (the health path through the edge, given a
-    unique query) is sent last and awaited in the log: the one nginx worker writes its
-    lines in order, so every earlier request's line is out with it.
+    unique query, so never a cache hit) is sent last and awaited in the log: the one
+    nginx worker writes its lines in order, so every earlier request's line is out
+    with it. Its own line must name the upstream, or no count here could be trusted
+    (a log that cannot be read, a log_format this no longer parses): SmokeFailed.
     """
     marker = f"flaskship-sync={uuid.uuid4().hex}"
     requests.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
     deadline = time.monotonic() + 5
-    log = edge.log()
-    while marker not in log and time.monotonic() < deadline:
+    while True:
+        lines = edge.log().splitlines()
+        synced = next((EDGE_LINE.search(line) for line in lines if marker in line), None)
+        if synced is not None or time.monotonic() > deadline:
+            break
         time.sleep(0.01)
-        log = edge.log()
+    if synced is None or synced["upstream"] == "-":
+        raise SmokeFailed(f"the edge's log shows no call to the container for {sync}?{marker} within 5 s, so its "
+                          "calls for the cache checks cannot be counted", "\n".join(lines[-20:]))
     counts = dict.fromkeys(paths, 0)
-    for line in log.splitlines():
+    for line in lines:
         seen = EDGE_LINE.search(line)
-        if seen and seen["method"] == method and seen["path"] in counts and seen["upstream"] != "-":
-            counts[seen["path"]] += 1
+        if seen and seen["method"] == method and seen["path"] in counts:
+            counts[seen["path"]] += upstream_calls(seen["upstream"])
     return counts
+
+
+def upstream_calls(upstream: str) -> int:
+    """Calls to the container one line of the edge's log stands for: nginx's $upstream_addr
+    is "-" when the edge answered itself, one address per call otherwise, ", " between the
+    tries of one call and " : " between the calls of an internal redirect."""
+    return 0 if upstream.strip() == "-" else len(re.split(r", | : ", upstream.strip()))
 
 
 def cacheable(response: requests.Response) -> bool:
