@@ -77,5 +77,6 @@ def test_every_worker_shape_serves_and_stops_promptly(tmp_path: Path, target: st
                                  {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": threads})
     assert ("Using worker: gthread" if threads != "1" else "Using worker: sync") in log
     assert "Exception in worker process" not in log, log[-2000:]
-    # gthread's own poll is 1 s; the hook that watches the signal pipe ends it at once (about 0.1 s).
-    assert took < 0.9, f"{target} with GUNICORN_THREADS={threads} took {took:.2f} s to stop:\n{log[-2000:]}"
+    # gthread's own poll is 1 s; the hook that watches the signal pipe ends it at once
+    # (about 0.1 s). 0.6 s keeps the two apart on a busy machine.
+    assert took < 0.6, f"{target} with GUNICORN_THREADS={threads} took {took:.2f} s to stop:\n{log[-2000:]}"
