@@ -139,7 +139,8 @@ def _failed(container: str, where: str, what: str) -> BenchError:
 
 
 def _running(container: str) -> bool:
-    inspect = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", container], capture_output=True, text=True)
+    inspect = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", container],
+                             capture_output=True, text=True)
     return inspect.stdout.strip() == "true"
 
 
