@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 # leftover checks look only at what these tests started.
 SESSION = f"pytest-{uuid.uuid4().hex[:8]}"
 MANAGED = {"label": f"io.flaskship.session={SESSION}"}
+
+
+def free_port() -> int:
+    """A loopback port nobody holds right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -127,7 +135,6 @@ def private_index(root: Path, password: str, value: str) -> Any:
     """A real pypiserver on loopback that needs the user `ci` and `password`,
     serving flaskship-private-probe (whose module holds `value`); yields its port."""
     import contextlib
-    import socket
     import warnings
 
     import requests
@@ -150,9 +157,7 @@ def private_index(root: Path, password: str, value: str) -> Any:
         htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True)
         htpasswd.set_password("ci", password)
         htpasswd.save()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port),
                                    "-P", str(root / "htpasswd"), "-a", "download,list,update", "--disable-fallback",
                                    str(root / "packages")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,7 +10,6 @@ import contextlib
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.helpers import free_port
 
 STANDIN = "flaskship-standin/python:3.12-slim"
 NGINX_STANDIN = "flaskship-standin/nginx:stable-bookworm"
@@ -48,10 +49,6 @@ def _docker(host: str, *args: str, **kwargs: object) -> subprocess.CompletedProc
     return subprocess.run(["docker", "-H", host, *args], capture_output=True, timeout=120, **kwargs)  # type: ignore[call-overload]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _unmount_under(root: Path) -> None:
@@ -75,7 +72,7 @@ def second_engine() -> Iterator[Engine]:
         for command in (["ip", "link", "add", bridge, "type", "bridge"], ["ip", "addr", "add", f"{subnet}.1/24", "dev", bridge],
                         ["ip", "link", "set", bridge, "up"], ["iptables", "-I", "FORWARD", *forward]):
             subprocess.run(command, check=True, capture_output=True)
-        port = _free_port()
+        port = free_port()
         log = (root / "dockerd.log").open("wb")
         process = subprocess.Popen(
             ["dockerd", "--data-root", str(root / "data"), "--exec-root", str(root / "exec"), "--pidfile",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -24,13 +23,11 @@ from pathlib import Path
 
 import requests
 
+from tests.helpers import free_port
+
 USER, PASSWORD = "ci-user", "ci-pass-7f3a9c"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:

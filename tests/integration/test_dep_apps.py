@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 import tomllib
@@ -38,7 +37,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from targets.build import reqlines
-from tests.helpers import REPO, SESSION, invoke, managed_containers, record
+from tests.helpers import REPO, SESSION, free_port, invoke, managed_containers, record
 
 pytestmark = pytest.mark.docker
 
@@ -76,10 +75,6 @@ class Shipped:
     builders: int  # sdist-build containers created during the build
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class BuilderCount:
@@ -126,7 +121,7 @@ def ship(name: str, tmp_path_factory: pytest.TempPathFactory, engine: docker.Doc
         manifest = root / "targets.yaml"
         text = manifest.read_text()
         assert yaml.safe_load(text)["app"]["requirements"] == APPS[name], text
-        text = text.replace("publish: 8000", f"publish: {_free_port()}")
+        text = text.replace("publish: 8000", f"publish: {free_port()}")
         if name in OWN_CHECKS:
             text = text.replace("  checks:\n", "  checks:\n" + OWN_CHECKS[name], 1)
         manifest.write_text(text)

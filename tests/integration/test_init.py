@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import docker
 import pytest
 import yaml
 
-from tests.helpers import REPO, CliResult, invoke, managed_containers
+from tests.helpers import REPO, CliResult, free_port, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 
@@ -94,10 +93,6 @@ def test_an_app_that_needs_its_database_has_its_home_page_skipped_with_a_hint(
                                                            + ["build", "targets.yaml"])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # The one line an app that needs its database initialised may add (the rule).
@@ -118,7 +113,7 @@ def test_the_written_manifest_builds_and_smokes_on_every_target(
     # be initialised, the one app.prestart line; the manifest is otherwise as written.
     text = path.read_text()
     assert text.count("publish: 8000") == 1
-    text = text.replace("publish: 8000", f"publish: {_free_port()}")
+    text = text.replace("publish: 8000", f"publish: {free_port()}")
     if name in PRESTART:
         text = text.replace("\napp:\n", "\napp:\n" + PRESTART[name], 1)
         text = text.replace("  checks:\n", '  checks:\n    - {path: /, content_type: text/html, contains: "<!doctype html>"}\n', 1)

@@ -28,7 +28,7 @@ from targets.build import code
 from targets.engine import docker_client
 from targets.kinds.compose import cli as compose_cli
 from targets.records import BuildRecord
-from tests.helpers import SESSION, record
+from tests.helpers import SESSION, free_port, record
 
 pytestmark = pytest.mark.docker
 ENV = {"APP_ENV": "development", "GREETING": "load"}
@@ -62,7 +62,7 @@ def _container(image: str, target: str, env: dict[str, str], port: int,
 def _compose(root: Path) -> Iterator[tuple[str, docker_client.Container]]:
     project = f"flaskship-load-{SESSION}-{uuid.uuid4().hex[:6]}".lower()
     files = [root / "build/compose/docker-compose.yml"]
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **ENV, "SECRET_KEY": "x", "FLASKSHIP_PUBLISH": str(port)}
     try:
         compose_cli.run(project, files, ["up", "-d"], env, "compose")
@@ -75,11 +75,6 @@ def _compose(root: Path) -> Iterator[tuple[str, docker_client.Container]]:
         compose_cli.run(project, files, ["down", "-v", "--remove-orphans", "--timeout", "3"], env, "compose")
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -25,7 +25,7 @@ import docker
 import pytest
 import requests
 
-from tests.helpers import REPO, SESSION, built_and_smoked, has_image, invoke, start_up, stop_up
+from tests.helpers import REPO, SESSION, built_and_smoked, free_port, has_image, invoke, start_up, stop_up
 
 pytestmark = pytest.mark.docker
 APPS = REPO / "tests/fixtures/apps"
@@ -256,7 +256,7 @@ def test_the_compose_file_runs_by_hand_with_its_own_services(notes: Path, engine
     folder = notes / "build/stack"
     image = "postgres:15" if has_image(engine, "postgres:15") else "flaskship-standin/postgres:15"
     with requests.Session() as http:
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "FLASKSHIP_DB_IMAGE": image, "FLASKSHIP_PUBLISH": str(port)}
         project = ["docker-compose", "--project-name", f"byhand-{uuid.uuid4().hex[:8]}", "--file",
                    str(folder / "docker-compose.yml")]
@@ -276,12 +276,6 @@ def test_the_compose_file_runs_by_hand_with_its_own_services(notes: Path, engine
             subprocess.run([*project, "down", "-v", "--remove-orphans"], capture_output=True, env=env, timeout=120)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get_when_up(http: requests.Session, url: str, within: float = 90) -> requests.Response:

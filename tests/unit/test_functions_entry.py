@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -34,7 +33,7 @@ from targets.manifest import parse
 from targets.kinds.functions.kind import KIND
 from targets.publish.steps import Deploy, PublishContext
 from targets.records import BuildRecord
-from tests.helpers import REPO, copy_demo
+from tests.helpers import REPO, copy_demo, free_port
 
 # Adds one header and two cookies to every response, outside Flask, and answers
 # /raw itself with no Content-Type: present only if the entry runs app.wsgi_app.
@@ -208,10 +207,6 @@ def test_an_app_named_main_keeps_its_main_py(tmp_path: Path) -> None:
     assert bytes.fromhex(result["body"]) == b"\x00\xffbinary\x89PNG"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _framework_cli() -> list[str]:
@@ -223,7 +218,7 @@ def _framework_cli() -> list[str]:
 def test_real_functions_framework_serves_the_main_py_app_through_source(tmp_path: Path) -> None:
     folder = _app(tmp_path, {"main.py": MIDDLEWARE_APP})
     entry = _entry(folder, "main:app", {"main.py"})
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FUNCTION_", "PYTHONPATH"))}
     proc = subprocess.Popen([*_framework_cli(), "--target", "handler", "--source", f"{entry}.py",
                              "--signature-type", "http", "--host", "127.0.0.1", "--port", str(port)],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 
 from targets import manifest
 from targets.commands.build import render_only
-from tests.helpers import copy_demo
+from tests.helpers import copy_demo, free_port
 
 APP = '''
 def app(environ, start_response):
@@ -25,15 +24,11 @@ def app(environ, start_response):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _serve_then_stop(config: Path, app_dir: Path, env: dict[str, str]) -> tuple[float, str]:
     """Start gunicorn on the config, wait for a 200, SIGTERM it: the stop's seconds and its log."""
-    port = _free_port()
+    port = free_port()
     environment = {**{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
                    **env, "PORT": str(port), "ACCESS_LOG": "off"}
     log = app_dir / "gunicorn.log"
