@@ -78,15 +78,8 @@ def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, se
                        stop_after: int) -> tuple[float, float, bool]:
     """`docker run` to the first 200 on `path`, then `docker stop`: both wall times
     (CLI processes included), and whether the stop had to SIGKILL."""
-    command = ["docker", "run", "-d", "--label", f"{docker_client.LABEL}.session={session}",
-               "--label", f"{docker_client.LABEL}.managed=true", "-p", f"127.0.0.1::{port}", "-e", f"PORT={port}"]
-    for key, value in env.items():
-        command += ["-e", f"{key}={value}"]
     started = time.monotonic()
-    result = subprocess.run([*command, image], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BenchError(f"bench: docker run {image[:19]} failed: {result.stderr.strip()}")
-    container = result.stdout.strip()
+    container = _detached(image, env, port, session)
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
         up = _first_200(url, started, container)
@@ -98,6 +91,19 @@ def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, se
         return up, stopped, code == "137"
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+
+
+def _detached(image: str, env: dict[str, str], port: int, session: str, limits: Sequence[str] = ()) -> str:
+    """`docker run -d` of `image` with PORT and `env`, its port published on loopback and
+    labelled as this bench session's: the container's id."""
+    command = ["docker", "run", "-d", *limits, "--label", f"{docker_client.LABEL}.session={session}",
+               "--label", f"{docker_client.LABEL}.managed=true", "-p", f"127.0.0.1::{port}", "-e", f"PORT={port}"]
+    for key, value in env.items():
+        command += ["-e", f"{key}={value}"]
+    result = subprocess.run([*command, image], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchError(f"bench: docker run {image[:19]} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
 
 
 def _host_port(container: str, port: int) -> int:
@@ -148,11 +154,7 @@ def load(image: str, env: dict[str, str], port: int, path: str, session: str, li
          requests: int) -> dict[str, float]:
     """Requests per second and errors from a bounded loopback load (ab: `requests`
     GETs, 16 at a time, after a warm-up) on a container under the platform's limits."""
-    command = ["docker", "run", "-d", *limits, "--label", f"{docker_client.LABEL}.session={session}",
-               "--label", f"{docker_client.LABEL}.managed=true", "-p", f"127.0.0.1::{port}", "-e", f"PORT={port}"]
-    for key, value in env.items():
-        command += ["-e", f"{key}={value}"]
-    container = subprocess.run([*command, image], capture_output=True, text=True, check=True).stdout.strip()
+    container = _detached(image, env, port, session, limits)
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
         _first_200(url, time.monotonic(), container)

@@ -61,8 +61,8 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
         o, n = load["ours"], load["naive"]
         # "on its loopback": ab ran in the container's network namespace (bench_figures._its_loopback).
         where = ", on its loopback" if o.get("loopback") and n.get("loopback") else ""
-        rows.append(_row(f"{target}: requests/s ({load['limits']}{where})", _load(o), _load(n), _ratio(o["rps"], n["rps"]),
-                         ">= naive, 0 errors",
+        rows.append(_row(f"{target}: requests/s ({load['limits']}{where})", _load(o), _load(n),
+                         _ratio(o["rps"], n["rps"]), ">= naive, 0 errors",
                          o["rps"] >= n["rps"] and o["errors"] == 0))
     for target, size in f["zip"]["ours"].items():
         rows.append(_row(f"{target}: zip", f"{size / 1e3:.1f} kB", f"{f['zip']['naive'] / 1e3:.1f} kB",
