@@ -68,8 +68,15 @@ def second_engine() -> Iterator[Engine]:
     # engine runs with --iptables=false, so it adds no rule of its own, and the first
     # engine's FORWARD policy (DROP, bridged traffic included) would drop them.
     forward = ["-i", bridge, "-o", bridge, "-j", "ACCEPT"]
+    # A bridge without an address of its own takes the lowest of its ports', so it
+    # changes as containers come and go; a container still running keeps the old one
+    # cached for its gateway, and its replies to docker-proxy are lost until ARP asks
+    # again (a published port that stalls for seconds). Docker's own bridges get a
+    # fixed address for this reason; a locally administered one does the same here.
+    mac = "02:" + ":".join(f"{random.randint(0, 255):02x}" for _ in range(5))
     try:
-        for command in (["ip", "link", "add", bridge, "type", "bridge"], ["ip", "addr", "add", f"{subnet}.1/24", "dev", bridge],
+        for command in (["ip", "link", "add", bridge, "address", mac, "type", "bridge"],
+                        ["ip", "addr", "add", f"{subnet}.1/24", "dev", bridge],
                         ["ip", "link", "set", bridge, "up"], ["iptables", "-I", "FORWARD", *forward]):
             subprocess.run(command, check=True, capture_output=True)
         port = free_port()
