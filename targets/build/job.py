@@ -25,7 +25,7 @@ from .. import templates
 from ..engine import docker_client
 from ..errors import BuildFailed
 from ..files import tree_hash
-from ..kinds import TargetSettings
+from ..kinds import KINDS, TargetSettings
 from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
@@ -142,12 +142,15 @@ class BuildJob:
 
         The only step of a build before its no-op check that may use the network
         (uv, on the first build of these inputs; build/.cache/locks after that).
-        Every platform set is resolved, whichever the kind needs, so that all
-        targets of a build take their versions from the one union lock.
+        Every platform set of the manifest's kinds is resolved, whichever this kind
+        needs, so that all targets of a build take their versions from the one union
+        lock; a kind the manifest does not have adds nothing to it.
         """
+        sets = {(GUNICORN,), *(KINDS[t.kind].platform for t in self.project.manifest.targets.values())}
+        union = lock.union_of(sets)
         self.locked = {extra: app_requirements.deploy_text(
-            self.project.app_dir, self.app.requirements, extra, self.name,
-            cache=self.project.build_dir / ".cache", python=self.lock_floor()) for extra in lock.PLATFORM_SETS}
+            self.project.app_dir, self.app.requirements, extra, self.name, cache=self.project.build_dir / ".cache",
+            python=self.lock_floor(), union=union) for extra in sorted(sets)}
 
     def requirements(self, extra: tuple[str, ...]) -> str:
         """The app's requirements plus what the platform's server needs, deploy-time.
@@ -166,7 +169,7 @@ class BuildJob:
         # The same lines in any order are the same set (the runner adds its framework after gunicorn).
         found = [text for lines, text in self.locked.items() if sorted(lines) == sorted(extra)]
         if not found:
-            raise KeyError(f"{extra} is not among build/lock.py's PLATFORM_SETS; add it there")
+            raise KeyError(f"{extra} is not the platform set of any kind (targets/kinds/__init__.py)")
         return found[0]
 
     def lock_floor(self) -> str:

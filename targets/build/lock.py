@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -36,14 +37,17 @@ from .reqlines import Expanded
 # Every platform line any kind adds: the union lock holds them all, so no two
 # targets of one build can disagree on a version they share.
 PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
-# The platform lines each kind installs: the images' server, and the functions
-# runtime (its zip and runner), which is the union itself.
-PLATFORM_SETS = ((GUNICORN,), (FUNCTIONS_FRAMEWORK, GUNICORN))
 # The stand-in base images are Debian bookworm's python3 (engine/templates/standin-python).
 STANDIN_PYTHON = "3.11"
 KNOWN = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _BASE_PYTHON = re.compile(r"(?:^|/)python:(?P<version>3\.\d+)")
 VERSION = 1  # of the lock's shape; part of every cache key
+
+
+def union_of(sets: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """The platform lines of `sets` (each kind's, kinds/__init__.py), in PLATFORMS' order."""
+    wanted = {line for lines in sets for line in lines}
+    return tuple(line for line in PLATFORMS if line in wanted)
 
 
 def floor(python: str, bases: list[str]) -> str:
@@ -61,16 +65,17 @@ def lockable(expanded: Expanded, app_dir: Path) -> str | None:
 
 
 def compile_app(app_dir: Path, source: str, extra: tuple[str, ...], expanded: Expanded, python: str,
-                cache: Path, where: str) -> str:
+                cache: Path, where: str, union: tuple[str, ...] = PLATFORMS) -> str:
     """The target's lock text: `source` (a requirements file relative to app_dir, or '.' for
-    the app's pyproject.toml) and `extra`, pinned and hashed, constrained by the union lock."""
+    the app's pyproject.toml) and `extra`, pinned and hashed, constrained by the union lock
+    of `union` (PLATFORMS as this app installs them: build/serverpins.py)."""
     python = _requires_python(app_dir, source, python)
     options = tuple(e.spec for e in expanded.index)
     key = _key(app_dir, source, expanded, python)
-    union = _compile(app_dir, source, PLATFORMS, "", options, python, cache, key, where)
-    if set(extra) == set(PLATFORMS):
-        return union
-    return _compile(app_dir, source, extra, pins(union), options, python, cache, key, where)
+    whole = _compile(app_dir, source, union, "", options, python, cache, key, where)
+    if set(extra) == set(union):
+        return whole
+    return _compile(app_dir, source, extra, pins(whole), options, python, cache, key, where)
 
 
 def pins(lock: str) -> str:

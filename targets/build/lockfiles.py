@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 
 from ..errors import BuildFailed
@@ -149,7 +150,12 @@ def uv_compile(args: list[str], *, where: str, doing: str, failed: str, options:
         raise BuildFailed(f"{where}: {doing} did not finish within {TIMEOUT} s") from None
     if result.returncode != 0:
         said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
-        cause = next((line for line in said if "because" in line.lower()), said[-1] if said else "uv failed")
+        # uv's reasons are a chain ("Because A ..., we can conclude B. And because C, ...
+        # unsatisfiable."): all of it, in one line, since the conflict is often in its last link.
+        start = next((i for i, line in enumerate(said) if "because" in line.lower()), None)
+        chain = [] if start is None else [said[start], *takewhile(lambda line: line.lower().startswith("and because"),
+                                                                   said[start + 1:])]
+        cause = " ".join(chain) or (said[-1] if said else "uv failed")
         raise BuildFailed(f"{where}: {failed}: {cause}", "\n".join(said[-20:]))
     return result.stdout
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
-from . import direct, hashpins, lock, lockfiles, reqlines
+from . import direct, hashpins, lock, lockfiles, reqlines, serverpins
 from .reqlines import Entry, Expanded
 from .source import OWN_FILES
 
@@ -59,7 +59,7 @@ class ImageRequirements:
 
 
 def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label: str,
-                cache: Path | None = None, python: str = "3.11") -> str:
+                cache: Path | None = None, python: str = "3.11", union: tuple[str, ...] = lock.PLATFORMS) -> str:
     """requirements.txt for a platform that installs with network in the app's folder.
 
     With `cache` (build/.cache) it is resolved, which reaches the index (once: the
@@ -67,18 +67,21 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
     every dependency pinned and hashed for every Python from `python` on; in a
     hashed file the platform's lines get their hashes (hashpins.py). Without
     `cache`, nothing is resolved and no network is used: the file as declared,
-    plus the platform's lines as they are (what `render_only` shows)."""
+    plus the platform's lines as they are (what `render_only` shows). `union`: every
+    platform line of the build (lock.union_of), which all its targets agree on."""
     path, prefix = app_dir / requirements, f"{label}: app.requirements: "
     where = prefix + requirements
     if path.name == PYPROJECT:
         if path.parent.resolve() != app_dir.resolve():
             raise BuildFailed(f"{where}: the app's {PYPROJECT} must be at the top of app.source, which is what gets built")
         check_pyproject(path, where)
+        named = serverpins.pyproject_names(path)
+        extra, union = (serverpins.own_lines(lines, named, False, prefix) for lines in (extra, union))
         if cache is None:
             return ".\n" + "".join(f"{line}\n" for line in extra)
-        text = lock.compile_app(app_dir, ".", extra, reqlines.Expanded(()), python, cache, where)
+        text = lock.compile_app(app_dir, ".", extra, reqlines.Expanded(()), python, cache, where, union)
         expanded = reqlines.expand(text, path.with_name("requirements.txt"), app_dir, prefix, f"{requirements} (locked)")
-        return _body(expanded, extra, app_dir, where, prefix, python, locked=True)
+        return _body(expanded, extra, union, app_dir, where, prefix, python, locked=True)
     if lockfiles.is_lock(path):
         if path.parent.resolve() != app_dir.resolve():
             raise BuildFailed(f"{where}: a lock file must be at the top of app.source, beside the project it locks")
@@ -86,16 +89,19 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
     else:
         text, shown = path.read_text(encoding="utf-8"), requirements
     expanded = reqlines.expand(text, path, app_dir, prefix, shown)
+    # The app's own gunicorn (or another server package it names) wins over the platform's pin.
+    extra, union = (serverpins.own_lines(lines, expanded.named(), expanded.hashed, prefix)
+                    for lines in (extra, union))
     locked = False
     if cache is not None and not expanded.hashed and lock.lockable(expanded, app_dir) is None:
-        text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where)
+        text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where, union)
         relocked = reqlines.expand(text, path, app_dir, prefix, f"{requirements} (locked)")
         expanded, locked = reqlines.Expanded(relocked.entries, expanded.index), True
-    return _body(expanded, extra, app_dir, where, prefix, python, locked, cache)
+    return _body(expanded, extra, union, app_dir, where, prefix, python, locked, cache)
 
 
-def _body(expanded: Expanded, extra: tuple[str, ...], app_dir: Path, where: str, prefix: str, python: str,
-          locked: bool, cache: Path | None = None) -> str:
+def _body(expanded: Expanded, extra: tuple[str, ...], union: tuple[str, ...], app_dir: Path, where: str, prefix: str,
+          python: str, locked: bool, cache: Path | None = None) -> str:
     if any(e.kind == "self" for e in expanded.entries) and not _buildable(app_dir):
         raise BuildFailed(f"{where}: '.' installs the app itself, but its folder has no {PYPROJECT} or setup.py; "
                           "add one, or remove the line")
@@ -104,9 +110,9 @@ def _body(expanded: Expanded, extra: tuple[str, ...], app_dir: Path, where: str,
         pass  # the platform's lines were locked with the app's
     elif expanded.hashed and extra and cache is not None:
         # The union first, so every target's platform lines agree with every other's.
-        union = hashpins.platform_lines(expanded, lock.PLATFORMS, app_dir, where, python, cache=cache)
-        body += union if set(extra) == set(lock.PLATFORMS) else \
-            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union), cache)
+        union_lines = hashpins.platform_lines(expanded, union, app_dir, where, python, cache=cache)
+        body += union_lines if set(extra) == set(union) else \
+            hashpins.platform_lines(expanded, extra, app_dir, where, python, lock.pins(union_lines), cache)
     else:
         body += "".join(f"{line}\n" for line in extra)
     options = tuple(e.spec for e in expanded.index)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .base import TargetSettings
 from .cloudrun.settings import CloudRunSettings
 from .compose.settings import ComposeSettings
@@ -44,6 +45,10 @@ class Registered:
     # build` starts the most first, so the longest chain is not the one left for
     # last when a lane frees (longest first).
     own_work: int = 0
+    # What its platform installs beside the app (pins.py). A build's one lock is
+    # resolved for the union over the manifest's kinds (BuildJob.lock), so a
+    # manifest without functions never needs the functions runtime to resolve.
+    platform: tuple[str, ...] = (GUNICORN,)
 
     def module(self, name: str) -> str:
         return f"{__name__}.{name}.kind"
@@ -62,7 +67,7 @@ KINDS: dict[str, Registered] = {
     "compose": Registered(ComposeSettings, {"compose": _top_level("compose"), "nginx": _top_level("nginx")},
                           own_work=1),
     # The runner installs functions-framework in a stage of its own (1.4 s, cold builds only).
-    "functions": Registered(FunctionsSettings, own_work=2),
+    "functions": Registered(FunctionsSettings, own_work=2, platform=(FUNCTIONS_FRAMEWORK, GUNICORN)),
 }
 
 

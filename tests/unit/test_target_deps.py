@@ -15,6 +15,11 @@ from targets.build import lock
 from targets import wheel_index as availability
 from targets.engine import markers
 from targets.engine.base_images import Runtime
+from targets.kinds import KINDS
+from targets.pins import GUNICORN
+
+# The platform sets a build of every kind locks (BuildJob.lock).
+SETS = {(GUNICORN,), *(registered.platform for registered in KINDS.values())}
 
 LINUX = tuple(f"manylinux_2_{n}_x86_64" for n in range(36, 4, -1))
 PY311 = Runtime("3.11", LINUX, "3.11.2")
@@ -174,11 +179,11 @@ def test_render_resolves_nothing_and_takes_the_lock_it_is_given(fixture: str, tm
     assert not (app / "build").exists()  # no lock was made or kept
 
     def locked(version: str) -> dict[tuple[str, ...], str]:
-        return {extra: f"flask=={version} --hash=sha256:{version * 64}\n" for extra in lock.PLATFORM_SETS}
+        return {extra: f"flask=={version} --hash=sha256:{version * 64}\n" for extra in SETS}
 
     one = render_only(project, "run", tmp_path / "one", locked("1"))
     two = render_only(project, "run", tmp_path / "two", locked("2"))
-    assert (tmp_path / "two/image/requirements.txt").read_text() == locked("2")[lock.PLATFORM_SETS[0]]
+    assert (tmp_path / "two/image/requirements.txt").read_text() == locked("2")[(GUNICORN,)]
     # The image's inputs (its tag, hence the no-op key) follow the lock, and so does the zip.
     tags = {job.images[0].tag for job in (declared, one, two)}
     assert len(tags) == 3

@@ -1,0 +1,94 @@
+"""An app that pins its own gunicorn keeps it (build/serverpins.py), resolved by uv
+against the index as a build does; the floor and the functions runtime still hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from targets.build import lock, reqlines, requirements, serverpins
+from targets.errors import BuildFailed
+from targets.pins import FLOORS, FUNCTIONS_FRAMEWORK, GUNICORN
+
+IMAGES = (GUNICORN,)  # what every image adds; the build's union without a functions target
+RUNTIME = (FUNCTIONS_FRAMEWORK, GUNICORN)  # the union with one
+
+
+def _app(tmp_path: Path, text: str) -> Path:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "requirements.txt").write_text(text)
+    return app
+
+
+def _pins(text: str) -> dict[str, str]:
+    """name -> the version the lock pinned, for every requirement line."""
+    pins = {}
+    for _, _, logical in reqlines.logical_lines(text):
+        requirement = reqlines.split_requirement(logical)[0]
+        if "==" in requirement:
+            name, version = requirement.split("==", 1)
+            pins[name.strip().lower()] = version.split(";")[0].strip()
+    return pins
+
+
+def test_the_apps_own_gunicorn_pin_is_the_one_locked(tmp_path: Path) -> None:
+    # microblog's requirements.txt pins gunicorn==21.2.0: with flaskship's own pin beside
+    # it, every target of the build failed to lock.
+    app = _app(tmp_path, "flask==3.1.0\ngunicorn==21.2.0\n")
+    text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
+    assert _pins(text)["gunicorn"] == "21.2.0"
+    assert "functions-framework" not in _pins(text)  # no functions target, so not in the lock
+
+
+def test_an_app_without_gunicorn_gets_flaskships_pin(tmp_path: Path) -> None:
+    app = _app(tmp_path, "flask==3.1.0\n")
+    text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
+    assert _pins(text)["gunicorn"] == GUNICORN.split("==")[1]
+
+
+def test_a_pin_below_the_floor_is_refused_in_one_line_naming_both(tmp_path: Path) -> None:
+    app = _app(tmp_path, "flask==3.1.0\ngunicorn==20.1.0\n")
+    with pytest.raises(BuildFailed) as caught:
+        requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
+    assert "\n" not in caught.value.message
+    assert f"gunicorn>={FLOORS['gunicorn']}" in caught.value.message and "gunicorn==20.1.0" in caught.value.message
+
+
+def test_a_functions_target_needs_the_gunicorn_its_runtime_needs_and_says_so(tmp_path: Path) -> None:
+    # functions-framework 3.10.2 needs gunicorn>=22: with a functions target in the
+    # manifest the one lock cannot hold the app's 21.2.0, and uv's whole chain of
+    # reasons is the line (its last link names the app's pin).
+    app = _app(tmp_path, "flask==3.1.0\ngunicorn==21.2.0\n")
+    with pytest.raises(BuildFailed) as caught:
+        requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=RUNTIME)
+    message = caught.value.message
+    assert "\n" not in message
+    assert "gunicorn>=22" in message and "gunicorn==21.2.0" in message and "unsatisfiable" in message
+
+
+def test_in_hash_mode_the_apps_hashed_pin_stands_alone_and_is_checked_against_the_floor() -> None:
+    hashed = "gunicorn==21.2.0 --hash=sha256:" + "a" * 64 + "\n"
+    named = reqlines.expand(hashed, Path("requirements.txt"), Path("."), "run: ", "requirements.txt").named()
+    # pip's hash-checking mode takes no unpinned line: the platform's is left out.
+    assert serverpins.own_lines(RUNTIME, named, True, "run: ") == (FUNCTIONS_FRAMEWORK,)
+    old = reqlines.expand(hashed.replace("21.2.0", "20.1.0"), Path("requirements.txt"), Path("."), "run: ",
+                          "requirements.txt").named()
+    with pytest.raises(BuildFailed) as caught:
+        serverpins.own_lines(IMAGES, old, True, "run: app.requirements: ")
+    assert caught.value.message.startswith("run: app.requirements: requirements.txt line 1: gunicorn==20.1.0: ")
+    assert f"gunicorn>={FLOORS['gunicorn']}" in caught.value.message
+
+
+def test_a_pyproject_dependency_on_gunicorn_is_the_apps_own(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n'
+                                             'dependencies = ["Flask>=3", "Gunicorn ~= 22.0"]\n')
+    named = serverpins.pyproject_names(tmp_path / "pyproject.toml")
+    assert named == {"flask": None, "gunicorn": None}
+    assert serverpins.own_lines(RUNTIME, named, False, "") == (FUNCTIONS_FRAMEWORK, f"gunicorn>={FLOORS['gunicorn']}")
+
+
+def test_the_union_holds_the_lines_of_the_kinds_given_in_one_order() -> None:
+    assert lock.union_of([IMAGES]) == IMAGES
+    assert lock.union_of([IMAGES, RUNTIME]) == lock.union_of([RUNTIME]) == lock.PLATFORMS
