@@ -19,7 +19,8 @@ from ..records import BuildRecord
 from ..services import live as services
 from ..smoke import parity
 from ..smoke.report import Result, matrix, passed
-from ..smoke.session import RELEASE_HINT, SmokeRun
+from ..smoke import hints
+from ..smoke.session import SmokeRun
 from ..ui.progress import Reporter
 from .fanout import default_jobs, run_each
 
@@ -122,7 +123,8 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
         raise SmokeFailed(
             f"smoke failed: {len(failed)} check(s) failed, first {first.target} [{first.variant}] {first.check}: "
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
-            + (RELEASE_HINT if released and first.check != "release" and RELEASE_HINT not in first.got
+            # Unless the line has a note already (the boot's own: hints.boot).
+            + (hints.RELEASE if released and first.check != "release" and "; note: " not in first.got
                and first.variant not in ("infrastructure", "services") else "")
         )
 

@@ -24,7 +24,7 @@ from ..engine import docker_client
 from ..errors import SmokeFailed
 from ..services.live import Live
 from ..ui.lines import Notice, notice
-from . import conformance
+from . import conformance, hints
 from .report import Result, verdict
 
 if TYPE_CHECKING:
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from ..records import BuildRecord
 
 POLL = 0.1
-RELEASE_HINT = ("; note: app.release ran in a container of its own whose files are discarded (as Heroku's "
-                "release phase does), so state it wrote to the container's filesystem is gone: keep it in a "
-                "database service, or use app.prestart for per-boot setup")
 FAILING_FOR = 2.0
 TIMED = frozenset({"boot", "sigterm-stop"})
 
@@ -174,7 +171,7 @@ class SmokeRun:
             except SmokeFailed as exc:
                 self.logs[f"{target} [{variant}]"] = exc.detail
                 self.record(target, variant, "boot", False, f"{self.suite.health} answers within {boot_within:g} s",
-                            exc.message + RELEASE_HINT * (self.project.manifest.app.release is not None))
+                            exc.message + hints.boot(exc.detail, self.project.manifest.app.release is not None))
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
             try:

@@ -1,0 +1,37 @@
+"""What to do about a target that did not boot, where its log shows a common cause.
+
+The code is read-only in every image (it belongs to root; the server runs as
+another uid). An app that writes beside its code, as many do on a VM (Miguel
+Grinberg's microblog opens logs/microblog.log in its factory), dies at boot
+with a PermissionError naming the file: that line, with the manifest key that
+fixes it, says more than the traceback around it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+APP_DIR = PurePosixPath("/srv/app")  # where every Python image has the app's code (build/job.py)
+RELEASE = ("; note: app.release ran in a container of its own whose files are discarded (as Heroku's "
+           "release phase does), so state it wrote to the container's filesystem is gone: keep it in a "
+           "database service, or use app.prestart for per-boot setup")
+# Python names the path as the app gave it: absolute (logging's handlers make it so),
+# or relative to the server's working directory, which is APP_DIR in every image.
+_DENIED = re.compile(r"(?:PermissionError: \[Errno 13\] Permission denied|OSError: \[Errno 30\] Read-only file system)"
+                     r": '(?P<path>(?:/srv/app/|(?!/))[^'\n]+)'")
+
+
+def boot(log: str, release: bool) -> str:
+    """A note for a boot failure's line: the folder to list in app.writable, when the
+    app died writing under its code; else, with an app.release, where its files went."""
+    denied = [match["path"] for match in _DENIED.finditer(log)]
+    if denied:
+        path = APP_DIR / denied[-1]
+        # `os.mkdir("logs")` fails on the folder itself; `open("logs/app.log")` on a file in it.
+        folder = (path.parent if path.suffix else path).relative_to(APP_DIR)
+        fix = (f"list {str(folder)!r} under app.writable in targets.yaml" if folder.parts
+               else "have the app write into a folder listed under app.writable in targets.yaml")
+        return (f"; note: the app could not write {path}: its code is read-only in the image; {fix}, or "
+                "have it write elsewhere (logs to stdout)")
+    return RELEASE if release else ""
