@@ -1,7 +1,8 @@
 """Run one piece of work per target, at most `jobs` at a time, each on its own thread.
 
 A target that fails does not stop the others: every target runs to its end,
-then the first failure (in the order targets were selected) is raised. Ctrl-C
+then the first failure (in the order targets were selected) is raised, with
+the others' messages on it (FlaskshipError.also) for the summary. Ctrl-C
 (or SIGTERM, see cli.py) cancels what has not started and makes each running
 target unwind at its next progress line, through its own `finally` blocks.
 """
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
+from ..errors import FlaskshipError
 from ..ui.progress import Reporter
 
 T = TypeVar("T")
@@ -38,21 +40,28 @@ def run_each(work: dict[str, Callable[[], T]], jobs: int, report: Reporter) -> d
             report.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    for future in futures.values():
-        error = future.exception()
-        if error is not None:
-            raise error
+    _raise_first({name: error for name, future in futures.items() if (error := future.exception()) is not None})
     return {name: future.result() for name, future in futures.items()}
 
 
 def _one_by_one(work: dict[str, Callable[[], T]]) -> dict[str, T]:
     results: dict[str, T] = {}
-    errors: list[Exception] = []
+    errors: dict[str, BaseException] = {}
     for name, job in work.items():
         try:
             results[name] = job()
         except Exception as error:  # noqa: BLE001 - raised below, after the other targets ran
-            errors.append(error)
-    if errors:
-        raise errors[0]
+            errors[name] = error
+    _raise_first(errors)
     return results
+
+
+def _raise_first(errors: dict[str, BaseException]) -> None:
+    """The first failure, in target order, carrying the others' messages for the summary."""
+    if not errors:
+        return
+    first_name, first = next(iter(errors.items()))
+    if isinstance(first, FlaskshipError):
+        first.also = {name: getattr(error, "message", "") or str(error)
+                      for name, error in errors.items() if name != first_name}
+    raise first

@@ -31,21 +31,25 @@ def _record_bytes(project: Project, name: str) -> bytes | None:
 
 def rows(task: str, project: Project, names: list[str], before: dict[str, Any],
          error: BaseException | None, result: Any = None) -> list[Row]:
-    culprit = failed_target(error, names)
     made = {"build": _build, "smoke": _smoke, "publish": _publish}[task]
-    return [made(project, name, before, error, culprit == name, result) for name in names]
+    failures = _failures(error, names)
+    return [made(project, name, before, error, failures.get(name), result) for name in names]
 
 
-def _failure(name: str, error: BaseException | None) -> str:
-    message = getattr(error, "message", "") or str(error or "")
-    return message.removeprefix(f"{name}: ")
+def _failures(error: BaseException | None, names: list[str]) -> dict[str, str]:
+    """Each target that failed, with its own reason: the one the error names, and the
+    others that failed beside it in the same run (FlaskshipError.also, commands/fanout.py)."""
+    culprit = failed_target(error, names)
+    also = getattr(error, "also", {})
+    failed = {culprit: getattr(error, "message", "") or str(error)} if culprit is not None else {}
+    return {name: message.removeprefix(f"{name}: ") for name, message in {**also, **failed}.items()}
 
 
-def _build(project: Project, name: str, before: dict[str, Any], error: BaseException | None, culprit: bool,
+def _build(project: Project, name: str, before: dict[str, Any], error: BaseException | None, failure: str | None,
            result: Any) -> Row:
     kind = project.target(name).kind
-    if culprit:
-        return Row(name, kind, "FAIL", reason=_failure(name, error))
+    if failure is not None:
+        return Row(name, kind, "FAIL", reason=failure)
     record = build_record(project, name)
     if record is None:
         return Row(name, kind, "not built")
@@ -54,7 +58,7 @@ def _build(project: Project, name: str, before: dict[str, Any], error: BaseExcep
     return Row(name, kind, verdict, artifacts(record), record.seconds if moved else None, "build")
 
 
-def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseException | None, culprit: bool,
+def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseException | None, failure: str | None,
            result: Any) -> Row:
     kind = project.target(name).kind
     path = project.build_dir / SMOKE
@@ -63,7 +67,7 @@ def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseExcep
     record = build_record(project, name)
     found = artifacts(record) if record else []
     if entry is None:
-        return Row(name, kind, "FAIL" if culprit else "not run", found, reason=_failure(name, error) if culprit else "")
+        return Row(name, kind, "not run" if failure is None else "FAIL", found, reason=failure or "")
     results = entry.get("results", [])
     failed = [r for r in results if r.get("status") == "fail"]
     if failed:
@@ -74,11 +78,11 @@ def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseExcep
     return Row(name, kind, "cached" if cached else "pass", found, boot_seconds(results), "boot")
 
 
-def _publish(project: Project, name: str, before: dict[str, Any], error: BaseException | None, culprit: bool,
+def _publish(project: Project, name: str, before: dict[str, Any], error: BaseException | None, failure: str | None,
              result: Any) -> Row:
     kind = project.target(name).kind
-    if culprit or not isinstance(result, dict):
-        return Row(name, kind, "FAIL" if culprit else "not published", reason=_failure(name, error) if culprit else "")
+    if failure is not None or not isinstance(result, dict):
+        return Row(name, kind, "not published" if failure is None else "FAIL", reason=failure or "")
     if "plan" in result:  # --dry-run
         planned = [step for step in result["plan"] if step["target"] == name]
         problems = [p for step in planned for p in step.get("problems", [])]

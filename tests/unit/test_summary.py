@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from targets import manifest
+from targets.commands import fanout
 from targets.errors import BuildFailed
 from targets.records import BuildRecord
 from targets.report import collect, junit, summary
 from targets.report.rows import Row
+from targets.ui.progress import Reporter
 
 ZIP = {"path": "build/functions.zip", "sha256": "ab" * 32, "size": 4340}
 
@@ -39,6 +42,28 @@ def test_build_rows_tell_built_from_up_to_date_and_name_the_failure(project: Pat
     assert "build/functions.zip sha256:abababababab" in text and "4.3 kB" in text and "build 3.2 s" in text
     assert "build: 3 target(s): 1 not built, 1 built, 1 FAIL in 9.5 s" in text
     assert max(len(line) for line in lines) <= 100
+
+
+def test_every_target_that_failed_in_the_run_is_a_fail_with_its_own_reason(project: Path) -> None:
+    # Targets run side by side; the first failure is raised, the others ride on it. They
+    # used to show as "not built", as if they had not been tried.
+    proj = manifest.load(project / "targets.yaml")
+    names = ["compose", "functions", "heroku"]
+    before = collect.snapshot("build", proj, names)
+
+    def fails(name: str) -> Callable[[], None]:
+        def work() -> None:
+            raise BuildFailed(f"{name}: cannot lock the dependencies ({name})")
+        return work
+
+    with pytest.raises(BuildFailed) as caught:
+        fanout.run_each({"compose": lambda: None, "functions": fails("functions"), "heroku": fails("heroku")}, 2,
+                        Reporter())
+    assert caught.value.message.startswith("functions: ")
+    rows = collect.rows("build", proj, names, before, caught.value)
+    assert [(r.target, r.verdict, r.reason) for r in rows] == [
+        ("compose", "not built", ""), ("functions", "FAIL", "cannot lock the dependencies (functions)"),
+        ("heroku", "FAIL", "cannot lock the dependencies (heroku)")]
 
 
 def test_json_document_is_whole_and_says_what_failed() -> None:
