@@ -146,11 +146,24 @@ class BuildJob:
         needs, so that all targets of a build take their versions from the one union
         lock; a kind the manifest does not have adds nothing to it.
         """
-        sets = {(GUNICORN,), *(KINDS[t.kind].platform for t in self.project.manifest.targets.values())}
+        targets = self.project.manifest.targets
+        sets = {(GUNICORN,), *(KINDS[t.kind].platform for t in targets.values())}
         union = lock.union_of(sets)
-        self.locked = {extra: app_requirements.deploy_text(
-            self.project.app_dir, self.app.requirements, extra, self.name, cache=self.project.build_dir / ".cache",
-            python=self.lock_floor(), union=union) for extra in sorted(sets)}
+        try:
+            self.locked = {extra: app_requirements.deploy_text(
+                self.project.app_dir, self.app.requirements, extra, self.name, cache=self.project.build_dir / ".cache",
+                python=self.lock_floor(), union=union) for extra in sorted(sets)}
+        except BuildFailed as exc:
+            # A frozen requirements file often cannot hold a runtime that only some
+            # targets bring (functions-framework and what it needs): say whose it is.
+            brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
+                       for line in union if line != GUNICORN}
+            for line, names in brought.items():
+                if line.split("==")[0] in exc.detail:  # among uv's reasons, not only the lines it was given
+                    raise BuildFailed(f"{exc.message.rstrip('.')}; {line} is in the lock only for the target(s) "
+                                      f"{', '.join(names)} (a manifest without them does not lock it)",
+                                      exc.detail) from None
+            raise
 
     def requirements(self, extra: tuple[str, ...]) -> str:
         """The app's requirements plus what the platform's server needs, deploy-time.

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from targets import manifest
 from targets.build import lock, reqlines, requirements, serverpins
+from targets.build.job import BuildJob
 from targets.errors import BuildFailed
 from targets.pins import FLOORS, FUNCTIONS_FRAMEWORK, GUNICORN
 
@@ -92,3 +94,26 @@ def test_a_pyproject_dependency_on_gunicorn_is_the_apps_own(tmp_path: Path) -> N
 def test_the_union_holds_the_lines_of_the_kinds_given_in_one_order() -> None:
     assert lock.union_of([IMAGES]) == IMAGES
     assert lock.union_of([IMAGES, RUNTIME]) == lock.union_of([RUNTIME]) == lock.PLATFORMS
+
+
+def test_a_lock_the_functions_runtime_breaks_names_the_targets_that_bring_it(tmp_path: Path) -> None:
+    # A frozen file (microblog's pins typing-extensions==4.8.0; functions-framework's
+    # starlette needs 4.10 or later) cannot hold the functions runtime. The line says
+    # whose runtime it is; without that target the same file locks.
+    app = _app(tmp_path, "flask==3.1.0\ntyping-extensions==4.8.0\n")
+    (app / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    manifest_text = "app: {source: app, static: null}\ntargets:\n  web: {kind: heroku, app: web}\n"
+
+    def job(text: str) -> BuildJob:
+        (tmp_path / "targets.yaml").write_text(text)
+        project = manifest.load(tmp_path / "targets.yaml")
+        return BuildJob(project, "web", project.target("web"), tmp_path / "staging", lambda _line: None)
+
+    with pytest.raises(BuildFailed) as caught:
+        job(manifest_text + "  fn: {kind: functions, region: us-central1}\n").lock()
+    assert "\n" not in caught.value.message
+    assert caught.value.message.endswith(f"; {FUNCTIONS_FRAMEWORK} is in the lock only for the target(s) fn "
+                                         "(a manifest without them does not lock it)")
+    alone = job(manifest_text)
+    alone.lock()
+    assert alone.locked is not None and "typing-extensions==4.8.0" in alone.requirements(IMAGES)
