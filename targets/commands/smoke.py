@@ -17,9 +17,8 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord
 from ..services import live as services
-from ..smoke import parity
+from ..smoke import hints, parity
 from ..smoke.report import Result, matrix, passed
-from ..smoke import hints
 from ..smoke.session import SmokeRun
 from ..ui.progress import Reporter
 from .fanout import default_jobs, run_each
