@@ -1,15 +1,23 @@
-"""Run probe.py in the throwaway venv: cwd = the app folder, a bounded time, a minimal environment.
+"""Run probe.py in the throwaway venv: in a copy of the app folder, a bounded time, a minimal environment.
 
 The environment holds PATH, a throwaway HOME and TMPDIR, and a UTF-8 locale;
 no host variable the app could read a secret or a FLASK_* setting from.
 `-I` keeps the probe's own folder off sys.path (no module of flaskship can
-shadow one of the app's) and `-B` writes no __pycache__ into the app.
+shadow one of the app's) and `-B` writes no __pycache__.
+
+The probe imports the app and puts GET requests to it, and apps write where
+they run: microblog's factory makes logs/ and a log file in its working
+directory, flaskr makes its instance folder. Run in the app's own folder, that
+left files in the user's project. The copy (minus what an import never reads:
+.git, node_modules, virtualenvs, bytecode) takes them, and the paths the probe
+reports are mapped back to the app folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,8 +35,10 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT) -> dict
     with tempfile.TemporaryDirectory(prefix="flaskship-probe-") as home:
         env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": home, "TMPDIR": home,
                "LANG": "C.UTF-8"}
+        copy = Path(home) / "app" / app_dir.name
+        shutil.copytree(app_dir, copy, ignore=_never_read, symlinks=True)
         try:
-            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry], cwd=app_dir, env=env,
+            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry], cwd=copy, env=env,
                                   capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise InitError(f"{entry}: the probe did not finish within {timeout:.0f} s (importing the app or one of "
@@ -43,4 +53,12 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT) -> dict
         raise InitError(f"{entry}: the probe failed (exit status {proc.returncode}); its output is above", detail=tail)
     if "error" in result:
         raise InitError(f"{app_dir.name}: {result['error']}; fix it, or name the app with --entry module:attr")
+    for key in ("static_folder", "import_root"):  # as if it had run in the app's folder
+        if isinstance(result.get(key), str) and Path(result[key]).is_relative_to(copy):
+            result[key] = str(app_dir / Path(result[key]).relative_to(copy))
     return result
+
+
+def _never_read(folder: str, names: list[str]) -> set[str]:
+    return {name for name in names if name in (".git", "node_modules", "__pycache__")
+            or (Path(folder) / name / "pyvenv.cfg").is_file()}

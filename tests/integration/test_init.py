@@ -95,6 +95,26 @@ def test_an_app_that_needs_its_database_has_its_home_page_skipped_with_a_hint(
 
 
 
+def test_init_leaves_the_app_folder_as_it_was_when_the_app_writes_where_it_runs(
+        initialised: Callable[[str], tuple[Path, CliResult]], tmp_path: Path) -> None:
+    # microblog's factory makes logs/ and a log file in its working directory; the probe
+    # ran there, and left them in the user's project.
+    first, _ = initialised("main_module")
+    copy = tmp_path / "main_module"
+    shutil.copytree(APPS / "main_module", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with (copy / "main.py").open("a") as handle:
+        handle.write('\nimport os\nos.makedirs("logs", exist_ok=True)\nopen("logs/app.log", "a").write("up\\n")\n')
+    before = sorted(p.relative_to(copy) for p in copy.rglob("*"))
+    # The probe's venv, keyed by the dependency file's content: the shared run made it.
+    shutil.copytree(first / "build", tmp_path / "build")
+    result = invoke("init", "--app", str(copy), "--manifest", str(tmp_path / "targets.yaml"))
+    assert result.code == 0, result.stdout + result.stderr
+    assert sorted(p.relative_to(copy) for p in copy.rglob("*")) == before
+    # What it reports of the app's paths is the app folder's, not the copy's it ran in.
+    app = yaml.safe_load((tmp_path / "targets.yaml").read_text())["app"]
+    assert (app["source"], app["static"], app["static_url"]) == ("main_module", "public", "/")
+
+
 # The one line an app that needs its database initialised may add (the issue's rule).
 PRESTART = {"factory_sqlite": """  prestart: "flask --app 'flaskr:create_app()' init-db"\n"""}
 # Checks a user adds: main_module wraps app.wsgi_app in a middleware that sets
