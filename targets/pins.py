@@ -3,9 +3,11 @@ always builds the same server (bump deliberately, with a smoke run)."""
 
 GUNICORN = "gunicorn==23.0.0"
 FUNCTIONS_FRAMEWORK = "functions-framework==3.10.2"
-# The oldest release of a server package an app may pin itself instead (build/serverpins.py).
-# gunicorn 21.2.0: the generated gunicorn.conf.py is run on it and on the pin by
-# tests/unit/test_gunicorn_conf.py; 20.x imports pkg_resources, which lean images leave out.
+# The oldest release of a server package an app may pin itself instead of the pin above:
+# it gets that range, floor to pin (build/serverpins.py). gunicorn 21.2.0: the generated
+# gunicorn.conf.py is run on it and on the pin by tests/unit/test_gunicorn_conf.py;
+# 20.x imports pkg_resources, which lean images leave out; 27 changed what its
+# post_worker_init hook reads.
 FLOORS = {"gunicorn": "21.2.0"}
 # firebase-tools from npm, installed by bin/setup: its Hosting emulator is the
 # oracle the local edge is compared with (tests/integration/test_edge.py).

@@ -34,8 +34,9 @@ from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_compile
 from .reqlines import Expanded
 
-# Every platform line any kind adds: the union lock holds them all, so no two
-# targets of one build can disagree on a version they share.
+# Every platform line any kind adds (each kind's are in kinds/__init__.py): a build's
+# union lock holds those of the manifest's kinds, so no two of its targets can
+# disagree on a version they share.
 PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
 # The stand-in base images are Debian bookworm's python3 (engine/templates/standin-python).
 STANDIN_PYTHON = "3.11"

@@ -89,9 +89,9 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
     else:
         text, shown = path.read_text(encoding="utf-8"), requirements
     expanded = reqlines.expand(text, path, app_dir, prefix, shown)
-    # The app's own gunicorn (or another server package it names) wins over the platform's pin.
-    extra, union = (serverpins.own_lines(lines, expanded.named(), expanded.hashed, prefix)
-                    for lines in (extra, union))
+    # The app's own gunicorn, where it asks for another than the platform's pin (serverpins.py).
+    named = serverpins.app_names(expanded, app_dir, prefix)
+    extra, union = (serverpins.own_lines(lines, named, expanded.hashed, prefix) for lines in (extra, union))
     locked = False
     if cache is not None and not expanded.hashed and lock.lockable(expanded, app_dir) is None:
         text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where, union)

@@ -1,23 +1,33 @@
 """The platform's server lines (pins.py) beside an app that names the same packages.
 
-Most apps made for Heroku or a VM list gunicorn themselves, pinned (microblog:
-`gunicorn==21.2.0`). flaskship's exact pin beside it made the two
-unsatisfiable, and every target failed to build. The app's own choice wins:
-where the app names a server package that has a tested floor (pins.FLOORS),
-the platform line becomes `name>=floor`, so the resolver keeps the app's
-version and still refuses one too old for the generated settings. A package
-without a floor (functions-framework: the entry point relies on how the pinned
-release calls it) keeps its exact pin, and the resolver's error names both.
+Most apps made for Heroku or a VM list gunicorn themselves, often pinned
+(microblog: `gunicorn==21.2.0`). flaskship's exact pin beside it made the two
+unsatisfiable, and every target failed to build. Now:
+
+- where what the app asks for admits flaskship's pin (plain `gunicorn`,
+  `gunicorn>=20`, `gunicorn==23.0.0`), the pin stays: the same server as
+  every other app gets;
+- otherwise, for a package with a tested range (pins.FLOORS: its floor up to
+  the pin), the line becomes that range, so the resolver keeps the app's
+  version when it is in it and refuses one the generated settings were never
+  run on (gunicorn 27 changed what gunicorn.conf.py's post_worker_init reads),
+  naming both;
+- a package without a range (functions-framework: the entry point relies on
+  how the pinned release calls it) keeps its exact pin, and the resolver's
+  error names both.
 
 In pip's hash-checking mode the app's line is itself an exact, hashed pin, and
-an unpinned line would break that mode: the platform line is left out, and the
-app's version is checked against the floor here.
+a range would break that mode: the platform line is left out, and the app's
+version is checked against the range here.
+
+What the app names: its requirement lines, what a `.` line installs (the
+pyproject.toml's dependencies and the extras the line asks for), and its
+constraint files.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -26,49 +36,77 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import BuildFailed
 from ..pins import FLOORS
-from .reqlines import Entry
+from .reqlines import Entry, Expanded, expand
 
 
-def own_lines(extra: tuple[str, ...], named: Mapping[str, Entry | None], hashed: bool,
-              prefix: str) -> tuple[str, ...]:
-    """`extra` as this app installs it. `named`: the app's own requirements by canonical
-    name, with the line that names each (None for a pyproject.toml dependency)."""
+def own_lines(extra: tuple[str, ...], named: dict[str, Entry], hashed: bool, prefix: str) -> tuple[str, ...]:
+    """`extra` as this app installs it. `named`: what the app names, by canonical name (app_names)."""
     lines: list[str] = []
     for line in extra:
         requirement = Requirement(line)
-        name = canonicalize_name(requirement.name)
-        floor = FLOORS.get(name)
-        if name not in named or floor is None:
+        name, pinned = canonicalize_name(requirement.name), _pinned(line)
+        floor, entry = FLOORS.get(name), named.get(name)
+        if entry is None or floor is None or _admits(entry, pinned):
             lines.append(line)
         elif not hashed:
-            lines.append(f"{requirement.name}>={floor}")
+            lines.append(f"{requirement.name}>={floor},<={pinned}")
         else:
-            _check_pin(named[name], requirement.name, floor, prefix)
+            _check_pin(entry, requirement.name, floor, pinned, prefix)
     return tuple(lines)
 
 
-def pyproject_names(path: Path) -> dict[str, Entry | None]:
-    """The canonical names of a pyproject.toml's [project] dependencies."""
+def app_names(expanded: Expanded, app_dir: Path, prefix: str) -> dict[str, Entry]:
+    """What the app names, by canonical name: its requirement lines, a `.` line's
+    pyproject.toml dependencies (with the extras it asks for), its constraint files."""
+    named: dict[str, Entry] = {}
+    for entry in expanded.entries:
+        if entry.kind == "self":
+            named.update(pyproject_names(app_dir / "pyproject.toml", entry.extras))
+        elif entry.kind == "constraint" and (app_dir / entry.spec).is_file():
+            constraints = expand((app_dir / entry.spec).read_text(encoding="utf-8"), app_dir / entry.spec, app_dir,
+                                 prefix, constraint=True)
+            named.update(constraints.named())
+    return {**named, **expanded.named()}
+
+
+def pyproject_names(path: Path, extras: str = "") -> dict[str, Entry]:
+    """A pyproject.toml's [project] dependencies, and those of the optional groups
+    `extras` names (`[prod,s3]`), by canonical name."""
     try:
-        dependencies = tomllib.loads(path.read_text(encoding="utf-8"))["project"].get("dependencies", [])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, AttributeError):
-        return {}  # check_pyproject has said what is wrong with it
-    names: dict[str, Entry | None] = {}
-    for dependency in dependencies if isinstance(dependencies, list) else []:
+        project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
+        groups = project.get("optional-dependencies", {})
+        wanted = {canonicalize_name(group) for group in extras.strip("[]").split(",") if group.strip()}
+        dependencies = [*project.get("dependencies", []),
+                        *(dep for group, deps in groups.items() if canonicalize_name(group) in wanted for dep in deps)]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, AttributeError, TypeError):
+        return {}  # check_pyproject says what is wrong with it
+    names: dict[str, Entry] = {}
+    for dependency in dependencies:
         try:
-            names[canonicalize_name(Requirement(str(dependency)).name)] = None
+            name = canonicalize_name(Requirement(str(dependency)).name)
         except InvalidRequirement:
-            continue  # the lock reports it, with uv's words
+            continue  # the lock reports it, in uv's words
+        names[name] = Entry("named", str(dependency), path.name, 0, spec=str(dependency), name=name)
     return names
 
 
-def _check_pin(entry: Entry | None, name: str, floor: str, prefix: str) -> None:
-    if entry is None:
-        return
+def _pinned(line: str) -> str:
+    return next(spec.version for spec in Requirement(line).specifier if spec.operator == "==")
+
+
+def _admits(entry: Entry, version: str) -> bool:
+    try:
+        return Requirement(entry.spec).specifier.contains(version, prereleases=True)
+    except InvalidRequirement:
+        return False
+
+
+def _check_pin(entry: Entry, name: str, floor: str, pinned: str, prefix: str) -> None:
     try:
         pins = [Version(spec.version) for spec in Requirement(entry.spec).specifier if spec.operator in ("==", "===")]
     except (InvalidRequirement, InvalidVersion):
         return  # pip says what is wrong with the line
-    if pins and pins[0] < Version(floor):
-        raise BuildFailed(f"{prefix}{entry.where}: {entry.spec}: flaskship's {name} settings need {name}>={floor}; "
-                          f"raise the pin (with its hashes), or remove the line to get flaskship's own")
+    if pins and not Version(floor) <= pins[0] <= Version(pinned):
+        raise BuildFailed(f"{prefix}{entry.where}: {entry.spec}: flaskship's {name} settings are tested on {name} "
+                          f"{floor} to {pinned}; pin one of those (with its hashes), or remove the line to get "
+                          f"{name}=={pinned}")

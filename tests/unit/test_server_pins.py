@@ -19,7 +19,7 @@ RUNTIME = (FUNCTIONS_FRAMEWORK, GUNICORN)  # the union with one
 
 def _app(tmp_path: Path, text: str) -> Path:
     app = tmp_path / "app"
-    app.mkdir()
+    app.mkdir(parents=True)
     (app / "requirements.txt").write_text(text)
     return app
 
@@ -70,25 +70,58 @@ def test_a_functions_target_needs_the_gunicorn_its_runtime_needs_and_says_so(tmp
     assert "gunicorn>=22" in message and "gunicorn==21.2.0" in message and "unsatisfiable" in message
 
 
-def test_in_hash_mode_the_apps_hashed_pin_stands_alone_and_is_checked_against_the_floor() -> None:
-    hashed = "gunicorn==21.2.0 --hash=sha256:" + "a" * 64 + "\n"
-    named = reqlines.expand(hashed, Path("requirements.txt"), Path("."), "run: ", "requirements.txt").named()
-    # pip's hash-checking mode takes no unpinned line: the platform's is left out.
-    assert serverpins.own_lines(RUNTIME, named, True, "run: ") == (FUNCTIONS_FRAMEWORK,)
-    old = reqlines.expand(hashed.replace("21.2.0", "20.1.0"), Path("requirements.txt"), Path("."), "run: ",
-                          "requirements.txt").named()
+def test_an_app_that_admits_flaskships_pin_gets_it(tmp_path: Path) -> None:
+    # Plain `gunicorn` (most Heroku apps) must not float to the newest release: 27 changed
+    # what gunicorn.conf.py's post_worker_init reads, and every worker died at boot.
+    for line in ("gunicorn", "gunicorn>=20", "gunicorn[gevent]", "gunicorn==21.2.0 ; python_version < '3.0'"):
+        app = _app(tmp_path / line.split()[0].replace(">", "").replace("=", ""), f"flask==3.1.0\n{line}\n")
+        text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache",
+                                        union=IMAGES)
+        assert _pins(text)["gunicorn"] == GUNICORN.split("==")[1], line
+
+
+def test_a_pin_above_the_tested_range_is_refused_naming_both(tmp_path: Path) -> None:
+    app = _app(tmp_path, "flask==3.1.0\ngunicorn>=24\n")
     with pytest.raises(BuildFailed) as caught:
-        serverpins.own_lines(IMAGES, old, True, "run: app.requirements: ")
-    assert caught.value.message.startswith("run: app.requirements: requirements.txt line 1: gunicorn==20.1.0: ")
-    assert f"gunicorn>={FLOORS['gunicorn']}" in caught.value.message
+        requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
+    assert "\n" not in caught.value.message
+    assert "you require gunicorn>=24 and gunicorn>=21.2.0,<=23.0.0" in caught.value.message
+
+
+def test_what_a_dot_line_and_a_constraint_file_name_counts_as_the_apps_own(tmp_path: Path) -> None:
+    app = _app(tmp_path, ".[prod]\n-c constraints.txt\n")
+    (app / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["Flask>=3"]\n'
+                                        '[project.optional-dependencies]\nprod = ["Gunicorn ~= 21.2"]\n')
+    (app / "constraints.txt").write_text("flask==3.1.0\n")
+    expanded = reqlines.expand((app / "requirements.txt").read_text(), app / "requirements.txt", app, "run: ")
+    named = serverpins.app_names(expanded, app, "run: ")
+    assert sorted(named) == ["flask", "gunicorn"]
+    assert serverpins.own_lines(RUNTIME, named, False, "") == (FUNCTIONS_FRAMEWORK, "gunicorn>=21.2.0,<=23.0.0")
+    loose = reqlines.Entry("named", "gunicorn>=20", "requirements.txt", 1, spec="gunicorn>=20", name="gunicorn")
+    assert serverpins.own_lines(IMAGES, {"gunicorn": loose}, False, "") == IMAGES  # it admits the pin
+
+
+def test_in_hash_mode_the_apps_hashed_pin_stands_alone_and_is_checked_against_the_range() -> None:
+    def named(version: str) -> dict[str, reqlines.Entry]:
+        hashed = f"gunicorn=={version} --hash=sha256:" + "a" * 64 + "\n"
+        return reqlines.expand(hashed, Path("requirements.txt"), Path("."), "run: ", "requirements.txt").named()
+
+    # pip's hash-checking mode takes no range: the platform's line is left out.
+    assert serverpins.own_lines(RUNTIME, named("21.2.0"), True, "run: ") == (FUNCTIONS_FRAMEWORK,)
+    assert serverpins.own_lines(IMAGES, named("23.0.0"), True, "run: ") == IMAGES  # the same pin: hashpins keeps one
+    for outside in ("20.1.0", "27.0.1"):
+        with pytest.raises(BuildFailed) as caught:
+            serverpins.own_lines(IMAGES, named(outside), True, "run: app.requirements: ")
+        assert caught.value.message.startswith(f"run: app.requirements: requirements.txt line 1: gunicorn=={outside}: ")
+        assert f"tested on gunicorn {FLOORS['gunicorn']} to 23.0.0" in caught.value.message
 
 
 def test_a_pyproject_dependency_on_gunicorn_is_the_apps_own(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n'
-                                             'dependencies = ["Flask>=3", "Gunicorn ~= 22.0"]\n')
+                                             'dependencies = ["Flask>=3", "Gunicorn ~= 21.2"]\n')
     named = serverpins.pyproject_names(tmp_path / "pyproject.toml")
-    assert named == {"flask": None, "gunicorn": None}
-    assert serverpins.own_lines(RUNTIME, named, False, "") == (FUNCTIONS_FRAMEWORK, f"gunicorn>={FLOORS['gunicorn']}")
+    assert sorted(named) == ["flask", "gunicorn"]
+    assert serverpins.own_lines(RUNTIME, named, False, "") == (FUNCTIONS_FRAMEWORK, "gunicorn>=21.2.0,<=23.0.0")
 
 
 def test_the_union_holds_the_lines_of_the_kinds_given_in_one_order() -> None:
