@@ -20,11 +20,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .errors import InitError
-from .sandbox import python_of
+from .sandbox import python_of, special
 
 PROBE = Path(__file__).with_name("probe.py")
 TIMEOUT = 60
@@ -35,8 +36,16 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT) -> dict
     with tempfile.TemporaryDirectory(prefix="flaskship-probe-") as home:
         env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": home, "TMPDIR": home,
                "LANG": "C.UTF-8"}
-        copy = Path(home) / "app" / app_dir.name
-        shutil.copytree(app_dir, copy, ignore=_never_read, symlinks=True)
+        copy = Path(home).resolve() / "app" / app_dir.name  # resolved: the probe reports os.getcwd()'s paths
+        try:
+            shutil.copytree(app_dir, copy, ignore=_never_read(app_dir), symlinks=True)
+        except shutil.Error as exc:  # every file it could not copy: (source, target, why)
+            source, _, why = exc.args[0][0]
+            raise InitError(f"{source}: could not copy it for the probe ({why}); make it readable, or move it out "
+                            "of the app folder") from None
+        except OSError as exc:
+            raise InitError(f"{exc.filename or app_dir}: could not copy it for the probe ({exc.strerror}); make it "
+                            "readable, or move it out of the app folder") from None
         try:
             proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry], cwd=copy, env=env,
                                   capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
@@ -59,6 +68,13 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT) -> dict
     return result
 
 
-def _never_read(folder: str, names: list[str]) -> set[str]:
-    return {name for name in names if name in (".git", "node_modules", "__pycache__")
-            or (Path(folder) / name / "pyvenv.cfg").is_file()}
+def _never_read(app_dir: Path) -> Callable[[str, list[str]], set[str]]:
+    """What an import never reads: .git, node_modules, bytecode, virtualenvs, the top's
+    build/ and dist/ (init's own cache among them), and what is no file, folder or link
+    (a socket, a fifo)."""
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder)
+        return {name for name in names if name in (".git", "node_modules", "__pycache__")
+                or (here == app_dir and name in ("build", "dist")) or (here / name / "pyvenv.cfg").is_file()
+                or special(here / name)}
+    return ignore

@@ -45,8 +45,13 @@ def _not_copied(app_dir: Path) -> Callable[[str, list[str]], set[str]]:
     def ignore(folder: str, names: list[str]) -> set[str]:
         here = Path(folder)
         return {n for n in names if n.startswith(".") or n == "__pycache__" or n.endswith(".egg-info")
-                or (here == app_dir and n in _TOP_ONLY) or (here / n / "pyvenv.cfg").is_file()}
+                or (here == app_dir and n in _TOP_ONLY) or (here / n / "pyvenv.cfg").is_file() or special(here / n)}
     return ignore
+
+
+def special(path: Path) -> bool:
+    """Neither a file, a folder nor a link (a socket, a fifo): nothing to copy, and copytree fails on it."""
+    return not (path.is_symlink() or path.is_file() or path.is_dir())
 
 
 def _run(command: list[str], cwd: Path, what: str) -> None:

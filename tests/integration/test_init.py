@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,10 @@ def test_init_leaves_the_app_folder_as_it_was_when_the_app_writes_where_it_runs(
     shutil.copytree(APPS / "main_module", copy, ignore=shutil.ignore_patterns("__pycache__"))
     with (copy / "main.py").open("a") as handle:
         handle.write('\nimport os\nos.makedirs("logs", exist_ok=True)\nopen("logs/app.log", "a").write("up\\n")\n')
+    # A socket lying in the project (a dev server's, a database's): copytree fails on one.
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(copy / "dev.sock"))
+    listening.close()
     before = sorted(p.relative_to(copy) for p in copy.rglob("*"))
     # The probe's venv, keyed by the dependency file's content: the shared run made it.
     shutil.copytree(first / "build", tmp_path / "build")
