@@ -28,8 +28,8 @@ class FlaskshipError(Exception):
         self.message = message
         # Multi-line context (a log tail) printed after the one-line message.
         self.detail = detail
-        # Other targets that failed beside this one in the same run, by name, with
-        # their own messages (commands/fanout.py): the summary marks each FAIL.
+        # Every target that failed in the same run as this error, by name, with its
+        # own message (commands/fanout.py): the summary marks each FAIL.
         self.also: dict[str, str] = {}
 
     def __str__(self) -> str:

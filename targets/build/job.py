@@ -31,7 +31,7 @@ from ..pins import GUNICORN
 from ..records import BuildRecord
 from ..ui.lines import notice
 from . import requirements as app_requirements
-from . import lock, manifest_slice, source
+from . import lock, lockfiles, manifest_slice, source
 
 APP_UID = "10001"
 APP_DIR = "/srv/app"
@@ -159,7 +159,7 @@ class BuildJob:
             brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
                        for line in union if line != GUNICORN}
             for line, names in brought.items():
-                if line.split("==")[0] in exc.detail:  # among uv's reasons, not only the lines it was given
+                if line.split("==")[0] in lockfiles.reasons(exc.detail.splitlines()):  # not just the lines given
                     raise BuildFailed(f"{exc.message.rstrip('.')}; {line} is in the lock only for the target(s) "
                                       f"{', '.join(names)} (a manifest without them does not lock it)",
                                       exc.detail) from None

@@ -150,14 +150,20 @@ def uv_compile(args: list[str], *, where: str, doing: str, failed: str, options:
         raise BuildFailed(f"{where}: {doing} did not finish within {TIMEOUT} s") from None
     if result.returncode != 0:
         said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
-        # uv's reasons are a chain ("Because A ..., we can conclude B. And because C, ...
-        # unsatisfiable."): all of it, in one line, since the conflict is often in its last link.
-        start = next((i for i, line in enumerate(said) if "because" in line.lower()), None)
-        chain = [] if start is None else [said[start], *takewhile(lambda line: line.lower().startswith("and because"),
-                                                                   said[start + 1:])]
-        cause = " ".join(chain) or (said[-1] if said else "uv failed")
+        cause = reasons(said) or (said[-1] if said else "uv failed")
         raise BuildFailed(f"{where}: {failed}: {cause}", "\n".join(said[-20:]))
     return result.stdout
+
+
+def reasons(said: list[str]) -> str:
+    """uv's reasons for a failed resolution, in one line. They are a chain ("Because A
+    ..., we can conclude B. And because C, ... unsatisfiable.", with indented lists
+    after "all of:"): all of it, since the conflict is often in its last link; its hints
+    after it are not reasons."""
+    start = next((i for i, line in enumerate(said) if "because" in line.lower()), None)
+    if start is None:
+        return ""
+    return " ".join(takewhile(lambda line: not line.lower().startswith("hint:"), said[start:]))
 
 
 def _env() -> dict[str, str]:

@@ -60,8 +60,8 @@ def _raise_first(errors: dict[str, BaseException]) -> None:
     """The first failure, in target order, carrying the others' messages for the summary."""
     if not errors:
         return
-    first_name, first = next(iter(errors.items()))
+    first = next(iter(errors.values()))
     if isinstance(first, FlaskshipError):
-        first.also = {name: getattr(error, "message", "") or str(error)
-                      for name, error in errors.items() if name != first_name}
+        # Its own target too: not every message starts with the target's name.
+        first.also = {name: getattr(error, "message", "") or str(error) for name, error in errors.items()}
     raise first

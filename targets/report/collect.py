@@ -37,8 +37,8 @@ def rows(task: str, project: Project, names: list[str], before: dict[str, Any],
 
 
 def _failures(error: BaseException | None, names: list[str]) -> dict[str, str]:
-    """Each target that failed, with its own reason: the one the error names, and the
-    others that failed beside it in the same run (FlaskshipError.also, commands/fanout.py)."""
+    """Each target that failed, with its own reason: the one the error names, and every
+    one that failed in the same run (FlaskshipError.also, commands/fanout.py)."""
     culprit = failed_target(error, names)
     also = getattr(error, "also", {})
     failed = {culprit: getattr(error, "message", "") or str(error)} if culprit is not None else {}

@@ -9,6 +9,7 @@ fixes it, says more than the traceback around it.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import PurePosixPath
 
@@ -17,20 +18,24 @@ RELEASE = ("; note: app.release ran in a container of its own whose files are di
            "release phase does), so state it wrote to the container's filesystem is gone: keep it in a "
            "database service, or use app.prestart for per-boot setup")
 # Python names the path as the app gave it: absolute (logging's handlers make it so),
-# or relative to the server's working directory, which is APP_DIR in every image.
+# or relative to the server's working directory, which is APP_DIR in every image. It
+# quotes it with ' unless the path holds one.
 _DENIED = re.compile(r"(?:PermissionError: \[Errno 13\] Permission denied|OSError: \[Errno 30\] Read-only file system)"
-                     r": '(?P<path>(?:/srv/app/|(?!/))[^'\n]+)'")
+                     r": (?:'(?P<single>[^'\n]+)'|\"(?P<double>[^\"\n]+)\")")
 
 
 def boot(log: str, release: bool) -> str:
     """A note for a boot failure's line: the folder to list in app.writable, when the
     app died writing under its code; else, with an app.release, where its files went."""
-    denied = [match["path"] for match in _DENIED.finditer(log)]
-    if denied:
-        path = APP_DIR / denied[-1]
-        # `os.mkdir("logs")` fails on the folder itself; `open("logs/app.log")` on a file in it.
-        folder = (path.parent if path.suffix else path).relative_to(APP_DIR)
-        fix = (f"list {str(folder)!r} under app.writable in targets.yaml" if folder.parts
+    denied = [PurePosixPath(posixpath.normpath(APP_DIR / (match["single"] or match["double"])))
+              for match in _DENIED.finditer(log)]
+    inside = [path for path in denied if path.is_relative_to(APP_DIR) and path != APP_DIR]
+    if inside:
+        path = inside[-1]
+        # open("logs/app.log") fails on a file in the folder to list; os.mkdir("logs") on
+        # the folder itself, which is at the top and has no suffix (a guess, said as one).
+        folder = path.parent if path.parent != APP_DIR or path.suffix else path
+        fix = (f"list {str(folder.relative_to(APP_DIR))!r} under app.writable in targets.yaml" if folder != APP_DIR
                else "have the app write into a folder listed under app.writable in targets.yaml")
         return (f"; note: the app could not write {path}: its code is read-only in the image; {fix}, or "
                 "have it write elsewhere (logs to stdout)")

@@ -1,0 +1,34 @@
+"""smoke's note for a target that died at boot writing under its read-only code: the
+path as Python prints it, the folder it names for app.writable (tests/integration/
+test_boot_hints.py does it on a real image)."""
+
+from __future__ import annotations
+
+import pytest
+
+from targets.smoke import hints
+
+DENIED = "PermissionError: [Errno 13] Permission denied: "
+
+
+@pytest.mark.parametrize(("error", "wrote", "fix"), [
+    (DENIED + "'/srv/app/logs/microblog.log'", "/srv/app/logs/microblog.log", "list 'logs' under app.writable"),
+    (DENIED + "'logs'", "/srv/app/logs", "list 'logs' under app.writable"),  # os.mkdir("logs"), from its cwd
+    (DENIED + "'data/LOCK'", "/srv/app/data/LOCK", "list 'data' under app.writable"),
+    (DENIED + "'./var/../uploads/a.png'", "/srv/app/uploads/a.png", "list 'uploads' under app.writable"),
+    ("OSError: [Errno 30] Read-only file system: 'app.db'", "/srv/app/app.db",
+     "have the app write into a folder listed under app.writable"),
+    (DENIED + "\"it's/x.log\"", "/srv/app/it's/x.log", "list \"it's\" under app.writable"),
+])
+def test_a_write_under_the_code_names_the_folder_to_make_writable(error: str, wrote: str, fix: str) -> None:
+    log = f'Traceback (most recent call last):\n  File "/srv/app/app/__init__.py", line 85\n{error}\n'
+    note = hints.boot(log, release=True)
+    assert note.startswith(f"; note: the app could not write {wrote}: its code is read-only in the image; {fix}")
+    assert "\n" not in note
+
+
+@pytest.mark.parametrize("error", [DENIED + "'/etc/passwd'", DENIED + "'../tmp/x.log'", DENIED + "'/srv/app'",
+                                   "ValueError: something else"])
+def test_anything_else_gets_the_release_note_or_nothing(error: str) -> None:
+    assert hints.boot(error, release=True) == hints.RELEASE
+    assert hints.boot(error, release=False) == ""
