@@ -33,7 +33,8 @@ def boot(log: str, release: bool) -> str:
     if inside:
         path = inside[-1]
         # open("logs/app.log") fails on a file in the folder to list; os.mkdir("logs") on
-        # the folder itself, which is at the top and has no suffix (a guess, said as one).
+        # the folder itself, which is at the top and has no suffix (a guess: a top-level
+        # file without a suffix would be named as a folder).
         folder = path.parent if path.parent != APP_DIR or path.suffix else path
         fix = (f"list {str(folder.relative_to(APP_DIR))!r} under app.writable in targets.yaml" if folder != APP_DIR
                else "have the app write into a folder listed under app.writable in targets.yaml")
