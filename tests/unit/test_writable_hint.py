@@ -1,6 +1,6 @@
 """smoke's note for a target that died at boot writing under its read-only code: the
-path as Python prints it, the folder it names for app.writable (tests/integration/
-test_boot_hints.py does it on a real image; a module name of its own, as pytest needs)."""
+path as Python prints it, and the folder it names for app.writable
+(tests/integration/test_boot_hints.py does it on a real image)."""
 
 from __future__ import annotations
 
