@@ -13,8 +13,12 @@ import posixpath
 import re
 from pathlib import PurePosixPath
 
-APP_DIR = PurePosixPath("/srv/app")  # where every Python image has the app's code (build/job.py)
-RELEASE = ("; note: app.release ran in a container of its own whose files are discarded (as Heroku's "
+from ..build.job import APP_DIR as APP_FOLDER
+
+APP_DIR = PurePosixPath(APP_FOLDER)  # where every Python image has the app's code
+# How each note starts on a check's line: smoke's last line adds none to a line that has one.
+NOTE = "; note: "
+RELEASE = (f"{NOTE}app.release ran in a container of its own whose files are discarded (as Heroku's "
            "release phase does), so state it wrote to the container's filesystem is gone: keep it in a "
            "database service, or use app.prestart for per-boot setup")
 # Python names the path as the app gave it: absolute (logging's handlers make it so),
@@ -38,6 +42,6 @@ def boot(log: str, release: bool) -> str:
         folder = path.parent if path.parent != APP_DIR or path.suffix else path
         fix = (f"list {str(folder.relative_to(APP_DIR))!r} under app.writable in targets.yaml" if folder != APP_DIR
                else "have the app write into a folder listed under app.writable in targets.yaml")
-        return (f"; note: the app could not write {path}: its code is read-only in the image; {fix}, or "
+        return (f"{NOTE}the app could not write {path}: its code is read-only in the image; {fix}, or "
                 "have it write elsewhere (logs to stdout)")
     return RELEASE if release else ""
