@@ -53,16 +53,7 @@ def _serve_then_stop(python: str, config: Path, app_dir: Path, env: dict[str, st
         server = subprocess.Popen([python, "-m", "gunicorn", "--config", str(config), "--chdir", str(app_dir),
                                    "wsgi:app"], env=environment, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    assert response.read() == b"ok"
-                    break
-            except OSError:
-                assert server.poll() is None, f"gunicorn exited {server.returncode}: {log.read_text()[-2000:]}"
-                assert time.monotonic() < deadline, f"no answer within 15 s: {log.read_text()[-2000:]}"
-                time.sleep(0.05)
+        assert _first_answer(port, server, log) == b"ok"
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=15) == 0, log.read_text()[-2000:]
@@ -71,6 +62,19 @@ def _serve_then_stop(python: str, config: Path, app_dir: Path, env: dict[str, st
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def _first_answer(port: int, server: subprocess.Popen, log: Path) -> bytes:
+    """The body of the first answer on /, polled for up to 15 s while gunicorn runs."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                return response.read()
+        except OSError:
+            assert server.poll() is None, f"gunicorn exited {server.returncode}: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, f"no answer within 15 s: {log.read_text()[-2000:]}"
+            time.sleep(0.05)
 
 
 @pytest.mark.parametrize("target", ["cloudrun", "heroku"])
@@ -94,3 +98,43 @@ def test_every_worker_shape_serves_and_stops_promptly(python: tuple[str, str], t
     # gthread's own poll is 1 s; the hook that watches the signal pipe ends it at once
     # (about 0.1 s). 0.6 s keeps the two apart on a busy machine.
     assert took < 0.6, f"{target} with GUNICORN_THREADS={threads} took {took:.2f} s to stop:\n{log[-2000:]}"
+
+
+FLASK_SEEN = '''
+import sys
+# Whether Flask was in this worker before the app was imported: it can only come from the master.
+LOADED = b"flask loaded" if "flask" in sys.modules else b"flask not loaded"
+
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [LOADED]
+'''
+
+
+@pytest.mark.parametrize(("args", "loaded"), [
+    ("", True),                                      # sync
+    ("--threads 4", True),                           # gthread
+    # Any other worker class (gevent, eventlet, uvicorn's) is named by its path: it may have
+    # to monkey-patch ssl and threading before anything imports them, so Flask waits for the app.
+    ("--worker-class gunicorn.workers.sync.SyncWorker", False),
+])
+def test_the_master_imports_flask_before_the_workers_fork(tmp_path: Path, args: str, loaded: bool) -> None:
+    project = manifest.load(copy_demo(tmp_path / "p") / "targets.yaml")
+    render_only(project, "heroku", tmp_path / "out")
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "wsgi.py").write_text(FLASK_SEEN)
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1", "ACCESS_LOG": "off", "GUNICORN_CMD_ARGS": args}
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config",
+                                   str(tmp_path / "out/image/src/.flaskship/gunicorn.conf.py"), "--chdir",
+                                   str(app_dir), "wsgi:app"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        body = _first_answer(port, server, log)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    assert body == (b"flask loaded" if loaded else b"flask not loaded"), log.read_text()[-2000:]
