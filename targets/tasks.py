@@ -17,7 +17,7 @@ from .cli import guarded, manifests
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
 TARGET_HELP = "Target names from targets.yaml: comma-separated or repeated; 'all' (default) for every one."
 JSON_HELP = "Print the results as JSON on stdout (progress goes to stderr)."
-JOBS_HELP = "How many targets at a time (default: the number of cores)."
+JOBS_HELP = "How many targets at a time (default: the number of cores; smoke: one more)."
 VERBOSE_HELP = "Show every build log and check line (default: one line per target, logs only on failure)."
 
 

@@ -45,6 +45,9 @@ class Registered:
     # build` starts the most first, so the longest chain is not the one left for
     # last when a lane frees (longest first).
     own_work: int = 0
+    # The same for `invoke smoke`: the wall time of one target's smoke, in tenths of
+    # a second (measured on the demo, one target at a time, start-up excluded).
+    smoke_work: int = 0
     # What its platform installs beside the app (pins.py). A build's one lock is
     # resolved for the union over the manifest's kinds (BuildJob.lock), so a
     # manifest without functions never needs the functions runtime to resolve.
@@ -59,15 +62,18 @@ KINDS: dict[str, Registered] = {
     # Its build runs the app once more, for the Hosting lint (0.5 s, every build).
     "cloudrun": Registered(CloudRunSettings, {"cloudrun": KINDS_DIR / "cloudrun" / "templates",
                                               "edge": KINDS_DIR / "cloudrun" / "edge" / "templates"},
-                           own_work=3),
-    "heroku": Registered(HerokuSettings),
+                           own_work=3, smoke_work=14),
+    "heroku": Registered(HerokuSettings, smoke_work=7),
     # The compose kind's templates sit at the top of the project, where users
     # look for an nginx config and a compose file. It builds an nginx image too,
     # and checks it with `nginx -t`.
     "compose": Registered(ComposeSettings, {"compose": _top_level("compose"), "nginx": _top_level("nginx")},
-                          own_work=1),
+                          own_work=1, smoke_work=20),
     # The runner installs functions-framework in a stage of its own (1.4 s, cold builds only).
-    "functions": Registered(FunctionsSettings, own_work=2, platform=(FUNCTIONS_FRAMEWORK, GUNICORN)),
+    # Its smoke waits out functions-framework's stop: gunicorn's threaded worker
+    # notices SIGTERM after up to 1 s, as on the platform (its runtime, not ours).
+    "functions": Registered(FunctionsSettings, own_work=2, smoke_work=17,
+                            platform=(FUNCTIONS_FRAMEWORK, GUNICORN)),
 }
 
 
