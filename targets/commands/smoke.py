@@ -57,6 +57,7 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
         for name, _ in selected:  # in target order, however the threads finished
             run.results.extend(runs[name].results)
             run.logs.update(runs[name].logs)
+            run.cached |= runs[name].cached
         _parity_and_report(run, selected, built, time.monotonic() - started, shown)
     return run
 
@@ -70,6 +71,7 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
     if not force and _passed_with(previous, cache_key(record, run)) and not _shares_state(run.project):
         assert previous is not None
         run.results.extend(Result(**r) for r in previous["results"] if r["variant"] != parity.VARIANT)
+        run.cached.add(name)
         report.finish(name, "passed before with these very inputs, checks and env (cached; --force reruns it)")
         return run
     started = time.monotonic()
@@ -179,6 +181,8 @@ def write_report(project: Project, run: SmokeRun, built: dict[str, BuildRecord])
             "archives": record.archives,
             "results": [asdict(r) for r in run.results if r.target == name],
             "cache_key": cache_key(record, run),
+            # Whether this run reused the verdict: a rerun can give the very same results.
+            "cached": name in run.cached,
         }
     # This run's services: what ran them and how long each took to answer (no credentials).
     services = {name: {"kind": i.settings.kind, "image": i.image, "ready_seconds": round(i.seconds, 2),

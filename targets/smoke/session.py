@@ -48,6 +48,8 @@ class SmokeRun:
     # Ctrl-C for work on other threads (the command sets its reporter's cancel):
     # each thread's next progress line then raises KeyboardInterrupt there.
     cancel: Callable[[], None] = lambda: None
+    # Targets whose verdict this run took from an earlier one (a cached pass).
+    cached: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         _, environment = self.project.environment(self.env_name)
@@ -66,7 +68,7 @@ class SmokeRun:
         """The same run (environment, secrets, suite) for one target on a thread of its
         own, with its own results and logs: the command merges them in target order."""
         twin = copy.copy(self)
-        twin.progress, twin.results, twin.logs = progress, [], {}
+        twin.progress, twin.results, twin.logs, twin.cached = progress, [], {}, set()
         return twin
 
     def side_by_side(self, *variants: Callable[[SmokeRun], None]) -> None:

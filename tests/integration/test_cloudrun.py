@@ -229,7 +229,9 @@ def test_a_smoke_that_passed_with_the_same_everything_is_reported_cached(built: 
     assert cached.code == 0 and "cloudrun: passed before" in cached.stdout and "(cached; --force reruns it)" in cached.stdout
     assert list(engine.events(since=since, until=until, decode=True,
                               filters={"label": f"io.flaskship.session={SESSION}"})) == []
-    assert json.loads(report.read_text())["targets"]["cloudrun"]["results"] == first["results"]
+    again = json.loads(report.read_text())["targets"]["cloudrun"]
+    assert again["results"] == first["results"] and again["cached"] is True and first["cached"] is False
+    assert cached.stdout.rstrip().splitlines()[-2].split()[-1] == "cached"  # the table's row for it
     # Another environment is another verdict: it runs.
     other = invoke("smoke", "--manifest", manifest, "--target", "cloudrun", "--env", "staging",
                    env={"SECRET_KEY": "staging-only-test-value"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,28 @@ def test_every_target_that_failed_in_the_run_is_a_fail_with_its_own_reason(proje
     assert [(r.target, r.verdict, r.reason) for r in rows] == [
         ("compose", "not built", ""), ("functions", "FAIL", "the Docker engine is not answering"),
         ("heroku", "FAIL", "cannot lock the dependencies")]
+
+
+def test_a_rerun_with_the_same_results_is_a_pass_and_only_a_reused_verdict_is_cached(project: Path) -> None:
+    # A rerun of a quick target can give byte-identical results (its timings are rounded);
+    # it was shown as cached because the table compared the entries before and after.
+    proj = manifest.load(project / "targets.yaml")
+    _record(project, "functions", "functions", "k1", archives={"zip": ZIP})
+    _record(project, "heroku", "heroku", "k1")
+    results = [{"target": "x", "variant": "v", "check": "boot", "status": "pass", "expected": "", "got": "0.21 s"}]
+
+    def report(cached: set[str]) -> None:
+        targets = {n: {"passed": True, "results": results, "cached": n in cached} for n in ("functions", "heroku")}
+        (project / "build" / collect.SMOKE).write_text(json.dumps({"targets": targets}))
+
+    report(set())
+    names = ["functions", "heroku"]
+    before = collect.snapshot("smoke", proj, names)
+    report({"heroku"})  # functions ran again and got the same results; heroku's verdict was reused
+    path = project / "build" / collect.SMOKE
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # rewritten, whatever the clock's tick
+    rows = collect.rows("smoke", proj, names, before, None)
+    assert [(r.target, r.verdict) for r in rows] == [("functions", "pass"), ("heroku", "cached")]
 
 
 def test_json_document_is_whole_and_says_what_failed() -> None:
