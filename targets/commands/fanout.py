@@ -28,12 +28,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_each(work: dict[str, Callable[[], T]], jobs: int, report: Reporter) -> dict[str, T]:
-    """`work`: target name -> its work. Returns each result; raises the first failure."""
+def run_each(work: dict[str, Callable[[], T]], jobs: int, report: Reporter,
+             first: Callable[[str], int] = lambda name: 0) -> dict[str, T]:
+    """`work`: target name -> its work, in target order. Returns each result; raises the
+    first failure in that order. With more than one lane, the targets with the highest
+    `first(name)` start first (the longest work), so the last lane to free is not
+    holding a long one; one at a time, they run in target order."""
     if jobs <= 1 or len(work) <= 1:
         return _one_by_one(work)
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="flaskship") as pool:
-        futures: dict[str, Future[T]] = {name: pool.submit(job) for name, job in work.items()}
+        started = {name: pool.submit(work[name]) for name in sorted(work, key=lambda name: -first(name))}
+        futures: dict[str, Future[T]] = {name: started[name] for name in work}
         try:
             wait(futures.values())
         except KeyboardInterrupt:

@@ -48,12 +48,11 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
         # waiting (on a boot, a stop after SIGTERM), not running. 16 targets on 2 cores:
         # 14.2-15.7 s with 2 at a time, 10.9-12.6 s with 3, 9.9-11.6 s with 4.
         width = 1 if used else jobs or default_jobs() + 1
-        # The longest smokes first, so the last lane to free is not holding a long one.
-        order = sorted(selected, key=lambda item: -KINDS[item[1].kind].smoke_work)
+        kinds = dict(selected)  # the longest smokes start first, when there are lanes to choose
         with services.running(project, used, shown) as run.services:
             runs = run_each({name: (lambda name=name, settings=settings: _smoke_target(
-                run, built[name], settings, previous.get(name), force, shown)) for name, settings in order},
-                width, shown)
+                run, built[name], settings, previous.get(name), force, shown)) for name, settings in selected},
+                width, shown, first=lambda name: KINDS[kinds[name].kind].smoke_work)
         for name, _ in selected:  # in target order, however the threads finished
             run.results.extend(runs[name].results)
             run.logs.update(runs[name].logs)

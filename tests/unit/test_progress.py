@@ -90,6 +90,26 @@ def test_every_target_runs_and_the_first_failure_in_order_is_raised() -> None:
     assert run_each({"x": lambda: 1, "y": lambda: 2}, 2, report) == {"x": 1, "y": 2}
 
 
+def test_the_longest_work_starts_first_and_the_first_failure_is_still_in_target_order() -> None:
+    report, _ = _plain()
+    started: list[str] = []
+
+    def work(name: str) -> str:
+        started.append(name)
+        time.sleep(0.05)
+        raise BuildFailed(f"{name}: broken")
+
+    longest = {"a": 1, "b": 2, "c": 3}
+    with pytest.raises(BuildFailed, match="^a: broken") as caught:
+        run_each({name: (lambda name=name: work(name)) for name in "abc"}, 2, report, first=longest.__getitem__)
+    assert sorted(started[:2]) == ["b", "c"] and started[2] == "a"  # two lanes: c and b, then a
+    assert list(caught.value.also) == ["a", "b", "c"]
+    started.clear()
+    with pytest.raises(BuildFailed, match="^a: broken"):  # one lane (shared services): target order
+        run_each({name: (lambda name=name: work(name)) for name in "abc"}, 1, report, first=longest.__getitem__)
+    assert started == ["a", "b", "c"]
+
+
 def test_cancel_unwinds_a_target_at_its_next_progress_line() -> None:
     report, _ = _plain()
     say = report.target("cloudrun")
