@@ -115,9 +115,9 @@ def app(environ, start_response):
 @pytest.mark.parametrize(("args", "loaded"), [
     ("", True),                                      # sync
     ("--threads 4", True),                           # gthread
-    # Any other worker class (gevent, eventlet, uvicorn's) is named by its path: it may have
-    # to monkey-patch ssl and threading before anything imports them, so Flask waits for the app.
-    ("--worker-class gunicorn.workers.sync.SyncWorker", False),
+    # Any other worker class (gevent, eventlet, uvicorn's; here one of the app's own, as gevent's
+    # stand-in) may have to monkey-patch ssl and threading before anything imports them.
+    ("--worker-class patching.Worker", False),
 ])
 def test_the_master_imports_flask_before_the_workers_fork(tmp_path: Path, args: str, loaded: bool) -> None:
     project = manifest.load(copy_demo(tmp_path / "p") / "targets.yaml")
@@ -125,8 +125,10 @@ def test_the_master_imports_flask_before_the_workers_fork(tmp_path: Path, args: 
     app_dir = tmp_path / "app"
     app_dir.mkdir()
     (app_dir / "wsgi.py").write_text(FLASK_SEEN)
+    (app_dir / "patching.py").write_text("from gunicorn.workers.sync import SyncWorker\n\n\nclass Worker(SyncWorker):\n    pass\n")
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1", "ACCESS_LOG": "off", "GUNICORN_CMD_ARGS": args}
+    env = {**{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
+           "PORT": str(port), "WEB_CONCURRENCY": "1", "ACCESS_LOG": "off", "GUNICORN_CMD_ARGS": args}
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config",
