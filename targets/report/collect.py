@@ -64,7 +64,7 @@ def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseExcep
     entry = read_json(path).get("targets", {}).get(name) if rewritten else None
     record = build_record(project, name)
     found = artifacts(record) if record else []
-    if entry is None:
+    if entry is None or failure is not None:  # this run's own error for it wins over any entry
         return Row(name, kind, "not run" if failure is None else "FAIL", found, reason=failure or "")
     results = entry.get("results", [])
     failed = [r for r in results if r.get("status") == "fail"]
