@@ -61,7 +61,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
         tars = [spec.context / "venv.tar.gz", *([spec.context / "platform.tar.gz"] if spec.platform else [])]
         sbom_made = pool.submit(sbom.prepare, tars, job.project.build_dir / ".cache", job.name)
         if spec.code is not None:
-            bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name)
+            bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name,
+                                  cache=job.project.build_dir / ".cache" / "pyc")
         stage = _dependency_stage(job, spec, base, buildargs)
         if spec.role in job.on_stage:
             job.on_stage[spec.role](stage)

@@ -7,7 +7,7 @@ layer. A read-only filesystem then costs no compile at start-up either.
 
 On the host when the host's CPython is the base's version (a .pyc is specific
 to the minor version), else in a throwaway container of the base itself, with
-no network. Checked-hash pycs (PEP 552): valid whatever the files' mtimes are
+no network, for the files no earlier tree had compiled there (engine/pycache.py). Checked-hash pycs (PEP 552): valid whatever the files' mtimes are
 in the image, and a source that no longer matches its .pyc is compiled afresh,
 never trusted; a venv's are unchecked-hash (compile_tree's `frozen`). Paths
 inside them are the image's (`dest`), so tracebacks name /srv/app or /opt/venv,
@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 import docker.errors
 
 from ..errors import BuildFailed
-from . import docker_client
+from . import base_images, docker_client, pycache
 from .base_images import Runtime
 
 TIMEOUT = 600
@@ -38,8 +38,12 @@ def host_can_compile(runtime: Runtime) -> bool:
     return sys.implementation.name == "cpython" and runtime.python == "{}.{}".format(*sys.version_info[:2])
 
 
-def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, frozen: bool = False) -> None:
+def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, frozen: bool = False,
+                 cache: Path | None = None) -> None:
     """Byte-compile every .py under `src`, as the image will hold it at `dest`.
+
+    `cache`: where the .pyc files a container made are kept for the next tree that
+    holds the same files (engine/pycache.py); frozen trees are made once anyway.
 
     `frozen`: a tree made once and never edited (a venv tar: its sources and .pyc files
     come and go together). Its .pyc files are unchecked-hash ones, which Python trusts
@@ -53,15 +57,32 @@ def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, 
     elif host_can_compile(runtime):
         compileall.compile_dir(src, ddir=dest, quiet=2, workers=1,
                                invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    elif cache is not None and not frozen:
+        in_container_cached(src, runtime, base, dest, label, cache)
     else:
         in_container(src, base, dest, label, mode)
 
 
-def in_container(src: Path, base: str, dest: str, label: str, mode: str = "checked-hash") -> None:
-    """compileall in a container of `base`; only the __pycache__/*.pyc files come back into `src`."""
+def in_container_cached(src: Path, runtime: Runtime, base: str, dest: str, label: str, cache: Path) -> None:
+    """in_container() for the files whose checked-hash .pyc no earlier tree (or another
+    thread, now) made in a container of this very base: engine/pycache.py."""
+    mode = "checked-hash"
+    salt = f"{base_images.image_id(base)}\0{dest}\0{mode}"
+    pycache.reuse(src, cache, salt, f"cpython-{runtime.python.replace('.', '')}",
+                  lambda only: in_container(src, base, dest, label, mode, only))
+
+
+def in_container(src: Path, base: str, dest: str, label: str, mode: str = "checked-hash",
+                 only: list[Path] | None = None) -> None:
+    """compileall in a container of `base`; only the __pycache__/*.pyc files come back into `src`.
+    `only`: these files of `src` (relative paths), not the whole tree."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tf:
-        tf.add(src, arcname=dest.lstrip("/"))
+        if only is None:
+            tf.add(src, arcname=dest.lstrip("/"))
+        else:
+            for relative in only:
+                tf.add(src / relative, arcname=f"{dest.lstrip('/')}/{relative.as_posix()}")
     command = ["sh", "-c", f"python3 -m compileall -q --invalidation-mode {mode} {dest} > /dev/null || true"]
 
     def create(run_labels: dict[str, str]) -> docker_client.Container:

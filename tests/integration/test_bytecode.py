@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import importlib.util
 import marshal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docker
@@ -35,4 +38,64 @@ def test_a_container_of_the_base_compiles_the_tree_and_only_pycs_come_back(
     assert data[8:16] == importlib.util.source_hash(b"VALUE = 1\n")
     if bytecode.host_can_compile(base_images.probe(base)):  # the host reads its own version's code objects
         assert marshal.loads(data[16:]).co_filename == "/srv/app/pkg/__init__.py"
+    assert managed_containers(engine) == []
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def _pycs(src: Path) -> dict[str, bytes]:
+    return {p.relative_to(src).as_posix(): p.read_bytes() for p in sorted(src.rglob("*.pyc"))}
+
+
+def _containers_made(engine: docker.DockerClient, since: int, label: str) -> int:
+    until = int(time.time()) + 1
+    return len(list(engine.events(since=since, until=until, decode=True,
+                                  filters={"type": "container", "event": "create",
+                                           "label": f"io.flaskship.target={label}"})))
+
+
+def test_each_file_is_compiled_in_a_container_once_for_every_tree_and_thread_that_holds_it(
+        tmp_path: Path, engine: docker.DockerClient) -> None:
+    """Four targets ship the same app: its files used to be compiled in four containers,
+    on every build and again after each edit."""
+    base = base_images.resolve("python:3.12-slim", lambda _line: None)
+    runtime = base_images.probe(base)
+    cache = tmp_path / "cache"
+    app = {"wsgi.py": "from pkg import VALUE\n", "pkg/__init__.py": "VALUE = 1\n", "broken.py": "def (:\n"}
+    label = f"pyc-{uuid.uuid4().hex[:8]}"
+    since = int(time.time())
+
+    first = _tree(tmp_path / "a", app)
+    bytecode.in_container_cached(first, runtime, base, "/srv/app", label, cache)
+    made = _pycs(first)
+    assert [p.split(".")[0] for p in made] == ["__pycache__/wsgi", "pkg/__pycache__/__init__"]
+    # The same files in another tree: from the cache, byte for byte, with no container.
+    again = _tree(tmp_path / "b", app)
+    bytecode.in_container_cached(again, runtime, base, "/srv/app", label, cache)
+    assert _pycs(again) == made
+    # One file of its own (and flaskship's own settings, never compiled): one container, for that file alone.
+    other = _tree(tmp_path / "c", {**app, "main.py": "import wsgi\n", ".flaskship/gunicorn.conf.py": "workers = 2\n"})
+    bytecode.in_container_cached(other, runtime, base, "/srv/app", label, cache)
+    assert sorted(_pycs(other)) == sorted([*made, next(p for p in _pycs(other) if p.startswith("__pycache__/main."))])
+    assert {k: v for k, v in _pycs(other).items() if k in made} == made
+    time.sleep(1.1)  # events are filtered by whole seconds
+    assert _containers_made(engine, since, label) == 2
+
+    # Trees built side by side, with a file none has compiled yet: one container between them.
+    edited = {**app, "pkg/__init__.py": "VALUE = 2\n"}
+    trees = [_tree(tmp_path / f"t{i}", edited) for i in range(4)]
+    since = int(time.time())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda tree: bytecode.in_container_cached(tree, runtime, base, "/srv/app", label, cache), trees))
+    assert all(_pycs(tree) == _pycs(trees[0]) for tree in trees)
+    wsgi, pkg = sorted(made)  # the unchanged file's .pyc is the earlier one; the edited one's is new
+    assert sorted(_pycs(trees[0])) == [wsgi, pkg]
+    assert _pycs(trees[0])[wsgi] == made[wsgi] and _pycs(trees[0])[pkg] != made[pkg]
+    time.sleep(1.1)
+    assert _containers_made(engine, since, label) == 1
     assert managed_containers(engine) == []
