@@ -7,8 +7,9 @@ layer. A read-only filesystem then costs no compile at start-up either.
 
 On the host when the host's CPython is the base's version (a .pyc is specific
 to the minor version), else in a throwaway container of the base itself, with
-no network, for the files no earlier tree had compiled there (engine/pycache.py). Checked-hash pycs (PEP 552): valid whatever the files' mtimes are
-in the image, and a source that no longer matches its .pyc is compiled afresh,
+no network, for the files no earlier tree had compiled there (engine/pycache.py).
+Checked-hash pycs (PEP 552): valid whatever the files' mtimes are in the
+image, and a source that no longer matches its .pyc is compiled afresh,
 never trusted; a venv's are unchecked-hash (compile_tree's `frozen`). Paths
 inside them are the image's (`dest`), so tracebacks name /srv/app or /opt/venv,
 not a staging folder on the build host. Best effort, as `compileall
@@ -68,8 +69,7 @@ def in_container_cached(src: Path, runtime: Runtime, base: str, dest: str, label
     thread, now) made in a container of this very base: engine/pycache.py."""
     mode = "checked-hash"
     salt = f"{base_images.image_id(base)}\0{dest}\0{mode}"
-    pycache.reuse(src, cache, salt, f"cpython-{runtime.python.replace('.', '')}",
-                  lambda only: in_container(src, base, dest, label, mode, only))
+    pycache.reuse(src, cache, salt, lambda only: in_container(src, base, dest, label, mode, only))
 
 
 def in_container(src: Path, base: str, dest: str, label: str, mode: str = "checked-hash",
@@ -77,7 +77,8 @@ def in_container(src: Path, base: str, dest: str, label: str, mode: str = "check
     """compileall in a container of `base`; only the __pycache__/*.pyc files come back into `src`.
     `only`: these files of `src` (relative paths), not the whole tree."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tf:
+    # Some files alone: a symlink among them goes as the file it points to, which may not be sent.
+    with tarfile.open(fileobj=buffer, mode="w", dereference=only is not None) as tf:
         if only is None:
             tf.add(src, arcname=dest.lstrip("/"))
         else:

@@ -3,87 +3,97 @@
 Where the host's Python is not the base's, compiling takes a container of the
 base (engine/bytecode.py): about 0.25 s and a container's CPU, once per image
 before this, four times over for the same app files on a build of the demo's
-four targets, and again four times after a one-line edit. A .pyc is a function
+four targets, and again four times after a one-line edit (each kind's own
+gunicorn settings differ, so a first build still takes a container per kind). A .pyc is a function
 of the source's bytes, the path it is compiled as (co_filename: the image's,
 `dest`), the Python that compiles it and the invalidation mode; keyed by those
 and the base image's id, it is the same file for every target that ships the
 file. Targets that build side by side share the work too: a file another
 thread is compiling right now is waited for, not compiled again.
 
-flaskship's own `.flaskship/` (gunicorn's settings, different on each
-platform) is left out: gunicorn's master compiles its config once at start,
-about 1.6 ms, and leaving it out lets targets of different kinds need no
-container of their own for it.
+Each key's entry is a folder holding the .pyc the container made, under the
+name it gave it (its Python's own cache tag), or nothing for a file that does
+not compile (best effort, as `compileall || true` was). A batch of which no
+file came back compiled is kept nowhere: that is the container failing (killed,
+out of memory), not the files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-OWN = ".flaskship"
-NONE = b""  # a file that does not compile (best effort, as compileall || true): no .pyc, known
+# Part of every key: a change in how the files are compiled makes new ones.
+VERSION = "compileall --invalidation-mode checked-hash, 1"
 
 _lock = threading.Lock()
 _running: dict[str, threading.Event] = {}  # key -> set once its owner has stored it, or given up
 
 
 def sources(src: Path) -> list[Path]:
-    """The .py files under `src` that get a .pyc, relative to it."""
-    return sorted(p.relative_to(src) for p in src.rglob("*.py") if p.is_file() and p.relative_to(src).parts[0] != OWN)
+    """The .py files under `src` (what compileall compiles), relative to it."""
+    return sorted(p.relative_to(src) for p in src.rglob("*.py") if p.is_file())
 
 
-def pyc_path(src: Path, relative: Path, tag: str) -> Path:
-    """Where the image's Python looks for `relative`'s .pyc (PEP 3147), `tag` e.g. cpython-312."""
-    return src / relative.parent / "__pycache__" / f"{relative.stem}.{tag}.pyc"
+def made(src: Path, relative: Path) -> list[Path]:
+    """The .pyc files a Python made for `relative` in `src` (PEP 3147: `<stem>.<cache tag>[.opt-N].pyc`)."""
+    folder = src / relative.parent / "__pycache__"
+    name = re.compile(rf"{re.escape(relative.stem)}\.[A-Za-z]+-?\d+(\.opt-\d+)?\.pyc")
+    return sorted(p for p in folder.glob("*.pyc") if name.fullmatch(p.name)) if folder.is_dir() else []
 
 
-def reuse(src: Path, cache: Path, salt: str, tag: str, compile_some: Callable[[list[Path]], None]) -> None:
+def reuse(src: Path, cache: Path, salt: str, compile_some: Callable[[list[Path]], None]) -> None:
     """Give every source under `src` its .pyc: from `cache`, else by `compile_some(relative
     paths)` (which leaves their .pyc files in `src`) for those no thread is compiling now."""
     keys = {relative: _key(salt, relative, (src / relative).read_bytes()) for relative in sources(src)}
-    mine, theirs = _claim([k for k in keys.values() if not (cache / k).exists()])
+    mine, theirs = _claim(keys.values(), cache)
+    owned = [relative for relative, key in keys.items() if key in mine]
     try:
-        owned = [relative for relative, key in keys.items() if key in mine]
         if owned:
             compile_some(owned)
-            for relative in owned:
-                made = pyc_path(src, relative, tag)
-                _store(cache / keys[relative], made.read_bytes() if made.exists() else NONE)
+            pycs = {relative: made(src, relative) for relative in owned}
+            if any(pycs.values()):
+                for relative, files in pycs.items():
+                    _store(cache / keys[relative], files)
     finally:
         _release(mine)
     for event in theirs.values():
         event.wait()
     # Another thread's work that did not reach the cache (it failed): this one's to do.
-    missing = [relative for relative, key in keys.items() if key in theirs and not (cache / key).exists()]
+    missing = [relative for relative, key in keys.items() if key in theirs and not (cache / key).is_dir()]
     if missing:
         compile_some(missing)
     for relative, key in keys.items():
-        stored = cache / key
-        if relative not in missing and stored.exists() and (data := stored.read_bytes()) != NONE:
-            target = pyc_path(src, relative, tag)
+        if relative in missing or relative in owned:
+            continue  # compiled here, in place
+        for pyc in (cache / key).iterdir():
+            target = src / relative.parent / "__pycache__" / pyc.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            shutil.copyfile(pyc, target)
 
 
 def _key(salt: str, relative: Path, data: bytes) -> str:
-    digest = hashlib.sha256(f"{salt}\0{relative.as_posix()}\0".encode())
+    digest = hashlib.sha256(f"{VERSION}\0{salt}\0{relative.as_posix()}\0".encode())
     digest.update(data)
     return digest.hexdigest()
 
 
-def _claim(keys: list[str]) -> tuple[set[str], dict[str, threading.Event]]:
-    """(the keys this thread compiles, the events of those another thread is compiling)."""
+def _claim(keys: Iterable[str], cache: Path) -> tuple[set[str], dict[str, threading.Event]]:
+    """(the keys this thread compiles, the events of those another thread is compiling).
+    Under the lock: an owner stores its entries before it releases their keys."""
     mine: set[str] = set()
     theirs: dict[str, threading.Event] = {}
     with _lock:
         for key in keys:
             if key in _running:
                 theirs[key] = _running[key]
-            elif key not in mine:
+            elif not (cache / key).is_dir():
                 _running[key] = threading.Event()
                 mine.add(key)
     return mine, theirs
@@ -95,9 +105,13 @@ def _release(keys: set[str]) -> None:
             _running.pop(key).set()
 
 
-def _store(path: Path, data: bytes) -> None:
-    """Written whole or not at all: another process may read it at any time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _store(entry: Path, files: list[Path]) -> None:
+    """The entry whole or not at all: another process may read it at any time."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    for pyc in files:
+        shutil.copyfile(pyc, tmp / pyc.name)
+    try:
+        os.rename(tmp, entry)
+    except OSError:  # another process stored it first: the same files
+        shutil.rmtree(tmp, ignore_errors=True)
