@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from .. import records
 from ..build import manifest_slice
+from ..engine import docker_client
 from ..errors import RecordError, SmokeFailed
 from ..kinds import KINDS, TargetSettings
 from ..kinds.protocol import behaviour
@@ -37,8 +38,9 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
         assert shown is not None
         run = SmokeRun(project, env_name, shown, cancel=shown.cancel)
         previous = read_report(project, shown)["targets"]
-        # Refuse before anything runs: a stale target would be smoked against the wrong manifest.
-        built = {name: manifest_slice.refuse_stale(project, name) for name, _ in selected}
+        # Refuse before anything runs: a stale target would be smoked against the wrong manifest,
+        # one whose image is gone would fail (or pass from the cache) without saying why.
+        built = {name: _in_engine(manifest_slice.refuse_stale(project, name)) for name, _ in selected}
         for name, _ in selected:
             shown.target(name)
         used = {s for name, _ in selected for s in project.manifest.services_of(name)}
@@ -90,6 +92,16 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
     report.finish(name, (f"{len(run.results)} checks, {failed} failed" if failed else f"{len(run.results)} checks passed")
                   + took, ok=not failed)
     return run
+
+
+def _in_engine(record: BuildRecord) -> BuildRecord:
+    """The record, once every image it names is in the engine (which must be up): a run,
+    or a cached pass, is about those very images, which publish then pushes."""
+    for entry in record.images.values():
+        if docker_client.tagged_id(str(entry["id"])) is None:
+            raise SmokeFailed(f"{record.target}: its image {entry['ref']} ({str(entry['id'])[:19]}) is no longer "
+                              f"in the engine (removed since it was built); run `invoke build --target {record.target}`")
+    return record
 
 
 def _services_lasted(run: SmokeRun, name: str) -> None:

@@ -211,8 +211,10 @@ def test_a_build_with_nothing_changed_does_nothing(project: Path, engine: docker
     wsgi.write_text(wsgi.read_text() + "# edited\n")
     edited = invoke("build", "--manifest", manifest, "--target", "cloudrun")
     assert edited.code == 0 and "up to date" not in edited.stdout and record_file.read_bytes() != before[0]
-    # So does a record whose image is gone.
+    # So does a record whose image is gone; smoke says so, before it runs anything.
     engine.images.remove(json.loads(record_file.read_text())["images"]["app"]["id"], force=True)
+    gone = invoke("smoke", "--manifest", manifest, "--target", "cloudrun")
+    assert_one_clear_line(gone, "cloudrun: its image", "is no longer in the engine", "invoke build --target cloudrun")
     rebuilt = invoke("build", "--manifest", manifest, "--target", "cloudrun")
     assert rebuilt.code == 0 and "up to date" not in rebuilt.stdout
 
@@ -233,6 +235,10 @@ def test_a_smoke_that_passed_with_the_same_everything_is_reported_cached(built: 
     assert again["results"] == first["results"] and again["cached"] is True and first["cached"] is False
     row = next(line for line in cached.stdout.splitlines() if line.startswith("cloudrun "))  # the table's
     assert row.split()[-1] == "cached"
+    # A cached pass vouches for images in the engine: with no engine to hold them, it is an error.
+    down = invoke("smoke", "--manifest", manifest, "--target", "cloudrun",
+                  env={"DOCKER_HOST": f"unix://{built}/no-engine.sock"})
+    assert_one_clear_line(down, "Docker daemon not reachable", "no-engine.sock")
     # Another environment is another verdict: it runs.
     other = invoke("smoke", "--manifest", manifest, "--target", "cloudrun", "--env", "staging",
                    env={"SECRET_KEY": "staging-only-test-value"})
