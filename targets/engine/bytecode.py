@@ -69,22 +69,47 @@ def in_container_cached(src: Path, runtime: Runtime, base: str, dest: str, label
     thread, now) made in a container of this very base: engine/pycache.py."""
     mode = "checked-hash"
     salt = f"{base_images.image_id(base)}\0{dest}\0{mode}"
-    pycache.reuse(src, cache, salt, lambda only: in_container(src, base, dest, label, mode, only))
+    pycache.reuse(src, cache, salt, lambda only: each_in_container(src, base, dest, label, mode, only))
 
 
-def in_container(src: Path, base: str, dest: str, label: str, mode: str = "checked-hash",
-                 only: list[Path] | None = None) -> None:
-    """compileall in a container of `base`; only the __pycache__/*.pyc files come back into `src`.
-    `only`: these files of `src` (relative paths), not the whole tree."""
+def in_container(src: Path, base: str, dest: str, label: str, mode: str = "checked-hash") -> None:
+    """compileall in a container of `base`; only the __pycache__/*.pyc files come back into `src`."""
     buffer = io.BytesIO()
-    # Some files alone: a symlink among them goes as the file it points to, which may not be sent.
-    with tarfile.open(fileobj=buffer, mode="w", dereference=only is not None) as tf:
-        if only is None:
-            tf.add(src, arcname=dest.lstrip("/"))
-        else:
-            for relative in only:
-                tf.add(src / relative, arcname=f"{dest.lstrip('/')}/{relative.as_posix()}")
+    with tarfile.open(fileobj=buffer, mode="w") as tf:
+        tf.add(src, arcname=dest.lstrip("/"))
     command = ["sh", "-c", f"python3 -m compileall -q --invalidation-mode {mode} {dest} > /dev/null || true"]
+    _compile(src, base, dest, label, command, buffer.getvalue())
+
+
+# One file at a time, naming those that do not compile (best effort, as compileall || true):
+# any other failure (the container killed, out of memory) ends it with a status that says so.
+EACH = """
+import py_compile, sys
+mode = py_compile.PycInvalidationMode[sys.argv[1].upper().replace("-", "_")]
+for path in sys.argv[2:]:
+    try:
+        py_compile.compile(path, doraise=True, invalidation_mode=mode)
+    except py_compile.PyCompileError:
+        print(path)
+"""
+
+
+def each_in_container(src: Path, base: str, dest: str, label: str, mode: str, only: list[Path]) -> set[Path] | None:
+    """These files of `src` (relative paths) compiled in a container of `base`, their .pyc files
+    back in `src`: the files that do not compile, or None when the run itself failed."""
+    buffer = io.BytesIO()
+    # A symlink among them goes as the file it points to, which may not be sent.
+    with tarfile.open(fileobj=buffer, mode="w", dereference=True) as tf:
+        for relative in only:
+            tf.add(src / relative, arcname=f"{dest.lstrip('/')}/{relative.as_posix()}")
+    paths = {f"{dest}/{relative.as_posix()}": relative for relative in only}
+    status, out = _compile(src, base, dest, label, ["python3", "-c", EACH, mode, *paths], buffer.getvalue())
+    return {paths[line] for line in out.splitlines() if line in paths} if status == 0 else None
+
+
+def _compile(src: Path, base: str, dest: str, label: str, command: list[str], files: bytes) -> tuple[int, str]:
+    """Run `command` in a container of `base` holding `files`; the .pyc files under `dest`
+    come back into `src`. (its exit status, its output)"""
 
     def create(run_labels: dict[str, str]) -> docker_client.Container:
         return docker_client.client().containers.create(base, command, labels=run_labels, user="0", entrypoint=[],
@@ -92,11 +117,12 @@ def in_container(src: Path, base: str, dest: str, label: str, mode: str = "check
 
     try:
         with docker_client._labelled(label, create) as container:
-            container.put_archive("/", buffer.getvalue())
+            container.put_archive("/", files)
             container.start()
-            container.wait(timeout=TIMEOUT)
+            status = int(container.wait(timeout=TIMEOUT).get("StatusCode", 1))
             chunks, _ = container.get_archive(dest)
             _extract_pycs(b"".join(chunks), src)
+            return status, container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
     except docker.errors.APIError as exc:
         raise BuildFailed(f"{label}: cannot byte-compile the app in {base}: {exc.explanation or exc}") from None
 

@@ -12,14 +12,14 @@ file. Targets that build side by side share the work too: a file another
 thread is compiling right now is waited for, not compiled again.
 
 Each key's entry is a folder holding the .pyc the container made, under the
-name it gave it (its Python's own cache tag), or nothing for a file that does
-not compile (best effort, as `compileall || true` was). A batch of which no
-file came back compiled is kept nowhere: that is the container failing (killed,
-out of memory), not the files.
+name it gave it (its Python's own cache tag), or nothing for a file the
+container named as not compiling (best effort, as `compileall || true` was).
+A container that failed (killed, out of memory) leaves nothing kept.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -48,18 +48,19 @@ def made(src: Path, relative: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.pyc") if name.fullmatch(p.name)) if folder.is_dir() else []
 
 
-def reuse(src: Path, cache: Path, salt: str, compile_some: Callable[[list[Path]], None]) -> None:
+def reuse(src: Path, cache: Path, salt: str, compile_some: Callable[[list[Path]], set[Path] | None]) -> None:
     """Give every source under `src` its .pyc: from `cache`, else by `compile_some(relative
-    paths)` (which leaves their .pyc files in `src`) for those no thread is compiling now."""
+    paths)` for those no thread is compiling now. It leaves their .pyc files in `src` and
+    returns those that do not compile, or None when it failed as a whole (nothing is kept)."""
     keys = {relative: _key(salt, relative, (src / relative).read_bytes()) for relative in sources(src)}
     mine, theirs = _claim(keys.values(), cache)
     owned = [relative for relative, key in keys.items() if key in mine]
     try:
-        if owned:
-            compile_some(owned)
-            pycs = {relative: made(src, relative) for relative in owned}
-            if any(pycs.values()):
-                for relative, files in pycs.items():
+        failed = compile_some(owned) if owned else None
+        if failed is not None:
+            for relative in owned:
+                # A file with no .pyc that was not named as not compiling: nothing known, nothing kept.
+                if (files := made(src, relative)) or relative in failed:
                     _store(cache / keys[relative], files)
     finally:
         _release(mine)
@@ -109,9 +110,14 @@ def _store(entry: Path, files: list[Path]) -> None:
     """The entry whole or not at all: another process may read it at any time."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
-    for pyc in files:
-        shutil.copyfile(pyc, tmp / pyc.name)
     try:
+        for pyc in files:
+            shutil.copyfile(pyc, tmp / pyc.name)
         os.rename(tmp, entry)
-    except OSError:  # another process stored it first: the same files
+    except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):  # not another process's copy of it, stored first
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -10,19 +10,23 @@ from targets.engine import pycache
 
 
 def _compiler(src: Path, calls: list[list[str]], optimize: int = -1,
-              fail: bool = False) -> Callable[[list[Path]], None]:
-    def compile_some(only: list[Path]) -> None:
+              stop_after: int | None = None, fail: bool = False) -> Callable[[list[Path]], set[Path] | None]:
+    """The host's py_compile as the base's container: what each_in_container does, or a run
+    that ends early (`stop_after` files: killed, its status lost) or fails outright."""
+    def compile_some(only: list[Path]) -> set[Path] | None:
         calls.append(sorted(p.as_posix() for p in only))
         if fail:
-            return  # a container killed before it wrote anything: compileall || true hides it
-        for relative in only:
+            return None
+        failed = set()
+        for relative in only[:stop_after]:
             tag = "" if optimize < 1 else f".opt-{optimize}"
             folder = src / relative.parent / "__pycache__"
             try:
                 py_compile.compile(str(src / relative), cfile=str(folder / f"{relative.stem}.cpython-399{tag}.pyc"),
                                    dfile=f"/srv/app/{relative.as_posix()}", doraise=True, optimize=optimize)
             except py_compile.PyCompileError:
-                pass
+                failed.add(relative)
+        return failed
     return compile_some
 
 
@@ -33,18 +37,19 @@ def _tree(root: Path) -> Path:
     return root
 
 
-def test_a_batch_that_made_nothing_is_not_kept_and_a_broken_file_is_known(tmp_path: Path) -> None:
+def test_only_what_the_container_said_is_kept(tmp_path: Path) -> None:
     cache, calls = tmp_path / "cache", list[list[str]]()
-    first = _tree(tmp_path / "a")
-    pycache.reuse(first, cache, "base", _compiler(first, calls, fail=True))
-    second = _tree(tmp_path / "b")
-    pycache.reuse(second, cache, "base", _compiler(second, calls))  # compiled again: nothing was kept
-    third = _tree(tmp_path / "c")
-    pycache.reuse(third, cache, "base", _compiler(third, calls))  # all known now, the broken file too
-    assert calls == [["broken.py", "pkg/__init__.py"]] * 2
-    assert [p.name for p in third.rglob("*.pyc")] == ["__init__.cpython-399.pyc"]
-    assert (third / "pkg/__pycache__/__init__.cpython-399.pyc").read_bytes() == \
-        (second / "pkg/__pycache__/__init__.cpython-399.pyc").read_bytes()
+    trees = [_tree(tmp_path / name) for name in "abcd"]
+    pycache.reuse(trees[0], cache, "base", _compiler(trees[0], calls, fail=True))  # nothing known: nothing kept
+    # Killed after its first file (broken.py): what it made and named is kept, not the file it never reached.
+    pycache.reuse(trees[1], cache, "base", _compiler(trees[1], calls, stop_after=1))
+    pycache.reuse(trees[2], cache, "base", _compiler(trees[2], calls))
+    pycache.reuse(trees[3], cache, "base", _compiler(trees[3], calls))  # all known now, the broken file too
+    assert calls == [["broken.py", "pkg/__init__.py"]] * 2 + [["pkg/__init__.py"]]
+    assert [p.name for p in trees[3].rglob("*.pyc")] == ["__init__.cpython-399.pyc"]
+    assert (trees[3] / "pkg/__pycache__/__init__.cpython-399.pyc").read_bytes() == \
+        (trees[2] / "pkg/__pycache__/__init__.cpython-399.pyc").read_bytes()
+    assert sorted(p.name for p in cache.iterdir() if p.name.startswith(".")) == []  # no half-written entry
 
 
 def test_a_pyc_keeps_the_name_its_python_gave_it(tmp_path: Path) -> None:
