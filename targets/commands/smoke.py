@@ -40,7 +40,7 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
         previous = read_report(project, shown)["targets"]
         # Refuse before anything runs: a stale target would be smoked against the wrong manifest,
         # one whose image is gone would fail (or pass from the cache) without saying why.
-        built = {name: _in_engine(manifest_slice.refuse_stale(project, name)) for name, _ in selected}
+        built = _in_engine(project, [name for name, _ in selected])
         for name, _ in selected:
             shown.target(name)
         used = {s for name, _ in selected for s in project.manifest.services_of(name)}
@@ -94,14 +94,21 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
     return run
 
 
-def _in_engine(record: BuildRecord) -> BuildRecord:
-    """The record, once every image it names is in the engine (which must be up): a run,
-    or a cached pass, is about those very images, which publish then pushes."""
-    for entry in record.images.values():
-        if docker_client.tagged_id(str(entry["id"])) is None:
-            raise SmokeFailed(f"{record.target}: its image {entry['ref']} ({str(entry['id'])[:19]}) is no longer "
-                              f"in the engine (removed since it was built); run `invoke build --target {record.target}`")
-    return record
+def _in_engine(project: Project, names: list[str]) -> dict[str, BuildRecord]:
+    """Each target's build record, once every image it names is in the engine (which must be
+    up) under its tag, as built: a run (compose starts the tag), or a cached pass, is about
+    those very images, which publish then pushes. Else SmokeFailed for the first, with the
+    others' lines on it (FlaskshipError.also) for the summary."""
+    records = {name: manifest_slice.refuse_stale(project, name) for name in names}
+    gone = {name: f"{name}: its image {entry['ref']} ({str(entry['id'])[:19]}) is not in the engine as built "
+                  f"(removed or retagged since, or another engine); run `invoke build --target {name}`"
+            for name, record in records.items() for entry in record.images.values()
+            if docker_client.tagged_id(str(entry["ref"])) != entry["id"]}
+    if gone:
+        error = SmokeFailed(next(iter(gone.values())))
+        error.also = gone
+        raise error
+    return records
 
 
 def _services_lasted(run: SmokeRun, name: str) -> None:

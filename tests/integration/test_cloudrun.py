@@ -214,7 +214,7 @@ def test_a_build_with_nothing_changed_does_nothing(project: Path, engine: docker
     # So does a record whose image is gone; smoke says so, before it runs anything.
     engine.images.remove(json.loads(record_file.read_text())["images"]["app"]["id"], force=True)
     gone = invoke("smoke", "--manifest", manifest, "--target", "cloudrun")
-    assert_one_clear_line(gone, "cloudrun: its image", "is no longer in the engine", "invoke build --target cloudrun")
+    assert_one_clear_line(gone, "cloudrun: its image", "is not in the engine as built", "invoke build --target cloudrun")
     rebuilt = invoke("build", "--manifest", manifest, "--target", "cloudrun")
     assert rebuilt.code == 0 and "up to date" not in rebuilt.stdout
 
