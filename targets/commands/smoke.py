@@ -29,7 +29,7 @@ REPORT = records.SMOKE_REPORT
 
 def smoke(project: Project, target: str | list[str], env: str | None, report: Reporter | None = None, *,
           force: bool = False, jobs: int | None = None) -> SmokeRun:
-    """Smoke the selected targets, `jobs` at a time (default: one per core); then parity,
+    """Smoke the selected targets, `jobs` at a time (default: one more than the cores); then parity,
     the matrix and build/smoke.json, written once, by this thread, for every target."""
     started = time.monotonic()
     selected = project.select(target)
