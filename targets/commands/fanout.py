@@ -45,7 +45,7 @@ def run_each(work: dict[str, Callable[[], T]], jobs: int, report: Reporter,
             report.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    _raise_first({name: error for name, future in futures.items() if (error := future.exception()) is not None})
+    raise_first({name: error for name, future in futures.items() if (error := future.exception()) is not None})
     return {name: future.result() for name, future in futures.items()}
 
 
@@ -57,11 +57,11 @@ def _one_by_one(work: dict[str, Callable[[], T]]) -> dict[str, T]:
             results[name] = job()
         except Exception as error:  # noqa: BLE001 - raised below, after the other targets ran
             errors[name] = error
-    _raise_first(errors)
+    raise_first(errors)
     return results
 
 
-def _raise_first(errors: dict[str, BaseException]) -> None:
+def raise_first(errors: dict[str, BaseException]) -> None:
     """The first failure, in target order, carrying the others' messages for the summary."""
     if not errors:
         return

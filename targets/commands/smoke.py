@@ -22,7 +22,7 @@ from ..smoke import hints, parity
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import SmokeRun
 from ..ui.progress import Reporter
-from .fanout import default_jobs, run_each
+from .fanout import default_jobs, raise_first, run_each
 
 REPORT = records.SMOKE_REPORT
 
@@ -98,16 +98,13 @@ def _in_engine(project: Project, names: list[str]) -> dict[str, BuildRecord]:
     """Each target's build record, once every image it names is in the engine (which must be
     up) under its tag, as built: a run (compose starts the tag), or a cached pass, is about
     those very images, which publish then pushes. Else SmokeFailed for the first, with the
-    others' lines on it (FlaskshipError.also) for the summary."""
+    others' lines on it for the summary (fanout.raise_first)."""
     records = {name: manifest_slice.refuse_stale(project, name) for name in names}
-    gone = {name: f"{name}: its image {entry['ref']} ({str(entry['id'])[:19]}) is not in the engine as built "
-                  f"(removed or retagged since, or another engine); run `invoke build --target {name}`"
-            for name, record in records.items() for entry in record.images.values()
-            if docker_client.tagged_id(str(entry["ref"])) != entry["id"]}
-    if gone:
-        error = SmokeFailed(next(iter(gone.values())))
-        error.also = gone
-        raise error
+    raise_first({name: SmokeFailed(f"{name}: its image {entry['ref']} ({str(entry['id'])[:19]}) is not in the engine "
+                                   f"as built (removed or retagged since, or another engine); run "
+                                   f"`invoke build --target {name}`")
+                 for name, record in records.items() for entry in record.images.values()
+                 if docker_client.tagged_id(str(entry["ref"])) != entry["id"]})
     return records
 
 

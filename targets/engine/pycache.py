@@ -70,9 +70,10 @@ def reuse(src: Path, cache: Path, salt: str, compile_some: Callable[[list[Path]]
     missing = [relative for relative, key in keys.items() if key in theirs and not (cache / key).is_dir()]
     if missing:
         compile_some(missing)
+    here = {*owned, *missing}  # compiled here, in place
     for relative, key in keys.items():
-        if relative in missing or relative in owned:
-            continue  # compiled here, in place
+        if relative in here:
+            continue
         for pyc in (cache / key).iterdir():
             target = src / relative.parent / "__pycache__" / pyc.name
             target.parent.mkdir(parents=True, exist_ok=True)
