@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..build import freshness, source
 from ..build.job import BuildJob
-from ..engine import base_images, docker_client
+from ..engine import base_images, docker_client, trim
 from ..errors import FlaskshipError, RecordError
 from ..files import staging_dir
 from ..kinds import KINDS, TargetSettings
@@ -56,6 +56,7 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
             _wait_for(background, shown)
     noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
                                        for name, _ in selected}, content)
+    trim.after_build(project.build_dir / ".cache")
     return [records[name] for name, _ in selected]
 
 

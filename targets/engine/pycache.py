@@ -14,7 +14,8 @@ thread is compiling right now is waited for, not compiled again.
 Each key's entry is a folder holding the .pyc the container made, under the
 name it gave it (its Python's own cache tag), or nothing for a file the
 container named as not compiling (best effort, as `compileall || true` was).
-A container that failed (killed, out of memory) leaves nothing kept.
+A container that failed (killed, out of memory) leaves nothing kept. An entry
+unused for days is trimmed after a build (trim.py); each use here refreshes it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from . import trim
 
 # Part of every key: a change in how the files are compiled makes new ones.
 VERSION = "compileall --invalidation-mode checked-hash, 1"
@@ -71,13 +74,20 @@ def reuse(src: Path, cache: Path, salt: str, compile_some: Callable[[list[Path]]
     if missing:
         compile_some(missing)
     here = {*owned, *missing}  # compiled here, in place
+    gone = []
     for relative, key in keys.items():
         if relative in here:
             continue
-        for pyc in (cache / key).iterdir():
-            target = src / relative.parent / "__pycache__" / pyc.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(pyc, target)
+        try:
+            for pyc in (cache / key).iterdir():
+                target = src / relative.parent / "__pycache__" / pyc.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(pyc, target)
+            trim.used(cache / key)
+        except FileNotFoundError:  # trimmed by another process's build since it was seen
+            gone.append(relative)
+    if gone:
+        compile_some(gone)
 
 
 def _key(salt: str, relative: Path, data: bytes) -> str:

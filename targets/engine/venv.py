@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from ..files import link_or_copy, tree_hash, tree_tar
-from . import bytecode
+from . import bytecode, trim
 from .base_images import Runtime
 
 VENV = "/opt/venv"
@@ -74,6 +74,7 @@ def _ensure(kind: str, wheels: Path, text: str, runtime: Runtime, base: str, cac
         parts.append(base)  # compiled in a container of this very base
     dest = cache_dir / "venvs" / f"{kind}-{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:24]}.tar.gz"
     if dest.is_file():
+        trim.used(dest, sidecar=True)  # not its own mtime: build contexts hold links to it
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".making-", dir=dest.parent) as tmp:

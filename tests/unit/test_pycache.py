@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import py_compile
+import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +65,30 @@ def test_a_pyc_keeps_the_name_its_python_gave_it(tmp_path: Path) -> None:
     assert len(calls) == 1
     assert [p.relative_to(second).as_posix() for p in second.rglob("*.pyc")] == \
         ["pkg/__pycache__/__init__.cpython-399.opt-1.pyc"]
+
+
+def test_a_hit_refreshes_its_entry_and_one_trimmed_meanwhile_is_compiled(tmp_path: Path) -> None:
+    cache, calls = tmp_path / "cache", list[list[str]]()
+    first = _tree(tmp_path / "a")
+    pycache.reuse(first, cache, "base", _compiler(first, calls))
+    entries = sorted(cache.iterdir())
+    old = time.time() - 6 * 86400
+    for entry in entries:
+        os.utime(entry, (old, old))
+    second = _tree(tmp_path / "b")
+    pycache.reuse(second, cache, "base", _compiler(second, calls))
+    assert all(entry.stat().st_mtime > old + 86400 for entry in entries)  # used now: not trimmed
+    # Another process's trim takes an entry between this build's look and its copy.
+    third = _tree(tmp_path / "c")
+    (third / "new.py").write_text("NEW = 1\n")
+    compile_new = _compiler(third, calls)
+
+    def while_another_trims(only: list[Path]) -> set[Path] | None:
+        if only == [Path("new.py")]:
+            for entry in entries:
+                shutil.rmtree(entry)
+        return compile_new(only)
+
+    pycache.reuse(third, cache, "base", while_another_trims)
+    assert calls[-2:] == [["new.py"], ["broken.py", "pkg/__init__.py"]]
+    assert (third / "pkg/__pycache__/__init__.cpython-399.pyc").is_file()

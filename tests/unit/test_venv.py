@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.engine import venv
+from targets.engine import trim, venv
 from targets.engine.base_images import Runtime
 from targets.errors import BuildFailed
 
@@ -92,7 +92,17 @@ def test_the_tar_is_made_once_per_key_and_is_the_same_bytes_when_made_again(tmp_
     assert elsewhere.read_bytes() == first.read_bytes()
     other, _, _ = _made(tmp_path, requirement="tiny\n")
     assert other != first  # the requirements are part of the key
-    assert [p.name for p in (tmp_path / "cache/venvs").iterdir() if p.name.startswith(".")] == []  # nothing half-made
+    assert [p.name for p in (tmp_path / "cache/venvs").iterdir() if p.name.startswith(".making")] == []  # nothing half-made
+
+
+def test_a_reused_tar_is_marked_used_beside_it_and_keeps_its_own_times(tmp_path: Path) -> None:
+    # Build contexts hold hard links to the tar, and the no-op check reads their times.
+    first, _, _ = _made(tmp_path)
+    before = first.stat()
+    again, _, _ = _made(tmp_path)
+    assert again == first and (first.stat().st_mtime_ns, first.stat().st_ctime_ns) == (before.st_mtime_ns,
+                                                                                        before.st_ctime_ns)
+    assert (first.parent / trim.USED / first.name).is_file()
 
 
 def test_a_hash_that_does_not_match_fails_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,79 @@
+"""engine/trim.py on real folders: what goes, what stays, and how often it looks."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from targets.engine import trim
+
+DAY = 86400.0
+
+
+def _aged(path: Path, days: float, now: float) -> Path:
+    os.utime(path, (now - days * DAY, now - days * DAY))
+    return path
+
+
+def _cache(tmp_path: Path, now: float) -> Path:
+    folder = tmp_path / "pyc"
+    (folder / "old-entry").mkdir(parents=True)
+    (folder / "old-entry" / "m.cpython-311.pyc").write_bytes(b"x")
+    _aged(folder / "old-entry", 6, now)
+    (folder / "recent-entry").mkdir()
+    _aged(folder / "recent-entry", 4, now)
+    (folder / "old.tar.gz").touch()
+    _aged(folder / "old.tar.gz", 6, now)
+    (folder / ".old-entry.tmp123").mkdir()  # a build's entry in the making
+    _aged(folder / ".old-entry.tmp123", 9, now)
+    return folder
+
+
+def test_entries_unused_for_five_days_go_and_the_rest_stay(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    assert trim.trim(folder, now) == ["old-entry", "old.tar.gz"]
+    assert sorted(p.name for p in folder.iterdir()) == [".old-entry.tmp123", trim.STAMP, "recent-entry"]
+
+
+def test_a_trim_looks_at_most_once_a_day(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    assert trim.trim(folder, now - 3600) == ["old-entry", "old.tar.gz"]
+    _aged(folder / "recent-entry", 6, now)
+    assert trim.trim(folder, now) == []  # trimmed an hour ago
+    assert trim.trim(folder, now + DAY) == ["recent-entry"]
+
+
+def test_a_use_refreshes_an_entry_at_most_once_an_hour(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    trim.used(folder / "old-entry")
+    assert trim.trim(folder, now) == ["old.tar.gz"]
+    fresh = _aged(folder / "recent-entry", 0.5 / 24, now).stat().st_mtime
+    trim.used(folder / "recent-entry")
+    assert (folder / "recent-entry").stat().st_mtime == fresh  # used half an hour ago: no write
+    trim.used(folder / "no-such-entry")
+    assert not (folder / "no-such-entry").exists()
+
+
+def test_a_sidecar_mark_keeps_an_entry_whose_own_times_must_not_change(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    tar = _aged(folder / "old.tar.gz", 6, now)
+    before = tar.stat()
+    trim.used(tar, sidecar=True)
+    assert tar.stat().st_mtime == before.st_mtime and tar.stat().st_ctime == before.st_ctime
+    assert (folder / trim.USED / "old.tar.gz").is_file()
+    assert trim.trim(folder, now) == ["old-entry"]
+    # Once it goes, its mark goes with it; a mark whose entry was removed some other way too.
+    (folder / trim.USED / "gone.tar.gz").touch()
+    _aged(folder / trim.USED / "old.tar.gz", 6, now)
+    assert trim.trim(folder, now + DAY) == ["old.tar.gz", "recent-entry"]
+    assert list((folder / trim.USED).iterdir()) == []
+
+
+def test_a_folder_that_is_not_there_is_left_alone(tmp_path: Path) -> None:
+    trim.after_build(tmp_path / ".cache")
+    assert not (tmp_path / ".cache").exists()
