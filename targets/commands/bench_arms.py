@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from ..engine import base_images, docker_client
-from .bench_figures import run
+from .bench_figures import run, run_cpu
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BENCH_LABEL = f"{docker_client.LABEL}.bench"
@@ -79,8 +79,13 @@ def set_bases(manifest: Path, python: str, nginx: str) -> None:
 
 def invoke(*args: str, session: str) -> float:
     """`invoke ...` as a user runs it: a new process, its start in the wall time."""
+    return invoke_cpu(*args, session=session)[0]
+
+
+def invoke_cpu(*args: str, session: str) -> tuple[float, float | None]:
+    """invoke(), and the machine's CPU-seconds over it (bench_figures.machine_cpu)."""
     env = {**os.environ, "FLASKSHIP_SESSION": session}
-    return run([sys.executable, "-m", "invoke", "--search-root", str(REPO), *args], f"invoke {args[0]}", env=env)
+    return run_cpu([sys.executable, "-m", "invoke", "--search-root", str(REPO), *args], f"invoke {args[0]}", env=env)
 
 
 def naive_context(root: Path, ours: Path) -> Path:

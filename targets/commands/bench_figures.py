@@ -36,6 +36,30 @@ def run(command: Sequence[str], label: str, env: dict[str, str] | None = None, c
     return took
 
 
+def machine_cpu() -> float | None:
+    """CPU-seconds this machine has been busy since boot: every core, every process (the
+    engine, runc, the containers, this tool) and the kernel, from /proc/stat. None where
+    that cannot say what a run cost: no /proc/stat, or an engine on another machine."""
+    if not docker_client.engine_endpoint().local:
+        return None
+    try:
+        fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 8:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, _steal = fields  # steal: another guest's time
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def run_cpu(command: Sequence[str], label: str, env: dict[str, str] | None = None) -> tuple[float, float | None]:
+    """run(), and the machine's CPU-seconds over it (None: see machine_cpu)."""
+    before = machine_cpu()
+    took = run(command, label, env=env)
+    after = machine_cpu()
+    return took, (after - before if before is not None and after is not None else None)
+
+
 def spread(values: Sequence[float]) -> dict[str, float | int]:
     """Median and spread (min, max) of the rounds."""
     return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from targets.commands import bench_report
 from tests.helpers import REPO
@@ -66,3 +67,29 @@ def _with_naive_load(naive: dict) -> dict:
     record = json.loads(json.dumps(THREE_ROUNDS))
     record["figures"]["load"]["heroku"]["naive"] = naive
     return record
+
+
+def test_the_16_targets_rows_give_the_floor_their_cpu_sets() -> None:
+    """With the machine's CPU over each 16-target run: the least wall time that work can take
+    on these cores, also as a ratio to the 4's; a record without it shows none."""
+    record = json.loads(json.dumps(THREE_ROUNDS))
+    scale = record["figures"]["scale"]
+    four = scale["smoke"] / scale["ratio"]["smoke"]
+    scale.update(cpu={"cold": None, "noop": 0.31, "smoke": 19.8}, cores=2)
+    table = bench_report.table(record)
+    smoke = _row(table, "16 targets vs 4: smoke")
+    assert smoke[1] == f"{scale['smoke']:.2f} s; 19.8 CPU-s on 2 cores: >= 9.90 s, {9.9 / four:.2f}x of 4"
+    assert _row(table, "16 targets vs 4: cold")[1] == f"{scale['cold']:.2f} s"  # not measured: no floor
+    assert _row(bench_report.table(THREE_ROUNDS), "16 targets vs 4: smoke")[1] == f"{scale['smoke']:.2f} s"
+
+
+def test_the_machines_cpu_counts_this_process_busy() -> None:
+    from targets.commands.bench_figures import machine_cpu
+
+    before = machine_cpu()
+    assert before is not None
+    spent = time.process_time() + 0.3
+    while time.process_time() < spent:
+        pass
+    after = machine_cpu()
+    assert after is not None and after - before >= 0.25
