@@ -32,22 +32,27 @@ def used(entry: Path, *, sidecar: bool = False) -> None:
     """Record that `entry` was used now: its own mtime, or with `sidecar` that of
     `.used/<name>` beside it (for an entry whose times must stay as they are)."""
     mark = entry.parent / USED / entry.name if sidecar else entry
-    now = time.time()
     try:
-        if now - mark.stat().st_mtime < REFRESH:
-            return
-        os.utime(mark)
-    except FileNotFoundError:
-        if not sidecar:
-            return
-        mark.parent.mkdir(exist_ok=True)
-        mark.touch()
+        try:
+            if time.time() - mark.stat().st_mtime < REFRESH:
+                return
+            os.utime(mark)
+        except FileNotFoundError:
+            if sidecar:
+                mark.parent.mkdir(exist_ok=True)
+                mark.touch()
+    except OSError:  # a cache it may read but not write: the entry is only trimmed sooner
+        pass
 
 
 def after_build(cache: Path) -> None:
-    """Trim each of FOLDERS in `cache` (build/.cache), once a day."""
+    """Trim each of FOLDERS in `cache` (build/.cache), once a day. Housekeeping never
+    fails the build it follows: what cannot be removed now is tried again tomorrow."""
     for name in FOLDERS:
-        trim(cache / name)
+        try:
+            trim(cache / name)
+        except OSError:
+            pass
 
 
 def trim(folder: Path, now: float | None = None) -> list[str]:

@@ -77,3 +77,16 @@ def test_a_sidecar_mark_keeps_an_entry_whose_own_times_must_not_change(tmp_path:
 def test_a_folder_that_is_not_there_is_left_alone(tmp_path: Path) -> None:
     trim.after_build(tmp_path / ".cache")
     assert not (tmp_path / ".cache").exists()
+
+
+def test_housekeeping_that_cannot_write_never_fails_a_build(tmp_path: Path) -> None:
+    cache = tmp_path / ".cache"
+    cache.mkdir()
+    (cache / "pyc").write_text("not a folder")  # anything the trim cannot work through
+    (cache / "venvs").mkdir()
+    (cache / "venvs" / trim.USED).write_text("not a folder either")
+    tar = cache / "venvs" / "venv-1.tar.gz"
+    tar.touch()
+    trim.used(tar, sidecar=True)
+    trim.after_build(cache)
+    assert tar.is_file() and (cache / "pyc").is_file()
