@@ -18,7 +18,7 @@ import docker.errors
 import requests
 
 from ..errors import PublishFailed
-from . import docker_client
+from . import docker_client, loopback
 
 ATTEMPTS = 4
 BACKOFF_CAP = 4.0
@@ -136,7 +136,7 @@ def base_url(host: str) -> str:
 def reachable(host: str) -> bool:
     """Any HTTP answer from /v2/ counts; requests honours HTTPS_PROXY as the daemon can."""
     try:
-        requests.get(f"{base_url(host)}/v2/", timeout=3)
+        loopback.get(f"{base_url(host)}/v2/", timeout=3)
     except requests.RequestException:
         return False
     return True

@@ -20,6 +20,7 @@ from typing import Any
 import requests
 from docker.models.containers import Container
 
+from ..engine import loopback
 from ..errors import SmokeFailed
 from .kinds import Start
 from .settings import S3Settings, ServiceSettings
@@ -62,7 +63,7 @@ class S3:
 
     def ready(self, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> bool:
         try:
-            return requests.get(f"http://127.0.0.1:{host_port}/moto-api/", timeout=1).status_code == 200
+            return loopback.get(f"http://127.0.0.1:{host_port}/moto-api/", timeout=1).status_code == 200
         except requests.RequestException:
             return False
 
@@ -71,7 +72,7 @@ class S3:
         s3 = _settings(settings)
         base = f"http://127.0.0.1:{host_port}"
         try:
-            requests.post(f"{base}/moto-api/reset", timeout=10).raise_for_status()
+            loopback.post(f"{base}/moto-api/reset", timeout=10).raise_for_status()
             requests.put(f"{base}/{s3.bucket}", data=_bucket_xml(s3.region), timeout=10).raise_for_status()
         except requests.RequestException as exc:
             raise SmokeFailed(f"s3: emptying bucket {s3.bucket} failed: {exc}") from None

@@ -1,0 +1,52 @@
+"""HTTP to what runs on this machine goes straight there, never through a proxy.
+
+requests takes HTTP_PROXY and HTTPS_PROXY from the environment for every URL that
+NO_PROXY does not name, loopback included. With a proxy set and NO_PROXY unset, as
+many company machines have it, every smoke check went to the proxy instead of the
+container (a ProxyError, 60 s later), and the proxy was asked to reach 127.0.0.1
+on its own side. A session here does not read the environment (trust_env: no
+proxies, no .netrc) for a loopback URL; any other URL (a hosted registry, real
+Cloud Storage) keeps the user's proxy settings. It also spares every request the
+environment scan requests makes without a session.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def session(url: str | None = None) -> requests.Session:
+    """A session for `url`'s host (None: loopback): without the environment's proxies there."""
+    made = requests.Session()
+    if url is None or is_loopback(url):
+        made.trust_env = False
+    return made
+
+
+def get(url: str, **kwargs: Any) -> requests.Response:
+    with session(url) as http:
+        return http.get(url, **kwargs)
+
+
+def post(url: str, **kwargs: Any) -> requests.Response:
+    with session(url) as http:
+        return http.post(url, **kwargs)
+
+
+def patch(url: str, **kwargs: Any) -> requests.Response:
+    with session(url) as http:
+        return http.patch(url, **kwargs)
