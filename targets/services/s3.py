@@ -72,8 +72,9 @@ class S3:
         s3 = _settings(settings)
         base = f"http://127.0.0.1:{host_port}"
         try:
-            loopback.post(f"{base}/moto-api/reset", timeout=10).raise_for_status()
-            requests.put(f"{base}/{s3.bucket}", data=_bucket_xml(s3.region), timeout=10).raise_for_status()
+            with loopback.session() as http:
+                http.post(f"{base}/moto-api/reset", timeout=10).raise_for_status()
+                http.put(f"{base}/{s3.bucket}", data=_bucket_xml(s3.region), timeout=10).raise_for_status()
         except requests.RequestException as exc:
             raise SmokeFailed(f"s3: emptying bucket {s3.bucket} failed: {exc}") from None
 
