@@ -128,14 +128,37 @@ def tree_tar(folder: Path, dest: str, symlinks: bool = False) -> bytes:
             info.uname = info.gname = "root"
             info.mtime = 0
             if info.isfile():
-                info.mode = 0o755 if info.mode & 0o100 else 0o644
+                info.mode = shipped_mode(info.mode, False)
                 with path.open("rb") as stream:
                     tar.addfile(info, stream)
                 continue
             if info.isdir():
-                info.mode = 0o1777 if info.mode & 0o7777 == 0o1777 else 0o755
+                info.mode = shipped_mode(info.mode, True)
             tar.addfile(info)
     return buffer.getvalue()
+
+
+def shipped_mode(mode: int, is_dir: bool) -> int:
+    """The mode a file or folder has in an image: readable by any uid the platform runs
+    the app as, writable by none but root (the owner), whatever the host's umask or
+    checkout made; a writable folder (1777) stays one."""
+    if is_dir:
+        return 0o1777 if mode & 0o7777 == 0o1777 else 0o755
+    return 0o755 if mode & 0o100 else 0o644
+
+
+def ship_modes(path: Path) -> None:
+    """shipped_mode() for `path` and everything under it, in place: for what an image's
+    COPY takes from its context, which keeps the modes it finds. A checkout made under
+    umask 077 (0600 files, 0700 folders) otherwise gave images whose app could not read
+    its own code. Links are left as they are (their own mode means nothing)."""
+    for item in [path, *sorted(path.rglob("*"))] if path.is_dir() else [path]:
+        if item.is_symlink():
+            continue
+        mode = item.stat().st_mode
+        wanted = shipped_mode(mode, item.is_dir())
+        if mode & 0o7777 != wanted:
+            item.chmod(wanted)
 
 
 def link_or_copy(source: Path, dest: Path) -> None:

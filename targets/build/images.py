@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..engine import base_images, bytecode, docker_client, sbom, venv, wheelhouse
 from ..engine.builder import BuildBase
-from ..files import link_or_copy, sha256_file, tree_hash
+from ..files import link_or_copy, sha256_file, ship_modes, tree_hash
 from ..once import once
 from ..ui.lines import Detail, notice
 from . import requirements as app_requirements
@@ -63,6 +63,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
         if spec.code is not None:
             bytecode.compile_tree(spec.code, base_images.probe(base), base, APP_DIR, job.name,
                                   cache=job.project.build_dir / ".cache" / "pyc")
+            if spec.code_in_image:  # COPY keeps the modes it finds (a tar at start has its own)
+                ship_modes(spec.code)
         stage = _dependency_stage(job, spec, base, buildargs)
         if spec.role in job.on_stage:
             job.on_stage[spec.role](stage)

@@ -250,7 +250,7 @@ class BuildJob:
             assert code_in_image, "a prestart script travels in the code's folder"
             script = ours / "prestart.sh"
             templates.write(script, templates.render("build/prestart.sh.j2", command=prestart))
-            script.chmod(0o555)
+            script.chmod(0o755)  # root's in the image: run by any uid, written by none but root
         return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements),
                              code=code, code_in_image=code_in_image)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.files import atomic_write, staging_dir, tree_hash
+from targets.files import atomic_write, ship_modes, staging_dir, tree_hash
 
 
 def test_a_reader_never_sees_a_partial_record(tmp_path: Path) -> None:
@@ -96,3 +96,21 @@ def test_tree_hash_skips_a_top_level_folder_whole_and_only_at_the_top(tmp_path: 
     assert tree_hash(a, skip) == tree_hash(b, skip) and tree_hash(a) != tree_hash(b)
     _tree(b, {"pkg/.flaskship/x": "nested"})  # the same name further down is the app's own
     assert tree_hash(a, skip) != tree_hash(b, skip)
+
+
+def test_ship_modes_makes_a_private_tree_readable_and_writable_only_by_root(tmp_path: Path) -> None:
+    tree = tmp_path / "src"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "instance").mkdir()
+    (tree / "instance").chmod(0o1777)  # a writable folder stays one
+    (tree / "pkg/mod.py").write_text("x = 1\n")
+    (tree / "run.sh").write_text("#!/bin/sh\n")
+    (tree / "shared.txt").write_text("group-writable\n")
+    (tree / "link").symlink_to("pkg/mod.py")
+    for path, mode in (("pkg/mod.py", 0o600), ("run.sh", 0o700), ("shared.txt", 0o666), ("pkg", 0o700), (".", 0o700)):
+        (tree / path).chmod(mode)
+    ship_modes(tree)
+    modes = {p.relative_to(tree).as_posix(): p.stat().st_mode & 0o7777 for p in [tree, *tree.rglob("*")]
+             if not p.is_symlink()}
+    assert modes == {".": 0o755, "pkg": 0o755, "pkg/mod.py": 0o644, "run.sh": 0o755, "shared.txt": 0o644,
+                     "instance": 0o1777}

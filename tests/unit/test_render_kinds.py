@@ -137,7 +137,7 @@ def test_prestart_runs_before_the_server_which_stays_pid_1(demo: manifest.Projec
     script = (image / "src/.flaskship/prestart.sh").read_text()
     assert script.startswith("#!/bin/sh\n") and "set -e\n" in script
     assert "flask --app demo init-db && echo 'ready; $HOME'\nexec \"$@\"\n" in script
-    assert (image / "src/.flaskship/prestart.sh").stat().st_mode & 0o777 == 0o555
+    assert (image / "src/.flaskship/prestart.sh").stat().st_mode & 0o777 == 0o755
     dockerfile = (image / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["/srv/app/.flaskship/prestart.sh"]' in dockerfile
     # An ENTRYPOINT empties the CMD the shared stage set: the image's own stage gives it again, after.

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ...build.job import APP_UID, Server
+from ...files import ship_modes
 from ...errors import RecordError
 from ...records import BuildRecord, folder_hash
 from ...services.compose import services as compose_services
@@ -71,6 +72,7 @@ class Compose(ContainerKind):
                   static_cache_control=job.defaults.static_cache_control)
         job.write("nginx/Dockerfile", "nginx/Dockerfile.j2", base=job.defaults.nginx_image, uid=APP_UID,
                   labels=job.labels("nginx"))
+        ship_modes(context)  # nginx runs as APP_UID: its config and the static files readable by it
         return job.image_context(context, "nginx", job.defaults.nginx_image)
 
     def build(self, job: BuildJob) -> None:
