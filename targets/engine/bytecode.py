@@ -18,8 +18,8 @@ not a staging folder on the build host. Best effort, as `compileall
 
 from __future__ import annotations
 
-import compileall
 import io
+import os
 import py_compile
 import subprocess
 import sys
@@ -53,15 +53,39 @@ def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, 
     whose workers are forked from a process with no other threads, unlike this one."""
     mode = "unchecked-hash" if frozen else "checked-hash"
     if host_can_compile(runtime) and frozen:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
+        # -E: the user's PYTHONOPTIMIZE or PYTHONPYCACHEPREFIX is not the image's. With them,
+        # the .pyc files were .opt-1 ones, which the image's Python never reads, or not in
+        # __pycache__ at all.
+        subprocess.run([sys.executable, "-E", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
                         "-d", dest, str(src)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     elif host_can_compile(runtime):
-        compileall.compile_dir(src, ddir=dest, quiet=2, workers=1,
-                               invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        on_host(src, dest)
     elif cache is not None and not frozen:
         in_container_cached(src, runtime, base, dest, label, cache)
     else:
         in_container(src, base, dest, label, mode)
+
+
+def on_host(src: Path, dest: str) -> None:
+    """Checked-hash .pyc files for every .py under `src`, by this very Python (the base's
+    version), as the image's Python looks for them: in __pycache__, at optimization level
+    0, whatever this process runs with (compileall would follow its -O and its
+    PYTHONPYCACHEPREFIX). Best effort: a file that does not compile gets none."""
+    for folder, dirs, names in os.walk(src):  # as compileall: into no linked folder
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for path in (Path(folder, name) for name in sorted(names) if name.endswith(".py")):
+            _compile_one(path, path.relative_to(src), dest)
+
+
+def _compile_one(path: Path, relative: Path, dest: str) -> None:
+    if path.is_file():
+        cfile = path.parent / "__pycache__" / f"{path.stem}.{sys.implementation.cache_tag}.pyc"
+        try:
+            py_compile.compile(str(path), cfile=str(cfile), dfile=str(PurePosixPath(dest, *relative.parts)),
+                               doraise=True, optimize=0,
+                               invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        except (py_compile.PyCompileError, SyntaxError, ValueError, OSError):
+            pass
 
 
 def in_container_cached(src: Path, runtime: Runtime, base: str, dest: str, label: str, cache: Path) -> None:

@@ -43,7 +43,8 @@ from .base_images import Runtime
 VENV = "/opt/venv"
 PLATFORM = "/opt/platform"
 _DROPPED = ("RECORD", "INSTALLER", "REQUESTED", "uv_cache.json")  # PEP 627 makes the first three optional
-VERSION = "3"  # of what this module makes: a change here must not reuse a tar an older one made
+VERSION = "4"  # of what this module makes: a change here must not reuse a tar an older one made
+# (4: compiled with -E, so a PYTHONOPTIMIZE of the user's no longer makes .opt-1 files)
 
 
 def site_packages(runtime: Runtime) -> str:

@@ -1,0 +1,38 @@
+"""The host compiles as the image's Python reads: the user's own PYTHONOPTIMIZE and
+PYTHONPYCACHEPREFIX (set in their shell) change nothing in what ships."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import REPO
+
+PYTHON = "{}.{}".format(*sys.version_info[:2])
+SCRIPT = """
+import json, sys
+from pathlib import Path
+from targets.engine import bytecode
+from targets.engine.base_images import Runtime
+runtime = Runtime(sys.argv[2], ("manylinux_2_36_x86_64",), sys.argv[2] + ".0", "/usr/local/bin/python3")
+for tree, frozen in (("app", False), ("venv", True)):
+    bytecode.compile_tree(Path(sys.argv[1], tree), runtime, "base:1", "/srv/" + tree, "t", frozen=frozen)
+"""
+
+
+def test_the_users_python_settings_do_not_reach_the_images_bytecode(tmp_path: Path) -> None:
+    for tree in ("app", "venv"):
+        (tmp_path / tree / "pkg").mkdir(parents=True)
+        (tmp_path / tree / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    prefix = tmp_path / "prefix"
+    env = {**os.environ, "PYTHONOPTIMIZE": "1", "PYTHONPYCACHEPREFIX": str(prefix), "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), PYTHON], env=env, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    tag = sys.implementation.cache_tag
+    for tree in ("app", "venv"):
+        made = sorted(p.relative_to(tmp_path / tree).as_posix() for p in (tmp_path / tree).rglob("*.pyc"))
+        assert made == [f"pkg/__pycache__/mod.{tag}.pyc"], (tree, made)
+    assert not prefix.exists() or list(prefix.rglob("*.pyc")) == []
