@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,14 +21,14 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from .. import wheel_index as availability
-from . import builder, sdists
+from . import builder, hostpip, sdists
+from .hostpip import PIP
 from .base_images import Runtime
 from ..files import sha256_file
 from ..ui.lines import Notice
 
 HOST = "host"  # the "base id" of a pure wheel built on the host: it runs on any base
 NOT_PURE = ".not-pure"  # left in a host cache slot whose sdist turned out to build a platform wheel
-PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 _warned: set[str] = set()  # once per build (this process), however many targets share the requirement
 
 
@@ -101,7 +100,7 @@ def _download_sdist(spec: str, hashes: Sequence[str], runtime: Runtime, work: Pa
     listed = _requirements(work, options, [" ".join([spec, *hashes])])
     result = subprocess.run([*PIP, "download", "--quiet", "--no-deps", "--no-binary=:all:", "--python-version",
                              runtime.python, "--dest", str(dest), "-r", listed],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=hostpip.env())
     found = sorted(dest.glob("*")) if dest.is_dir() else []
     if result.returncode != 0 or len(found) != 1:
         raise BuildFailed(f"{label}: {spec} has no wheel for Python {runtime.python} ({runtime.platforms[0]}) "
@@ -119,7 +118,7 @@ def _download_build_requirements(sdist: Path, spec: str, runtime: Runtime, work:
                "--dest", str(dest), "-r", _requirements(work, options, list(requires))]
     for platform in runtime.platforms:
         command += ["--platform", platform]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=hostpip.env())
     if result.returncode != 0:
         raise BuildFailed(f"{label}: cannot download the build requirements of {spec} ({', '.join(requires)}) as "
                           f"wheels for Python {runtime.python}: {_first_error(result.stderr)}", _tail(result.stderr))
@@ -139,7 +138,7 @@ def _on_host(sdist: Path, slot: Path, spec: str, label: str, progress: Callable[
     progress(f"  {label}: building {spec} from its sdist on the host (no native sources) ...")
     out = sdist.parent.parent / "host-out"  # in wheel_for's temporary folder
     result = subprocess.run([*PIP, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(sdist)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=hostpip.env())
     wheels = sorted(out.glob("*.whl")) if out.is_dir() else []
     if result.returncode == 0 and len(wheels) == 1 and sdists.is_pure(wheels[0].name):
         return _keep(wheels[0], slot)

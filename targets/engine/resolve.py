@@ -21,7 +21,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from ..errors import BuildFailed
-from . import fromsource, markers, reuse, sdists
+from . import fromsource, hostpip, markers, reuse, sdists
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -40,7 +40,7 @@ def download(command: list[str], runtime: Runtime, sources: BuildBase | None, ca
         while True:
             # Compiled wheels are tagged linux_<arch> (not manylinux-audited): allowed once there are any.
             extra = ["--find-links", built, "--platform", runtime.local_platform] if tried else []
-            result = subprocess.run(command + extra, capture_output=True, text=True)
+            result = subprocess.run(command + extra, capture_output=True, text=True, env=hostpip.env())
             if result.returncode == 0:
                 return compiled
             _refuse_full_disk(result.stderr, cache_dir, label)
@@ -76,7 +76,7 @@ def download_locked(lock: str, runtime: Runtime, sources: BuildBase | None, cach
                        "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(dest), "-r", str(listed)]
             for platform in runtime.platforms:
                 command += ["--platform", platform]
-            result = subprocess.run(command, capture_output=True, text=True)
+            result = subprocess.run(command, capture_output=True, text=True, env=hostpip.env())
             if result.returncode == 0:
                 return compiled
             _refuse_full_disk(result.stderr, cache_dir, label)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from ..files import link_or_copy
-from . import fromsource, markers, resolve, reuse
+from . import fromsource, hostpip, markers, resolve, reuse
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -121,7 +121,7 @@ def build_wheel(source: Path, key: str, cache_dir: Path, label: str,
         result = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
              "--wheel-dir", str(out), str(copy)],
-            capture_output=True, text=True)
+            capture_output=True, text=True, env=hostpip.env())
         if result.returncode != 0:
             raise BuildFailed(f"{label}: cannot build the app's own wheel: {_backend_error(result.stderr)}",
                               _tail(result.stderr))

@@ -232,3 +232,21 @@ def test_a_lock_line_takes_a_wheel_already_on_this_host_only_if_its_hash_matches
     other = BuildBase("python:3.12-slim", "standin", "sha256:base2")  # compiled for another base: not taken
     assert [line.name for line in reuse.take(pending, RUNTIME, other, cache, tmp_path, said.append)[0]] == \
         ["click", "crcmod", "blinker"]
+
+
+def test_pip_downloads_even_where_the_user_requires_a_virtualenv(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # PIP_REQUIRE_VIRTUALENV in a shell profile guards installs; the tool's pip only downloads.
+    from targets.engine import wheelhouse
+
+    found = tmp_path / "index"
+    found.mkdir()
+    with zipfile.ZipFile(found / "tiny-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("tiny/__init__.py", "")
+        wheel.writestr("tiny-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\n")
+        wheel.writestr("tiny-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr("tiny-1.0.dist-info/RECORD", "")
+    monkeypatch.setenv("PIP_REQUIRE_VIRTUALENV", "true")
+    wheels = wheelhouse.ensure(f"--no-index\n--find-links {found}\ntiny==1.0\n", RUNTIME, tmp_path / "cache", "t",
+                               progress=lambda _line: None)
+    assert [p.name for p in wheels.glob("*.whl")] == ["tiny-1.0-py3-none-any.whl"]

@@ -1,0 +1,16 @@
+"""pip on the host, as the tool runs it: to download and build wheels into its own
+folders, never to install into the environment it runs from."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+
+
+def env() -> dict[str, str]:
+    """The user's environment (their index, proxy and certificates stay), without
+    require-virtualenv: a guard for installs (pip's docs recommend it in a shell profile),
+    which also refused `pip download` from a tool not run from a virtualenv."""
+    return {**os.environ, "PIP_REQUIRE_VIRTUALENV": "false"}
