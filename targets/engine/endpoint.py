@@ -36,13 +36,7 @@ class Endpoint:
 
     @property
     def local(self) -> bool:
-        host = self.reach_host
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return loopback_host(self.reach_host)
 
     @property
     def publish_ip(self) -> str:
@@ -51,6 +45,16 @@ class Endpoint:
 
     def describe(self) -> str:
         return f"{self.url} (from {self.source})" if self.source != "default" else self.url
+
+
+def loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def current() -> Endpoint:

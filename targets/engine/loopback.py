@@ -12,21 +12,16 @@ environment scan requests makes without a session.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
+from .endpoint import loopback_host
+
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return loopback_host(urlsplit(url).hostname or "")
 
 
 def session(url: str | None = None) -> requests.Session:
