@@ -29,6 +29,7 @@ from pathlib import Path
 from ..errors import BuildFailed
 from ..files import sha256_file
 from ..once import once
+from . import trim
 
 SPEC = "1.6"
 FORMAT = f"CycloneDX {SPEC} JSON"
@@ -46,7 +47,9 @@ def prepare(tars: Sequence[Path], cache_dir: Path, label: str) -> Path:
     kept = cache_dir / "sbom" / f"{digest.hexdigest()[:24]}.cdx.json"
 
     def make() -> Path:
-        if not kept.is_file():
+        if kept.is_file():
+            trim.used(kept)
+        else:
             _make(tars, kept, cache_dir, label)
         return kept
 

@@ -1,16 +1,18 @@
 """Trimming build/.cache: what no build has used for days goes, checked at most once a day.
 
-The .pyc cache (pycache.py) gains an entry per edited file and the venv cache
-(venv.py) a 2-4 MB tar per change of the requirements; nothing else ever took
-them away. Go's build cache sets the pattern this follows: an entry's
+The .pyc cache (pycache.py) gains an entry per edited file, the venv cache
+(venv.py) a 2-4 MB tar per change of the requirements, with its SBOM (sbom.py),
+and a package app a wheel of its own per edit (wheelhouse.py); nothing else
+ever took them away. Go's build cache sets the pattern this follows: an entry's
 modification time is its last use, refreshed at most once an hour so that a
 hit costs no write; entries unused for five days are deleted; and the trim
 itself runs at most once a day, after a build that succeeded, so a build
 pays one stat of a stamp file for it.
 
 The venv tars are hard-linked into the build contexts, whose times the no-op
-check reads, so their last use is kept on a file of its own, in `.used/`.
-A trim never removes what a build is making (names starting with a dot).
+check reads, so their last use is kept on a file of its own, in `.used/`, and
+one still linked from a build folder is never taken. A trim never removes
+what a build is making now (names starting with a dot, for a day).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path
 UNUSED = 5 * 86400  # Go: "deletes cached data that has not been used recently" (five days)
 EVERY = 86400  # a trim at most once a day
 REFRESH = 3600  # a last use is written back at most once an hour
-FOLDERS = ("pyc", "venvs")  # of build/.cache: the ones that grow with every edit or lock change
+# Of build/.cache, (folder, entry names' prefix): what grows with every edit or lock change.
+TRIMMED = (("pyc", ""), ("venvs", ""), ("sbom", ""), (".", "app-wheel-"))
 STAMP = ".trimmed"
 USED = ".used"
 
@@ -46,20 +49,26 @@ def used(entry: Path, *, sidecar: bool = False) -> None:
 
 
 def after_build(cache: Path) -> None:
-    """Trim each of FOLDERS in `cache` (build/.cache), once a day. Housekeeping never
+    """Trim each of TRIMMED in `cache` (build/.cache), once a day. Housekeeping never
     fails the build it follows: what cannot be removed now is tried again tomorrow."""
-    for name in FOLDERS:
+    for name, prefix in TRIMMED:
         try:
-            trim(cache / name)
+            trim(cache / name, prefix=prefix)
         except OSError:
             pass
 
 
-def trim(folder: Path, now: float | None = None) -> list[str]:
-    """Delete the entries of `folder` unused for UNUSED seconds, unless it was trimmed
-    within EVERY seconds; return their names."""
+def trim(folder: Path, now: float | None = None, prefix: str = "") -> list[str]:
+    """Delete the entries of `folder` (those named `prefix`...) unused for UNUSED seconds,
+    unless it was trimmed within EVERY seconds; return their names.
+
+    A file with other links is in use whatever its times say: a venv tar that a build
+    folder links (the no-op check, which never marks it, keeps those builds valid).
+    An entry goes by a rename first, so a reader finds it whole or not at all; one
+    marked used meanwhile is put back. What a killed build left half-made (a dot name)
+    goes after a day."""
     now = time.time() if now is None else now
-    stamp = folder / STAMP
+    stamp = folder / (STAMP + (f"-{prefix.rstrip('-')}" if prefix else ""))
     try:
         if now - stamp.stat().st_mtime < EVERY:
             return []
@@ -68,23 +77,54 @@ def trim(folder: Path, now: float | None = None) -> list[str]:
             return []
     marks = folder / USED
     removed = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if now - _last_use(entry, marks / entry.name) >= UNUSED:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-            (marks / entry.name).unlink(missing_ok=True)
-            removed.append(entry.name)
-    if marks.is_dir():  # marks whose entry went some other way
-        for mark in marks.iterdir():
-            if not (folder / mark.name).exists():
-                mark.unlink(missing_ok=True)
-    stamp.touch()
-    os.utime(stamp, (now, now))
+    try:
+        for entry in sorted(folder.iterdir()):
+            try:
+                if entry.name.startswith(("." + prefix, f".trash-{prefix}")) and \
+                        not entry.name.startswith((USED, STAMP)):
+                    if now - entry.lstat().st_mtime >= EVERY:  # left by a killed build
+                        _remove(entry)
+                elif entry.name.startswith(prefix) and not entry.name.startswith("."):
+                    if _unused(entry, marks / entry.name, now) and _take(entry, marks / entry.name, now):
+                        removed.append(entry.name)
+            except OSError:
+                continue  # the next trim tries again
+        if marks.is_dir():  # marks whose entry went some other way
+            for mark in marks.iterdir():
+                if not (folder / mark.name).exists():
+                    mark.unlink(missing_ok=True)
+    finally:
+        stamp.touch()
+        os.utime(stamp, (now, now))
     return removed
+
+
+def _unused(entry: Path, mark: Path, now: float) -> bool:
+    if entry.is_symlink():
+        return now - _last_use(entry, mark) >= UNUSED
+    files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file() and not p.is_symlink()]
+    if any(path.stat().st_nlink > 1 for path in files):  # linked from a build folder: in use
+        return False
+    return now - _last_use(entry, mark) >= UNUSED
+
+
+def _take(entry: Path, mark: Path, now: float) -> bool:
+    """Remove `entry` unless it is marked used while it is moved aside."""
+    trash = entry.with_name(f".trash-{entry.name}-{os.getpid()}")
+    os.rename(entry, trash)
+    if now - _last_use(trash, mark) < UNUSED:
+        os.rename(trash, entry)
+        return False
+    _remove(trash)
+    mark.unlink(missing_ok=True)
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _last_use(entry: Path, mark: Path) -> float:

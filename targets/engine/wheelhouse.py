@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from ..files import link_or_copy
-from . import fromsource, hostpip, markers, resolve, reuse
+from . import fromsource, hostpip, markers, resolve, reuse, trim
 from .base_images import Runtime
 from .builder import BuildBase
 
@@ -108,6 +108,7 @@ def build_wheel(source: Path, key: str, cache_dir: Path, label: str,
     """
     dest = cache_dir / f"app-wheel-{key}"
     if dest.is_dir():
+        trim.used(dest)
         return _only_wheel(dest, label)
     cache_dir.mkdir(parents=True, exist_ok=True)
     progress(f"  {label}: building the app's own wheel (pip wheel) ...")

@@ -25,8 +25,10 @@ def _cache(tmp_path: Path, now: float) -> Path:
     _aged(folder / "recent-entry", 4, now)
     (folder / "old.tar.gz").touch()
     _aged(folder / "old.tar.gz", 6, now)
-    (folder / ".old-entry.tmp123").mkdir()  # a build's entry in the making
-    _aged(folder / ".old-entry.tmp123", 9, now)
+    (folder / ".new-entry.tmp123").mkdir()  # a build's entry in the making
+    _aged(folder / ".new-entry.tmp123", 0.5 / 24, now)
+    (folder / ".making-abc").mkdir()  # what a killed build left, two days ago
+    _aged(folder / ".making-abc", 2, now)
     return folder
 
 
@@ -34,7 +36,53 @@ def test_entries_unused_for_five_days_go_and_the_rest_stay(tmp_path: Path) -> No
     now = time.time()
     folder = _cache(tmp_path, now)
     assert trim.trim(folder, now) == ["old-entry", "old.tar.gz"]
-    assert sorted(p.name for p in folder.iterdir()) == [".old-entry.tmp123", trim.STAMP, "recent-entry"]
+    assert sorted(p.name for p in folder.iterdir()) == [".new-entry.tmp123", trim.STAMP, "recent-entry"]
+
+
+def test_an_entry_a_build_folder_links_is_in_use_whatever_its_times(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    linked = tmp_path / "build-venv.tar.gz"
+    os.link(folder / "old.tar.gz", linked)
+    (folder / "app-wheel-1").mkdir()
+    (folder / "app-wheel-1" / "app-1.0-py3-none-any.whl").write_bytes(b"wheel")
+    os.link(folder / "app-wheel-1" / "app-1.0-py3-none-any.whl", tmp_path / "context-app.whl")
+    _aged(folder / "app-wheel-1", 6, now)
+    assert trim.trim(folder, now) == ["old-entry"]
+    linked.unlink()
+    (tmp_path / "context-app.whl").unlink()
+    assert trim.trim(folder, now + trim.EVERY) == ["app-wheel-1", "old.tar.gz", "recent-entry"]
+
+
+def test_the_cache_roots_app_wheels_are_trimmed_by_their_prefix_alone(tmp_path: Path) -> None:
+    now = time.time()
+    root = tmp_path / ".cache"
+    for name in ("app-wheel-aaa", "wheels-bbb", "locks"):
+        (root / name).mkdir(parents=True)
+        _aged(root / name, 9, now)
+    (root / ".app-wheel-tmp").mkdir()
+    _aged(root / ".app-wheel-tmp", 2, now)
+    assert trim.trim(root, now, prefix="app-wheel-") == ["app-wheel-aaa"]
+    assert sorted(p.name for p in root.iterdir()) == [".trimmed-app-wheel", "locks", "wheels-bbb"]
+
+
+def test_an_entry_marked_used_while_it_is_moved_aside_is_put_back(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    tar = folder / "old.tar.gz"
+    (folder / trim.USED).mkdir()
+    (folder / trim.USED / tar.name).touch()  # another build's use, just now
+    assert trim._take(tar, folder / trim.USED / tar.name, now) is False
+    assert tar.is_file() and not list(folder.glob(".trash-*"))
+
+
+def test_an_entry_that_cannot_be_removed_is_tried_again_tomorrow(tmp_path: Path) -> None:
+    now = time.time()
+    folder = _cache(tmp_path, now)
+    blocker = folder / f".trash-old-entry-{os.getpid()}"  # where old-entry would be moved: taken
+    (blocker / "x").mkdir(parents=True)
+    assert trim.trim(folder, now) == ["old.tar.gz"]
+    assert (folder / "old-entry").is_dir() and (folder / trim.STAMP).is_file()
 
 
 def test_a_trim_looks_at_most_once_a_day(tmp_path: Path) -> None:
