@@ -12,7 +12,7 @@ import re
 import requests
 
 from ..errors import PublishFailed
-from . import docker_client, loopback
+from . import docker_client, outbound
 from .registry_push import Login, base_url, refused, split
 
 MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json",
@@ -49,10 +49,10 @@ def manifest(repository: str, reference: str, login: Login, target: str) -> tupl
     url = f"{base_url(host)}/v2/{path}/manifests/{reference}"
     headers = {"Accept": ", ".join(MANIFEST_TYPES)}
     basic = (login.username, login.password)
-    response = loopback.get(url, headers=headers, auth=basic, timeout=15)
+    response = outbound.get(url, headers=headers, auth=basic, timeout=15)
     if response.status_code == 401 and "bearer" in response.headers.get("WWW-Authenticate", "").lower():
         headers["Authorization"] = f"Bearer {_token(response.headers['WWW-Authenticate'], basic, login, target)}"
-        response = loopback.get(url, headers=headers, timeout=15)
+        response = outbound.get(url, headers=headers, timeout=15)
     if response.status_code in (401, 403):
         raise PublishFailed(f"{target}: {refused(repository, f'HTTP {response.status_code}', login)}")
     if response.status_code == 404:
@@ -67,7 +67,7 @@ def _token(challenge: str, basic: tuple[str, str], login: Login, target: str) ->
     # A regex, not split(","): scopes such as "repository:x:pull,push" hold commas.
     fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
     realm = fields.pop("realm")
-    response = loopback.get(realm, params=fields, auth=basic, timeout=15)
+    response = outbound.get(realm, params=fields, auth=basic, timeout=15)
     if response.status_code in (401, 403):
         raise PublishFailed(f"{target}: {refused(realm, f'HTTP {response.status_code}', login)}")
     if response.status_code != 200:

@@ -18,7 +18,7 @@ import docker.errors
 import requests
 
 from ..errors import PublishFailed
-from . import docker_client, loopback
+from . import docker_client, outbound
 
 ATTEMPTS = 4
 BACKOFF_CAP = 4.0
@@ -134,9 +134,10 @@ def base_url(host: str) -> str:
 
 
 def reachable(host: str) -> bool:
-    """Any HTTP answer from /v2/ counts; requests honours HTTPS_PROXY as the daemon can."""
+    """Any HTTP answer from /v2/ counts; through HTTPS_PROXY as the daemon's own push may go,
+    except to a loopback registry, which neither sends through a proxy (outbound.py)."""
     try:
-        loopback.get(f"{base_url(host)}/v2/", timeout=3)
+        outbound.get(f"{base_url(host)}/v2/", timeout=3)
     except requests.RequestException:
         return False
     return True

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from docker.models.containers import Container
 
-from ..engine import loopback
+from ..engine import outbound
 from ..errors import SmokeFailed
 from .kinds import Start
 from .settings import S3Settings, ServiceSettings
@@ -63,7 +63,7 @@ class S3:
 
     def ready(self, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> bool:
         try:
-            return loopback.get(f"http://127.0.0.1:{host_port}/moto-api/", timeout=1).status_code == 200
+            return outbound.get(f"http://127.0.0.1:{host_port}/moto-api/", timeout=1).status_code == 200
         except requests.RequestException:
             return False
 
@@ -72,7 +72,7 @@ class S3:
         s3 = _settings(settings)
         base = f"http://127.0.0.1:{host_port}"
         try:
-            with loopback.session() as http:
+            with outbound.session(base) as http:
                 http.post(f"{base}/moto-api/reset", timeout=10).raise_for_status()
                 http.put(f"{base}/{s3.bucket}", data=_bucket_xml(s3.region), timeout=10).raise_for_status()
         except requests.RequestException as exc:
@@ -90,8 +90,10 @@ class S3:
         return None  # no first-party add-on: the manifest's variables, as config vars
 
     def compose(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any]:
+        # Its own loopback, never through a proxy the container may have been given.
         return {"healthcheck": {"test": ["CMD", "python3", "-c",
-                                         "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/moto-api/')"]}}
+                                         "import urllib.request as u; "
+                                         "u.build_opener(u.ProxyHandler({})).open('http://127.0.0.1:5000/moto-api/')"]}}
 
     def compose_init(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any]:
         """A one-shot that creates the bucket (as `mc mb` does beside MinIO); web waits for it."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from ..engine import loopback
+from ..engine import outbound
 from ..manifest import Check
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def run(base: str, suite: Suite, extra_env: Mapping[str, str] | None = None) -> 
     are ${NAME} in the ones after it): label -> (path, outcome)."""
     results: dict[str, tuple[str, Outcome]] = {}
     env = {**suite.env, **(extra_env or {})}
-    with loopback.session() as session:  # never through the environment's proxy
+    with outbound.session(base) as session:  # loopback: never through the environment's proxy
         for check in suite.checks:
             try:
                 response = _send(session, base, check, env)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import requests
 from docker.models.containers import Container
 
-from ..engine import docker_client, loopback
+from ..engine import docker_client, outbound
 from ..errors import SmokeFailed
 from ..services.live import Live
 from ..ui.lines import Notice, notice
@@ -244,7 +244,7 @@ def wait_http(url: str, within: float, container: Container | None, target: str)
             raise SmokeFailed(f"{target}: container exited at boot (status {container.attrs['State'].get('ExitCode')})",
                               docker_client.logs(container))
         try:
-            response = loopback.get(url, timeout=2, allow_redirects=False)
+            response = outbound.get(url, timeout=2, allow_redirects=False)
             if response.status_code < 500:  # up: the app's own answer, whatever it is
                 return time.monotonic() - started
             last = f"HTTP {response.status_code}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import requests
 import yaml
 
-from ...engine import docker_client, loopback
+from ...engine import docker_client, outbound
 from ...errors import SmokeFailed
 from ...smoke.session import vanished, wait_http
 from . import cli as compose_cli
@@ -135,7 +135,7 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
     static_url = run.suite.static_url
     echo = run.project.manifest.smoke.url_echo
     if static_url:
-        response = loopback.get(base + static_url, timeout=10)
+        response = outbound.get(base + static_url, timeout=10)
         web_log = "\n".join(c.logs().decode("utf-8", "replace") for c in _containers(project, "web"))
         from_nginx = response.status_code == 200 and static_url not in web_log
         run.record(target, variant, "static-from-nginx", from_nginx,
@@ -145,8 +145,8 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
         got = response.headers.get("Cache-Control", "(none)")
         run.record(target, variant, "static-cache-control", got == wanted, wanted, got)
     if echo:
-        https = loopback.post(base + echo, json={}, headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
-        plain = loopback.post(base + echo, json={}, timeout=10).json()
+        https = outbound.post(base + echo, json={}, headers={"X-Forwarded-Proto": "https"}, timeout=10).json()
+        plain = outbound.post(base + echo, json={}, timeout=10).json()
         ok = str(https.get("url", "")).startswith("https://") and str(plain.get("url", "")).startswith("http://")
         run.record(target, variant, "forwarded-proto", ok, "https:// with X-Forwarded-Proto: https, http:// without",
                    f"{https.get('url')} / {plain.get('url')}")
@@ -166,7 +166,7 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
 
 def _unknown_host(base: str) -> tuple[bool, str, str]:
     try:
-        response = loopback.get(base + "/", headers={"Host": "unknown.invalid"}, timeout=5)
+        response = outbound.get(base + "/", headers={"Host": "unknown.invalid"}, timeout=5)
         return False, "connection closed (nginx 444)", f"HTTP {response.status_code}"
     except requests.ConnectionError:
         return True, "connection closed (nginx 444)", "closed"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import requests
 
-from ...engine import loopback
+from ...engine import outbound
 from ...errors import PublishFailed
 
 TIMEOUT = 60
@@ -32,14 +32,14 @@ def upload(path: Path, bucket: str, name: str, token: str, variable: str, target
     headers = {"Authorization": f"Bearer {token}"}
     base = endpoint()
     try:
-        existing = loopback.get(f"{base}/storage/v1/b/{bucket}/o/{quote(name, safe='')}", headers=headers, timeout=TIMEOUT)
+        existing = outbound.get(f"{base}/storage/v1/b/{bucket}/o/{quote(name, safe='')}", headers=headers, timeout=TIMEOUT)
         if existing.status_code == 200 and existing.json().get("md5Hash") == md5:
             return False
         if existing.status_code == 404 and _bucket_missing(base, bucket, headers):
             raise PublishFailed(f"{target}: bucket gs://{bucket} does not exist; create it or fix targets.{target}.bucket")
         if existing.status_code in (401, 403):
             raise PublishFailed(f"{target}: gs://{bucket} refused the token (HTTP {existing.status_code}); set ${variable} to a valid token")
-        response = loopback.post(f"{base}/upload/storage/v1/b/{bucket}/o", params={"uploadType": "media", "name": name},
+        response = outbound.post(f"{base}/upload/storage/v1/b/{bucket}/o", params={"uploadType": "media", "name": name},
                                  data=data, headers={**headers, "Content-Type": "application/zip"}, timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise PublishFailed(f"{target}: cannot reach {base} ({type(exc).__name__})") from None
@@ -51,4 +51,4 @@ def upload(path: Path, bucket: str, name: str, token: str, variable: str, target
 
 
 def _bucket_missing(base: str, bucket: str, headers: dict[str, str]) -> bool:
-    return loopback.get(f"{base}/storage/v1/b/{bucket}", headers=headers, timeout=TIMEOUT).status_code == 404
+    return outbound.get(f"{base}/storage/v1/b/{bucket}", headers=headers, timeout=TIMEOUT).status_code == 404

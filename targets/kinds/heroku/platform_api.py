@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from ...engine import loopback
+from ...engine import outbound
 from ...errors import PublishFailed
 
 RELEASE_ACCEPT = "application/vnd.heroku+json; version=3.docker-releases"
@@ -28,10 +28,10 @@ def release(api: str, app: str, config_digest: str, api_key: str, variable: str,
             poll: float = 1.0) -> str:
     base = api.rstrip("/")
     body = {"updates": [{"type": "web", "docker_image": config_digest}]}
-    _call(loopback.patch, f"{base}/apps/{app}/formation", RELEASE_ACCEPT, api_key, variable, target, json=body)
+    _call(outbound.patch, f"{base}/apps/{app}/formation", RELEASE_ACCEPT, api_key, variable, target, json=body)
     deadline = time.monotonic() + WAIT
     while True:
-        newest = _call(loopback.get, f"{base}/apps/{app}/releases", V3_ACCEPT, api_key, variable, target,
+        newest = _call(outbound.get, f"{base}/apps/{app}/releases", V3_ACCEPT, api_key, variable, target,
                        extra={"Range": NEWEST})
         entry = newest[0] if isinstance(newest, list) and newest else {}
         status, version = entry.get("status", "unknown"), entry.get("version", "?")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import requests
 
-from ....engine import docker_client, loopback
+from ....engine import docker_client, outbound
 from ....errors import FlaskshipError, SmokeFailed
 from ....smoke.session import wait_http
 from . import run as edge_run
@@ -75,7 +75,7 @@ def origin_calls(edge: edge_run.Edge, method: str, paths: list[str], sync: str) 
     (a log that cannot be read, a log_format this no longer parses): SmokeFailed.
     """
     marker = f"flaskship-sync={uuid.uuid4().hex}"
-    loopback.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
+    outbound.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
     deadline = time.monotonic() + 5
     while True:
         lines = edge.log().splitlines()
@@ -120,9 +120,9 @@ def _cache(run: SmokeRun, target: str, base: str, paths: list[str]) -> list[tupl
     pending: list[tuple[str, Callable[[int], None]]] = []
     checked = False
     for path in paths:
-        first = loopback.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+        first = outbound.get(base + path, timeout=TIMEOUT, allow_redirects=False)
         if "Set-Cookie" in first.headers:
-            again = loopback.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+            again = outbound.get(base + path, timeout=TIMEOUT, allow_redirects=False)
 
             def never_kept(calls: int, path: str = path, again: requests.Response = again) -> None:
                 run.record(target, VARIANT, "edge-set-cookie-never-kept",
@@ -133,7 +133,7 @@ def _cache(run: SmokeRun, target: str, base: str, paths: list[str]) -> list[tupl
             pending.append((path, never_kept))
         elif cacheable(first) and not checked:
             checked = True
-            second = loopback.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+            second = outbound.get(base + path, timeout=TIMEOUT, allow_redirects=False)
 
             def kept(calls: int, path: str = path, first: requests.Response = first,
                      second: requests.Response = second) -> None:
@@ -156,7 +156,7 @@ def _cookies(run: SmokeRun, target: str, base: str) -> None:
     echo = run.project.manifest.smoke.url_echo
     if not echo:
         return
-    response = loopback.post(base + echo, json={}, timeout=TIMEOUT,
+    response = outbound.post(base + echo, json={}, timeout=TIMEOUT,
                              headers={"Cookie": "__session=kept; tracker=dropped; other=dropped"})
     try:
         seen = response.json().get("cookies")
@@ -177,7 +177,7 @@ def _static(run: SmokeRun, target: str, edge: edge_run.Edge, sync: str, counted:
     if not url:
         return
     before = counted[url] if url in counted else origin_calls(edge, "GET", [url], sync)[url]
-    response = loopback.get(edge.url + url, timeout=TIMEOUT)
+    response = outbound.get(edge.url + url, timeout=TIMEOUT)
     calls = origin_calls(edge, "GET", [url], sync)[url] - before
     ok = response.status_code == 200 and response.content == run.suite.static_bytes and calls == 0
     run.record(target, VARIANT, "edge-static", ok, f"{url} from public/ by the edge, never the container",

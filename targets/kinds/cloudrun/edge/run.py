@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from ....engine import base_images, docker_client, loopback
+from ....engine import base_images, docker_client, outbound
 from ....errors import SmokeFailed
 from ....files import bytes_tar
 from . import config, nginx
@@ -95,7 +95,7 @@ def _wait(edge: Edge, target: str) -> None:
         if not docker_client.is_running(edge.container):
             raise SmokeFailed(f"{target} [edge]: nginx exited at start", docker_client.logs(edge.container))
         try:
-            loopback.get(edge.url + "/__/firebase/init.json", timeout=2)
+            outbound.get(edge.url + "/__/firebase/init.json", timeout=2)
             return
         except requests.RequestException:
             time.sleep(0.05)

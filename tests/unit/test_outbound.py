@@ -1,10 +1,10 @@
-"""engine/loopback.py: which URLs bypass the environment's proxy."""
+"""engine/outbound.py: which URLs bypass the environment's proxy."""
 
 from __future__ import annotations
 
 import pytest
 
-from targets.engine import loopback
+from targets.engine import outbound
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/healthz", "http://localhost:5000/v2/", "http://[::1]:80/",
@@ -13,7 +13,7 @@ def test_loopback_urls_take_no_proxy_from_the_environment(url: str, monkeypatch:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    with loopback.session(url) as http:
+    with outbound.session(url) as http:
         assert http.trust_env is False
         assert http.merge_environment_settings(url, {}, None, None, None)["proxies"] == {}
 
@@ -23,5 +23,5 @@ def test_other_urls_keep_the_users_proxy(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     url = "https://registry.heroku.com/v2/"
-    with loopback.session(url) as http:
+    with outbound.session(url) as http:
         assert http.merge_environment_settings(url, {}, None, None, None)["proxies"]["https"] == "http://proxy.invalid:3128"

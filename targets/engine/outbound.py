@@ -1,13 +1,15 @@
-"""HTTP to what runs on this machine goes straight there, never through a proxy.
+"""HTTP the tool sends: straight to what runs on this machine, through the user's proxy
+to anything else.
 
 requests takes HTTP_PROXY and HTTPS_PROXY from the environment for every URL that
 NO_PROXY does not name, loopback included. With a proxy set and NO_PROXY unset, as
 many company machines have it, every smoke check went to the proxy instead of the
 container (a ProxyError, 60 s later), and the proxy was asked to reach 127.0.0.1
-on its own side. A session here does not read the environment (trust_env: no
-proxies, no .netrc) for a loopback URL; any other URL (a hosted registry, real
-Cloud Storage) keeps the user's proxy settings. It also spares every request the
-environment scan requests makes without a session.
+on its own side. A session here reads nothing from the environment (trust_env: no
+proxies, no .netrc) for a loopback URL; any other URL (a remote engine's published
+port, a hosted registry, real Cloud Storage, the Heroku API) keeps the user's proxy
+settings, as requests alone would. A loopback session also spares each request the
+environment scan requests makes without one.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ def is_loopback(url: str) -> bool:
     return loopback_host(urlsplit(url).hostname or "")
 
 
-def session(url: str | None = None) -> requests.Session:
-    """A session for `url`'s host (None: loopback): without the environment's proxies there."""
+def session(url: str) -> requests.Session:
+    """A session for `url`'s host: without the environment's proxies when it is loopback."""
     made = requests.Session()
-    if url is None or is_loopback(url):
+    if is_loopback(url):
         made.trust_env = False
     return made
 
