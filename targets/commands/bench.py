@@ -219,8 +219,8 @@ def _scale(path: Path, kinds: dict[str, str], bases: tuple[str, str], run_id: st
     big = path.with_name("targets-16.yaml")
     big.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     _fresh_bases(big, bases, run_id, salted)
-    # With the machine's CPU over each: where the 16 keep both cores busy, CPU-seconds over
-    # cores is the least wall time that work can take here (bench_report shows that floor).
+    # With the machine's busy CPU over each: CPU-seconds over cores is the least wall time
+    # that much work takes here (bench_report shows it beside the figure).
     cold, cold_cpu = arms.invoke_cpu("build", "--manifest", str(big), session=session)
     noop, noop_cpu = arms.invoke_cpu("build", "--manifest", str(big), session=session)
     smoke, smoke_cpu = arms.invoke_cpu("smoke", "--force", "--manifest", str(big), session=session)

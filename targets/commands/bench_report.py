@@ -76,15 +76,17 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
 
 
 def _floor(scale: dict[str, Any], key: str) -> str:
-    """What the 16's work costs the machine, as the least wall time it can take here:
-    its CPU-seconds (every process and the kernel) over the cores, and that as a ratio
-    to the 4's wall time. Where it is above the budget, no scheduling meets it."""
+    """How busy the machine was over the 16's run: its CPU-seconds (every process, the
+    kernel, and anything else that ran meanwhile), over the cores, as the least wall time
+    that much work takes here, and that as a ratio to the 4's wall time. On a quiet
+    machine it is the run's own cost: where it is above the budget, another order of
+    the same work cannot meet it; only less work can."""
     cpu = scale.get("cpu", {}).get(key)
     if cpu is None or not scale["ratio"][key]:
         return ""
     four = scale[key] / scale["ratio"][key]
     floor = cpu / scale["cores"]
-    return f"; {cpu:.1f} CPU-s on {scale['cores']} cores: >= {floor:.2f} s, {floor / four:.2f}x of 4"
+    return f"; machine busy {cpu:.1f} CPU-s on {scale['cores']} cores: >= {floor:.2f} s, {floor / four:.2f}x of 4"
 
 
 def _load(arm: dict[str, Any]) -> str:
