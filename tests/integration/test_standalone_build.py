@@ -6,7 +6,8 @@ and `docker compose build` take the folder): nothing the tool does outside the c
 (the shared stage built first, the byte-compiled code, the venv made on the host) may be
 missing from it. The classic builder, as the tool's (docker-py has no BuildKit), so that
 the same steps on the same engine give the same image id: any difference in a step or a
-byte makes another id.
+byte makes another id. (A step that runs a command, app.system_packages' apt-get, is then
+a cache hit, not run again: the test proves the context and the steps, not the network.)
 """
 
 from __future__ import annotations

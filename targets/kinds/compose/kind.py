@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ...build.job import APP_UID, Server
-from ...files import ship_modes
 from ...errors import RecordError
+from ...files import ship_modes
 from ...records import BuildRecord, folder_hash
 from ...services.compose import services as compose_services
 from ..base import TargetSettings
