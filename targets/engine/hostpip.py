@@ -11,7 +11,7 @@ PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 
 def env() -> dict[str, str]:
     """The user's environment (their index, proxy and certificates stay), without
-    require-virtualenv: a guard for installs (pip's docs recommend it in a shell profile),
-    which also refused `pip download` from a tool not run from a virtualenv."""
+    require-virtualenv: a guard for installs (the Hitchhiker's Guide to Python suggests it
+    for ~/.bashrc), which also refused `pip download` from a tool not run from a virtualenv."""
     # Both names set the one option (--require-virtualenv, alias --require-venv).
     return {**os.environ, "PIP_REQUIRE_VIRTUALENV": "false", "PIP_REQUIRE_VENV": "false"}
