@@ -40,7 +40,9 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
     source.check(project)
     bases: dict[str, dict[str, str | None]] = {}
     background: list[threading.Thread] = []  # BuildJob.alongside's
-    with nullcontext(report) if report is not None else Reporter() as shown:
+    # The caches are trimmed only while no other build of this project runs (trim.building).
+    with trim.building(project.build_dir / ".cache") as trim_caches, \
+            nullcontext(report) if report is not None else Reporter() as shown:
         assert shown is not None
         for name, _ in selected:
             shown.target(name)
@@ -54,9 +56,9 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
                 jobs or default_jobs(), shown, first=lambda name: KINDS[kinds[name].kind].own_work)
         finally:
             _wait_for(background, shown)
-    noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
-                                       for name, _ in selected}, content)
-    trim.after_build(project.build_dir / ".cache")
+        noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
+                                           for name, _ in selected}, content)
+        trim_caches()
     return [records[name] for name, _ in selected]
 
 

@@ -12,14 +12,18 @@ pays one stat of a stamp file for it.
 The venv tars are hard-linked into the build contexts, whose times the no-op
 check reads, so their last use is kept on a file of its own, in `.used/`, and
 one still linked from a build folder is never taken. A trim never removes
-what a build is making now (names starting with a dot, for a day).
+what a build is making now (names starting with a dot, for a day), and runs
+only while no other build of the project does (building()'s lock).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 UNUSED = 5 * 86400  # Go: "deletes cached data that has not been used recently" (five days)
@@ -29,6 +33,7 @@ REFRESH = 3600  # a last use is written back at most once an hour
 TRIMMED = (("pyc", ""), ("venvs", ""), ("sbom", ""), (".", "app-wheel-"))
 STAMP = ".trimmed"
 USED = ".used"
+LOCK = ".trim.lock"
 
 
 def used(entry: Path, *, sidecar: bool = False) -> None:
@@ -46,6 +51,34 @@ def used(entry: Path, *, sidecar: bool = False) -> None:
                 mark.touch()
     except OSError:  # a cache it may read but not write: the entry is only trimmed sooner
         pass
+
+
+@contextmanager
+def building(cache: Path) -> Iterator[Callable[[], None]]:
+    """Held for a whole build, shared with the project's other builds; yields the trim to
+    call once the build has succeeded. That trim runs only if it can hold the lock alone,
+    when no other build of the project is running, so nothing it removes is between a
+    build's look and its use; otherwise the next build trims. A cache folder that cannot
+    be locked (read-only) is never trimmed, and never fails the build."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handle = open(cache / LOCK, "a")  # noqa: SIM115 (held past this block, closed below)
+    except OSError:
+        yield lambda: None
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+
+        def trim_now() -> None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return
+            after_build(cache)
+
+        yield trim_now
+    finally:
+        handle.close()  # and with it the lock
 
 
 def after_build(cache: Path) -> None:

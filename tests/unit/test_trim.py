@@ -138,3 +138,17 @@ def test_housekeeping_that_cannot_write_never_fails_a_build(tmp_path: Path) -> N
     trim.used(tar, sidecar=True)
     trim.after_build(cache)
     assert tar.is_file() and (cache / "pyc").is_file()
+
+
+def test_a_trim_waits_for_the_projects_other_builds_to_end(tmp_path: Path) -> None:
+    # A build in another process holds the lock too (flock is per open file, so a second
+    # open here stands in for it): nothing it may be about to read or link is taken.
+    cache = tmp_path / ".cache"
+    now = time.time()
+    folder = _cache(cache, now)
+    with trim.building(cache) as first_build:
+        with trim.building(cache) as second_build:
+            second_build()
+            assert (folder / "old-entry").exists() and not (folder / trim.STAMP).exists()
+        first_build()  # alone now
+    assert not (folder / "old-entry").exists() and (folder / trim.STAMP).exists()
