@@ -23,7 +23,10 @@ from .endpoint import loopback_host
 
 
 def is_loopback(url: str) -> bool:
-    return loopback_host(urlsplit(url).hostname or "")
+    """A URL that reaches this machine: loopback, or the unspecified address a port
+    published on all interfaces is reached at (`publish_host: 0.0.0.0`)."""
+    host = urlsplit(url).hostname or ""
+    return loopback_host(host) or host in ("0.0.0.0", "::")
 
 
 def session(url: str) -> requests.Session:

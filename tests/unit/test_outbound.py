@@ -8,7 +8,7 @@ from targets.engine import outbound
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/healthz", "http://localhost:5000/v2/", "http://[::1]:80/",
-                                 "http://127.9.9.9/"])
+                                 "http://127.9.9.9/", "http://0.0.0.0:8000/"])  # the last: publish_host 0.0.0.0
 def test_loopback_urls_take_no_proxy_from_the_environment(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
