@@ -53,11 +53,12 @@ def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, 
     whose workers are forked from a process with no other threads, unlike this one."""
     mode = "unchecked-hash" if frozen else "checked-hash"
     if host_can_compile(runtime) and frozen:
-        # -E: the user's PYTHONOPTIMIZE or PYTHONPYCACHEPREFIX is not the image's. With them,
-        # the .pyc files were .opt-1 ones, which the image's Python never reads, or not in
-        # __pycache__ at all.
-        subprocess.run([sys.executable, "-E", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
-                        "-d", dest, str(src)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The user's PYTHONOPTIMIZE or PYTHONPYCACHEPREFIX is not the image's. With them, the
+        # .pyc files were .opt-1 ones, which the image's Python never reads, or not in
+        # __pycache__ at all. (Not -E: an interpreter may need its PYTHONHOME to start.)
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONOPTIMIZE", "PYTHONPYCACHEPREFIX")}
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
+                        "-d", dest, str(src)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     elif host_can_compile(runtime):
         on_host(src, dest)
     elif cache is not None and not frozen:

@@ -44,7 +44,7 @@ VENV = "/opt/venv"
 PLATFORM = "/opt/platform"
 _DROPPED = ("RECORD", "INSTALLER", "REQUESTED", "uv_cache.json")  # PEP 627 makes the first three optional
 VERSION = "4"  # of what this module makes: a change here must not reuse a tar an older one made
-# (4: compiled with -E, so a PYTHONOPTIMIZE of the user's no longer makes .opt-1 files)
+# (4: compiled without the user's PYTHONOPTIMIZE, which made .opt-1 files)
 
 
 def site_packages(runtime: Runtime) -> str:
