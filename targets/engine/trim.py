@@ -33,7 +33,7 @@ REFRESH = 3600  # a last use is written back at most once an hour
 TRIMMED = (("pyc", ""), ("venvs", ""), ("sbom", ""), (".", "app-wheel-"))
 STAMP = ".trimmed"
 USED = ".used"
-LOCK = ".trim.lock"
+LOCK = "trim.lock"  # not a dot name: those are what a build is still making
 
 
 def used(entry: Path, *, sidecar: bool = False) -> None:
