@@ -13,7 +13,6 @@ so the same sdist is never built twice for the same base.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,7 +21,6 @@ from pathlib import Path
 from ..errors import BuildFailed
 from .. import wheel_index as availability
 from . import builder, hostpip, sdists
-from .hostpip import PIP
 from .base_images import Runtime
 from ..files import sha256_file
 from ..ui.lines import Notice
@@ -98,9 +96,8 @@ def _download_sdist(spec: str, hashes: Sequence[str], runtime: Runtime, work: Pa
                     label: str) -> Path:
     dest = work / "sdist"
     listed = _requirements(work, options, [" ".join([spec, *hashes])])
-    result = subprocess.run([*PIP, "download", "--quiet", "--no-deps", "--no-binary=:all:", "--python-version",
-                             runtime.python, "--dest", str(dest), "-r", listed],
-                            capture_output=True, text=True, env=hostpip.env())
+    result = hostpip.run(["download", "--quiet", "--no-deps", "--no-binary=:all:", "--python-version",
+                          runtime.python, "--dest", str(dest), "-r", listed])
     found = sorted(dest.glob("*")) if dest.is_dir() else []
     if result.returncode != 0 or len(found) != 1:
         raise BuildFailed(f"{label}: {spec} has no wheel for Python {runtime.python} ({runtime.platforms[0]}) "
@@ -114,11 +111,11 @@ def _download_build_requirements(sdist: Path, spec: str, runtime: Runtime, work:
     """PEP 518 build requirements, as wheels for the target: the builder installs them offline."""
     requires = sdists.build_requires(sdist)
     dest = work / "build-requires"
-    command = [*PIP, "download", "--quiet", "--only-binary=:all:", "--python-version", runtime.python,
+    command = ["download", "--quiet", "--only-binary=:all:", "--python-version", runtime.python,
                "--dest", str(dest), "-r", _requirements(work, options, list(requires))]
     for platform in runtime.platforms:
         command += ["--platform", platform]
-    result = subprocess.run(command, capture_output=True, text=True, env=hostpip.env())
+    result = hostpip.run(command)
     if result.returncode != 0:
         raise BuildFailed(f"{label}: cannot download the build requirements of {spec} ({', '.join(requires)}) as "
                           f"wheels for Python {runtime.python}: {_first_error(result.stderr)}", _tail(result.stderr))
@@ -137,8 +134,7 @@ def _on_host(sdist: Path, slot: Path, spec: str, label: str, progress: Callable[
         return None
     progress(f"  {label}: building {spec} from its sdist on the host (no native sources) ...")
     out = sdist.parent.parent / "host-out"  # in wheel_for's temporary folder
-    result = subprocess.run([*PIP, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(sdist)],
-                            capture_output=True, text=True, env=hostpip.env())
+    result = hostpip.run(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(sdist)])
     wheels = sorted(out.glob("*.whl")) if out.is_dir() else []
     if result.returncode == 0 and len(wheels) == 1 and sdists.is_pure(wheels[0].name):
         return _keep(wheels[0], slot)

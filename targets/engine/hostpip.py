@@ -4,7 +4,9 @@ folders, never to install into the environment it runs from."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from collections.abc import Sequence
 
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 
@@ -15,3 +17,8 @@ def env() -> dict[str, str]:
     for ~/.bashrc), which also refused `pip download` from a tool not run from a virtualenv."""
     # Both names set the one option (--require-virtualenv, alias --require-venv).
     return {**os.environ, "PIP_REQUIRE_VIRTUALENV": "false", "PIP_REQUIRE_VENV": "false"}
+
+
+def run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """`pip <args>` with env(), its output captured as text: every host pip run goes here."""
+    return subprocess.run([*PIP, *args], capture_output=True, text=True, env=env())

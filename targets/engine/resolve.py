@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -40,7 +38,7 @@ def download(command: list[str], runtime: Runtime, sources: BuildBase | None, ca
         while True:
             # Compiled wheels are tagged linux_<arch> (not manylinux-audited): allowed once there are any.
             extra = ["--find-links", built, "--platform", runtime.local_platform] if tried else []
-            result = subprocess.run(command + extra, capture_output=True, text=True, env=hostpip.env())
+            result = hostpip.run(command + extra)
             if result.returncode == 0:
                 return compiled
             _refuse_full_disk(result.stderr, cache_dir, label)
@@ -72,11 +70,10 @@ def download_locked(lock: str, runtime: Runtime, sources: BuildBase | None, cach
         while pending:
             listed.write_text("".join(f"{line}\n" for line in [*options, *(p.text for p in pending)]),
                               encoding="utf-8")
-            command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-                       "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(dest), "-r", str(listed)]
+            command = ["download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(dest), "-r", str(listed)]
             for platform in runtime.platforms:
                 command += ["--platform", platform]
-            result = subprocess.run(command, capture_output=True, text=True, env=hostpip.env())
+            result = hostpip.run(command)
             if result.returncode == 0:
                 return compiled
             _refuse_full_disk(result.stderr, cache_dir, label)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -74,8 +72,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     req_file = cache_dir / f".requirements-{key}.txt"
     req_file.write_text(requirements, encoding="utf-8")
     progress(f"  {label}: resolving wheels for Python {runtime.python} ({runtime.platforms[0]}) ...")
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-               "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(partial),
+    command = ["download", "--quiet", "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(partial),
                "-r", str(req_file)]
     for platform in runtime.platforms:
         command += ["--platform", platform]
@@ -119,10 +116,7 @@ def build_wheel(source: Path, key: str, cache_dir: Path, label: str,
         # `skip`: top-level names in `source` that are not the package's (and not in `key`).
         shutil.copytree(source, copy, symlinks=True,
                         ignore=lambda folder, names: [n for n in names if n in skip and Path(folder) == source])
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-             "--wheel-dir", str(out), str(copy)],
-            capture_output=True, text=True, env=hostpip.env())
+        result = hostpip.run(["wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(copy)])
         if result.returncode != 0:
             raise BuildFailed(f"{label}: cannot build the app's own wheel: {_backend_error(result.stderr)}",
                               _tail(result.stderr))
