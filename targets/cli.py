@@ -17,12 +17,13 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
 from invoke.exceptions import Exit
 
-from .errors import FlaskshipError, printable
+from .errors import FlaskshipError, ManifestError, printable
 
 # What to do about an operating-system error the tool could not foresee.
 OS_HINTS = {
@@ -47,6 +48,20 @@ class _Manifests:
 
         found: ModuleType | Any = getattr(module, name)
         return found
+
+    def locate(self, given: str) -> str:
+        """The manifest to use. The default name, absent from the current folder, is
+        looked for in each folder above it, as invoke finds tasks.py and compose its
+        file: `invoke build` run from app/ then works on the project around it, and
+        build/ stays beside the manifest. Any other path is taken as given."""
+        if given != self.DEFAULT_MANIFEST or Path(given).exists():
+            return given
+        here = Path.cwd()
+        for folder in (here, *here.parents):
+            if (folder / given).is_file():
+                return str(folder / given)
+        raise ManifestError(f"{given}: not found in {printable(str(here))} or any folder above it; "
+                            "create one (`invoke init --app <folder>` writes a start) or pass --manifest")
 
 
 manifests = _Manifests()

@@ -21,11 +21,15 @@ JOBS_HELP = "How many targets at a time (default: the number of cores; smoke: on
 VERBOSE_HELP = "Show every build log and check line (default: one line per target, logs only on failure)."
 
 
+def _load(manifest: str) -> manifests.Project:
+    return manifests.load(manifests.locate(manifest))
+
+
 def _open(manifest: str) -> manifests.Project:
     """Load the manifest, and label what the engine starts for this project (invoke clean finds it by that)."""
     from .engine import docker_client
 
-    project = manifests.load(manifest)
+    project = _load(manifest)
     docker_client.use_project(project.root)
     return project
 
@@ -37,7 +41,7 @@ def build(c: Context, target: list[str] | None = None, manifest: str = manifests
     """Render build/<target>/ from targets.yaml and build its image or zip."""
     with guarded():
         from .commands import noop
-        if not (verbose or json) and noop.up_to_date(manifest, target or ["all"]):
+        if not (verbose or json) and noop.up_to_date(manifests.locate(manifest), target or ["all"]):
             return  # nothing any selected target is made of changed (stat only; see commands/noop.py)
         from .commands.build import build as build_targets
         from .report.summary import summarised
@@ -101,7 +105,7 @@ def base_images(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Build local stand-ins (debootstrap + docker import) for base and service images that cannot be pulled."""
     with guarded():
         from .commands.standins import build_all
-        built = build_all(manifests.load(manifest))
+        built = build_all(_load(manifest))
         print(f"base-images: {len(built)} stand-in(s) built" + (f": {', '.join(built)}" if built else ""))
 
 
@@ -122,7 +126,7 @@ def init(c: Context, app: str = "", force: bool = False, manifest: str = "", ent
 def schema(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Write targets.schema.json (JSON Schema of targets.yaml, for editors)."""
     with guarded():
-        out = manifests.load(manifest).root / "targets.schema.json"
+        out = _load(manifest).root / "targets.schema.json"
         out.write_text(manifests.json_schema(), encoding="utf-8")
         print(f"wrote {out}")
 
@@ -149,7 +153,7 @@ def doctor(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Check the engine, compose, base images, disk, firebase-tools and credential variables; say how to fix each."""
     with guarded():
         from .commands.doctor import doctor as check
-        check(manifests.load(manifest))
+        check(_load(manifest))
 
 
 @task(help={"manifest": MANIFEST_HELP, "keep-build": "Keep build/ (remove only what is in the engine)."})
@@ -157,7 +161,7 @@ def clean(c: Context, manifest: str = manifests.DEFAULT_MANIFEST, keep_build: bo
     """Remove build/ and this project's labelled containers, networks and superseded images (latest kept)."""
     with guarded():
         from .commands.clean import clean as clean_project
-        clean_project(manifests.load(manifest), keep_build=keep_build)
+        clean_project(_load(manifest), keep_build=keep_build)
 
 
 @task(help={"target": "The one target to run (its name in targets.yaml).",
@@ -175,7 +179,7 @@ def report(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
     """Write build/report.html: parity matrix, size, build-time and cold-start charts, release (self-contained)."""
     with guarded():
         from .commands.report import report as write_report
-        write_report(manifests.load(manifest))
+        write_report(_load(manifest))
 
 
 @task(positional=["shell"], help={"shell": "The shell to complete in (bash; zsh through bashcompinit)."})
@@ -191,7 +195,7 @@ def names(c: Context, kind: str, manifest: str = manifests.DEFAULT_MANIFEST) -> 
     """Print the target or environment names of targets.yaml, one a line (used by completion)."""
     with guarded():
         from .commands.completion import names as listed
-        print("\n".join(listed(manifests.load(manifest), kind)))
+        print("\n".join(listed(_load(manifest), kind)))
 
 
 @task(iterable=["target"], help={"target": TARGET_HELP, "manifest": MANIFEST_HELP})
@@ -199,7 +203,7 @@ def matrix(c: Context, target: list[str] | None = None, manifest: str = manifest
     """Print the targets as a GitHub Actions matrix (JSON, one line) for a job per target."""
     with guarded():
         from .commands.matrix import matrix as as_matrix
-        print(as_matrix(manifests.load(manifest), target or ["all"]))
+        print(as_matrix(_load(manifest), target or ["all"]))
 
 
 namespace = Collection.from_module(sys.modules[__name__])

@@ -45,11 +45,12 @@ class CliResult:
         return lines[-1] if lines else ""
 
 
-def invoke(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> CliResult:
+def invoke(*args: str, env: dict[str, str] | None = None, timeout: float = 600, cwd: Path | None = None) -> CliResult:
     """Run the real `invoke` CLI against this repo's tasks.py."""
     proc = subprocess.run(
         [sys.executable, "-m", "invoke", "--search-root", str(REPO), *args],
         capture_output=True, text=True, timeout=timeout, env={**os.environ, "FLASKSHIP_SESSION": SESSION, **(env or {})},
+        cwd=cwd,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -30,6 +30,21 @@ def test_missing_manifest(tmp_path: Path) -> None:
     assert_one_clear_line(result, "targets.yaml", "not found")
 
 
+def test_no_manifest_here_or_above(tmp_path: Path) -> None:
+    # Without --manifest, the folder and each one above it are searched (as invoke
+    # finds tasks.py); the line says where the search began.
+    result = invoke("names", "targets", cwd=tmp_path)
+    assert_one_clear_line(result, f"targets.yaml: not found in {tmp_path} or any folder above it", "--manifest")
+
+
+def test_the_manifest_above_is_found_from_a_subfolder(project: Path) -> None:
+    # `invoke build` from inside the app works on the project around it, as invoke
+    # itself finds tasks.py there.
+    result = invoke("names", "targets", cwd=project / "app" / "demo")
+    assert result.code == 0, result.stderr
+    assert result.stdout.split() == ["cloudrun", "compose", "functions", "heroku", "all"]
+
+
 def test_unreadable_manifest(project: Path) -> None:
     (project / "targets.yaml").write_bytes(b"\xff\xfe\x00bad")
     assert_one_clear_line(_build(project / "targets.yaml"), "targets.yaml", "is not UTF-8 text (byte 0xff at offset 0)")
