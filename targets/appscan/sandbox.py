@@ -72,6 +72,7 @@ def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callabl
     key = hashlib.sha256(f"{version}\0{deps.file}\0{deps.digest}".encode()).hexdigest()[:16]
     final = cache_dir / f"init-venv-{key}"
     if python_of(final).exists():
+        os.utime(final)  # its last use, which build/.cache's trim goes by (engine/trim.py; init runs rarely)
         progress(f"init: reusing the probe venv {final} (same {deps.file})")
         return final
     tmp = cache_dir / f".init-venv-{key}.{os.getpid()}.tmp"

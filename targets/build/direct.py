@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from ..engine import wheelhouse
+from ..engine import trim, wheelhouse
 from ..errors import BuildFailed
 from ..files import tree_hash
 from .reqlines import Entry, redact
@@ -56,6 +56,7 @@ def url_wheel(entry: Entry, options: tuple[str, ...], cache_dir: Path, label: st
     found = sorted(dest.glob("*")) if dest.is_dir() else []
     if len(found) != 1:
         found = [_download(url, hashes, dest, entry, options, label, progress)]
+    trim.used(dest)
     return found[0] if found[0].name.endswith(".whl") else _from_sdist(found[0], cache_dir, label, progress)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
+from ..engine import trim
 from ..files import atomic_write, sha256_file
 from .lockfiles import uv_compile
 from .reqlines import Expanded, logical_lines, split_requirement
@@ -95,6 +96,7 @@ def _kept(cache: Path | None, key: tuple[str, ...], compile_: Callable[[], str])
         return compile_()
     kept = cache / "locks" / f"hashes-{hashlib.sha256(chr(0).join(key).encode()).hexdigest()[:20]}.txt"
     if kept.is_file():
+        trim.used(kept)
         return kept.read_text(encoding="utf-8")
     text = compile_()
     kept.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from ..engine import trim
 from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_compile
@@ -103,6 +104,7 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
     name = hashlib.sha256("\0".join([key, *extra, constraints]).encode()).hexdigest()[:20]
     kept = cache / "locks" / f"{name}.txt"
     if kept.is_file():
+        trim.used(kept)
         return kept.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="flaskship-lock-") as tmp:
         # Outside build/: index options may name ${VAR}s, which uv expands in memory.

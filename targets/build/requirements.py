@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import wheelhouse
+from ..engine import trim, wheelhouse
 from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
 from . import direct, hashpins, lock, lockfiles, reqlines, serverpins
@@ -257,6 +257,7 @@ def _constraints(src: Path, entry: Entry, cache_dir: Path, label: str) -> Path:
     if not out.is_file():
         cache_dir.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
+    trim.used(out)
     return out
 
 

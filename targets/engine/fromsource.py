@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from .. import wheel_index as availability
-from . import builder, hostpip, sdists
+from . import builder, hostpip, sdists, trim
 from .base_images import Runtime
 from ..files import sha256_file
 from ..ui.lines import Notice
@@ -146,6 +146,8 @@ def _on_host(sdist: Path, slot: Path, spec: str, label: str, progress: Callable[
 
 def _cached(slot: Path) -> Path | None:
     wheels = sorted(slot.glob("*.whl")) if slot.is_dir() else []
+    if wheels:
+        trim.used(slot)
     return wheels[0] if wheels else None
 
 

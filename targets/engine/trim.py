@@ -1,19 +1,23 @@
 """Trimming build/.cache: what no build has used for days goes, checked at most once a day.
 
-The .pyc cache (pycache.py) gains an entry per edited file, the venv cache
-(venv.py) a 2-4 MB tar per change of the requirements, with its SBOM (sbom.py),
-and a package app a wheel of its own per edit (wheelhouse.py); nothing else
-ever took them away. Go's build cache sets the pattern this follows: an entry's
-modification time is its last use, refreshed at most once an hour so that a
-hit costs no write; entries unused for five days are deleted; and the trim
-itself runs at most once a day, after a build that succeeded, so a build
-pays one stat of a stamp file for it.
+Every cache here gains an entry when the app or its dependencies change, and
+nothing else ever took them away: the .pyc cache (pycache.py) an entry per
+edited file; the venv cache (venv.py) a 2-4 MB tar per change of the
+requirements, with its SBOM (sbom.py); a package app a wheel of its own per edit
+(wheelhouse.py); each requirement set a wheelhouse, a resolved lock (build/lock.py,
+hashpins.py) and new wheels in its runtime's store (reuse.py); an sdist its
+wheel (fromsource.py); a compose file's shape its schema verdict. Go's build
+cache sets the pattern this follows: an entry's modification time is its last
+use, refreshed at most once an hour so that a hit costs no write; entries unused
+for five days are deleted; and the trim itself runs at most once a day, after a
+build that succeeded, so a build pays one stat of a stamp file per area for it.
 
 The venv tars are hard-linked into the build contexts, whose times the no-op
 check reads, so their last use is kept on a file of its own, in `.used/`, and
-one still linked from a build folder is never taken. A trim never removes
-what a build is making now (names starting with a dot, for a day), and runs
-only while no other build of the project does (building()'s lock).
+one still linked from a build folder is never taken; a wheel in a runtime's
+store is in use while a wheelhouse links it. A trim never removes what a build
+is making now (names starting with a dot, for a day), and runs only while no
+other build of the project does (building()'s lock).
 """
 
 from __future__ import annotations
@@ -24,13 +28,37 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 UNUSED = 5 * 86400  # Go: "deletes cached data that has not been used recently" (five days)
 EVERY = 86400  # a trim at most once a day
 REFRESH = 3600  # a last use is written back at most once an hour
-# Of build/.cache, (folder, entry names' prefix): what grows with every edit or lock change.
-TRIMMED = (("pyc", ""), ("venvs", ""), ("sbom", ""), (".", "app-wheel-"))
+
+
+@dataclass(frozen=True)
+class Area:
+    """A part of build/.cache whose entries are trimmed."""
+
+    folder: str  # relative to build/.cache, "." for the cache itself; "name-*": each such folder
+    prefix: str = ""  # only the entries named so (the cache itself holds other things too)
+    # A file with other links is in use (a build folder links a venv tar, a wheelhouse
+    # a store's wheel), except in a wheelhouse, which is made of links to its store:
+    # it goes by its own last use.
+    links_in_use: bool = True
+    # Besides "." + prefix, the dot names of this area's entries in the making (a build
+    # killed half-way leaves them), removed once a day old.
+    making: tuple[str, ...] = ()
+
+
+TRIMMED = (
+    Area("pyc"), Area("venvs"), Area("sbom"), Area("locks"), Area("sdist-wheels"),
+    Area(".", "app-wheel-"), Area(".", "url-"), Area(".", "constraints-"), Area(".", "compose-schema-"),
+    Area(".", "wheels-", links_in_use=False, making=(".partial-", ".requirements-", ".sdist-", ".wheel-pythons.json.")),
+    Area(".", "init-venv-", making=(".init-src-",)),
+    # After the wheelhouses: a wheel that none of them links any more is unused.
+    Area("wheel-store-*"),
+)
 STAMP = ".trimmed"
 USED = ".used"
 LOCK = "trim.lock"  # not a dot name: those are what a build is still making
@@ -84,14 +112,17 @@ def building(cache: Path) -> Iterator[Callable[[], None]]:
 def after_build(cache: Path) -> None:
     """Trim each of TRIMMED in `cache` (build/.cache), once a day. Housekeeping never
     fails the build it follows: what cannot be removed now is tried again tomorrow."""
-    for name, prefix in TRIMMED:
+    for area in TRIMMED:
         try:
-            trim(cache / name, prefix=prefix)
+            folders = sorted(cache.glob(area.folder)) if "*" in area.folder else [cache / area.folder]
+            for folder in folders:
+                trim(folder, prefix=area.prefix, links_in_use=area.links_in_use, making=area.making)
         except OSError:
             pass
 
 
-def trim(folder: Path, now: float | None = None, prefix: str = "") -> list[str]:
+def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use: bool = True,
+         making: tuple[str, ...] = ()) -> list[str]:
     """Delete the entries of `folder` (those named `prefix`...) unused for UNUSED seconds,
     unless it was trimmed within EVERY seconds; return their names.
 
@@ -113,12 +144,13 @@ def trim(folder: Path, now: float | None = None, prefix: str = "") -> list[str]:
     try:
         for entry in sorted(folder.iterdir()):
             try:
-                if entry.name.startswith(("." + prefix, f".trash-{prefix}")) and \
+                if entry.name.startswith(("." + prefix, f".trash-{prefix}", *making)) and \
                         not entry.name.startswith((USED, STAMP)):
                     if now - entry.lstat().st_mtime >= EVERY:  # left by a killed build
                         _remove(entry)
                 elif entry.name.startswith(prefix) and not entry.name.startswith("."):
-                    if _unused(entry, marks / entry.name, now) and _take(entry, marks / entry.name, now):
+                    if _unused(entry, marks / entry.name, now, links_in_use) and \
+                            _take(entry, marks / entry.name, now):
                         removed.append(entry.name)
             except OSError:
                 continue  # the next trim tries again
@@ -132,8 +164,8 @@ def trim(folder: Path, now: float | None = None, prefix: str = "") -> list[str]:
     return removed
 
 
-def _unused(entry: Path, mark: Path, now: float) -> bool:
-    if entry.is_symlink():
+def _unused(entry: Path, mark: Path, now: float, links_in_use: bool = True) -> bool:
+    if entry.is_symlink() or not links_in_use:
         return now - _last_use(entry, mark) >= UNUSED
     files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file() and not p.is_symlink()]
     if any(path.stat().st_nlink > 1 for path in files):  # linked from a build folder: in use

@@ -64,6 +64,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
         compiled = resolve.compiled_for(dest, sources)
         if compiled is not None:
             fromsource.warn(compiled, runtime, progress, cache_dir)
+            trim.used(dest)
             return dest
         shutil.rmtree(dest, ignore_errors=True)  # it compiled for another base: resolve again
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -152,3 +152,57 @@ def test_a_trim_waits_for_the_projects_other_builds_to_end(tmp_path: Path) -> No
             assert (folder / "old-entry").exists() and not (folder / trim.STAMP).exists()
         first_build()  # alone now
     assert not (folder / "old-entry").exists() and (folder / trim.STAMP).exists()
+
+
+def test_every_cache_that_grows_with_the_app_is_trimmed(tmp_path: Path) -> None:
+    now = time.time()
+    cache = tmp_path / ".cache"
+    old = ["locks/c0c416da.txt", "locks/hashes-d316f0b0.txt", "sdist-wheels/abc/demo-1.0-py3-none-any.whl",
+           "url-1a2b/pkg-1.0.tar.gz", "constraints-3c4d.txt", "compose-schema-5e6f", "init-venv-7a8b/pyvenv.cfg",
+           "wheel-store-9c0d/gone-1.0-py3-none-any.whl"]
+    kept = ["locks/recent.txt", "wheel-pythons.json", "trim.lock"]
+    for name in old + kept:
+        (cache / name).parent.mkdir(parents=True, exist_ok=True)
+        (cache / name).write_text("x")
+    for name in old:
+        _aged(cache / name, 6, now)
+        _aged(cache / name.split("/")[0], 6, now)
+    _aged(cache / "sdist-wheels" / "abc", 6, now)
+    # A wheelhouse, whose wheel its store links: the wheelhouse goes, then the stored wheel.
+    os.link(cache / "wheel-store-9c0d" / "gone-1.0-py3-none-any.whl", cache / "old-house.whl")
+    (cache / "wheels-e1f2").mkdir()
+    os.replace(cache / "old-house.whl", cache / "wheels-e1f2" / "gone-1.0-py3-none-any.whl")
+    _aged(cache / "wheels-e1f2", 6, now)
+    (cache / ".partial-5f-123").mkdir()  # a wheelhouse a killed build left, two days ago
+    _aged(cache / ".partial-5f-123", 2, now)
+    trim.after_build(cache)
+    left = sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file() and ".trimmed" not in p.name)
+    assert left == sorted(kept)
+
+
+def test_a_wheelhouse_goes_by_its_own_last_use_and_then_its_store_wheels(tmp_path: Path) -> None:
+    # A wheelhouse is links to its runtime's store by design, and a build folder links
+    # its wheels too: unlike a venv tar, it goes by its own last use (wheelhouse.ensure
+    # marks a hit); a store wheel goes once no wheelhouse or build folder links it.
+    from targets.engine import wheelhouse
+    from tests.helpers import tiny_index
+    from tests.unit.test_wheelhouse import RUNTIME
+
+    cache = tmp_path / ".cache"
+    requirements = f"--no-index\n--find-links {tiny_index(tmp_path / 'index')}\ntiny==1.0\n"
+    house = wheelhouse.ensure(requirements, RUNTIME, cache, "t", progress=lambda _line: None)
+    (store,) = cache.glob("wheel-store-*")
+    context = tmp_path / "build" / "tiny-1.0-py3-none-any.whl"
+    context.parent.mkdir()
+    os.link(house / "tiny-1.0-py3-none-any.whl", context)
+    now = time.time() + 60  # after the trim's own stamps below
+    for path in (house, house / "tiny-1.0-py3-none-any.whl"):
+        _aged(path, 6, now)
+    assert wheelhouse.ensure(requirements, RUNTIME, cache, "t", progress=lambda _line: None) == house  # a hit
+    trim.after_build(cache)
+    assert house.is_dir()
+    _aged(house, 6, now)
+    assert trim.trim(cache, now + DAY, prefix="wheels-", links_in_use=False) == [house.name]
+    assert trim.trim(store, now + DAY) == []  # the build folder still links its wheel
+    context.unlink()
+    assert trim.trim(store, now + 2 * DAY) == ["tiny-1.0-py3-none-any.whl"]

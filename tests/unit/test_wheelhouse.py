@@ -18,6 +18,7 @@ import pytest
 from targets.engine import fromsource, resolve, sdists
 from targets.engine.base_images import Runtime
 from targets.engine.builder import BuildBase
+from tests.helpers import tiny_index
 
 RUNTIME = Runtime("3.11", ("manylinux_2_36_x86_64", "manylinux_2_35_x86_64", "manylinux2014_x86_64"))
 # What pip printed when cffi 1.15.0 was built in the builder without libffi-dev (trimmed).
@@ -241,13 +242,7 @@ def test_pip_downloads_even_where_the_user_requires_a_virtualenv(tmp_path: Path,
     # PIP_REQUIRE_VIRTUALENV in a shell profile guards installs; the tool's pip only downloads.
     from targets.engine import wheelhouse
 
-    found = tmp_path / "index"
-    found.mkdir()
-    with zipfile.ZipFile(found / "tiny-1.0-py3-none-any.whl", "w") as wheel:
-        wheel.writestr("tiny/__init__.py", "")
-        wheel.writestr("tiny-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\n")
-        wheel.writestr("tiny-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        wheel.writestr("tiny-1.0.dist-info/RECORD", "")
+    found = tiny_index(tmp_path / "index")
     monkeypatch.setenv("PIP_REQUIRE_VIRTUALENV", "true")
     monkeypatch.setenv("PIP_REQUIRE_VENV", "1")  # the option's other name
     wheels = wheelhouse.ensure(f"--no-index\n--find-links {found}\ntiny==1.0\n", RUNTIME, tmp_path / "cache", "t",

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...engine import trim
 from ...errors import BuildFailed
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def checked(job: BuildJob) -> Iterator[None]:
     path = job.staging / "docker-compose.yml"
     passed = _verdict(job, path)
     if passed.exists():
+        trim.used(passed)
         yield
         return
     with _guard:
