@@ -253,3 +253,37 @@ def tiny_index(folder: Path) -> Path:
         wheel.writestr("tiny-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         wheel.writestr("tiny-1.0.dist-info/RECORD", "")
     return folder
+
+
+def remove_project_images(base: Path) -> int:
+    """Remove every image built for a project folder under `base` (the session's tmp
+    folders); how many went. Those folders are gone after the run, so nothing else could
+    ever tell these images from a user's, and an engine holding thousands of images
+    builds slower: each classic-builder step scans them (a cold build of the demo took
+    3.1-3.8 s beside 3,660 images, 2.4-2.6 s beside 40)."""
+    import docker
+
+    from targets.engine.docker_client import LABEL, project_id
+
+    ids = {project_id(Path(folder)) for folder, _, _ in os.walk(base)}
+    try:
+        engine = docker.from_env()
+        pending = [image.id for image in engine.images.list(all=True, filters={"label": f"{LABEL}.project"})
+                   if image.labels.get(f"{LABEL}.project") in ids]
+    except docker.errors.DockerException:
+        return 0  # no engine: nothing was built
+    removed = 0
+    while pending:  # children before their parents: those fail and are tried again after
+        failed = []
+        for image in pending:
+            try:
+                engine.images.remove(image, force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError:
+                failed.append(image)
+        if len(failed) == len(pending):
+            break
+        pending = failed
+    return removed
