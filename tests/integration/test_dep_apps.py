@@ -50,6 +50,7 @@ LIST = ("import json, importlib.metadata as m; "
         "print(json.dumps({d.metadata['Name'].lower().replace('_', '-'): d.version for d in m.distributions()}))")
 COMPILING = "from its sdist in flaskship-standin/builder-"
 WARNING = "warning: no wheel for Python"
+LOCKING = "locking the dependencies with every platform's server (uv pip compile"
 BUILDER_ROLE = "io.flaskship.role=sdist-build"
 # Compilers, an installer (uv) and what installing leaves that no runtime
 # reads (activate scripts; RECORD, INSTALLER, REQUESTED, uv_cache.json): none may reach a runtime image.
@@ -303,6 +304,11 @@ def test_the_c_sdist_is_compiled_once_with_one_warning_naming_pythons_with_wheel
     assert "building langdetect==1.0.9 from its sdist on the host" in reqs.build_output
 
 
+def test_making_the_lock_is_said(reqs: Shipped) -> None:
+    # A second or more of uv with the index; a kept lock is not said (the next test).
+    assert LOCKING in reqs.build_output, reqs.build_output
+
+
 def test_no_compiler_reaches_any_runtime_image(reqs: Shipped, engine: docker.DockerClient) -> None:
     builders = [tag for img in engine.images.list(name="flaskship-standin/*") for tag in img.tags
                 if "/builder-" in tag]
@@ -336,7 +342,7 @@ def test_a_second_build_compiles_and_downloads_nothing(reqs: Shipped, engine: do
     output = again.stdout + again.stderr
     assert again.code == 0, output[-4000:]
     assert builders == 0
-    for line in (COMPILING, "resolving wheels", "building the builder image", "from its sdist on the host"):
+    for line in (COMPILING, LOCKING, "resolving wheels", "building the builder image", "from its sdist on the host"):
         assert line not in output, output
     assert output.count(WARNING) == 1  # still said once: the pin still has no wheel
     assert {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in sorted(cache.rglob("*.whl"))} == before
