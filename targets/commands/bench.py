@@ -34,7 +34,7 @@ from ..manifest import Project
 from ..records import BuildRecord
 from . import bench_arms as arms
 from . import bench_report
-from .bench_figures import first_200_and_stop, load, load_summary, sizes, spread
+from .bench_figures import engine_state, first_200_and_stop, load, load_summary, sizes, spread
 
 LIMITS = {"cloudrun": ["--cpus", "1", "--memory", "512m"], "heroku": ["--memory", "512m"]}
 
@@ -52,6 +52,7 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
     session = docker_client.SESSION
     salted: list[str] = []
     figures: dict[str, Any] = {}
+    engine = engine_state()  # before the bench adds its own
     with tempfile.TemporaryDirectory(prefix="flaskship-bench-") as tmp:
         root = Path(tmp) / "project"
         source.copy(project, root / project.manifest.app.source)
@@ -100,7 +101,7 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
                 figures["scale"] = _scale(path, kinds, bases, run_id, session, salted, figures)
         finally:
             arms.remove_built_on(salted)
-    record = {"run": run_id, "rounds": rounds, "quick": quick, "targets": kinds, "figures": figures}
+    record = {"run": run_id, "rounds": rounds, "quick": quick, "targets": kinds, "figures": figures, "engine": engine}
     project.build_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(project.build_dir / "bench.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
     say(bench_report.table(record))

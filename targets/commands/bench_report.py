@@ -108,4 +108,6 @@ def table(record: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return f"bench: {len(record['targets'])} targets, {record['rounds']} round(s)\n" + "\n".join(lines)
+    engine = record.get("engine")  # not in a record from before it was kept
+    held = f"; engine {engine['version']}, holding {engine['images']} images before the run" if engine else ""
+    return f"bench: {len(record['targets'])} targets, {record['rounds']} round(s){held}\n" + "\n".join(lines)

@@ -36,6 +36,10 @@ def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, en
     assert all(figures["load"][name][arm]["loopback"] == 1.0 for name in ("dyno", "run") for arm in ("ours", "naive"))
     assert "requests/s (--cpus 1 --memory 512m, on its loopback)" in result.stdout
     assert "cold build, all targets" in result.stdout and "ratio" in result.stdout
+    # What the figures were measured beside: the engine's images before the run (the bench's own gone since).
+    held = bench["engine"]["images"]
+    assert isinstance(held, int) and held > 0, bench["engine"]
+    assert f"engine {engine.version()['Version']}, holding {held} images before the run" in result.stdout
     # Everything the bench built is gone (the engine is shared: only its own images are looked for).
     built = [i["id"] for arm in ("ours", "naive") for i in figures["sizes"][arm]["images"].values()]
     assert len(built) == 9 and not [i for i in built if has_image(engine, i)]

@@ -35,6 +35,13 @@ def test_each_ratio_is_ours_over_naive_and_each_budget_is_judged() -> None:
     assert _row(table, "run: requests/s")[-3:] == ["1.01x", ">= naive, 0 errors", "met"]
 
 
+def test_the_header_says_what_the_engine_held_when_the_record_knows() -> None:
+    assert bench_report.table(RECORD).splitlines()[0] == "bench: 4 targets, 1 round(s)"  # an older record
+    record = {**RECORD, "engine": {"version": "20.10.24+dfsg1", "images": 3660}}
+    assert bench_report.table(record).splitlines()[0] == (
+        "bench: 4 targets, 1 round(s); engine 20.10.24+dfsg1, holding 3660 images before the run")
+
+
 THREE_ROUNDS = json.loads((REPO / "tests/fixtures/bench/three-rounds.json").read_text())
 
 
