@@ -10,6 +10,7 @@ instead of racing to make two.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +26,10 @@ from .freshness import tool_hash
 from .job import APP_DIR, BuildJob, ImageSpec
 
 # The stage of python.Dockerfile.j2 that holds the base plus the installed venv:
-# every image of one base and requirement set starts from it.
+# every image of one base and requirement set starts from it. A functions runner
+# starts from the platform stage on top of it (functions-framework's layer).
 VENV_STAGE = "venv"
+PLATFORM_STAGE = "platform"
 _host_work = threading.Lock()
 
 
@@ -69,7 +72,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
         if spec.role in job.on_stage:
             job.on_stage[spec.role](stage)
         key = image_key(spec, buildargs)
-        image_id = _built(job, spec, key, buildargs)
+        with _platform_stage(spec.context, base) if spec.platform else contextlib.nullcontext():
+            image_id = _built(job, spec, key, buildargs)
         # What the image's venv holds, beside the build record that names it.
         job.record.sboms[spec.role] = sbom.write(sbom_made.result(), image_id,
                                                  job.staging / f"sbom-{spec.role}.cdx.json", spec.tag)
@@ -155,17 +159,23 @@ def _platform_wheels(job: BuildJob, spec: ImageSpec, runtime: base_images.Runtim
             link_or_copy(wheel, dest / wheel.name)
 
 
-SHARED_END = "# ---- shared stages end here ----"  # python.Dockerfile.j2's line after the venv stage
+# python.Dockerfile.j2's lines after the venv stage, and after the shared stages
+# (the same line, but for a runner's platform stage between them).
+VENV_END = "# ---- the venv stage ends here ----"
+SHARED_END = "# ---- shared stages end here ----"
 
 
-def stage_key(context: Path, base: str) -> str:
-    """What the shared stages are made of: the base, their Dockerfile text (the venv's
-    COPY, app.system_packages) and the venv itself."""
+def stage_key(context: Path, base: str, stage: str = VENV_STAGE) -> str:
+    """What a shared stage is made of: the base, the Dockerfile's text up to the stage's
+    end (the venv's ADD, app.system_packages), the venv itself, and for the platform
+    stage the platform's tar too."""
     digest = hashlib.sha256(f"{base}\0{base_images.image_id(base)}\0".encode())
     dockerfile = (context / "Dockerfile").read_text(encoding="utf-8")
-    assert SHARED_END in dockerfile, f"{context / 'Dockerfile'} has no '{SHARED_END}' line"
-    digest.update(dockerfile.partition(SHARED_END)[0].encode())
-    digest.update(sha256_file(context / "venv.tar.gz").encode())
+    end = VENV_END if stage == VENV_STAGE else SHARED_END
+    assert end in dockerfile, f"{context / 'Dockerfile'} has no '{end}' line"
+    digest.update(dockerfile.partition(end)[0].encode())
+    for tar in ("venv.tar.gz", *(["platform.tar.gz"] if stage == PLATFORM_STAGE else [])):
+        digest.update(sha256_file(context / tar).encode())
     return digest.hexdigest()
 
 
@@ -189,3 +199,18 @@ def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict
         return tag
 
     return once(("dependency stage", key), build)
+
+
+_platform_locks: dict[str, threading.Lock] = {}
+_platform_guard = threading.Lock()
+
+
+def _platform_stage(context: Path, base: str) -> threading.Lock:
+    """Held while a runner image builds: the runners of one platform stage (several
+    functions targets of one app) build one at a time, so the first makes the stage's
+    steps and the others find them in the cache, instead of two side by side making two
+    images of one step. Not a build of its own: a second build call and context upload
+    cost a one-runner build 0.3 s (2.74 s against 2.45 s, a cold build of the demo)."""
+    key = stage_key(context, base, PLATFORM_STAGE)
+    with _platform_guard:
+        return _platform_locks.setdefault(key, threading.Lock())

@@ -59,6 +59,26 @@ def test_smoke_under_functions_framework_declares_its_difference(built: Path, en
     assert managed_containers(engine) == []
 
 
+def test_runners_of_one_app_share_the_functions_runtime_layer(project: Path, engine: docker.DockerClient) -> None:
+    # Two functions targets (two entry points of one app, a common shape): the runtime's
+    # layer is made once, by one step both runners inherit, and they are the same layers,
+    # told apart by config alone.
+    manifest = project / "targets.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "  functions:\n    kind: functions\n",
+        "  functions-b:\n    kind: functions\n    entry_point: handler\n    bucket: flask-demo-b\n"
+        "  functions:\n    kind: functions\n"))
+    result = invoke("build", "--manifest", str(manifest), "--target", "functions,functions-b")
+    assert result.code == 0, result.stdout + result.stderr
+    runners = [json.loads((project / f"build/{name}/build.json").read_text())["images"]["runner"]["id"]
+               for name in ("functions", "functions-b")]
+    layers = [engine.images.get(image).attrs["RootFS"]["Layers"] for image in runners]
+    assert runners[0] != runners[1] and layers[0] == layers[1], layers
+    steps = [[step["Id"] for step in engine.api.history(image) if step["CreatedBy"].endswith(" in /opt/platform/ ")]
+             for image in runners]
+    assert steps[0] == steps[1] and len(steps[0]) == 1, steps
+
+
 def test_zip_over_the_unzipped_limit(project: Path) -> None:
     with open(project / "app/demo/static/huge.bin", "wb") as fh:
         fh.truncate(501 * 1024 * 1024)  # sparse: cheap to make, 501 MB to zip

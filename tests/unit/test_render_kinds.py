@@ -279,6 +279,9 @@ def test_functions_runner_installs_the_shared_requirements_and_adds_the_framewor
     assert "functions-framework==" in (tmp_path / "fn/runner/platform-requirements.txt").read_text()
     dockerfile = (tmp_path / "fn/runner/Dockerfile").read_text()
     assert dockerfile.index("ADD venv.tar.gz /opt/venv/") < dockerfile.index("ADD platform.tar.gz /opt/platform/")
+    # The platform's layer is a shared stage too: before anything of this target.
+    assert dockerfile.index("ADD platform.tar.gz") < dockerfile.index("FROM platform\n") < dockerfile.index(
+        'io.flaskship.role="runner"')
 
 
 def test_the_functions_runner_holds_no_code_its_containers_get_the_zips_files(
