@@ -98,7 +98,7 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
             figures["zip"] = _zips(copy, kinds)
             if scale and not quick:
                 progress("bench: the same figures for 16 targets ...")
-                figures["scale"] = _scale(path, kinds, bases, run_id, session, salted, figures)
+                figures["scale"] = _scale(path, bases, run_id, session, salted, figures, rounds)
         finally:
             arms.remove_built_on(salted)
     record = {"run": run_id, "rounds": rounds, "quick": quick, "targets": kinds, "figures": figures, "engine": engine}
@@ -212,21 +212,27 @@ def _zips(copy: Project, kinds: dict[str, str]) -> dict[str, Any]:
     return {"ours": ours, "naive": naive_zip.stat().st_size}
 
 
-def _scale(path: Path, kinds: dict[str, str], bases: tuple[str, str], run_id: str, session: str,
-           salted: list[str], figures: dict[str, Any]) -> dict[str, Any]:
-    """Cold build, no-op and smoke of a 16-target manifest (four of each target), against the 4-target figures."""
+def _scale(path: Path, bases: tuple[str, str], run_id: str, session: str, salted: list[str],
+           figures: dict[str, Any], rounds: int) -> dict[str, Any]:
+    """Cold build, no-op and smoke of a 16-target manifest (four of each target), against the
+    4-target figures: medians over as many rounds as those, each cold on bases of its own."""
     data = yaml.safe_load(path.read_text())
     data["targets"] = {f"{name}-{i}": dict(settings) for name, settings in data["targets"].items() for i in range(1, 5)}
     big = path.with_name("targets-16.yaml")
     big.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    _fresh_bases(big, bases, run_id, salted)
-    # With the machine's busy CPU over each: CPU-seconds over cores is the least wall time
-    # that much work takes here (bench_report shows it beside the figure).
-    cold, cold_cpu = arms.invoke_cpu("build", "--manifest", str(big), session=session)
-    noop, noop_cpu = arms.invoke_cpu("build", "--manifest", str(big), session=session)
-    smoke, smoke_cpu = arms.invoke_cpu("smoke", "--force", "--manifest", str(big), session=session)
-    four = figures["build"]["ours"]
-    return {"targets": len(data["targets"]), "cold": cold, "noop": noop, "smoke": smoke,
-            "ratio": {"cold": cold / four["cold"]["median"], "noop": noop / four["noop"]["median"],
-                      "smoke": smoke / figures["smoke"]["ours"]["median"]},
-            "cpu": {"cold": cold_cpu, "noop": noop_cpu, "smoke": smoke_cpu}, "cores": os.cpu_count() or 1}
+    runs: dict[str, list[tuple[float, float | None]]] = {"cold": [], "noop": [], "smoke": []}
+    for _ in range(rounds):
+        _fresh_bases(big, bases, run_id, salted)
+        # With the machine's busy CPU over each: CPU-seconds over cores is the least wall time
+        # that much work takes here (bench_report shows it beside the figure).
+        runs["cold"].append(arms.invoke_cpu("build", "--manifest", str(big), session=session))
+        runs["noop"].append(arms.invoke_cpu("build", "--manifest", str(big), session=session))
+        runs["smoke"].append(arms.invoke_cpu("smoke", "--force", "--manifest", str(big), session=session))
+    # Each figure's CPU is its median run's, so the floor beside it is that run's.
+    median = {key: sorted(measured)[(len(measured) - 1) // 2] for key, measured in runs.items()}
+    four = {"cold": figures["build"]["ours"]["cold"]["median"], "noop": figures["build"]["ours"]["noop"]["median"],
+            "smoke": figures["smoke"]["ours"]["median"]}
+    return {"targets": len(data["targets"]), "rounds": rounds, **{key: wall for key, (wall, _) in median.items()},
+            "spread": {key: [min(w for w, _ in measured), max(w for w, _ in measured)] for key, measured in runs.items()},
+            "ratio": {key: median[key][0] / four[key] for key in runs},
+            "cpu": {key: cpu for key, (_, cpu) in median.items()}, "cores": os.cpu_count() or 1}

@@ -105,3 +105,12 @@ def test_the_machines_cpu_counts_this_process_busy(monkeypatch: pytest.MonkeyPat
         pass
     after = machine_cpu()
     assert after is not None and after - before >= 0.25
+
+
+def test_the_16_targets_rows_show_their_spread_over_rounds() -> None:
+    record = json.loads(json.dumps(THREE_ROUNDS))
+    scale = record["figures"]["scale"]
+    scale.update(rounds=3, spread={"cold": [4.85, 5.06], "noop": [0.21, 0.24], "smoke": [12.1, 13.4]})
+    cold = _row(bench_report.table(record), "16 targets vs 4: cold")
+    assert cold[1] == f"{scale['cold']:.2f} s (4.85-5.06)"
+    assert cold[-2:] == ["<= 2x of 4", "met" if scale["ratio"]["cold"] <= 2 else "MISSED"]
