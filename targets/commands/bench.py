@@ -34,7 +34,7 @@ from ..manifest import Project
 from ..records import BuildRecord
 from . import bench_arms as arms
 from . import bench_report
-from .bench_figures import engine_state, first_200_and_stop, load, load_summary, sizes, spread
+from .bench_figures import bare_first_200, engine_state, first_200_and_stop, load, load_summary, sizes, spread
 
 LIMITS = {"cloudrun": ["--cpus", "1", "--memory", "512m"], "heroku": ["--memory", "512m"]}
 
@@ -181,6 +181,8 @@ def _serve(copy: Project, kinds: dict[str, str], ours: dict[str, str], naive: di
                 down.append(stop)
                 killed = killed or kill
             result.setdefault(name, {})[arm] = {"first_200": spread(up), "stop": spread(down), "killed": killed}
+        # The floor under the first-200 figure: the same `docker run` of a server with no app.
+        result[name]["bare"] = {"first_200": spread([bare_first_200(ours[name], port, session) for _ in range(rounds)])}
     return result
 
 

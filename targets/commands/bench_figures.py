@@ -125,14 +125,28 @@ def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, se
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
 
 
-def _detached(image: str, env: dict[str, str], port: int, session: str, limits: Sequence[str] = ()) -> str:
+def bare_first_200(image: str, port: int, session: str) -> float:
+    """`docker run` to the first 200 of a bare `python -m http.server` in `image` instead of
+    its server: what the engine, the CLI and a Python start cost before any app code, the
+    floor under the image's own first-200 figure on this machine."""
+    started = time.monotonic()
+    container = _detached(image, {}, port, session, run=("--entrypoint", "python"),
+                          command=("-m", "http.server", str(port)))
+    try:
+        return _first_200(f"http://127.0.0.1:{_host_port(container, port)}/", started, container)
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+
+
+def _detached(image: str, env: dict[str, str], port: int, session: str, limits: Sequence[str] = (),
+              run: Sequence[str] = (), command: Sequence[str] = ()) -> str:
     """`docker run -d` of `image` with PORT and `env`, its port published on loopback and
-    labelled as this bench session's: the container's id."""
-    command = ["docker", "run", "-d", *limits, "--label", f"{docker_client.LABEL}.session={session}",
+    labelled as this bench session's (`run`: more options; `command`: its arguments): the container's id."""
+    options = ["docker", "run", "-d", *limits, *run, "--label", f"{docker_client.LABEL}.session={session}",
                "--label", f"{docker_client.LABEL}.managed=true", "-p", f"127.0.0.1::{port}", "-e", f"PORT={port}"]
     for key, value in env.items():
-        command += ["-e", f"{key}={value}"]
-    result = subprocess.run([*command, image], capture_output=True, text=True)
+        options += ["-e", f"{key}={value}"]
+    result = subprocess.run([*options, image, *command], capture_output=True, text=True)
     if result.returncode != 0:
         raise BenchError(f"bench: docker run {image[:19]} failed: {result.stderr.strip()}")
     return result.stdout.strip()

@@ -30,6 +30,9 @@ def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, en
     ours = figures["sizes"]["ours"]
     assert ours["unique_above_base"] < ours["above_base"] / 2, ours
     assert set(figures["serve"]) == set(figures["load"]) == {"dyno", "run"}
+    # The floor under each first-200 figure: a bare Python server's, in the same image.
+    assert all(figures["serve"][name]["bare"]["first_200"]["median"] > 0 for name in ("dyno", "run"))
+    assert "bare python -m http.server in it: " in result.stdout
     assert figures["load"]["run"]["ours"]["rps"] > 0 and figures["zip"]["ours"]["fn"] > 0
     # Here (root, a local engine) the load ran in each container's network namespace, on its
     # loopback, around docker-proxy; the table says so.

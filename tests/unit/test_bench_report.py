@@ -114,3 +114,13 @@ def test_the_16_targets_rows_show_their_spread_over_rounds() -> None:
     cold = _row(bench_report.table(record), "16 targets vs 4: cold")
     assert cold[1] == f"{scale['cold']:.2f} s (4.85-5.06)"
     assert cold[-2:] == ["<= 2x of 4", "met" if scale["ratio"]["cold"] <= 2 else "MISSED"]
+
+
+def test_the_first_200_row_shows_the_floor_a_bare_server_sets_when_measured() -> None:
+    record = json.loads(json.dumps(THREE_ROUNDS))
+    serve = record["figures"]["serve"]["cloudrun"]
+    ours = serve["ours"]["first_200"]
+    assert _row(bench_report.table(record), "cloudrun: docker run -> first 200")[1] == bench_report._s(ours)
+    serve["bare"] = {"first_200": {"median": 0.238, "min": 0.219, "max": 0.256, "rounds": 3}}
+    row = _row(bench_report.table(record), "cloudrun: docker run -> first 200")
+    assert row[1] == bench_report._s(ours) + "; bare python -m http.server in it: 0.24 s"
