@@ -13,6 +13,7 @@ this process still holds (an interrupt can land inside a clean-up too).
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -54,11 +55,11 @@ class _Manifests:
         looked for in each folder above it, as invoke finds tasks.py and compose its
         file: `invoke build` run from app/ then works on the project around it, and
         build/ stays beside the manifest. Any other path is taken as given."""
-        if given != self.DEFAULT_MANIFEST or Path(given).exists():
+        if given != self.DEFAULT_MANIFEST or os.path.lexists(given):  # a broken link here is this folder's error
             return given
         here = Path.cwd()
-        for folder in (here, *here.parents):
-            if (folder / given).is_file():
+        for folder in here.parents:
+            if os.path.lexists(folder / given):
                 return str(folder / given)
         raise ManifestError(f"{given}: not found in {printable(str(here))} or any folder above it; "
                             "create one (`invoke init --app <folder>` writes a start) or pass --manifest")

@@ -12,13 +12,15 @@ from tests.helpers import copy_demo, remove_project_images
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _no_images_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _no_images_left(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[None]:
     """What the run's throwaway projects built goes at its end, as its containers do."""
     yield
     started = time.monotonic()
     removed = remove_project_images(tmp_path_factory.getbasetemp())
-    if removed:
-        print(f"\nremoved the {removed} images this run's projects built in {time.monotonic() - started:.1f} s")
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if removed and reporter is not None:
+        reporter.write_line(f"removed the {removed} images this run's projects built, "
+                            f"in {time.monotonic() - started:.1f} s")
 
 
 @pytest.fixture

@@ -265,7 +265,11 @@ def remove_project_images(base: Path) -> int:
 
     from targets.engine.docker_client import LABEL, project_id
 
-    ids = {project_id(Path(folder)) for folder, _, _ in os.walk(base)}
+    ids = set()
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = [d for d in dirs if d != "build" and not d.startswith(".")]  # outputs and caches: no manifest
+        if any(name.endswith((".yaml", ".yml")) for name in files):  # a project is its manifest's folder
+            ids.add(project_id(Path(folder)))
     try:
         engine = docker.from_env()
         pending = [image.id for image in engine.images.list(all=True, filters={"label": f"{LABEL}.project"})

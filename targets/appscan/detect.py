@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .. import trim
 from ..manifest import Check
 from . import candidates, runner, sandbox
 from . import services as backing
@@ -126,8 +127,9 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         found, folded = candidates.scan(app_dir)
         candidate = candidates.choose(found, app_dir.name)
         chosen = Found(candidate.entry, candidates.why(candidate, folded))
-    venv = sandbox.ensure(cache_dir, app_dir, deps, progress)
-    probe = runner.run(venv, app_dir, chosen.value)
+    with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs
+        venv = sandbox.ensure(cache_dir, app_dir, deps, progress)
+        probe = runner.run(venv, app_dir, chosen.value)
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     checks, skipped = checks_of(probe["routes"])

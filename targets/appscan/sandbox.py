@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import trim
 from .deps import Dependencies
 from .errors import InitError
 
@@ -72,7 +73,7 @@ def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callabl
     key = hashlib.sha256(f"{version}\0{deps.file}\0{deps.digest}".encode()).hexdigest()[:16]
     final = cache_dir / f"init-venv-{key}"
     if python_of(final).exists():
-        os.utime(final)  # its last use, which build/.cache's trim goes by (engine/trim.py; init runs rarely)
+        trim.used(final)
         progress(f"init: reusing the probe venv {final} (same {deps.file})")
         return final
     tmp = cache_dir / f".init-venv-{key}.{os.getpid()}.tmp"

@@ -24,7 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from ..engine import trim, wheelhouse
+from .. import trim
+from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import tree_hash
 from .reqlines import Entry, redact

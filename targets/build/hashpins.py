@@ -26,7 +26,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from ..engine import trim
+from .. import trim
 from ..files import atomic_write, sha256_file
 from .lockfiles import uv_compile
 from .reqlines import Expanded, logical_lines, split_requirement

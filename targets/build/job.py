@@ -35,7 +35,6 @@ from . import lock, lockfiles, manifest_slice, source
 
 APP_UID = "10001"
 APP_DIR = "/srv/app"
-LOCKING_SAID_AFTER = 0.3  # s: a lock taken from the cache is never said
 
 
 @dataclass(frozen=True)
@@ -152,10 +151,7 @@ class BuildJob:
         union = lock.union_of(sets)
         # A lock made anew (uv, with the index: 1.2-1.4 s for the demo) is said; one
         # kept in build/.cache/locks takes milliseconds and is not.
-        said = threading.Timer(LOCKING_SAID_AFTER, self.progress, [
-            f"  {self.name}: locking the dependencies with every platform's server (uv pip compile; "
-            "once per change of the requirements) ..."])
-        said.start()
+        telling = lockfiles.told.set(self.progress)
         try:
             self.locked = {extra: app_requirements.deploy_text(
                 self.project.app_dir, self.app.requirements, extra, self.name, cache=self.project.build_dir / ".cache",
@@ -172,7 +168,7 @@ class BuildJob:
                                       exc.detail) from None
             raise
         finally:
-            said.cancel()
+            lockfiles.told.reset(telling)
 
     def requirements(self, extra: tuple[str, ...]) -> str:
         """The app's requirements plus what the platform's server needs, deploy-time.

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..engine import trim
+from .. import trim
 from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_compile

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import takewhile
@@ -134,11 +135,19 @@ def uv_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "uv"]
 
 
+# Who is told that uv is about to run (BuildJob.lock sets it, for its thread): a lock made
+# anew takes a second or more with the index; one kept in build/.cache/locks is not said.
+told: ContextVar[Callable[[str], None] | None] = ContextVar("told", default=None)
+
+
 def uv_compile(args: list[str], *, where: str, doing: str, failed: str, options: tuple[str, ...],
                cwd: Path | None = None) -> str:
     """`uv pip compile` with hashes for every platform (`args`: files, -c, --python-version):
     its output. BuildFailed names `where`, what it was `doing` (no uv, too slow) or,
     after `failed`, uv's own reason, with the ${VAR} values from `options` blanked."""
+    tell = told.get()
+    if tell is not None:
+        tell(f"  {where}: {doing} (uv pip compile, with the index; kept in build/.cache/locks) ...")
     command = [*uv_command(), "pip", "compile", "--no-config", "--quiet", "--universal", "--generate-hashes",
                "--no-header", "--no-annotate", *args]
     try:

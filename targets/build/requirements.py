@@ -31,7 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import trim, wheelhouse
+from .. import trim
+from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
 from . import direct, hashpins, lock, lockfiles, reqlines, serverpins

@@ -109,6 +109,16 @@ def bench(project: Project, rounds: int = 3, quick: bool = False, scale: bool = 
     return record
 
 
+def _median_run(runs: list[tuple[float, float | None]]) -> tuple[float, float | None]:
+    """(wall, CPU) of the median run by wall time, as statistics.median takes it (the mean of
+    the middle two for an even count), so the floor beside a figure is its own runs'."""
+    ordered = sorted(runs, key=lambda run: run[0])
+    middle = ordered[(len(ordered) - 1) // 2: len(ordered) // 2 + 1]
+    cpus = [cpu for _, cpu in middle if cpu is not None]
+    return (sum(wall for wall, _ in middle) / len(middle),
+            sum(cpus) / len(cpus) if len(cpus) == len(middle) else None)
+
+
 def _fresh_bases(manifest: Path, bases: tuple[str, str], run_id: str, salted: list[str]) -> tuple[str, str]:
     """New salted bases (kept in `salted`, so the end removes them), set in `manifest`."""
     python, nginx = arms.salted_bases(*bases, run_id)
@@ -230,8 +240,7 @@ def _scale(path: Path, bases: tuple[str, str], run_id: str, session: str, salted
         runs["cold"].append(arms.invoke_cpu("build", "--manifest", str(big), session=session))
         runs["noop"].append(arms.invoke_cpu("build", "--manifest", str(big), session=session))
         runs["smoke"].append(arms.invoke_cpu("smoke", "--force", "--manifest", str(big), session=session))
-    # Each figure's CPU is its median run's, so the floor beside it is that run's.
-    median = {key: sorted(measured)[(len(measured) - 1) // 2] for key, measured in runs.items()}
+    median = {key: _median_run(measured) for key, measured in runs.items()}
     four = {"cold": figures["build"]["ours"]["cold"]["median"], "noop": figures["build"]["ours"]["noop"]["median"],
             "smoke": figures["smoke"]["ours"]["median"]}
     return {"targets": len(data["targets"]), "rounds": rounds, **{key: wall for key, (wall, _) in median.items()},

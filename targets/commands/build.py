@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..build import freshness, source
 from ..build.job import BuildJob
-from ..engine import base_images, docker_client, trim
+from .. import trim
+from ..engine import base_images, docker_client
 from ..errors import FlaskshipError, RecordError
 from ..files import staging_dir
 from ..kinds import KINDS, TargetSettings
@@ -56,9 +57,11 @@ def build(project: Project, target: str | list[str], report: Reporter | None = N
                 jobs or default_jobs(), shown, first=lambda name: KINDS[kinds[name].kind].own_work)
         finally:
             _wait_for(background, shown)
+        # The trim first: removing a wheelhouse changes the ctime of its wheels' links in the
+        # build folders, which the no-op stamp records.
+        trim_caches()
         noop.record(project.path, inputs, {name: (bases[name], [image["id"] for image in records[name].images.values()])
                                            for name, _ in selected}, content)
-        trim_caches()
     return [records[name] for name, _ in selected]
 
 

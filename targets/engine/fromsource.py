@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from .. import wheel_index as availability
-from . import builder, hostpip, sdists, trim
+from .. import trim
+from . import builder, hostpip, sdists
 from .base_images import Runtime
 from ..files import sha256_file
 from ..ui.lines import Notice

@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import trim
+from .. import trim
 
 # Part of every key: a change in how the files are compiled makes new ones.
 VERSION = "compileall --invalidation-mode checked-hash, 1"

@@ -22,6 +22,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from .. import trim
 from ..files import sha256_file
 from . import fromsource
 from .base_images import Runtime
@@ -40,6 +41,7 @@ def keep(wheelhouse: Path, runtime: Runtime, cache_dir: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for wheel in wheelhouse.glob("*.whl"):
         _link(wheel, folder / wheel.name)  # already there (a concurrent build): the same file
+        trim.used(folder / wheel.name, sidecar=True)  # not its mtime: build folders link the same file
 
 
 def take(pending: list[Line], runtime: Runtime, sources: BuildBase | None, cache_dir: Path, dest: Path,
@@ -62,6 +64,8 @@ def take(pending: list[Line], runtime: Runtime, sources: BuildBase | None, cache
                 compiled.append(line.spec)
         assert wheel is not None
         _link(wheel, dest / wheel.name)
+        if built is None:
+            trim.used(wheel, sidecar=True)
     if compiled:
         fromsource.warn(compiled, runtime, progress, cache_dir)
     return left, compiled

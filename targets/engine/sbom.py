@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import BuildFailed
 from ..files import sha256_file
 from ..once import once
-from . import trim
+from .. import trim
 
 SPEC = "1.6"
 FORMAT = f"CycloneDX {SPEC} JSON"

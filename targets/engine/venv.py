@@ -37,7 +37,8 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from ..files import link_or_copy, tree_hash, tree_tar
-from . import bytecode, trim
+from .. import trim
+from . import bytecode
 from .base_images import Runtime
 
 VENV = "/opt/venv"

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from ..errors import BuildFailed
 from ..files import link_or_copy
-from . import fromsource, hostpip, markers, resolve, reuse, trim
+from .. import trim
+from . import fromsource, hostpip, markers, resolve, reuse
 from .base_images import Runtime
 from .builder import BuildBase
 

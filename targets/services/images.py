@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docker.errors
 
-from .. import templates
+from .. import templates, trim
 from ..engine import base_images, docker_client, wheelhouse
 from .kinds import ServiceKind, behaviour
 from .settings import ServiceSettings
@@ -68,8 +68,10 @@ def build_standin(settings: ServiceSettings, kind: ServiceKind, python_base: str
         if "requirements" in made:
             base = base_images.resolve(python_base, progress)
             requirements = "\n".join(made["requirements"]) + "\n"
-            wheels = wheelhouse.ensure(requirements, base_images.probe(base), cache_dir, f"stand-in {ref}", progress)
-            wheelhouse.link_into(wheels, context / "wheels")
+            with trim.holding(cache_dir):  # a build's trim must not take the wheelhouse between these
+                wheels = wheelhouse.ensure(requirements, base_images.probe(base), cache_dir, f"stand-in {ref}",
+                                           progress)
+                wheelhouse.link_into(wheels, context / "wheels")
             (context / "requirements.txt").write_text(requirements, encoding="utf-8")
             variables["base"] = base
         else:

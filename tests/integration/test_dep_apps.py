@@ -50,7 +50,7 @@ LIST = ("import json, importlib.metadata as m; "
         "print(json.dumps({d.metadata['Name'].lower().replace('_', '-'): d.version for d in m.distributions()}))")
 COMPILING = "from its sdist in flaskship-standin/builder-"
 WARNING = "warning: no wheel for Python"
-LOCKING = "locking the dependencies with every platform's server (uv pip compile"
+LOCKING = "locking the dependencies (uv pip compile"
 BUILDER_ROLE = "io.flaskship.role=sdist-build"
 # Compilers, an installer (uv) and what installing leaves that no runtime
 # reads (activate scripts; RECORD, INSTALLER, REQUESTED, uv_cache.json): none may reach a runtime image.

@@ -124,3 +124,11 @@ def test_the_first_200_row_shows_the_floor_a_bare_server_sets_when_measured() ->
     serve["bare"] = {"first_200": {"median": 0.238, "min": 0.219, "max": 0.256, "rounds": 3}}
     row = _row(bench_report.table(record), "cloudrun: docker run -> first 200")
     assert row[1] == bench_report._s(ours) + "; bare python -m http.server in it: 0.24 s"
+
+
+def test_the_16_targets_median_run_is_taken_as_statistics_median_takes_it() -> None:
+    from targets.commands.bench import _median_run
+
+    assert _median_run([(3.0, 1.0), (1.0, 2.0), (2.0, 5.0)]) == (2.0, 5.0)  # the middle run's CPU, not the middle CPU
+    assert _median_run([(4.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7.0)]) == (2.5, 6.0)
+    assert _median_run([(2.0, None), (1.0, 4.0), (3.0, 1.0)]) == (2.0, None)  # a remote engine's: no CPU

@@ -1,4 +1,4 @@
-"""engine/trim.py on real folders: what goes, what stays, and how often it looks."""
+"""targets/trim.py on real folders: what goes, what stays, and how often it looks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from targets.engine import trim
+from targets import trim
 
 DAY = 86400.0
 
@@ -157,10 +157,10 @@ def test_a_trim_waits_for_the_projects_other_builds_to_end(tmp_path: Path) -> No
 def test_every_cache_that_grows_with_the_app_is_trimmed(tmp_path: Path) -> None:
     now = time.time()
     cache = tmp_path / ".cache"
-    old = ["locks/c0c416da.txt", "locks/hashes-d316f0b0.txt", "sdist-wheels/abc/demo-1.0-py3-none-any.whl",
-           "url-1a2b/pkg-1.0.tar.gz", "constraints-3c4d.txt", "compose-schema-5e6f", "init-venv-7a8b/pyvenv.cfg",
-           "wheel-store-9c0d/gone-1.0-py3-none-any.whl"]
-    kept = ["locks/recent.txt", "wheel-pythons.json", "trim.lock"]
+    old = ["sdist-wheels/abc/demo-1.0-py3-none-any.whl", "url-1a2b/pkg-1.0.tar.gz", "constraints-3c4d.txt",
+           "compose-schema-5e6f", "init-venv-7a8b/pyvenv.cfg", "wheel-store-9c0d/gone-1.0-py3-none-any.whl"]
+    # A lock is what builds resolve to until their inputs change, however old: never trimmed.
+    kept = ["locks/c0c416da.txt", "locks/hashes-d316f0b0.txt", "wheel-pythons.json", "trim.lock"]
     for name in old + kept:
         (cache / name).parent.mkdir(parents=True, exist_ok=True)
         (cache / name).write_text("x")
@@ -168,22 +168,24 @@ def test_every_cache_that_grows_with_the_app_is_trimmed(tmp_path: Path) -> None:
         _aged(cache / name, 6, now)
         _aged(cache / name.split("/")[0], 6, now)
     _aged(cache / "sdist-wheels" / "abc", 6, now)
-    # A wheelhouse, whose wheel its store links: the wheelhouse goes, then the stored wheel.
+    # A wheelhouse, whose wheel its store links: both go, each by its own last use.
     os.link(cache / "wheel-store-9c0d" / "gone-1.0-py3-none-any.whl", cache / "old-house.whl")
     (cache / "wheels-e1f2").mkdir()
     os.replace(cache / "old-house.whl", cache / "wheels-e1f2" / "gone-1.0-py3-none-any.whl")
     _aged(cache / "wheels-e1f2", 6, now)
-    (cache / ".partial-5f-123").mkdir()  # a wheelhouse a killed build left, two days ago
-    _aged(cache / ".partial-5f-123", 2, now)
+    for made in (".partial-5f-123", ".sbom-x1", ".locked-y2"):  # what killed runs left, two days ago
+        (cache / made).mkdir()
+        _aged(cache / made, 2, now)
     trim.after_build(cache)
     left = sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file() and ".trimmed" not in p.name)
     assert left == sorted(kept)
 
 
-def test_a_wheelhouse_goes_by_its_own_last_use_and_then_its_store_wheels(tmp_path: Path) -> None:
+def test_a_wheelhouse_and_a_stored_wheel_go_by_their_own_last_use(tmp_path: Path) -> None:
     # A wheelhouse is links to its runtime's store by design, and a build folder links
-    # its wheels too: unlike a venv tar, it goes by its own last use (wheelhouse.ensure
-    # marks a hit); a store wheel goes once no wheelhouse or build folder links it.
+    # its wheels too: unlike a venv tar, each goes by its own last use (wheelhouse.ensure
+    # marks a hit, reuse a wheel it keeps or takes), and a link removed never takes the
+    # bytes another link holds.
     from targets.engine import wheelhouse
     from tests.helpers import tiny_index
     from tests.unit.test_wheelhouse import RUNTIME
@@ -203,6 +205,21 @@ def test_a_wheelhouse_goes_by_its_own_last_use_and_then_its_store_wheels(tmp_pat
     assert house.is_dir()
     _aged(house, 6, now)
     assert trim.trim(cache, now + DAY, prefix="wheels-", links_in_use=False) == [house.name]
-    assert trim.trim(store, now + DAY) == []  # the build folder still links its wheel
-    context.unlink()
-    assert trim.trim(store, now + 2 * DAY) == ["tiny-1.0-py3-none-any.whl"]
+    assert trim.trim(store, now + DAY, links_in_use=False) == []  # kept when its wheelhouse was made
+    _aged(store / trim.USED / "tiny-1.0-py3-none-any.whl", 6, now)
+    _aged(store / "tiny-1.0-py3-none-any.whl", 6, now)
+    assert trim.trim(store, now + 2 * DAY, links_in_use=False) == ["tiny-1.0-py3-none-any.whl"]
+    assert context.read_bytes() == (tmp_path / "index/tiny-1.0-py3-none-any.whl").read_bytes()
+
+
+def test_no_trim_runs_while_another_command_holds_the_cache(tmp_path: Path) -> None:
+    # smoke's service stand-ins, base-images and init use wheelhouses and probe venvs too.
+    cache = tmp_path / ".cache"
+    now = time.time()
+    folder = _cache(cache, now)
+    with trim.building(cache) as build:
+        with trim.holding(cache):
+            build()
+            assert (folder / "old-entry").exists()
+        build()
+    assert not (folder / "old-entry").exists()

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from targets.engine import trim, venv
+from targets import trim
+from targets.engine import venv
 from targets.engine.base_images import Runtime
 from targets.errors import BuildFailed
 

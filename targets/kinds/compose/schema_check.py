@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...engine import trim
+from ... import trim
 from ...errors import BuildFailed
 
 if TYPE_CHECKING:

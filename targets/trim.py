@@ -1,23 +1,23 @@
 """Trimming build/.cache: what no build has used for days goes, checked at most once a day.
 
 Every cache here gains an entry when the app or its dependencies change, and
-nothing else ever took them away: the .pyc cache (pycache.py) an entry per
-edited file; the venv cache (venv.py) a 2-4 MB tar per change of the
-requirements, with its SBOM (sbom.py); a package app a wheel of its own per edit
-(wheelhouse.py); each requirement set a wheelhouse, a resolved lock (build/lock.py,
-hashpins.py) and new wheels in its runtime's store (reuse.py); an sdist its
-wheel (fromsource.py); a compose file's shape its schema verdict. Go's build
-cache sets the pattern this follows: an entry's modification time is its last
-use, refreshed at most once an hour so that a hit costs no write; entries unused
-for five days are deleted; and the trim itself runs at most once a day, after a
-build that succeeded, so a build pays one stat of a stamp file per area for it.
+nothing else ever took them away: the .pyc cache (engine/pycache.py) an entry
+per edited file; the venv cache (engine/venv.py) a 2-4 MB tar per change of the
+requirements, with its SBOM (engine/sbom.py); a package app a wheel of its own
+per edit (engine/wheelhouse.py); each requirement set a wheelhouse and new
+wheels in its runtime's store (engine/reuse.py); an sdist its wheel
+(engine/fromsource.py); a compose file's shape its schema verdict; `invoke
+init` a probe venv. Go's build cache sets the pattern this follows: an entry's
+modification time is its last use, refreshed at most once an hour so that a
+hit costs no write; entries unused for five days are deleted; and the trim
+itself runs at most once a day, after a build that succeeded, so a build pays
+one stat of a stamp file per area for it. The resolved locks stay (TRIMMED).
 
 The venv tars are hard-linked into the build contexts, whose times the no-op
 check reads, so their last use is kept on a file of its own, in `.used/`, and
-one still linked from a build folder is never taken; a wheel in a runtime's
-store is in use while a wheelhouse links it. A trim never removes what a build
-is making now (names starting with a dot, for a day), and runs only while no
-other build of the project does (building()'s lock).
+one still linked from a build folder is never taken. A trim never removes what
+a run is making now (names starting with a dot, for a day), and runs only while
+nothing else of the project uses the cache (building() and holding()'s lock).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 UNUSED = 5 * 86400  # Go: "deletes cached data that has not been used recently" (five days)
 EVERY = 86400  # a trim at most once a day
@@ -42,23 +43,21 @@ class Area:
 
     folder: str  # relative to build/.cache, "." for the cache itself; "name-*": each such folder
     prefix: str = ""  # only the entries named so (the cache itself holds other things too)
-    # A file with other links is in use (a build folder links a venv tar, a wheelhouse
-    # a store's wheel), except in a wheelhouse, which is made of links to its store:
-    # it goes by its own last use.
+    # A file with other links is in use (a build folder links a venv tar or an sdist's
+    # wheel), except where links are the point: a wheelhouse is links to its runtime's
+    # store, and a store wheel is linked by wheelhouses, build folders and sdist slots.
+    # Those go by their own last use; removing one link never takes another's bytes.
     links_in_use: bool = True
-    # Besides "." + prefix, the dot names of this area's entries in the making (a build
-    # killed half-way leaves them), removed once a day old.
-    making: tuple[str, ...] = ()
 
 
+# Not locks/: a lock is what every build resolves to until its inputs change (build/lock.py),
+# not a copy of something: trimmed, an unused week would quietly take newer releases.
 TRIMMED = (
-    Area("pyc"), Area("venvs"), Area("sbom"), Area("locks"), Area("sdist-wheels"),
+    Area("pyc"), Area("venvs"), Area("sbom"), Area("sdist-wheels"),
     Area(".", "app-wheel-"), Area(".", "url-"), Area(".", "constraints-"), Area(".", "compose-schema-"),
-    Area(".", "wheels-", links_in_use=False, making=(".partial-", ".requirements-", ".sdist-", ".wheel-pythons.json.")),
-    Area(".", "init-venv-", making=(".init-src-",)),
-    # After the wheelhouses: a wheel that none of them links any more is unused.
-    Area("wheel-store-*"),
+    Area(".", "init-venv-"), Area(".", "wheels-", links_in_use=False), Area("wheel-store-*", links_in_use=False),
 )
+LEFTOVERS = ".trimmed-leftovers"
 STAMP = ".trimmed"
 USED = ".used"
 LOCK = "trim.lock"  # not a dot name: those are what a build is still making
@@ -85,19 +84,14 @@ def used(entry: Path, *, sidecar: bool = False) -> None:
 def building(cache: Path) -> Iterator[Callable[[], None]]:
     """Held for a whole build, shared with the project's other builds; yields the trim to
     call once the build has succeeded. That trim runs only if it can hold the lock alone,
-    when no other build of the project is running, so nothing it removes is between a
-    build's look and its use; otherwise the next build trims. A cache folder that cannot
-    be locked (read-only) is never trimmed, and never fails the build."""
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        handle = open(cache / LOCK, "a")  # noqa: SIM115 (held past this block, closed below)
-    except OSError:
-        yield lambda: None
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_SH)
+    when nothing else of the project uses the cache (holding()), so nothing it removes is
+    between a build's look and its use; otherwise the next build trims. A cache folder
+    that cannot be locked (read-only) is never trimmed, and never fails the build."""
+    with _shared(cache) as handle:
 
         def trim_now() -> None:
+            if handle is None:
+                return
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -105,6 +99,27 @@ def building(cache: Path) -> Iterator[Callable[[], None]]:
             after_build(cache)
 
         yield trim_now
+
+
+@contextmanager
+def holding(cache: Path) -> Iterator[None]:
+    """What else uses the cache (smoke's service stand-ins, base-images, init's probe venv)
+    holds it shared too: no trim runs meanwhile."""
+    with _shared(cache):
+        yield
+
+
+@contextmanager
+def _shared(cache: Path) -> Iterator[IO[str] | None]:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handle = open(cache / LOCK, "a")  # noqa: SIM115 (held past this block, closed below)
+    except OSError:
+        yield None
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        yield handle
     finally:
         handle.close()  # and with it the lock
 
@@ -116,13 +131,44 @@ def after_build(cache: Path) -> None:
         try:
             folders = sorted(cache.glob(area.folder)) if "*" in area.folder else [cache / area.folder]
             for folder in folders:
-                trim(folder, prefix=area.prefix, links_in_use=area.links_in_use, making=area.making)
+                trim(folder, prefix=area.prefix, links_in_use=area.links_in_use)
         except OSError:
             pass
+    try:
+        leftovers(cache)
+    except OSError:
+        pass
 
 
-def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use: bool = True,
-         making: tuple[str, ...] = ()) -> list[str]:
+def leftovers(cache: Path, now: float | None = None) -> list[str]:
+    """What a killed run left half-made in the cache itself (a dot name: a wheelhouse's
+    .partial-*, an SBOM's .sbom-*, a lock's .locked-* ...) once it is a day old, looked for
+    once a day; the names removed."""
+    now = time.time() if now is None else now
+    stamp = cache / LEFTOVERS
+    try:
+        if now - stamp.stat().st_mtime < EVERY:
+            return []
+    except FileNotFoundError:
+        if not cache.is_dir():
+            return []
+    removed = []
+    try:
+        for entry in sorted(cache.iterdir()):
+            try:
+                if entry.name.startswith(".") and not entry.name.startswith((STAMP, USED)) and \
+                        now - entry.lstat().st_mtime >= EVERY:
+                    _remove(entry)
+                    removed.append(entry.name)
+            except OSError:
+                continue
+    finally:
+        stamp.touch()
+        os.utime(stamp, (now, now))
+    return removed
+
+
+def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use: bool = True) -> list[str]:
     """Delete the entries of `folder` (those named `prefix`...) unused for UNUSED seconds,
     unless it was trimmed within EVERY seconds; return their names.
 
@@ -144,7 +190,7 @@ def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use:
     try:
         for entry in sorted(folder.iterdir()):
             try:
-                if entry.name.startswith(("." + prefix, f".trash-{prefix}", *making)) and \
+                if entry.name.startswith(("." + prefix, f".trash-{prefix}")) and \
                         not entry.name.startswith((USED, STAMP)):
                     if now - entry.lstat().st_mtime >= EVERY:  # left by a killed build
                         _remove(entry)
