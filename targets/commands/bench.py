@@ -177,22 +177,28 @@ def _env(copy: Project) -> dict[str, str]:
 
 def _serve(copy: Project, kinds: dict[str, str], ours: dict[str, str], naive: dict[str, str], rounds: int,
            session: str, quick: bool) -> dict[str, Any]:
-    """Per image target (cloudrun, heroku): `docker run` to the first 200 and the SIGTERM stop, both arms."""
+    """Per image target (cloudrun, heroku): `docker run` to the first 200 and the SIGTERM stop, both
+    arms, under the platform's limits, as an instance there starts (and as smoke runs it): Cloud Run's
+    one vCPU is what its gunicorn sizes itself by (two workers, not two per host core)."""
     result: dict[str, Any] = {}
     health = copy.manifest.smoke.health
     for name in (n for n, kind in sorted(kinds.items()) if kind in LIMITS):
         port = copy.target(name).port
+        limits = LIMITS[kinds[name]]
+        result[name] = {"limits": " ".join(limits)}
         for arm, image in (("ours", ours[name]), ("naive", naive[name])):
             up, down, killed = [], [], False
             for _ in range(rounds):
                 # Quick runs cap the wait: a shell-form CMD is killed anyway, 10 s later.
-                first, stop, kill = first_200_and_stop(image, _env(copy), port, health, session, 3 if quick else 10)
+                first, stop, kill = first_200_and_stop(image, _env(copy), port, health, session, 3 if quick else 10,
+                                                       limits)
                 up.append(first)
                 down.append(stop)
                 killed = killed or kill
-            result.setdefault(name, {})[arm] = {"first_200": spread(up), "stop": spread(down), "killed": killed}
+            result[name][arm] = {"first_200": spread(up), "stop": spread(down), "killed": killed}
         # The floor under the first-200 figure: the same `docker run` of a server with no app.
-        result[name]["bare"] = {"first_200": spread([bare_first_200(ours[name], port, session) for _ in range(rounds)])}
+        result[name]["bare"] = {"first_200": spread([bare_first_200(ours[name], port, session, limits)
+                                                     for _ in range(rounds)])}
     return result
 
 

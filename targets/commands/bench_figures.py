@@ -107,11 +107,11 @@ def sizes(images: dict[str, str], bases: Sequence[str]) -> dict[str, object]:
 
 
 def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, session: str,
-                       stop_after: int) -> tuple[float, float, bool]:
-    """`docker run` to the first 200 on `path`, then `docker stop`: both wall times
-    (CLI processes included), and whether the stop had to SIGKILL."""
+                       stop_after: int, limits: Sequence[str] = ()) -> tuple[float, float, bool]:
+    """`docker run` (with the platform's `limits`) to the first 200 on `path`, then `docker stop`:
+    both wall times (CLI processes included), and whether the stop had to SIGKILL."""
     started = time.monotonic()
-    container = _detached(image, env, port, session)
+    container = _detached(image, env, port, session, limits)
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
         up = _first_200(url, started, container)
@@ -125,12 +125,12 @@ def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, se
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
 
 
-def bare_first_200(image: str, port: int, session: str) -> float:
+def bare_first_200(image: str, port: int, session: str, limits: Sequence[str] = ()) -> float:
     """`docker run` to the first 200 of a bare `python -m http.server` in `image` instead of
     its server: what the engine, the CLI and a Python start cost before any app code, the
     floor under the image's own first-200 figure on this machine."""
     started = time.monotonic()
-    container = _detached(image, {}, port, session, run=("--entrypoint", "python"),
+    container = _detached(image, {}, port, session, limits, run=("--entrypoint", "python"),
                           command=("-m", "http.server", str(port)))
     try:
         return _first_200(f"http://127.0.0.1:{_host_port(container, port)}/", started, container)

@@ -53,10 +53,11 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
         # With the floor under it, where measured: a bare Python server's first 200 in the image.
         bare = f"; bare python -m http.server in it: {arms['bare']['first_200']['median']:.2f} s" \
             if "bare" in arms else ""
-        rows.append(_row(f"{target}: docker run -> first 200", _s(o["first_200"]) + bare, _s(n["first_200"]),
+        limits = f" ({arms['limits']})" if "limits" in arms else ""  # not in a record from before
+        rows.append(_row(f"{target}: docker run -> first 200{limits}", _s(o["first_200"]) + bare, _s(n["first_200"]),
                          _ratio(o["first_200"]["median"], n["first_200"]["median"]), "<= 0.4 s", o["first_200"]["median"] <= 0.4))
         killed = " (SIGKILL)" if n["killed"] else ""
-        rows.append(_row(f"{target}: stop after SIGTERM", _s(o["stop"]), _s(n["stop"]) + killed,
+        rows.append(_row(f"{target}: stop after SIGTERM{limits}", _s(o["stop"]), _s(n["stop"]) + killed,
                          _ratio(o["stop"]["median"], n["stop"]["median"]), "<= 1 s", o["stop"]["median"] <= 1.0))
     smoke = f["smoke"]["ours"]
     rows.append(_row("smoke, all targets", _s(smoke), "-", None, "<= 6 s", smoke["median"] <= 6.0))

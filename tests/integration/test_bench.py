@@ -33,6 +33,9 @@ def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, en
     # The floor under each first-200 figure: a bare Python server's, in the same image.
     assert all(figures["serve"][name]["bare"]["first_200"]["median"] > 0 for name in ("dyno", "run"))
     assert "bare python -m http.server in it: " in result.stdout
+    # Started as the platform starts an instance: under its limits, as the load is.
+    assert figures["serve"]["run"]["limits"] == figures["load"]["run"]["limits"] == "--cpus 1 --memory 512m"
+    assert "run: docker run -> first 200 (--cpus 1 --memory 512m)" in result.stdout
     assert figures["load"]["run"]["ours"]["rps"] > 0 and figures["zip"]["ours"]["fn"] > 0
     # Here (root, a local engine) the load ran in each container's network namespace, on its
     # loopback, around docker-proxy; the table says so.

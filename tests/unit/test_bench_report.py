@@ -124,6 +124,8 @@ def test_the_first_200_row_shows_the_floor_a_bare_server_sets_when_measured() ->
     serve["bare"] = {"first_200": {"median": 0.238, "min": 0.219, "max": 0.256, "rounds": 3}}
     row = _row(bench_report.table(record), "cloudrun: docker run -> first 200")
     assert row[1] == bench_report._s(ours) + "; bare python -m http.server in it: 0.24 s"
+    serve["limits"] = "--cpus 1 --memory 512m"
+    assert _row(bench_report.table(record), "cloudrun: docker run -> first 200 (--cpus 1 --memory 512m)")[1] == row[1]
 
 
 def test_the_16_targets_median_run_is_taken_as_statistics_median_takes_it() -> None:
