@@ -146,12 +146,8 @@ def leftovers(cache: Path, now: float | None = None) -> list[str]:
     once a day; the names removed."""
     now = time.time() if now is None else now
     stamp = cache / LEFTOVERS
-    try:
-        if now - stamp.stat().st_mtime < EVERY:
-            return []
-    except FileNotFoundError:
-        if not cache.is_dir():
-            return []
+    if not _due(stamp, now):
+        return []
     removed = []
     try:
         for entry in sorted(cache.iterdir()):
@@ -179,12 +175,8 @@ def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use:
     goes after a day."""
     now = time.time() if now is None else now
     stamp = folder / (STAMP + (f"-{prefix.rstrip('-')}" if prefix else ""))
-    try:
-        if now - stamp.stat().st_mtime < EVERY:
-            return []
-    except FileNotFoundError:
-        if not folder.is_dir():
-            return []
+    if not _due(stamp, now):
+        return []
     marks = folder / USED
     removed = []
     try:
@@ -208,6 +200,14 @@ def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use:
         stamp.touch()
         os.utime(stamp, (now, now))
     return removed
+
+
+def _due(stamp: Path, now: float) -> bool:
+    """Whether the folder of `stamp` (which must exist) was last looked through a day ago or more."""
+    try:
+        return now - stamp.stat().st_mtime >= EVERY
+    except FileNotFoundError:
+        return stamp.parent.is_dir()
 
 
 def _unused(entry: Path, mark: Path, now: float, links_in_use: bool = True) -> bool:
