@@ -11,16 +11,22 @@ import pytest
 from tests.helpers import copy_demo, remove_project_images
 
 
+_SAID: list[str] = []  # for the summary: a fixture's teardown output is captured
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _no_images_left(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[None]:
+def _no_images_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """What the run's throwaway projects built goes at its end, as its containers do."""
     yield
     started = time.monotonic()
     removed = remove_project_images(tmp_path_factory.getbasetemp())
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if removed and reporter is not None:
-        reporter.write_line(f"removed the {removed} images this run's projects built, "
-                            f"in {time.monotonic() - started:.1f} s")
+    if removed:
+        _SAID.append(f"removed the {removed} images this run's projects built, in {time.monotonic() - started:.1f} s")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _SAID:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture
