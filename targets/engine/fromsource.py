@@ -112,11 +112,8 @@ def _download_build_requirements(sdist: Path, spec: str, runtime: Runtime, work:
     """PEP 518 build requirements, as wheels for the target: the builder installs them offline."""
     requires = sdists.build_requires(sdist)
     dest = work / "build-requires"
-    command = ["download", "--quiet", "--only-binary=:all:", "--python-version", runtime.python,
-               "--dest", str(dest), "-r", _requirements(work, options, list(requires))]
-    for platform in runtime.platforms:
-        command += ["--platform", platform]
-    result = hostpip.run(command)
+    result = hostpip.run(hostpip.wheels_for(runtime.python, runtime.platforms, dest,
+                                            _requirements(work, options, list(requires))))
     if result.returncode != 0:
         raise BuildFailed(f"{label}: cannot download the build requirements of {spec} ({', '.join(requires)}) as "
                           f"wheels for Python {runtime.python}: {_first_error(result.stderr)}", _tail(result.stderr))

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 
@@ -17,6 +18,16 @@ def env() -> dict[str, str]:
     for ~/.bashrc), which also refused `pip download` from a tool not run from a virtualenv."""
     # Both names set the one option (--require-virtualenv, alias --require-venv).
     return {**os.environ, "PIP_REQUIRE_VIRTUALENV": "false", "PIP_REQUIRE_VENV": "false"}
+
+
+def wheels_for(python: str, platforms: Sequence[str], dest: Path, listed: str | Path, *options: str) -> list[str]:
+    """`pip download` arguments: wheels only, for `python` on `platforms` (the image's,
+    not the host's), of what the requirements file `listed` names, into `dest`."""
+    command = ["download", "--quiet", *options, "--only-binary=:all:", "--python-version", python,
+               "--dest", str(dest), "-r", str(listed)]
+    for platform in platforms:
+        command += ["--platform", platform]
+    return command
 
 
 def run(args: Sequence[str]) -> subprocess.CompletedProcess[str]:

@@ -70,10 +70,7 @@ def download_locked(lock: str, runtime: Runtime, sources: BuildBase | None, cach
         while pending:
             listed.write_text("".join(f"{line}\n" for line in [*options, *(p.text for p in pending)]),
                               encoding="utf-8")
-            command = ["download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(dest), "-r", str(listed)]
-            for platform in runtime.platforms:
-                command += ["--platform", platform]
-            result = hostpip.run(command)
+            result = hostpip.run(hostpip.wheels_for(runtime.python, runtime.platforms, dest, listed, "--no-deps"))
             if result.returncode == 0:
                 return compiled
             _refuse_full_disk(result.stderr, cache_dir, label)

@@ -74,10 +74,7 @@ def ensure(requirements: str, runtime: Runtime, cache_dir: Path, label: str,
     req_file = cache_dir / f".requirements-{key}.txt"
     req_file.write_text(requirements, encoding="utf-8")
     progress(f"  {label}: resolving wheels for Python {runtime.python} ({runtime.platforms[0]}) ...")
-    command = ["download", "--quiet", "--only-binary=:all:", "--python-version", runtime.python, "--dest", str(partial),
-               "-r", str(req_file)]
-    for platform in runtime.platforms:
-        command += ["--platform", platform]
+    command = hostpip.wheels_for(runtime.python, runtime.platforms, partial, req_file)
     try:
         if markers.is_lock(requirements):
             # Complete and hashed: nothing left to resolve, markers evaluated for the target.
