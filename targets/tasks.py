@@ -8,11 +8,20 @@ load the Docker SDK.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 
 from invoke import Collection, Context, Program, task
 
 from .cli import guarded, manifests
+
+# Each run is one process, which ends when its task does. The collector's last pass at
+# exit went over everything still alive (the Docker SDK, pydantic's models, the run's
+# records) only to free what the exit frees anyway: 0.11 s of an `invoke build` after a
+# one-line edit (1.27 s to 1.16 s, medians of 16 interleaved rounds) and 25 ms of a
+# no-op. Frozen, it skips them; atexit handlers and the flush of stdout still run.
+atexit.register(gc.freeze)
 
 MANIFEST_HELP = "Path to the manifest (default: targets.yaml)."
 TARGET_HELP = "Target names from targets.yaml: comma-separated or repeated; 'all' (default) for every one."
