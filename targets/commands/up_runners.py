@@ -74,7 +74,7 @@ def _compose(run: Session) -> Iterator[None]:
                        "logs", "--follow", "--no-color"]
 
             def follow() -> Iterator[str]:
-                with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as logs:
+                with subprocess.Popen(command, env=compose_cli.environment(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as logs:
                     assert logs.stdout is not None
                     try:
                         for line in logs.stdout:

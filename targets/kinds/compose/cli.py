@@ -42,7 +42,7 @@ def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str]
     try:
         # A session of its own: a Ctrl-C at the terminal reaches flaskship, which decides, and
         # never kills the `down` that cleans up after it.
-        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=dict(env), timeout=timeout,
+        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=environment(env), timeout=timeout,
                                 start_new_session=True)
     except subprocess.TimeoutExpired:
         raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s") from None
@@ -53,20 +53,49 @@ def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str]
     return result.stdout
 
 
-def _works(candidate: tuple[str, ...], path: str) -> bool:
-    """`<candidate> version` succeeds (`path`: where its program is). A standalone program's
-    success is kept per executable (path, size, mtime): v1's probe is a Python start, 0.4 s
-    of every smoke (measured). `docker compose` is always asked (14 ms): its plugin can go
-    while the docker binary stays the same."""
+# Compose v1 as Debian and Ubuntu ship it (1.29, Python) imports distutils at its start
+# (distutils.spawn, distutils.version). Where setuptools is installed, its .pth shim answers
+# that import with setuptools' own copy, which loads pkg_resources first: 0.15-0.2 s of the
+# program's 0.45 s start, measured here, on the path of every stack smoke and `invoke up` bring
+# up. Where the program's Python still has distutils of its own (3.11 and older; the package
+# depends on it), setuptools' switch for this, SETUPTOOLS_USE_DISTUTILS=stdlib, gives it that
+# one, as the package was built for. It is set only after `version` worked under it, and never
+# over a value of the user's.
+STDLIB_DISTUTILS = {"SETUPTOOLS_USE_DISTUTILS": "stdlib"}
+
+
+@lru_cache(maxsize=1)
+def program_env() -> dict[str, str]:
+    """What the compose program itself runs with, beyond the caller's environment."""
+    found = command()
+    path = shutil.which(found[0])
+    if len(found) != 1 or path is None or "SETUPTOOLS_USE_DISTUTILS" in os.environ:
+        return {}
+    return dict(STDLIB_DISTUTILS) if _works(found, path, STDLIB_DISTUTILS) else {}
+
+
+def environment(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` for a compose command: the caller's, over program_env()."""
+    return {**program_env(), **env}
+
+
+def _works(candidate: tuple[str, ...], path: str, extra: Mapping[str, str] | None = None) -> bool:
+    """`<candidate> version` succeeds (`path`: where its program is), with `extra` in its
+    environment. A standalone program's success is kept per executable (path, size, mtime)
+    and `extra`: v1's probe is a Python start, 0.4 s of every smoke (measured). `docker
+    compose` is always asked (14 ms): its plugin can go while the docker binary stays the same."""
     kept = None
+    extra = dict(extra or {})
     if len(candidate) == 1:
         info = os.stat(path)
-        key = hashlib.sha256(f"{os.path.realpath(path)}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()
+        key = hashlib.sha256(f"{os.path.realpath(path)}\0{info.st_size}\0{info.st_mtime_ns}\0{sorted(extra.items())}"
+                             .encode()).hexdigest()
         folder = user_cache("compose")
         kept = folder / f"{key[:24]}.ok" if folder is not None else None
         if kept is not None and kept.is_file():
             return True
-    if subprocess.run([*candidate, "version"], capture_output=True, text=True).returncode != 0:
+    if subprocess.run([*candidate, "version"], capture_output=True, text=True,
+                      env={**os.environ, **extra}).returncode != 0:
         return False
     if kept is not None:
         kept.touch()
