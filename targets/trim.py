@@ -152,15 +152,13 @@ def leftovers(cache: Path, now: float | None = None) -> list[str]:
     try:
         for entry in sorted(cache.iterdir()):
             try:
-                if entry.name.startswith(".") and not entry.name.startswith((STAMP, USED)) and \
-                        now - entry.lstat().st_mtime >= EVERY:
+                if entry.name.startswith(".") and _half_made(entry, now):
                     _remove(entry)
                     removed.append(entry.name)
             except OSError:
                 continue
     finally:
-        stamp.touch()
-        os.utime(stamp, (now, now))
+        _looked(stamp, now)
     return removed
 
 
@@ -182,9 +180,8 @@ def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use:
     try:
         for entry in sorted(folder.iterdir()):
             try:
-                if entry.name.startswith(("." + prefix, f".trash-{prefix}")) and \
-                        not entry.name.startswith((USED, STAMP)):
-                    if now - entry.lstat().st_mtime >= EVERY:  # left by a killed build
+                if entry.name.startswith(("." + prefix, f".trash-{prefix}")):
+                    if _half_made(entry, now):  # left by a killed build (never a stamp or the marks)
                         _remove(entry)
                 elif entry.name.startswith(prefix) and not entry.name.startswith("."):
                     if _unused(entry, marks / entry.name, now, links_in_use) and \
@@ -197,9 +194,19 @@ def trim(folder: Path, now: float | None = None, prefix: str = "", links_in_use:
                 if not (folder / mark.name).exists():
                     mark.unlink(missing_ok=True)
     finally:
-        stamp.touch()
-        os.utime(stamp, (now, now))
+        _looked(stamp, now)
     return removed
+
+
+def _half_made(entry: Path, now: float) -> bool:
+    """A dot entry (not a stamp, not the marks) a day old: left by a killed run, not one making it now."""
+    return not entry.name.startswith((STAMP, USED)) and now - entry.lstat().st_mtime >= EVERY
+
+
+def _looked(stamp: Path, now: float) -> None:
+    """Its folder was looked through at `now` (see _due)."""
+    stamp.touch()
+    os.utime(stamp, (now, now))
 
 
 def _due(stamp: Path, now: float) -> bool:
