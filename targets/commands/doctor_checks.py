@@ -35,9 +35,12 @@ def compose() -> Found:
         command = compose_cli.command()
     except FlaskshipError as exc:
         return "fail", "compose", "neither `docker compose` (v2) nor `docker-compose` (v1) works", exc.message
-    line = version_of([*command, "version"]) or "?"
+    # Asked as smoke and `invoke up` run it, so the line says what they will use.
+    switch = compose_cli.program_env()
+    line = version_of([*command, "version"], env=compose_cli.environment(dict(os.environ))) or "?"
     generation = "v2" if command[:2] == ("docker", "compose") else "v1"
-    return "ok", "compose", f"{' '.join(command)} ({generation}): {line}", ""
+    started = "".join(f"; started with {name}={value}" for name, value in sorted(switch.items()))
+    return "ok", "compose", f"{' '.join(command)} ({generation}): {line}{started}", ""
 
 
 def _python_bases(project: Project) -> list[str]:
@@ -170,12 +173,12 @@ def credentials(project: Project) -> list[Found]:
     return found
 
 
-def version_of(command: list[str]) -> str | None:
+def version_of(command: list[str], env: dict[str, str] | None = None) -> str | None:
     """The first line a tool prints for its version, or None if it is not installed or fails."""
     if shutil.which(command[0]) is None:
         return None
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = (result.stdout or result.stderr).strip().splitlines()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from targets.kinds.compose import cli as compose_cli
 from tests.helpers import invoke
 
 pytestmark = pytest.mark.docker
@@ -22,6 +23,11 @@ def test_doctor_reports_every_check_and_fails_on_wheels_built_for_another_python
     topics = {line[6:18].strip() for line in lines if line[:4] in ("ok  ", "warn", "FAIL")}
     assert {"engine", "compose", "base image", "python", "disk", "firebase", "credentials", "wheelhouse"} <= topics
     assert any(line.startswith("ok    engine       Docker Engine ") for line in lines)
+    # Compose as smoke runs it: Debian's v1 here, started without setuptools' distutils shim
+    # (test_compose_program checks that this machine's v1 takes the switch).
+    compose = next(line for line in lines if line.startswith("ok    compose "))
+    if compose_cli.program_env():
+        assert compose.endswith("; started with SETUPTOOLS_USE_DISTUTILS=stdlib"), compose
     for ref in ("python:3.12-slim", "nginx:stable-bookworm"):
         assert any(f"base image   {ref}: " in line for line in lines)
     failed = [line for line in lines if line.startswith("FAIL")]
