@@ -20,6 +20,7 @@ import docker.errors
 from ..engine import docker_client
 from ..manifest import Project
 from ..records import BuildRecord
+from ..report.summary import size_text
 from ..errors import RecordError
 
 COMPOSE_PROJECT = "com.docker.compose.project"
@@ -61,7 +62,7 @@ def clean(project: Project, progress: Callable[[str], None] = print, keep_build:
         shutil.rmtree(project.build_dir)
         done.build_dir = True
     progress(f"clean: removed {len(done.containers)} container(s), {len(done.networks)} network(s), "
-             f"{len(done.images)} superseded image(s) ({done.freed / 1e6:.1f} MB)"
+             f"{len(done.images)} superseded image(s) ({size_text(done.freed)} of their own)"
              + (f", {project.build_dir}" if done.build_dir else "") + f"; kept {len(done.kept)} latest image(s)")
     return done
 
@@ -70,27 +71,52 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
             progress: Callable[[str], None]) -> None:
     label = docker_client.LABEL
     groups: dict[tuple[str, str], list[docker.models.images.Image]] = {}
-    for image in engine.images.list(all=True, filters=mine):
+    # Top-level images only, as `docker images` lists them: an image's own LABEL step
+    # comes first (python.Dockerfile.j2), so each build leaves an untagged parent with
+    # the image's labels. It goes with the last image built on it, never on its own
+    # (the engine refuses: "image has dependent child images").
+    for image in engine.images.list(filters=mine):
         key = (image.labels.get(f"{label}.target", ""), image.labels.get(f"{label}.role", ""))
         groups.setdefault(key, []).append(image)
     recorded = _recorded_ids(project)
+    superseded: list[docker.models.images.Image] = []
     for (target, role), images in sorted(groups.items()):
         images.sort(key=lambda i: str(i.attrs.get("Created", "")), reverse=True)
         keep = {images[0].id} | {i.id for i in images if i.id in recorded}
-        for image in images:
-            name = (image.tags or [image.short_id])[0]
-            if image.id in keep:
-                done.kept.append(name)
-                continue
-            try:
-                engine.images.remove(image.id, force=True)
-            except docker.errors.NotFound:
-                continue
-            except docker.errors.APIError as exc:
-                progress(f"  kept {name}: {exc.explanation or exc}")
-                continue
-            done.images.append(name)
-            done.freed += int(image.attrs.get("Size", 0))
+        done.kept += [(i.tags or [i.short_id])[0] for i in images if i.id in keep]
+        superseded += [i for i in images if i.id not in keep]
+    # Newest first, whatever the group: an image goes before the one it was built on (an
+    # old dependency stage after the old app images on it), which the engine would refuse.
+    for image in sorted(superseded, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
+        name = (image.tags or [image.short_id])[0]
+        own = _own_bytes(engine, image)  # before: its untagged parent may go with it
+        try:
+            engine.images.remove(image.id, force=True)
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError as exc:
+            # 409: a kept image (or another project's) is built on it, or a container uses it.
+            why = "an image or container kept uses it" if exc.status_code == 409 else (exc.explanation or str(exc))
+            progress(f"  kept {name}: {why}")
+            done.kept.append(name)
+            continue
+        done.images.append(name)
+        done.freed += own
+
+
+def _own_bytes(engine: docker.DockerClient, image: docker.models.images.Image) -> int:
+    """What removing `image` frees at least: its size above its parent's. Its Size counts the
+    base and the dependency layer too, which the kept images share (a superseded app image
+    is one layer of code: about 0.1 MB, not 260). Its untagged parents that nothing else is
+    built on go with it too, uncounted here."""
+    size = int(image.attrs.get("Size", 0))
+    parent = image.attrs.get("Parent") or ""
+    if not parent:
+        return size
+    try:
+        return max(0, size - int(engine.images.get(parent).attrs.get("Size", 0)))
+    except docker.errors.NotFound:
+        return size
 
 
 def _recorded_ids(project: Project) -> set[str]:

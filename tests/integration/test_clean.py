@@ -36,8 +36,16 @@ def test_clean_removes_only_this_projects_leftovers_and_keeps_the_latest_image(
     try:
         assert invoke("build", "--manifest", str(manifest)).code == 0
         first = record(root, "cloudrun")["images"]["app"]["id"]
+        first_deps = engine.images.get(first).attrs["Parent"]  # the image's LABEL step, on the dependency stage
+        first_deps = engine.images.get(first_deps).attrs["Parent"]
+        assert engine.images.get(first_deps).labels["io.flaskship.role"] == "deps"
         with (root / "app/wsgi.py").open("a") as handle:
             handle.write("# an edit: the next build makes a new image\n")
+        # And a new dependency stage (its ENV has the cache default): the first one, with the
+        # image on it, is superseded too, and goes after that image, never refused.
+        data = yaml.safe_load(manifest.read_text())
+        data["defaults"]["cache_control"] = f"public, max-age={uuid.uuid4().int % 100000}"  # not in any cache
+        manifest.write_text(yaml.safe_dump(data, sort_keys=False))
         assert invoke("build", "--manifest", str(manifest)).code == 0
         latest = record(root, "cloudrun")["images"]["app"]["id"]
         assert latest != first
@@ -48,7 +56,16 @@ def test_clean_removes_only_this_projects_leftovers_and_keeps_the_latest_image(
             containers.append(engine.containers.create(ROOTFS, ["sleep", "300"], labels=labels))
         result = invoke("clean", "--manifest", str(manifest))
         assert result.code == 0, result.stdout + result.stderr
-        assert "clean: removed 1 container(s), 1 network(s), 1 superseded image(s)" in result.stdout
+        assert "clean: removed 1 container(s), 1 network(s), 2 superseded image(s)" in result.stdout, result.stdout
+        assert "  kept " not in result.stdout, result.stdout
+        # Only what it removes or keeps: not the LABEL step's parent of each image, which the
+        # engine refuses to remove while the image built on it is there.
+        assert "dependent child images" not in result.stdout, result.stdout
+        assert "kept 2 latest image(s)" in result.stdout, result.stdout  # the app image and its dependency stage
+        # What it freed is the superseded image's own layer (the app's code), not the base and
+        # the dependencies it shared with the image kept.
+        freed = result.stdout.split("superseded image(s) (", 1)[1].split(" of their own)", 1)[0]
+        assert freed.endswith(" kB") and 0 < float(freed.split()[0]) < 1000, result.stdout
         assert engine.containers.list(all=True, filters={"label": f"io.flaskship.project={mine['io.flaskship.project']}"}) == []
         assert engine.networks.list(filters={"label": f"io.flaskship.project={mine['io.flaskship.project']}"}) == []
         assert len(engine.containers.list(all=True, filters={"label": f"io.flaskship.project={other['io.flaskship.project']}"})) == 1
@@ -57,8 +74,9 @@ def test_clean_removes_only_this_projects_leftovers_and_keeps_the_latest_image(
         # The dependency stage of the latest build stays too: the next build's cache.
         assert [image.id for image in kept if image.labels.get("io.flaskship.role") != "deps"] == [latest]
         assert len([image for image in kept if image.labels.get("io.flaskship.role") == "deps"]) <= 1
-        with pytest.raises(docker.errors.ImageNotFound):
-            engine.images.get(first)
+        for gone in (first, first_deps):
+            with pytest.raises(docker.errors.ImageNotFound):
+                engine.images.get(gone)
         assert not (root / "build").exists()
         again = invoke("clean", "--manifest", str(manifest))
         assert "clean: removed 0 container(s), 0 network(s), 0 superseded image(s)" in again.stdout
@@ -73,5 +91,7 @@ def test_clean_removes_only_this_projects_leftovers_and_keeps_the_latest_image(
                 network.remove()
             except docker.errors.NotFound:
                 pass
-        for image in engine.images.list(filters={"label": f"io.flaskship.project={project_id(root)}"}):
+        # Newest first: an image before the one it was built on, which the engine would refuse.
+        left = engine.images.list(filters={"label": f"io.flaskship.project={project_id(root)}"})
+        for image in sorted(left, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
             engine.images.remove(image.id, force=True)
