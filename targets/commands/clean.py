@@ -98,7 +98,6 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
             # 409: a kept image (or another project's) is built on it, or a container uses it.
             why = "an image or container kept uses it" if exc.status_code == 409 else (exc.explanation or str(exc))
             progress(f"  kept {name}: {why}")
-            done.kept.append(name)
             continue
         done.images.append(name)
         done.freed += own
