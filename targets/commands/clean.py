@@ -62,7 +62,7 @@ def clean(project: Project, progress: Callable[[str], None] = print, keep_build:
         shutil.rmtree(project.build_dir)
         done.build_dir = True
     progress(f"clean: removed {len(done.containers)} container(s), {len(done.networks)} network(s), "
-             f"{len(done.images)} superseded image(s) ({size_text(done.freed)} of their own)"
+             f"{len(done.images)} superseded image(s) ({size_text(done.freed)} freed)"
              + (f", {project.build_dir}" if done.build_dir else "") + f"; kept {len(done.kept)} latest image(s)")
     return done
 
@@ -87,35 +87,27 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
         superseded += [i for i in images if i.id not in keep]
     # Newest first, whatever the group: an image goes before the one it was built on (an
     # old dependency stage after the old app images on it), which the engine would refuse.
+    before = _layers_size(engine) if superseded else 0
     for image in sorted(superseded, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
         name = (image.tags or [image.short_id])[0]
-        own = _own_bytes(engine, image)  # before: its untagged parent may go with it
         try:
             engine.images.remove(image.id, force=True)
         except docker.errors.NotFound:
             continue
         except docker.errors.APIError as exc:
-            # 409: a kept image (or another project's) is built on it, or a container uses it.
-            why = "an image or container kept uses it" if exc.status_code == 409 else (exc.explanation or str(exc))
-            progress(f"  kept {name}: {why}")
+            # 409: an image is built on it (a kept one, or another project's), or a container uses it.
+            progress(f"  kept {name}: in use ({exc.explanation or exc})")
             continue
         done.images.append(name)
-        done.freed += own
+    if done.images:
+        done.freed = max(0, before - _layers_size(engine))
 
 
-def _own_bytes(engine: docker.DockerClient, image: docker.models.images.Image) -> int:
-    """What removing `image` frees at least: its size above its parent's. Its Size counts the
-    base and the dependency layer too, which the kept images share (a superseded app image
-    is one layer of code: about 0.1 MB, not 260). Its untagged parents that nothing else is
-    built on go with it too, uncounted here."""
-    size = int(image.attrs.get("Size", 0))
-    parent = image.attrs.get("Parent") or ""
-    if not parent:
-        return size
-    try:
-        return max(0, size - int(engine.images.get(parent).attrs.get("Size", 0)))
-    except docker.errors.NotFound:
-        return size
+def _layers_size(engine: docker.DockerClient) -> int:
+    """The engine's bytes of image layers, as `docker system df` counts them: what removing
+    images frees is the difference, not their Size, which counts the base and the layers
+    the kept images share (a superseded app image is one layer of code: kB, not 260 MB)."""
+    return int(engine.df().get("LayersSize") or 0)
 
 
 def _recorded_ids(project: Project) -> set[str]:

@@ -26,8 +26,11 @@ def test_doctor_reports_every_check_and_fails_on_wheels_built_for_another_python
     # Compose as smoke runs it: Debian's v1 here, started without setuptools' distutils shim
     # (test_compose_program checks that this machine's v1 takes the switch).
     compose = next(line for line in lines if line.startswith("ok    compose "))
+    assert "(v1): ?" not in compose and "(v2): ?" not in compose, compose  # its version answered
     if compose_cli.program_env():
         assert compose.endswith("; started with SETUPTOOLS_USE_DISTUTILS=stdlib"), compose
+    else:
+        assert "started with" not in compose, compose
     for ref in ("python:3.12-slim", "nginx:stable-bookworm"):
         assert any(f"base image   {ref}: " in line for line in lines)
     failed = [line for line in lines if line.startswith("FAIL")]
