@@ -4,7 +4,7 @@ Only what carries this project's label (io.flaskship.project, a hash of the
 manifest's folder, set on every image and container it makes and every
 network compose makes for it) is touched: containers, their compose
 projects' networks, and superseded images, keeping per target and role the
-image the last build recorded and the newest one. Six people can share an
+image the last build recorded and the newest one, and what those are built on. Six people can share an
 engine; the base-image stand-ins and the sdist builder images are shared by
 every project and are never removed here.
 """
@@ -79,17 +79,24 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
         key = (image.labels.get(f"{label}.target", ""), image.labels.get(f"{label}.role", ""))
         groups.setdefault(key, []).append(image)
     recorded = _recorded_ids(project)
+    kept: list[docker.models.images.Image] = []
     superseded: list[docker.models.images.Image] = []
     for (target, role), images in sorted(groups.items()):
         images.sort(key=lambda i: str(i.attrs.get("Created", "")), reverse=True)
         keep = {images[0].id} | {i.id for i in images if i.id in recorded}
-        done.kept += [(i.tags or [i.short_id])[0] for i in images if i.id in keep]
+        kept += [i for i in images if i.id in keep]
         superseded += [i for i in images if i.id not in keep]
+    # What a kept image is built on stays with it: a target with its own port or
+    # cache_control has a dependency stage of its own, which is not the newest of the group.
+    below = _ancestors(engine, kept) if superseded else set()
+    kept += [i for i in superseded if i.id in below]
+    superseded = [i for i in superseded if i.id not in below]
+    done.kept += [_name(i) for i in kept]
     # Newest first, whatever the group: an image goes before the one it was built on (an
     # old dependency stage after the old app images on it), which the engine would refuse.
     before = _layers_size(engine) if superseded else 0
     for image in sorted(superseded, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
-        name = (image.tags or [image.short_id])[0]
+        name = _name(image)
         try:
             engine.images.remove(image.id, force=True)
         except docker.errors.NotFound:
@@ -101,6 +108,24 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
         done.images.append(name)
     if done.images:
         done.freed = max(0, before - _layers_size(engine))
+
+
+def _name(image: docker.models.images.Image) -> str:
+    return (image.tags or [image.short_id])[0]
+
+
+def _ancestors(engine: docker.DockerClient, images: list[docker.models.images.Image]) -> set[str]:
+    """Every image `images` are built on (their Parent chains, as the classic builder records them)."""
+    found: set[str] = set()
+    for image in images:
+        parent = image.attrs.get("Parent") or ""
+        while parent and parent not in found:
+            found.add(parent)
+            try:
+                parent = engine.images.get(parent).attrs.get("Parent") or ""
+            except docker.errors.NotFound:
+                break
+    return found
 
 
 def _layers_size(engine: docker.DockerClient) -> int:

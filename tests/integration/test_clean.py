@@ -88,7 +88,37 @@ def test_clean_removes_only_this_projects_leftovers_and_keeps_the_latest_image(
                 network.remove()
             except docker.errors.NotFound:
                 pass
-        # Newest first: an image before the one it was built on, which the engine would refuse.
-        left = engine.images.list(filters={"label": f"io.flaskship.project={project_id(root)}"})
-        for image in sorted(left, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
-            engine.images.remove(image.id, force=True)
+        _remove_images(engine, root)
+
+
+def test_clean_keeps_each_dependency_stage_a_kept_image_is_built_on(
+        tmp_path: Path, engine: docker.DockerClient) -> None:
+    # A target with a port of its own has a dependency stage of its own (its ENV differs), so
+    # the project has two, and the older is not the newest of their group: the image on it
+    # still needs it, and clean keeps it without asking the engine to remove it.
+    root = copy_demo(tmp_path / "ports")
+    manifest = one_target(root)
+    data = yaml.safe_load(manifest.read_text())
+    data["targets"]["other-port"] = {**data["targets"]["cloudrun"], "port": 9000 + uuid.uuid4().int % 999}
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    try:
+        assert invoke("build", "--manifest", str(manifest)).code == 0
+        stages = {name: engine.images.get(engine.images.get(record(root, name)["images"]["app"]["id"])
+                                          .attrs["Parent"]).attrs["Parent"] for name in ("cloudrun", "other-port")}
+        assert len(set(stages.values())) == 2
+        result = invoke("clean", "--manifest", str(manifest))
+        assert result.code == 0, result.stdout + result.stderr
+        assert "0 superseded image(s)" in result.stdout and "  kept " not in result.stdout, result.stdout
+        assert "kept 4 latest image(s)" in result.stdout, result.stdout  # two app images, two stages
+        for stage in stages.values():
+            assert engine.images.get(stage).labels["io.flaskship.role"] == "deps"
+    finally:
+        _remove_images(engine, root)
+
+
+def _remove_images(engine: docker.DockerClient, root: Path) -> None:
+    """The project's images, newest first: an image before the one it was built on, which
+    the engine would refuse."""
+    left = engine.images.list(filters={"label": f"io.flaskship.project={project_id(root)}"})
+    for image in sorted(left, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
+        engine.images.remove(image.id, force=True)
