@@ -82,7 +82,7 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
     kept: list[docker.models.images.Image] = []
     superseded: list[docker.models.images.Image] = []
     for (target, role), images in sorted(groups.items()):
-        images.sort(key=lambda i: str(i.attrs.get("Created", "")), reverse=True)
+        images.sort(key=_created, reverse=True)
         keep = {images[0].id} | {i.id for i in images if i.id in recorded}
         kept += [i for i in images if i.id in keep]
         superseded += [i for i in images if i.id not in keep]
@@ -95,7 +95,7 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
     # Newest first, whatever the group: an image goes before the one it was built on (an
     # old dependency stage after the old app images on it), which the engine would refuse.
     before = _layers_size(engine) if superseded else 0
-    for image in sorted(superseded, key=lambda i: str(i.attrs.get("Created", "")), reverse=True):
+    for image in sorted(superseded, key=_created, reverse=True):
         name = _name(image)
         try:
             engine.images.remove(image.id, force=True)
@@ -112,6 +112,11 @@ def _images(project: Project, engine: docker.DockerClient, mine: dict[str, str],
 
 def _name(image: docker.models.images.Image) -> str:
     return (image.tags or [image.short_id])[0]
+
+
+def _created(image: docker.models.images.Image) -> str:
+    """When it was made (RFC 3339, so it sorts as text): an image is always newer than its parent."""
+    return str(image.attrs.get("Created", ""))
 
 
 def _ancestors(engine: docker.DockerClient, images: list[docker.models.images.Image]) -> set[str]:
