@@ -201,11 +201,11 @@ class UpProcess:
         raise AssertionError("".join(self.lines))
 
 
-def start_up(manifest: Path, target: str, session: str = SESSION) -> UpProcess:
+def start_up(manifest: Path, target: str, session: str = SESSION, env: dict[str, str] | None = None) -> UpProcess:
     """`invoke up --target` started, read up to its `up at URL` line. The caller stops it with stop_up()."""
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(REPO), "up", "--target", target,
                              "--manifest", str(manifest)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "FLASKSHIP_SESSION": session})
+                            env={**os.environ, "FLASKSHIP_SESSION": session, **(env or {})})
     up = UpProcess(proc, [])
     try:
         line = up.read_until(lambda line: re.search(r": up at (http://[0-9.]+:\d+) ", line) is not None)
@@ -291,3 +291,13 @@ def remove_project_images(base: Path) -> int:
             break
         pending = failed
     return removed
+
+
+# Users run compose v2; Debian's package is v1. bin/setup installs both, so the tests run each.
+COMPOSE_PROGRAMS = ["docker compose", "docker-compose"]
+
+
+def compose_installed(program: str) -> None:
+    """Fails (never skips) where bin/setup did not install `program`."""
+    found = subprocess.run([*program.split(), "version"], capture_output=True, text=True)
+    assert found.returncode == 0, f"`{program}` is not installed: run bin/setup ({found.stderr.strip()})"

@@ -11,7 +11,7 @@ import docker
 import pytest
 import yaml
 
-from tests.helpers import assert_one_clear_line, invoke, managed_containers
+from tests.helpers import COMPOSE_PROGRAMS, assert_one_clear_line, compose_installed, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 
@@ -46,10 +46,14 @@ def test_only_compose_trusts_the_proxy(built: Path) -> None:
         assert "TRUST_PROXY_HOPS" not in (built / f"build/{target}/image/Dockerfile").read_text()
 
 
-def test_smoke_through_nginx(built: Path, engine: docker.DockerClient) -> None:
-    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose", "--force")
+@pytest.mark.parametrize("program", COMPOSE_PROGRAMS, ids=["v2", "v1"])
+def test_smoke_through_nginx(built: Path, engine: docker.DockerClient, program: str) -> None:
+    compose_installed(program)
+    result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "compose", "--force",
+                    env={"FLASKSHIP_COMPOSE": program})
     assert result.code == 0, result.stdout + result.stderr
     results = json.loads((built / "build/smoke.json").read_text())["targets"]["compose"]["results"]
+    assert {r["variant"] for r in results} == {f"{program} via nginx"}
     statuses = {r["check"]: r["status"] for r in results}
     for check in ("static-from-nginx", "forwarded-proto", "unknown-host", "host-spoofing", "path-traversal",
                   "web-not-published"):

@@ -9,15 +9,18 @@ import docker
 import pytest
 import requests
 
-from tests.helpers import MANAGED, SESSION, start_up, stop_up
+from tests.helpers import MANAGED, SESSION, compose_installed, start_up, stop_up
 
 pytestmark = pytest.mark.docker
 
 
-@pytest.mark.parametrize("target", ["cloudrun", "compose"])
+@pytest.mark.parametrize(("target", "program"), [("cloudrun", None), ("compose", "docker compose"),
+                                                ("compose", "docker-compose")], ids=["cloudrun", "compose-v2", "compose-v1"])
 def test_up_serves_follows_logs_and_removes_everything_on_ctrl_c(built: Path, engine: docker.DockerClient,
-                                                                   target: str) -> None:
-    up = start_up(built / "targets.yaml", target)
+                                                                   target: str, program: str | None) -> None:
+    if program:
+        compose_installed(program)
+    up = start_up(built / "targets.yaml", target, env={"FLASKSHIP_COMPOSE": program} if program else None)
     try:
         probe = f"/healthz?probe={uuid.uuid4().hex}"
         assert requests.get(up.url + probe, timeout=10).json()["status"] == "ok"
