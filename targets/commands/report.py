@@ -29,11 +29,23 @@ def report(project: Project, progress: Callable[[str], None] = print) -> Path:
     except FlaskshipError as exc:
         figures.notes.append(f"image sizes are missing: {exc.message}")
     figures.build_times = _build_times(project, records)
-    html = page(f"flaskship: {project.root.name}", read_json(build / "smoke.json"), read_json(build / "release.json"),
+    html = page(f"flaskship: {project.root.name}", _smoked(project), read_json(build / "release.json"),
                 figures, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     atomic_write(build / REPORT, html)
     progress(f"wrote {build / REPORT} ({len(html.encode()) / 1e3:.1f} kB; open it in any browser, offline)")
     return build / REPORT
+
+
+def _smoked(project: Project) -> dict:
+    """build/smoke.json with this manifest's targets only. smoke.json keeps the last verdict
+    of a target the manifest no longer names (another manifest in this folder, such as a
+    `--manifest staging.yaml`, may still name it and publish by it), but a report of this
+    manifest would show a removed target as still passing."""
+    smoke = read_json(project.build_dir / "smoke.json")
+    entries = smoke.get("targets")
+    if isinstance(entries, dict):
+        smoke = {**smoke, "targets": {name: entry for name, entry in entries.items() if name in project.manifest.targets}}
+    return smoke
 
 
 def _records(project: Project) -> dict[str, BuildRecord]:

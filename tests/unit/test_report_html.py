@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
+import yaml
+
+from targets import manifest
+from targets.commands.report import report
 from targets.report.charts import stacked
 from targets.report.html import Figures, page
+from tests.helpers import copy_demo
 
 HOSTILE = '"><script>alert(1)</script>'
 SMOKE = {"targets": {
@@ -44,3 +51,19 @@ def test_empty_records_say_what_to_run() -> None:
     html = page("x", {}, {}, Figures(), "now")
     assert "run <code>invoke smoke</code>" in html and "invoke publish" in html
     assert stacked("c", "t", [], "s") == '<p class="empty" id="c">t: no data yet.</p>'
+
+
+def test_the_report_leaves_out_a_target_the_manifest_no_longer_names(tmp_path: Path) -> None:
+    # smoke.json keeps it (another manifest of the folder may name it); the report must not show it.
+    project_dir = copy_demo(tmp_path)
+    names = sorted(yaml.safe_load((project_dir / "targets.yaml").read_text())["targets"])
+    kept, removed = names[0], "retired"
+    (project_dir / "build").mkdir()
+    smoke = {"targets": {name: {"env": "development", "passed": True, "results": [
+        {"target": name, "variant": "v", "check": "boot", "status": "pass", "got": "0.3 s"}]} for name in (kept, removed)}}
+    (project_dir / "build" / "smoke.json").write_text(json.dumps(smoke))
+    html = report(manifest.load(project_dir / "targets.yaml"), progress=lambda line: None).read_text()
+    header = re.search(r'<table id="parity">.*?</tr>', html, re.S)
+    assert header is not None and f"<th>{kept}<br>" in header.group(0)
+    assert removed not in html
+    assert "retired" in (project_dir / "build" / "smoke.json").read_text()  # still there for other manifests
