@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import trim
+from ..files import atomic_write
+from . import pipfail
 from .deps import Dependencies
 from .errors import InitError
 
@@ -55,16 +57,24 @@ def special(path: Path) -> bool:
     return not (path.is_symlink() or path.is_file() or path.is_dir())
 
 
-def _run(command: list[str], cwd: Path, what: str) -> None:
+def _run(command: list[str], cwd: Path, what: str, explain: Callable[[str], str | None] = lambda output: None,
+         log: Path | None = None) -> None:
+    """`command`, its output kept. On failure: `explain(output)`'s line when it has one, with
+    pip's own summary lines as the detail and the whole output in `log`; else the last line."""
     try:
         subprocess.run(command, cwd=cwd, env=_pip_env(), capture_output=True, text=True, timeout=PIP_TIMEOUT,
                        check=True, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise InitError(f"{what} did not finish within {PIP_TIMEOUT} s; check the network or the index pip uses") from None
     except subprocess.CalledProcessError as exc:
-        lines = [line for line in (exc.stderr or exc.stdout or "").splitlines() if line.strip()]
+        output = exc.stderr or exc.stdout or ""
+        lines = [line for line in output.splitlines() if line.strip()]
         last = lines[-1].strip() if lines else f"exit status {exc.returncode}"
-        raise InitError(f"{what} failed: {last}", detail="\n".join(lines[-20:])) from None
+        line = explain(output)
+        if line is None or log is None:
+            raise InitError(f"{what} failed: {last}", detail="\n".join(lines[-20:])) from None
+        atomic_write(log, output)
+        raise InitError(f"{what} failed: {line}", detail="\n".join([*pipfail.summary(output), f"pip's whole output: {log}"])) from None
 
 
 def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callable[[str], None]) -> Path:
@@ -86,8 +96,11 @@ def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callabl
         with tempfile.TemporaryDirectory(prefix=".init-src-", dir=cache_dir) as scratch:
             copy = Path(scratch) / app_dir.name
             shutil.copytree(app_dir, copy, ignore=_not_copied(app_dir), symlinks=True)
+            args = deps.pip_args(copy)
+            pinned = pipfail.pins(copy / args[1], copy) if args[0] == "-r" else {}
             _run([str(python_of(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet",
-                  *deps.pip_args(copy)], copy, f"pip install of {app_dir.name}/{deps.file}")
+                  *args], copy, f"pip install of {app_dir.name}/{deps.file}",
+                 lambda output: pipfail.explain(output, pinned, version, cache_dir), cache_dir.parent / "init-pip.log")
         try:
             tmp.rename(final)
         except OSError:

@@ -1,0 +1,73 @@
+"""What a failed `pip install` of the app's dependencies says, in one line with the fix.
+
+pip's own output ends with a compiler's errors and a generic "Could not build
+wheels" line when a pinned release has no wheel for this Python and its sdist
+does not build (an old psycopg2 on 3.11). The line worth reading names the
+package, its pin and the Pythons the index has wheels for; the full output is
+kept in a log file for whoever wants the compiler's view.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from .. import wheel_index
+from ..build import reqlines
+from ..errors import FlaskshipError
+
+# pip 23 and older: "Failed building wheel for X"; pip 24 and newer: "Failed to build X"
+# or "Failed to build installable wheels for some pyproject.toml based projects (X, Y)".
+_FAILED = (re.compile(r"Failed building wheel for ([A-Za-z0-9._-]+)"),
+           re.compile(r"Failed to build installable wheels for some pyproject\.toml based projects \(([^)]+)\)"),
+           re.compile(r"ERROR: Failed to build (?!installable wheels)([A-Za-z0-9._-]+)"))
+# What pip says about the failure, as opposed to the build's own output (compiler lines).
+_SUMMARY = ("ERROR:", "×", "╰─>", "note:", "hint:")
+
+
+def failed_builds(output: str) -> list[str]:
+    """The distributions pip could not build a wheel for, in the order it named them."""
+    names: list[str] = []
+    for pattern in _FAILED:
+        for match in pattern.finditer(output):
+            for name in match.group(1).split(","):
+                if name.strip() and canonicalize_name(name.strip()) not in map(canonicalize_name, names):
+                    names.append(name.strip())
+    return names
+
+
+def pins(listed: Path, root: Path) -> dict[str, str]:
+    """Canonical name -> `name==version` for each line of the requirements file `listed`
+    (its -r files included) that pins one release; {} when it cannot be read."""
+    try:
+        expanded = reqlines.expand(listed.read_text(encoding="utf-8", errors="replace"), listed, root, "init")
+    except (FlaskshipError, OSError):
+        return {}
+    found = {}
+    for name, entry in expanded.named().items():
+        if wheel_index.pinned(entry.spec) is not None:
+            found[name] = entry.spec
+    return found
+
+
+def summary(output: str) -> list[str]:
+    """pip's own lines about the failure, without the build's output, at most 8."""
+    lines = [line.strip() for line in output.splitlines() if line.strip().startswith(_SUMMARY)]
+    return list(dict.fromkeys(lines))[-8:]
+
+
+def explain(output: str, pinned: dict[str, str], python: str, cache_dir: Path | None) -> str | None:
+    """One line for a failed wheel build, with the fix; None when pip failed for another reason."""
+    names = failed_builds(output)
+    if not names:
+        return None
+    parts = []
+    for name in names:
+        pin = pinned.get(canonicalize_name(name))
+        have = wheel_index.wheel_pythons(pin, cache_dir) if pin else None
+        index = ("" if have is None else f" (the index has wheels for Python {', '.join(have)})" if have
+                 else f" (the index has none for Python {wheel_index.PYTHONS[0]}-{wheel_index.PYTHONS[-1]})")
+        parts.append(f"{pin or name} has no wheel for Python {python}{index} and did not build from source")
+    return f"{'; '.join(parts)}; pin a release that has a wheel for Python {python}"

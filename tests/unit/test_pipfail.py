@@ -1,0 +1,85 @@
+"""init on an app whose pinned package has no wheel for this Python and does not build:
+one line naming the pin and the Pythons the index has wheels for, pip's summary, the rest in a log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from targets.appscan import pipfail, sandbox
+from targets.appscan.errors import InitError
+from tests.unit import test_target_deps
+
+index = test_target_deps.index  # the fixture serving a simple index on loopback (PEP 691)
+
+# As pip 23 printed it for flasky's psycopg2==2.7.3 on Python 3.11 (shortened).
+PIP_23 = """\
+  error: subprocess-exited-with-error
+
+  × Building wheel for psycopg2 (pyproject.toml) did not run successfully.
+  │ exit code: 1
+  ╰─> [162 lines of output]
+      psycopg/psycopgmodule.c:942:23: error: lvalue required as left operand of assignment
+        942 |     Py_TYPE(&xidType) = &PyType_Type;
+      error: command '/usr/bin/gcc' failed with exit code 1
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+  ERROR: Failed building wheel for psycopg2
+ERROR: Could not build wheels for psycopg2, which is required to install pyproject.toml-based projects
+"""
+PIP_24 = "ERROR: Failed to build installable wheels for some pyproject.toml based projects (crcmod, multidict)\n"
+
+
+def test_the_packages_that_failed_to_build_are_read_from_pip_old_and_new() -> None:
+    assert pipfail.failed_builds(PIP_23) == ["psycopg2"]
+    assert pipfail.failed_builds(PIP_24) == ["crcmod", "multidict"]
+    assert pipfail.failed_builds("ERROR: No matching distribution found for nosuch==1.0\n") == []
+
+
+def test_the_summary_is_pips_own_lines_not_the_compilers() -> None:
+    lines = pipfail.summary(PIP_23)
+    assert lines[0].startswith("× Building wheel for psycopg2") and lines[-1].startswith("ERROR: Could not build")
+    assert not [line for line in lines if "gcc" in line or "lvalue" in line or "Py_TYPE" in line]
+
+
+def test_pins_are_read_through_included_files(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "common.txt").write_text("crcmod==1.7\nmultidict>=6\n")
+    (tmp_path / "requirements.txt").write_text("-r requirements/common.txt\nFlask==3.1.3  # the app\n")
+    assert pipfail.pins(tmp_path / "requirements.txt", tmp_path) == {"crcmod": "crcmod==1.7", "flask": "Flask==3.1.3"}
+    assert pipfail.pins(tmp_path / "missing.txt", tmp_path) == {}
+
+
+@pytest.mark.usefixtures("index")
+def test_the_line_names_each_pin_and_the_pythons_its_wheels_are_for(tmp_path: Path) -> None:
+    line = pipfail.explain(PIP_24, {"crcmod": "crcmod==1.7", "multidict": "multidict==6.0.4"}, "3.12", tmp_path)
+    assert line == ("crcmod==1.7 has no wheel for Python 3.12 (the index has none for Python 3.9-3.14) and did not "
+                    "build from source; multidict==6.0.4 has no wheel for Python 3.12 (the index has wheels for "
+                    "Python 3.10, 3.11) and did not build from source; pin a release that has a wheel for Python 3.12")
+    # Unpinned (a range, or pulled in by another package): named, with nothing claimed about the index.
+    assert pipfail.explain(PIP_23, {}, "3.11", tmp_path) == (
+        "psycopg2 has no wheel for Python 3.11 and did not build from source; "
+        "pin a release that has a wheel for Python 3.11")
+    assert pipfail.explain("ERROR: No matching distribution found for nosuch==1.0\n", {}, "3.11", tmp_path) is None
+
+
+def test_a_failed_build_gives_one_line_pips_summary_and_the_whole_output_in_a_log(tmp_path: Path) -> None:
+    failing = [sys.executable, "-c", f"import sys; sys.stderr.write({PIP_23!r}); sys.exit(1)"]
+    log = tmp_path / "init-pip.log"
+    with pytest.raises(InitError) as raised:
+        sandbox._run(failing, tmp_path, "pip install of app/requirements.txt",
+                     lambda output: pipfail.explain(output, {}, "3.11", None), log)
+    assert raised.value.message == ("pip install of app/requirements.txt failed: psycopg2 has no wheel for Python "
+                                    "3.11 and did not build from source; pin a release that has a wheel for Python 3.11")
+    assert "lvalue" not in raised.value.detail and raised.value.detail.endswith(f"pip's whole output: {log}")
+    assert log.read_text() == PIP_23
+    # Any other failure keeps pip's last line and its tail, and writes no log.
+    other = [sys.executable, "-c", "import sys; sys.stderr.write('ERROR: No matching distribution found for x\\n'); sys.exit(1)"]
+    log.unlink()
+    with pytest.raises(InitError) as raised:
+        sandbox._run(other, tmp_path, "pip install", lambda output: pipfail.explain(output, {}, "3.11", None), log)
+    assert raised.value.message == "pip install failed: ERROR: No matching distribution found for x"
+    assert not log.exists()
