@@ -28,9 +28,20 @@ _DENIED = re.compile(r"(?:PermissionError: \[Errno 13\] Permission denied|OSErro
                      r": (?:'(?P<single>[^'\n]+)'|\"(?P<double>[^\"\n]+)\")")
 
 
+# Flask's own words when a context is popped while another, pushed later and never popped, is
+# on top. Tutorial factories often end with `app.app_context().push()`: harmless under gunicorn,
+# but functions-framework (here and on Google's runtime) imports the code inside a `with
+# app_context()` of its own, whose exit then finds the app's context on top.
+_POPPED = "AssertionError: Popped wrong app context."
+CONTEXT = (f"{NOTE}the app pushes a Flask app context when it is imported (`app.app_context().push()`) and "
+           "never pops it, which functions-framework's own app context refuses, on Google's runtime too: "
+           "use `with app.app_context():` around the code that needs one")
+
+
 def boot(log: str, release: bool) -> str:
     """A note for a boot failure's line: the folder to list in app.writable, when the
-    app died writing under its code; else, with an app.release, where its files went."""
+    app died writing under its code; a context the app pushed and left; else, with an
+    app.release, where its files went."""
     denied = [PurePosixPath(posixpath.normpath(APP_DIR / (match["single"] or match["double"])))
               for match in _DENIED.finditer(log)]
     inside = [path for path in denied if path.is_relative_to(APP_DIR) and path != APP_DIR]
@@ -44,4 +55,6 @@ def boot(log: str, release: bool) -> str:
                else "have the app write into a folder listed under app.writable in targets.yaml")
         return (f"{NOTE}the app could not write {path}: its code is read-only in the image; {fix}, or "
                 "have it write elsewhere (logs to stdout)")
+    if _POPPED in log:
+        return CONTEXT
     return RELEASE if release else ""

@@ -32,3 +32,9 @@ def test_a_write_under_the_code_names_the_folder_to_make_writable(error: str, wr
 def test_anything_else_gets_the_release_note_or_nothing(error: str) -> None:
     assert hints.boot(error, release=True) == hints.RELEASE
     assert hints.boot(error, release=False) == ""
+
+
+def test_an_app_context_left_pushed_is_named_before_the_release_note() -> None:
+    log = ('  File "/opt/venv/lib/python3.11/site-packages/flask/ctx.py", line 261, in pop\n'
+           "AssertionError: Popped wrong app context. (<flask.ctx.AppContext object at 0x7f> instead of <...>)\n")
+    assert hints.boot(log, release=True) == hints.boot(log, release=False) == hints.CONTEXT
