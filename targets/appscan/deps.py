@@ -17,8 +17,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import lockfiles, reqlines
+from ..build import lockfiles, reqlines, serverpins
 from ..errors import BuildFailed
+from ..pins import GUNICORN
 from .errors import InitError
 
 REQUIREMENTS = "requirements.txt"
@@ -115,3 +116,23 @@ def pins(app_dir: Path, deps: Dependencies) -> list[str]:
     except BuildFailed:
         return []  # the build says what is wrong with the file; a pin-less choice is still a choice
     return [e.spec.split(";")[0].strip() for e in entries if e.kind == "named" and "==" in e.spec]
+
+
+def server_pin_problem(app_dir: Path, file: str) -> str | None:
+    """What a build will refuse in the app's own server pin (build/serverpins.py: a gunicorn
+    older or newer than flaskship's settings were run on), said at init; None when nothing."""
+    path = app_dir / file
+    try:
+        if file == PYPROJECT:
+            named, hashed = serverpins.pyproject_names(path), False
+        elif file == REQUIREMENTS:
+            expanded = reqlines.expand(path.read_text(encoding="utf-8"), path, app_dir, "")
+            named, hashed = serverpins.app_names(expanded, app_dir, ""), expanded.hashed
+        else:
+            return None  # a lock: the build's own lock step names the conflict
+        serverpins.own_lines((GUNICORN,), named, hashed, "")
+    except BuildFailed as exc:
+        return exc.message
+    except OSError:
+        return None
+    return None

@@ -21,7 +21,7 @@ from .. import trim
 from ..manifest import Check
 from . import candidates, runner, sandbox
 from . import services as backing
-from .deps import dependencies, pins
+from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
 
 HEALTH = ("/healthz", "/health", "/status", "/ping")
@@ -50,6 +50,7 @@ class Detected:
     commands: tuple[str, ...] = ()  # the app's own `flask` commands (init-db), for the hint
     services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
     release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
+    server_pin: str | None = None  # what a build will refuse in the app's own gunicorn pin (deps.server_pin_problem)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -139,4 +140,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())),
-                    tuple(backing.detect(installed, backing.source_text(app_dir))), release if command else None)
+                    tuple(backing.detect(installed, backing.source_text(app_dir))), release if command else None,
+                    server_pin_problem(app_dir, deps.file))

@@ -64,7 +64,8 @@ class Entry:
 
     @property
     def where(self) -> str:
-        return f"{self.file} line {self.number}"
+        # Number 0: a pyproject.toml dependency (serverpins.pyproject_names), read as TOML, not by line.
+        return f"{self.file} line {self.number}" if self.number else f"{self.file} [project] dependencies"
 
     @property
     def hashes(self) -> tuple[str, ...]:

@@ -48,10 +48,13 @@ def own_lines(extra: tuple[str, ...], named: dict[str, Entry], hashed: bool, pre
         floor, entry = FLOORS.get(name), named.get(name)
         if entry is None or floor is None or _admits(entry, pinned):
             lines.append(line)
-        elif not hashed:
-            lines.append(f"{requirement.name}>={floor},<={pinned}")
         else:
-            _check_pin(entry, requirement.name, floor, pinned, prefix)
+            # An exact pin outside the range gets this line, not the resolver's "unsatisfiable"
+            # (one with a marker may not apply here: the resolver decides that one).
+            if hashed or not _has_marker(entry):
+                _check_pin(entry, requirement.name, floor, pinned, prefix, hashed)
+            if not hashed:
+                lines.append(f"{requirement.name}>={floor},<={pinned}")
     return tuple(lines)
 
 
@@ -101,12 +104,19 @@ def _admits(entry: Entry, version: str) -> bool:
         return False
 
 
-def _check_pin(entry: Entry, name: str, floor: str, pinned: str, prefix: str) -> None:
+def _has_marker(entry: Entry) -> bool:
+    try:
+        return Requirement(entry.spec).marker is not None
+    except InvalidRequirement:
+        return False
+
+
+def _check_pin(entry: Entry, name: str, floor: str, pinned: str, prefix: str, hashed: bool = True) -> None:
     try:
         pins = [Version(spec.version) for spec in Requirement(entry.spec).specifier if spec.operator in ("==", "===")]
     except (InvalidRequirement, InvalidVersion):
         return  # pip says what is wrong with the line
     if pins and not Version(floor) <= pins[0] <= Version(pinned):
         raise BuildFailed(f"{prefix}{entry.where}: {entry.spec}: flaskship's {name} settings are tested on {name} "
-                          f"{floor} to {pinned}; pin one of those (with its hashes), or remove the line to get "
-                          f"{name}=={pinned}")
+                          f"{floor} to {pinned}; pin one of those{' (with its hashes)' if hashed else ''}, "
+                          f"or remove the line to get {name}=={pinned}")

@@ -73,6 +73,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  skipped       {reason} in the probe: not checked")
     if d.skipped:
         progress(f"  hint: {d.hint()}")
+    if d.server_pin:
+        progress(f"  warning: {d.server_pin}")
     progress("next:")
     progress(f"  invoke build --manifest {shown} --target all")
     progress(f"  invoke smoke --manifest {shown}")

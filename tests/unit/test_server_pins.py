@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from targets import manifest
+from targets.appscan.deps import server_pin_problem
 from targets.build import lock, reqlines, requirements, serverpins
 from targets.build.job import BuildJob
 from targets.errors import BuildFailed
@@ -54,8 +55,14 @@ def test_a_pin_below_the_floor_is_refused_in_one_line_naming_both(tmp_path: Path
     app = _app(tmp_path, "flask==3.1.0\ngunicorn==20.1.0\n")
     with pytest.raises(BuildFailed) as caught:
         requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
-    assert "\n" not in caught.value.message
-    assert f"gunicorn>={FLOORS['gunicorn']}" in caught.value.message and "gunicorn==20.1.0" in caught.value.message
+    # The file, the line, the range and the fix: not the resolver's "unsatisfiable" (flaskmvc pins 20.1.0).
+    assert caught.value.message == (f"run: app.requirements: requirements.txt line 2: gunicorn==20.1.0: flaskship's "
+                                    f"gunicorn settings are tested on gunicorn {FLOORS['gunicorn']} to "
+                                    f"{GUNICORN.split('==')[1]}; pin one of those, or remove the line to get {GUNICORN}")
+    # One that may not apply here (a marker) is the resolver's to decide.
+    app = _app(tmp_path / "marker", "flask==3.1.0\ngunicorn==20.1.0 ; python_version < '3.0'\n")
+    text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
+    assert _pins(text)["gunicorn"] == GUNICORN.split("==")[1]
 
 
 def test_a_functions_target_needs_the_gunicorn_its_runtime_needs_and_says_so(tmp_path: Path) -> None:
@@ -150,3 +157,17 @@ def test_a_lock_the_functions_runtime_breaks_names_the_targets_that_bring_it(tmp
     alone = job(manifest_text)
     alone.lock()
     assert alone.locked is not None and "typing-extensions==4.8.0" in alone.requirements(IMAGES)
+
+
+def test_init_says_what_the_build_will_refuse_in_the_apps_own_gunicorn_pin(tmp_path: Path) -> None:
+    app = _app(tmp_path, "flask==3.1.0\n-r more.txt\n")
+    (app / "more.txt").write_text("gunicorn==20.1.0\n")
+    assert server_pin_problem(app, "requirements.txt") == (
+        f"more.txt line 1: gunicorn==20.1.0: flaskship's gunicorn settings are tested on gunicorn "
+        f"{FLOORS['gunicorn']} to {GUNICORN.split('==')[1]}; pin one of those, or remove the line to get {GUNICORN}")
+    (app / "more.txt").write_text("gunicorn==21.2.0\n")
+    assert server_pin_problem(app, "requirements.txt") is None
+    (app / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["gunicorn==24.0.0"]\n')
+    assert (server_pin_problem(app, "pyproject.toml") or "").startswith(
+        "pyproject.toml [project] dependencies: gunicorn==24.0.0: flaskship's gunicorn settings are tested on")
+    assert server_pin_problem(app, "uv.lock") is None  # the build's lock step names a lock's conflict
