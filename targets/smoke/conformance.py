@@ -72,8 +72,26 @@ def _short(value: object, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+# The WHATWG MIME Sniffing standard's "JavaScript MIME type essence match": every one of these
+# is JavaScript to a browser. Servers disagree on which they send for a .js file (nginx's
+# mime.types and Python 3.11 say application/javascript, Python 3.12, Debian's
+# /etc/mime.types and RFC 9239 say text/javascript), so a static .js file would otherwise
+# fail parity between an nginx and a gunicorn target for a difference no browser sees.
+JAVASCRIPT = frozenset({"application/ecmascript", "application/javascript", "application/x-ecmascript",
+                        "application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
+                        "text/javascript1.1", "text/javascript1.2", "text/javascript1.3", "text/javascript1.4",
+                        "text/javascript1.5", "text/jscript", "text/livescript", "text/x-ecmascript",
+                        "text/x-javascript"})
+
+
+def essence(content_type: str) -> str:
+    """The media type alone, lower-case; any JavaScript type as text/javascript (RFC 9239)."""
+    media = content_type.split(";")[0].strip().lower()
+    return "text/javascript" if media in JAVASCRIPT else media
+
+
 def media_type(response: requests.Response) -> str:
-    return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return essence(response.headers.get("Content-Type", ""))
 
 
 def judge(check: Check, response: requests.Response, env: Mapping[str, str]) -> Outcome:
@@ -85,7 +103,8 @@ def judge(check: Check, response: requests.Response, env: Mapping[str, str]) -> 
     ctype = response.headers.get("Content-Type", "")
     if check.content_type:
         wanted.append(check.content_type)
-        if not ctype.lower().startswith(check.content_type.lower()):
+        if not (ctype.lower().startswith(check.content_type.lower())
+                or essence(ctype) == essence(check.content_type) == "text/javascript"):
             misses.append(f"Content-Type {ctype or '(none)'}")
     if check.contains:
         needle = expand(check.contains, env)

@@ -25,6 +25,9 @@ class Handler(BaseHTTPRequestHandler):
         "/api": (200, {"Content-Type": "application/json"}, b'{"a": {"b": 1, "c": [1, 2]}, "d": "x"}'),
         "/moved": (302, {"Location": "/"}, b""),
         "/boom": (500, {"Content-Type": "text/html"}, b"oops"),
+        # One .js file as nginx (and Python 3.11) and as gunicorn on Debian's /etc/mime.types serve it.
+        "/static/nginx.js": (200, {"Content-Type": "application/javascript"}, b"let a = 1;\n"),
+        "/static/python.js": (200, {"Content-Type": "text/javascript; charset=utf-8"}, b"let a = 1;\n"),
     }
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
@@ -111,3 +114,15 @@ def test_includes_is_a_recursive_subset() -> None:
     assert not includes({"a": {"b": 1}}, {"a": {"b": "1"}})
     assert not includes({"a": 1}, [1])
     assert includes([1, 2], [1, 2]) and not includes([1], [1, 2])
+
+
+def test_every_javascript_media_type_is_one_for_parity_and_for_a_checks_content_type(base: str) -> None:
+    # flaskmvc's static/main.js failed parity on compose and cloudrun (nginx) against heroku.
+    outcomes = _run(base, Check(path="/static/nginx.js", content_type="text/javascript", deterministic=True),
+                    Check(path="/static/python.js", content_type="application/javascript", deterministic=True))
+    nginx, python = outcomes["GET /static/nginx.js"], outcomes["GET /static/python.js"]
+    assert nginx.ok and python.ok
+    assert nginx.observed == python.observed and nginx.observed is not None
+    assert nginx.observed.content_type == "text/javascript"
+    assert conformance.essence("text/css; charset=utf-8") == "text/css"  # anything else is itself
+    assert not _run(base, Check(path="/static/nginx.js", content_type="text/css"))["GET /static/nginx.js"].ok
