@@ -51,6 +51,7 @@ class Detected:
     services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
     release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
     server_pin: str | None = None  # what a build will refuse in the app's own gunicorn pin (deps.server_pin_problem)
+    shadowed: tuple[str, ...] = ()  # app routes under the static URL, left out of the checks (shadowed_by_static)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -111,6 +112,25 @@ def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]]
     return checks, skipped
 
 
+def shadowed_by_static(checks: list[dict[str, Any]], static: str | None, static_url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """(checks, paths left out): an app route under the static URL (flaskmvc's /static/users)
+    answers in Flask, but compose's nginx serves that prefix from the static folder only (a
+    404) and cloudrun's Hosting edge gives it the static files' Cache-Control. Checking it
+    would fail two targets for where the route is, which init says instead."""
+    prefix = static_url.rstrip("/")
+    if static is None or not prefix:
+        return checks, []
+    under = [c for c in checks if str(c["path"]).startswith(prefix + "/")]
+    return [c for c in checks if c not in under], [str(c["path"]) for c in under]
+
+
+def shadowed_note(d: Detected) -> str:
+    routes = ", ".join(f"GET {path}" for path in d.shadowed)
+    return (f"{routes}: app route(s) under the static URL {d.static_url.value}, where compose's nginx serves only "
+            f"the files of {d.static.value}/ (a 404) and cloudrun's Hosting edge adds the static files' "
+            f"Cache-Control; not checked; move them out of {d.static_url.value}/")
+
+
 def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
     paths = {str(c["path"]) for c in checks}
     for path in HEALTH:
@@ -134,6 +154,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     checks, skipped = checks_of(probe["routes"])
+    checks, shadowed = shadowed_by_static(checks, static.value, static_url.value)
     installed = [str(d) for d in probe.get("distributions", ())]
     command = backing.release(installed, app_dir, chosen.value)
     release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
@@ -141,4 +162,4 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())),
                     tuple(backing.detect(installed, backing.source_text(app_dir))), release if command else None,
-                    server_pin_problem(app_dir, deps.file))
+                    server_pin_problem(app_dir, deps.file), tuple(shadowed))

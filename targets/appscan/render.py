@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .detect import Detected
+from .detect import Detected, shadowed_note
 
 REGION = "us-central1"
 PUBLISH = 8000
@@ -70,6 +70,8 @@ def render(d: Detected, source: str) -> str:
     else:
         lines.append("  checks: []")
     lines += ["  " + note(f"skipped: {reason} in the probe") for reason in d.skipped]
+    if d.shadowed:
+        lines.append("  " + note(shadowed_note(d)))
     if d.skipped:
         lines.append("  " + note(f"hint: {d.hint()}"))
     lines += [

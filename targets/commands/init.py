@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from ..appscan.detect import Detected, detect
+from ..appscan.detect import Detected, detect, shadowed_note
 from ..appscan.errors import InitError
 from ..appscan.render import render
 from ..errors import ManifestError
@@ -75,6 +75,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  hint: {d.hint()}")
     if d.server_pin:
         progress(f"  warning: {d.server_pin}")
+    if d.shadowed:
+        progress(f"  warning: {shadowed_note(d)}")
     progress("next:")
     progress(f"  invoke build --manifest {shown} --target all")
     progress(f"  invoke smoke --manifest {shown}")

@@ -255,3 +255,12 @@ def test_an_entry_that_is_not_a_flask_app_is_one_line(tmp_path: Path, cache: Pat
     with pytest.raises(InitError, match=r"shopfront:abort is a .*, not a flask.Flask") as raised:
         detect.detect(app, cache, "shopfront:abort", lambda _line: None)
     assert "\n" not in str(raised.value)
+
+
+def test_an_app_route_under_the_static_url_is_left_out_and_named() -> None:
+    # flaskmvc's GET /static/users: a 404 from compose's nginx, the static Cache-Control on Hosting.
+    checks = [{"path": "/", "status": 200}, {"path": "/static/users", "status": 200}, {"path": "/staticky", "status": 200}]
+    kept, shadowed = detect.shadowed_by_static(checks, "App/static", "/static")
+    assert [c["path"] for c in kept] == ["/", "/staticky"] and shadowed == ["/static/users"]
+    assert detect.shadowed_by_static(checks, None, "/static") == (checks, [])  # no static folder: nothing shadows
+    assert detect.shadowed_by_static(checks, "static", "/") == (checks, [])  # at the site root nginx falls back
