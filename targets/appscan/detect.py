@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from .. import trim
 from ..manifest import Check
-from . import candidates, runner, sandbox
+from . import candidates, interpreter, runner, sandbox
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
@@ -149,7 +149,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         candidate = candidates.choose(found, app_dir.name)
         chosen = Found(candidate.entry, candidates.why(candidate, folded))
     with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs
-        venv = sandbox.ensure(cache_dir, app_dir, deps, progress)
+        venv = sandbox.ensure(cache_dir, app_dir, deps, progress, *interpreter.choose(app_dir, version))
         probe = runner.run(venv, app_dir, chosen.value)
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])

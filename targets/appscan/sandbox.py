@@ -59,8 +59,10 @@ def special(path: Path) -> bool:
 
 def _run(command: list[str], cwd: Path, what: str, explain: Callable[[str], str | None] = lambda output: None,
          log: Path | None = None) -> None:
-    """`command`, its output kept. On failure: `explain(output)`'s line when it has one, with
-    pip's own summary lines as the detail and the whole output in `log`; else the last line."""
+    """`command`, its output kept. On failure, with a `log`, the whole output goes there, and:
+    `explain(output)`'s line when it has one, with pip's own summary lines as the detail; else
+    the last line, with the last 20 that are not pip's warnings (a pip configured with a
+    find-links folder that is gone warns once per package, and buried the error)."""
     try:
         subprocess.run(command, cwd=cwd, env=_pip_env(), capture_output=True, text=True, timeout=PIP_TIMEOUT,
                        check=True, stdin=subprocess.DEVNULL)
@@ -70,16 +72,20 @@ def _run(command: list[str], cwd: Path, what: str, explain: Callable[[str], str 
         output = exc.stderr or exc.stdout or ""
         lines = [line for line in output.splitlines() if line.strip()]
         last = lines[-1].strip() if lines else f"exit status {exc.returncode}"
-        line = explain(output)
-        if line is None or log is None:
+        if log is None:
             raise InitError(f"{what} failed: {last}", detail="\n".join(lines[-20:])) from None
         atomic_write(log, output)
+        line = explain(output)
+        if line is None:
+            tail = [text for text in lines if not text.startswith("WARNING: ")][-20:]
+            raise InitError(f"{what} failed: {last}", detail="\n".join([*tail, f"pip's whole output: {log}"])) from None
         raise InitError(f"{what} failed: {line}", detail="\n".join([*pipfail.summary(output), f"pip's whole output: {log}"])) from None
 
 
-def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callable[[str], None]) -> Path:
-    """The venv for these dependencies, created now unless the cache has it."""
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callable[[str], None],
+           python: str = sys.executable, version: str = f"{sys.version_info.major}.{sys.version_info.minor}") -> Path:
+    """The venv for these dependencies, made by `python` (of major.minor `version`:
+    interpreter.py), created now unless the cache has it."""
     key = hashlib.sha256(f"{version}\0{deps.file}\0{deps.digest}".encode()).hexdigest()[:16]
     final = cache_dir / f"init-venv-{key}"
     if python_of(final).exists():
@@ -91,8 +97,8 @@ def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callabl
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        # The host's python3, the one running flaskship: a venv needs no network.
-        _run([sys.executable, "-m", "venv", str(tmp)], cache_dir, "python3 -m venv")
+        # The host's python3, the one running flaskship, unless the app excludes it: a venv needs no network.
+        _run([python, "-m", "venv", str(tmp)], cache_dir, f"python{version} -m venv")
         with tempfile.TemporaryDirectory(prefix=".init-src-", dir=cache_dir) as scratch:
             copy = Path(scratch) / app_dir.name
             shutil.copytree(app_dir, copy, ignore=_not_copied(app_dir), symlinks=True)

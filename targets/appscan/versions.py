@@ -66,6 +66,15 @@ def _requires_python(path: Path, lock: bool = False) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def requires_python(app_dir: Path) -> tuple[str, str] | None:
+    """(the file, its requires-python) from pyproject.toml's [project], else uv.lock; None when neither says."""
+    for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
+        spec = _requires_python(path, lock) if path.is_file() else None
+        if spec is not None:
+            return path.name, spec
+    return None
+
+
 def _dockerfile(app_dir: Path) -> tuple[str | None, str] | None:
     """(version or None, what it said) from the last FROM of the app's Dockerfile; None if it has none."""
     path = app_dir / "Dockerfile"

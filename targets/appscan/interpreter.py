@@ -1,0 +1,77 @@
+"""Which Python makes init's probe venv: this one, unless the app's requires-python excludes it.
+
+The probe installs the app's dependencies and imports it, so it must run on a
+Python the app allows: flaskbb says `requires-python = ">=3.12"`, and on a 3.11
+host pip found no release of flask-allows2 at all. Then a `python3.X` the app
+allows is used, from PATH (Debian's or deadsnakes' packages, uv's installs) or
+pyenv's versions folder: the version init writes to defaults.python first, then the
+newest other. Where the host's Python is allowed it stays, as before: the probe
+only needs to import the app, and the host's venv is the one already cached.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from .errors import InitError
+from .versions import SUPPORTED, requires_python
+
+HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
+    """(interpreter, its major.minor) for the probe venv of the app in `app_dir`;
+    `wanted`: the version init chose for the manifest."""
+    found = requires_python(app_dir)
+    if found is None:
+        return sys.executable, HOST
+    where, spec = found
+    try:
+        allowed = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return sys.executable, HOST  # versions.py already said it is not a specifier
+    if allowed.contains(f"{HOST}.{sys.version_info.micro}", prereleases=True):
+        return sys.executable, HOST
+    candidates = [wanted, *reversed([v for v in SUPPORTED if v != wanted])]
+    for version in candidates:
+        if not any(allowed.contains(f"{version}.{patch}", prereleases=True) for patch in range(40)):
+            continue
+        for program in _programs(version):
+            if _answers_as(program, version):
+                return program, version
+    fitting = [v for v in SUPPORTED if any(allowed.contains(f"{v}.{p}", prereleases=True) for p in range(40))]
+    need = " or ".join(f"python{v}" for v in fitting) or f"a Python that {spec!r} allows"
+    raise InitError(f"{where}'s requires-python {spec!r} excludes this Python ({HOST}), which init's probe would "
+                    f"install the app into, and no {need} answers on PATH; install one (pyenv install, apt-get "
+                    f"install, or uv python install), then run init again")
+
+
+def _programs(version: str) -> list[str]:
+    """`python3.X` on PATH, then pyenv's installs of 3.X, newest first: pyenv's shim on PATH
+    runs only the versions `pyenv global`/`local` selects, and fails for the others."""
+    found = [path] if (path := shutil.which(f"python{version}")) else []
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    installs = sorted(root.glob(f"{version}.*/bin/python{version}"), key=lambda p: _patch(p.parent.parent.name),
+                      reverse=True) if root.is_dir() else []
+    return found + [str(p) for p in installs]
+
+
+def _patch(name: str) -> int:
+    tail = name.split(".")[2] if name.count(".") >= 2 else ""
+    return int(tail) if tail.isdigit() else -1
+
+
+def _answers_as(program: str, version: str) -> bool:
+    """The program runs, as that version (a pyenv shim of a version not installed fails here)."""
+    major, minor = version.split(".")
+    try:
+        return subprocess.run([program, "-c", f"import sys; sys.exit(sys.version_info[:2] != ({major}, {minor}))"],
+                              capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
