@@ -58,6 +58,19 @@ def summary(output: str) -> list[str]:
     return list(dict.fromkeys(lines))[-8:]
 
 
+def headline(output: str) -> str | None:
+    """The line that says what failed: pip's last ERROR, else its last `×` line (a build or a
+    git clone that failed), never its closing "note: This error originates from a subprocess"."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for mark in ("ERROR:", "× "):
+        found = [line for line in lines if line.startswith(mark)]
+        if found:
+            # git says why it failed on a `fatal:` line (a host it cannot reach, a ref that is gone).
+            why = [line for line in lines if line.startswith("fatal: ")]
+            return found[-1].removeprefix("× ") + (f" ({why[-1]})" if why and mark == "× " else "")
+    return None
+
+
 def explain(output: str, pinned: dict[str, str], python: str, cache_dir: Path | None) -> str | None:
     """One line for a failed wheel build, with the fix; None when pip failed for another reason."""
     names = failed_builds(output)

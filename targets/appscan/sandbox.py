@@ -78,7 +78,8 @@ def _run(command: list[str], cwd: Path, what: str, explain: Callable[[str], str 
         line = explain(output)
         if line is None:
             tail = [text for text in lines if not text.startswith("WARNING: ")][-20:]
-            raise InitError(f"{what} failed: {last}", detail="\n".join([*tail, f"pip's whole output: {log}"])) from None
+            raise InitError(f"{what} failed: {pipfail.headline(output) or last}",
+                            detail="\n".join([*tail, f"pip's whole output: {log}"])) from None
         raise InitError(f"{what} failed: {line}", detail="\n".join([*pipfail.summary(output), f"pip's whole output: {log}"])) from None
 
 

@@ -84,3 +84,20 @@ def test_a_failed_build_gives_one_line_pips_summary_and_the_whole_output_in_a_lo
     assert raised.value.message == "pip install failed: ERROR: No matching distribution found for x"
     assert raised.value.detail == f"ERROR: No matching distribution found for x\npip's whole output: {log}"
     assert log.read_text() == said
+
+
+def test_the_headline_is_what_failed_not_pips_closing_note() -> None:
+    # flaskbb 2.1.0 installs flask-allows from GitHub, which this machine cannot reach.
+    clone = ("  Running command git clone --filter=blob:none --quiet https://github.com/flaskbb/flask-allows.git /tmp/x\n"
+             "  fatal: unable to access 'https://github.com/flaskbb/flask-allows.git/': Could not resolve host: github.com\n"
+             "  error: subprocess-exited-with-error\n\n"
+             "  × git clone --filter=blob:none --quiet https://github.com/flaskbb/flask-allows.git /tmp/x did not run "
+             "successfully.\n  │ exit code: 128\n  ╰─> See above for output.\n\n"
+             "  note: This error originates from a subprocess, and is likely not a problem with pip.\n")
+    assert pipfail.headline(clone) == (
+        "git clone --filter=blob:none --quiet https://github.com/flaskbb/flask-allows.git /tmp/x did not run "
+        "successfully. (fatal: unable to access 'https://github.com/flaskbb/flask-allows.git/': Could not resolve "
+        "host: github.com)")
+    assert pipfail.headline(PIP_23) == ("ERROR: Could not build wheels for psycopg2, which is required to install "
+                                        "pyproject.toml-based projects")
+    assert pipfail.headline("Collecting x\n") is None
