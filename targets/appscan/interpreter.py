@@ -20,7 +20,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .errors import InitError
-from .versions import SUPPORTED, requires_python
+from .versions import SUPPORTED, allows, requires_python
 
 HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -38,18 +38,15 @@ def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
         return sys.executable, HOST  # versions.py already said it is not a specifier
     if allowed.contains(f"{HOST}.{sys.version_info.micro}", prereleases=True):
         return sys.executable, HOST
-    candidates = [wanted, *reversed([v for v in SUPPORTED if v != wanted])]
-    for version in candidates:
-        if not any(allowed.contains(f"{version}.{patch}", prereleases=True) for patch in range(40)):
-            continue
+    fitting = [v for v in SUPPORTED if allows(allowed, v)]
+    for version in sorted(fitting, key=lambda v: (v == wanted, v), reverse=True):
         for program in _programs(version):
             if _answers_as(program, version):
                 return program, version
-    fitting = [v for v in SUPPORTED if any(allowed.contains(f"{v}.{p}", prereleases=True) for p in range(40))]
     need = " or ".join(f"python{v}" for v in fitting) or f"a Python that {spec!r} allows"
     raise InitError(f"{where}'s requires-python {spec!r} excludes this Python ({HOST}), which init's probe would "
-                    f"install the app into, and no {need} answers on PATH; install one (pyenv install, apt-get "
-                    f"install, or uv python install), then run init again")
+                    f"install the app into, and no {need} answers on PATH or in pyenv's versions; install one "
+                    f"(pyenv install, apt-get install, or uv python install), then run init again")
 
 
 def _programs(version: str) -> list[str]:

@@ -46,13 +46,15 @@ def _from_file(path: Path) -> tuple[str | None, str]:
     return (match.group(1) if match else None), (line or "nothing")
 
 
+def allows(specifier: SpecifierSet, version: str) -> bool:
+    """`specifier` admits some patch release of major.minor `version`."""
+    return any(specifier.contains(f"{version}.{patch}", prereleases=True) for patch in range(0, 40))
+
+
 def newest_allowed(spec: str) -> str | None:
     """The newest of SUPPORTED that `spec` allows (any patch release of it counts)."""
     specifier = SpecifierSet(spec)
-    for version in reversed(SUPPORTED):
-        if any(specifier.contains(f"{version}.{patch}", prereleases=True) for patch in range(0, 40)):
-            return version
-    return None
+    return next((version for version in reversed(SUPPORTED) if allows(specifier, version)), None)
 
 
 def _requires_python(path: Path, lock: bool = False) -> str | None:
