@@ -125,4 +125,9 @@ def test_every_javascript_media_type_is_one_for_parity_and_for_a_checks_content_
     assert nginx.observed == python.observed and nginx.observed is not None
     assert nginx.observed.content_type == "text/javascript"
     assert conformance.essence("text/css; charset=utf-8") == "text/css"  # anything else is itself
+    # A favicon and an XML file as nginx and as Debian's /etc/mime.types name them.
+    assert conformance.essence("image/x-icon") == conformance.essence("image/vnd.microsoft.icon")
+    assert conformance.essence("text/xml; charset=utf-8") == conformance.essence("application/xml")
+    # nginx has no name for .mjs: a browser refuses a module script served as octet-stream.
+    assert conformance.essence("application/octet-stream") != conformance.essence("text/javascript")
     assert not _run(base, Check(path="/static/nginx.js", content_type="text/css"))["GET /static/nginx.js"].ok
