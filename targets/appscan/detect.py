@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from .. import trim
 from ..manifest import Check
-from . import candidates, interpreter, runner, sandbox
+from . import appenv, candidates, interpreter, runner, sandbox
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
@@ -50,6 +50,7 @@ class Detected:
     commands: tuple[str, ...] = ()  # the app's own `flask` commands (init-db), for the hint
     services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
     release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
+    secret_key: str | None = None  # the file that reads SECRET_KEY from the environment (appenv.py)
     server_pin: str | None = None  # what a build will refuse in the app's own gunicorn pin (deps.server_pin_problem)
     shadowed: tuple[str, ...] = ()  # app routes under the static URL, left out of the checks (shadowed_by_static)
 
@@ -148,9 +149,11 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         found, folded = candidates.scan(app_dir)
         candidate = candidates.choose(found, app_dir.name)
         chosen = Found(candidate.entry, candidates.why(candidate, folded))
+    texts = backing.source_text(app_dir)
+    secret_key = appenv.reads_secret_key(texts)
     with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs
         venv = sandbox.ensure(cache_dir, app_dir, deps, progress, *interpreter.choose(app_dir, version))
-        probe = runner.run(venv, app_dir, chosen.value)
+        probe = runner.run(venv, app_dir, chosen.value, extra=appenv.probe_env(secret_key))
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     checks, skipped = checks_of(probe["routes"])
@@ -161,5 +164,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())),
-                    tuple(backing.detect(installed, backing.source_text(app_dir))), release if command else None,
-                    server_pin_problem(app_dir, deps.file), tuple(shadowed))
+                    tuple(backing.detect(installed, texts)), release if command else None,
+                    secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed))

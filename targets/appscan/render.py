@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .appenv import SECRET_KEY
 from .detect import Detected, shadowed_note
 
 REGION = "us-central1"
@@ -85,6 +86,8 @@ def render(d: Detected, source: str) -> str:
         "environments:",
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
         "    env: {}  " + note("plain variables the app runs with, NAME: value"),
+        *([f"    secrets: [{SECRET_KEY}]  " + note(f"{d.secret_key} reads it from the environment; smoke uses a "
+                                                   "throwaway value unless the host sets it")] if d.secret_key else []),
         "",
         "targets:",
         "  cloudrun:",

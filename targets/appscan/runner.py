@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,13 @@ PROBE = Path(__file__).with_name("probe.py")
 TIMEOUT = 60
 
 
-def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT) -> dict[str, Any]:
-    """What the probe saw of `entry`; one-line InitError if it is no Flask app or the probe fails."""
+def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
+        extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What the probe saw of `entry`; one-line InitError if it is no Flask app or the probe fails.
+    `extra`: variables of init's own making (appenv.py's throwaway SECRET_KEY), never the host's."""
     with tempfile.TemporaryDirectory(prefix="flaskship-probe-") as home:
         env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": home, "TMPDIR": home,
-               "LANG": "C.UTF-8"}
+               "LANG": "C.UTF-8", **(extra or {})}
         copy = Path(home).resolve() / "app" / app_dir.name  # resolved: the probe reports os.getcwd()'s paths
         try:
             shutil.copytree(app_dir, copy, ignore=_never_read(app_dir), symlinks=True)

@@ -63,6 +63,9 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     progress(f"  static        {static}  ({d.static.why}; URL: {d.static_url.why})")
     progress(f"  python        {d.python.value}  ({d.python.why})")
     progress(f"  health        {d.health.value}  ({d.health.why})")
+    if d.secret_key:
+        progress(f"  secret        SECRET_KEY  ({d.secret_key} reads it from the environment: a throwaway value in the "
+                 "probe and in smoke, listed under environments.development.secrets)")
     for service in d.services:
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")
     if d.release:

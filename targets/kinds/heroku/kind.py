@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 BOOT_LIMIT = 60  # R10: a web dyno must bind $PORT within 60 s
 STOP_GRACE = 30  # SIGKILL 30 s after SIGTERM
-WORKERS = 3
 WORKER_DEADLINE = 10
 LIMITS = {"mem_limit": "512m"}  # a standard-1X dyno
 # Sync workers: WEB_CONCURRENCY, else 2, what Heroku's Python buildpack sets on the
@@ -36,7 +35,8 @@ LIMITS = {"mem_limit": "512m"}  # a standard-1X dyno
 # The CPU count is the host's, not the dyno's share of it: 2 x CPUs + 1 gave five
 # workers here, which served 28% fewer requests/s than one (invoke bench).
 # The router gives a request 30 s.
-SERVER = Server("Heroku", workers="2", workers_why="2, Heroku's own default on a Standard-1X dyno", threads=1,
+WORKERS = 2
+SERVER = Server("Heroku", workers=str(WORKERS), workers_why=f"{WORKERS}, Heroku's own default on a Standard-1X dyno", threads=1,
                 timeout=30, grace=STOP_GRACE, graceful_timeout=STOP_GRACE - 5)
 
 
@@ -52,38 +52,44 @@ class Heroku(ContainerKind):
         job.write("heroku.yml", "heroku/heroku.yml.j2", release=job.app.release)
 
     def smoke(self, record: BuildRecord, run: SmokeRun) -> None:
-        # As a dyno runs it: a random PORT, an arbitrary non-root uid:gid,
-        # and WEB_CONCURRENCY set by the platform.
+        # As a dyno of a container deploy runs it: a random PORT and an arbitrary non-root
+        # uid:gid. No WEB_CONCURRENCY: Heroku's Python buildpack sets it at dyno boot, and a
+        # container deploy has no buildpack (an app that reads it itself, as flask-todolist
+        # does, saw a value the platform never gives it). A config var of the manifest's is
+        # passed like any other, and the image's default stands otherwise.
         rng = random.SystemRandom()
         port = rng.randint(20000, 40000)
         uid = rng.randint(20000, 60000)
         # Services as Heroku's add-ons set them: DATABASE_URL (postgres://...), REDIS_URL;
         # the manifest's other variables as config vars. The release dyno gets them too.
         services = run.service_env(record.target, heroku=True)
-        env = {"PORT": str(port), "WEB_CONCURRENCY": str(WORKERS), **services}
+        env = {"PORT": str(port), **services}
         # The release phase: a one-off dyno of the web image before the new
         # release goes live; a non-zero exit stops the release, its files are discarded.
         if not run.release(record, record.image(), user=f"{uid}:{uid}", env=services):
             return
+        configured = {**run.env, **env}.get("WEB_CONCURRENCY", "")  # what the container gets (run.serve)
+        wanted = (int(configured), "WEB_CONCURRENCY") if configured.isdigit() else (WORKERS, "the image's default")
         run.serve(record, record.image(), variant=f"PORT={port} uid={uid}", env=env, container_port=port,
                   user=f"{uid}:{uid}", boot_within=BOOT_LIMIT, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
-                  extra=self._workers, limits=LIMITS)
+                  extra=lambda *args: self._workers(*args, wanted=wanted), limits=LIMITS)
 
-    def _workers(self, run: SmokeRun, target: str, variant: str, container: Container) -> None:
+    def _workers(self, run: SmokeRun, target: str, variant: str, container: Container, wanted: tuple[int, str]) -> None:
         # Health answers once the first worker is up; give the rest a deadline.
+        count, source = wanted
         deadline = time.monotonic() + WORKER_DEADLINE
         workers = -1
         while time.monotonic() < deadline:
             try:
                 workers = docker_client.gunicorn_workers(container)
             except docker.errors.APIError as exc:
-                run.record(target, variant, "web-concurrency", False, f"{WORKERS} workers", str(exc))
+                run.record(target, variant, "web-concurrency", False, f"{count} workers", str(exc))
                 return
-            if workers == WORKERS:
+            if workers == count:
                 break
             time.sleep(0.1)
-        run.record(target, variant, "web-concurrency", workers == WORKERS,
-                   f"{WORKERS} workers from WEB_CONCURRENCY within {WORKER_DEADLINE} s", f"{workers} workers")
+        run.record(target, variant, "web-concurrency", workers == count,
+                   f"{count} workers from {source} within {WORKER_DEADLINE} s", f"{workers} workers")
 
     def publish(self, step: Step, ctx: PublishContext) -> dict[str, Any]:
         result = super().publish(step, ctx)

@@ -1,0 +1,28 @@
+"""The secret every Flask app has, SECRET_KEY, where the app reads it from its environment.
+
+Many apps refuse to start without it (flask-todolist's create_app raises "SECRET_KEY is
+not set"), and init's probe gives the app no host variable, so it could not import
+them. Where the app's code reads SECRET_KEY from the environment, the probe gets a
+throwaway value, and targets.yaml lists the name under the development environment's
+secrets: smoke then passes a throwaway value of its own unless the host sets one, and
+no value is ever written to a file or an image.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from .services import READS
+
+SECRET_KEY = "SECRET_KEY"
+
+
+def reads_secret_key(texts: Mapping[str, str]) -> str | None:
+    """The first file (by path) that reads SECRET_KEY from the environment, or None."""
+    return next((path for path, text in sorted(texts.items()) if SECRET_KEY in READS.findall(text)), None)
+
+
+def probe_env(reader: str | None) -> dict[str, str]:
+    """What the probe's environment adds: a throwaway SECRET_KEY where the app reads one."""
+    return {SECRET_KEY: secrets.token_urlsafe(32)} if reader else {}
