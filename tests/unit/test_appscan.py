@@ -264,3 +264,28 @@ def test_an_app_route_under_the_static_url_is_left_out_and_named() -> None:
     assert [c["path"] for c in kept] == ["/", "/staticky"] and shadowed == ["/static/users"]
     assert detect.shadowed_by_static(checks, None, "/static") == (checks, [])  # no static folder: nothing shadows
     assert detect.shadowed_by_static(checks, "static", "/") == (checks, [])  # at the site root nginx falls back
+
+
+def test_an_app_that_reads_secret_key_from_its_environment_gets_a_throwaway_one() -> None:
+    from targets.appscan import appenv
+
+    texts = {"config.py": "SECRET_KEY = os.environ.get('SECRET_KEY')\n", "app/__init__.py": "import os\n"}
+    assert appenv.reads_secret_key(texts) == "config.py"
+    assert appenv.reads_secret_key({"a.py": 'KEY = os.environ["SECRET_KEY"]\n'}) == "a.py"
+    assert appenv.reads_secret_key({"a.py": "SECRET_KEY = 'dev'\napp.config['SECRET_KEY'] = SECRET_KEY\n"}) is None
+    first, second = appenv.probe_env("config.py"), appenv.probe_env("config.py")
+    assert set(first) == {"SECRET_KEY"} and len(first["SECRET_KEY"]) >= 32 and first != second  # never a fixed value
+    assert appenv.probe_env(None) == {}
+
+
+def test_the_written_yaml_lists_secret_key_and_a_shadowed_route_as_the_manifest_reads_them() -> None:
+    detected = Detected("app", "app", Found("wsgi:app", "found"), Found("requirements.txt", "found"),
+                        Found("static", "found"), Found("/static", "found"), Found("3.12", "default"),
+                        Found("/", "home"), ({"path": "/", "status": 200},), (),
+                        secret_key="config.py", shadowed=("/static/users",))
+    text = render(detected, ".")
+    parsed = manifest.parse(yaml.safe_load(text))
+    assert parsed.environments["development"].secrets == ("SECRET_KEY",)
+    assert "# config.py reads it from the environment" in text
+    assert "# GET /static/users: app route(s) under the static URL /static" in text
+    assert [c.path for c in parsed.smoke.checks] == ["/"]
