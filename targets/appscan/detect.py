@@ -48,6 +48,7 @@ class Detected:
     checks: tuple[dict[str, Any], ...]  # {path, status, content_type}
     skipped: tuple[str, ...]  # "GET / answered 500", one per route left out
     commands: tuple[str, ...] = ()  # the app's own `flask` commands (init-db), for the hint
+    flask_version: str = ""  # the probe's Flask: how a `flask` command names the app (backing.flask_command)
     services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
     release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
     secret_key: str | None = None  # the file that reads SECRET_KEY from the environment (appenv.py)
@@ -58,7 +59,7 @@ class Detected:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
         if not self.commands:
             return HINT
-        example = f"flask --app '{self.entry.value}' {self.commands[0]}"
+        example = backing.flask_command(self.entry.value, self.commands[0], self.flask_version)
         return f"{HINT}; the app's own flask commands: {', '.join(self.commands)} (e.g. app.prestart: {example})"
 
 
@@ -159,10 +160,11 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     checks, skipped = checks_of(probe["routes"])
     checks, shadowed = shadowed_by_static(checks, static.value, static_url.value)
     installed = [str(d) for d in probe.get("distributions", ())]
-    command = backing.release(installed, app_dir, chosen.value)
+    flask_version = str(probe.get("flask_version") or "")
+    command = backing.release(installed, app_dir, chosen.value, flask_version)
     release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
-                    tuple(str(c) for c in probe.get("commands", ())),
+                    tuple(str(c) for c in probe.get("commands", ())), flask_version,
                     tuple(backing.detect(installed, texts)), release if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed))

@@ -5,7 +5,7 @@
 Imports the entry as gunicorn would (the working folder first on sys.path),
 checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
-"status", "content_type"}], "commands": the app's own `flask` commands,
+"status", "content_type"}], "commands": the app's own `flask` commands, "flask_version",
 "distributions": what the venv has installed}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
@@ -68,6 +68,16 @@ def distributions():
     return sorted({dist.metadata["Name"] for dist in metadata.distributions() if dist.metadata["Name"]})
 
 
+def flask_version():
+    """Flask's own version: `flask --app` exists from 2.2 on (init's commands use FLASK_APP before)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("flask")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def inspect(entry):
     stage = "importing flask (is Flask among the app's dependencies?)"
     try:
@@ -80,7 +90,8 @@ def inspect(entry):
         stage = f"requesting the GET routes of {entry}"
         return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
-                "commands": sorted(app.cli.commands), "distributions": distributions()}
+                "commands": sorted(app.cli.commands), "distributions": distributions(),
+                "flask_version": flask_version()}
     except BaseException as exc:  # SystemExit too: an app may exit on import
         if isinstance(exc, KeyboardInterrupt):
             raise

@@ -13,9 +13,12 @@ Flask-Migrate with a migrations/ folder means the release step runs `flask db up
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
 
 from .candidates import modules
 
@@ -78,8 +81,19 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
     return found
 
 
-def release(distributions: Iterable[str], app_dir: Path, entry: str) -> str | None:
+def flask_command(entry: str, args: str, version: str) -> str:
+    """`flask <args>` for the app `entry`, as a shell line: `flask --app` from Flask 2.2 on,
+    FLASK_APP before it (CTFd pins Flask 2.1.3, whose flask said "No such option: --app")."""
+    try:
+        has_app_option = not version or Version(version) >= Version("2.2")
+    except InvalidVersion:
+        has_app_option = True
+    app = shlex.quote(entry)
+    return f"flask --app {app} {args}" if has_app_option else f"FLASK_APP={app} flask {args}"
+
+
+def release(distributions: Iterable[str], app_dir: Path, entry: str, flask_version: str = "") -> str | None:
     """`flask db upgrade` when Flask-Migrate is installed and the app has its migrations folder."""
     if "flask-migrate" in {normalise(d) for d in distributions} and (app_dir / "migrations" / "env.py").is_file():
-        return f"flask --app '{entry}' db upgrade"
+        return flask_command(entry, "db upgrade", flask_version)
     return None

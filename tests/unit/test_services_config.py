@@ -172,4 +172,9 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
     (tmp_path / "migrations").mkdir()
     assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
     (tmp_path / "migrations/env.py").write_text("")
-    assert scan.release(["flask_migrate"], tmp_path, "app:app") == "flask --app 'app:app' db upgrade"
+    assert scan.release(["flask_migrate"], tmp_path, "app:app") == "flask --app app:app db upgrade"
+    # Flask before 2.2 has no --app (CTFd pins 2.1.3): FLASK_APP names the app; quoted for the shell.
+    assert scan.release(["flask_migrate"], tmp_path, "CTFd:create_app()", "2.1.3") == (
+        "FLASK_APP='CTFd:create_app()' flask db upgrade")
+    assert scan.flask_command("pkg:create_app('prod')", "init-db", "3.1.0") == (
+        "flask --app 'pkg:create_app('\"'\"'prod'\"'\"')' init-db")
