@@ -38,6 +38,20 @@ CONTEXT = (f"{NOTE}the app pushes a Flask app context when it is imported (`app.
            "use `with app.app_context():` around the code that needs one")
 
 
+# SQLite's own words when the folder of its database file cannot be written (a file under
+# the read-only code, or in a release's container, whose files are discarded): CTFd's default
+# sqlite:///CTFd/ctfd.db, migrated by its release step.
+_SQLITE = "sqlite3.OperationalError: unable to open database file"
+SQLITE = (f"{NOTE}the app could not open its SQLite database file: its code is read-only in the image, and "
+          "each container's files are its own (a release's are discarded): give it a database service "
+          "(services: in targets.yaml) and its URL variable")
+
+
+def release(log: str) -> str:
+    """A note for a failed app.release's line, where its log shows a common cause."""
+    return SQLITE if _SQLITE in log else boot(log, release=False)
+
+
 def boot(log: str, release: bool) -> str:
     """A note for a boot failure's line: the folder to list in app.writable, when the
     app died writing under its code; a context the app pushed and left; else, with an
@@ -57,4 +71,6 @@ def boot(log: str, release: bool) -> str:
                 "have it write elsewhere (logs to stdout)")
     if _POPPED in log:
         return CONTEXT
+    if _SQLITE in log:
+        return SQLITE
     return RELEASE if release else ""

@@ -134,7 +134,8 @@ class SmokeRun:
         took = time.monotonic() - started
         ok = code == 0
         self.record(target, "release", "release", ok, f"exit 0 within {within:g} s",
-                    f"exit {code} after {took:.1f} s" if code is not None else f"still running after {within:g} s")
+                    (f"exit {code} after {took:.1f} s" if code is not None else f"still running after {within:g} s")
+                    + ("" if ok else hints.release(log)))
         if not ok:
             self.logs[f"{target} [release]"] = log
         elif self._resets:

@@ -70,3 +70,18 @@ def test_an_app_context_pushed_at_import_is_named_where_functions_framework_refu
     assert "Popped wrong app context" in smoke.stdout  # functions-framework's own traceback, in the runner's log
     report = yaml.safe_load((root / "build/smoke.json").read_text())["targets"]
     assert report["heroku"]["passed"] is True and report["functions"]["passed"] is False
+
+
+def test_a_release_that_cannot_open_its_sqlite_file_is_told_to_use_a_service(built: Path, tmp_path: Path) -> None:
+    # As CTFd's `flask db upgrade` on its default sqlite:///CTFd/ctfd.db does, in the release's container.
+    root = copy_demo(tmp_path)
+    manifest = yaml.safe_load((root / "targets.yaml").read_text())
+    manifest["targets"] = {"heroku": manifest["targets"]["heroku"]}
+    manifest["app"]["release"] = "python -c \"import sqlite3; sqlite3.connect('data/app.db').execute('select 1')\""
+    (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
+    path = str(root / "targets.yaml")
+    assert invoke("build", "--manifest", path).code == 0
+    smoke = invoke("smoke", "--manifest", path)
+    assert_one_clear_line(smoke, "heroku [release] release", "could not open its SQLite database file",
+                          "give it a database service", app_logs=True)

@@ -38,3 +38,13 @@ def test_an_app_context_left_pushed_is_named_before_the_release_note() -> None:
     log = ('  File "/opt/venv/lib/python3.11/site-packages/flask/ctx.py", line 261, in pop\n'
            "AssertionError: Popped wrong app context. (<flask.ctx.AppContext object at 0x7f> instead of <...>)\n")
     assert hints.boot(log, release=True) == hints.boot(log, release=False) == hints.CONTEXT
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_named_at_boot_and_in_a_release() -> None:
+    # CTFd's default database is sqlite:///CTFd/ctfd.db, migrated by its release step.
+    log = '  File "/opt/venv/lib/python3.11/site-packages/sqlalchemy/engine/default.py", line 598, in connect\n' \
+          "sqlite3.OperationalError: unable to open database file\n"
+    assert hints.release(log) == hints.boot(log, release=True) == hints.SQLITE
+    assert "give it a database service" in hints.SQLITE
+    assert hints.release(DENIED + "'/srv/app/data/app.db'\n").startswith("; note: the app could not write /srv/app/data")
+    assert hints.release("ValueError: something else\n") == ""
