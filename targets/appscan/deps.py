@@ -113,7 +113,7 @@ def pins(app_dir: Path, deps: Dependencies) -> list[str]:
         else:
             return []  # a pyproject.toml's dependencies are ranges, not pins
         entries = reqlines.expand(text, path, app_dir, f"{label}: ").entries
-    except BuildFailed:
+    except (BuildFailed, OSError):
         return []  # the build says what is wrong with the file; a pin-less choice is still a choice
     return [e.spec.split(";")[0].strip() for e in entries if e.kind == "named" and "==" in e.spec]
 

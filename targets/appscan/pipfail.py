@@ -3,20 +3,19 @@
 pip's own output ends with a compiler's errors and a generic "Could not build
 wheels" line when a pinned release has no wheel for this Python and its sdist
 does not build (an old psycopg2 on 3.11). The line worth reading names the
-package, its pin and the Pythons the index has wheels for; the full output is
+package, its pin (as deps.pins reads the app's file) and the Pythons the index has wheels for; the full output is
 kept in a log file for whoever wants the compiler's view.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from .. import wheel_index
-from ..build import reqlines
-from ..errors import FlaskshipError
 
 # pip 23 and older: "Failed building wheel for X"; pip 24 and newer: "Failed to build X"
 # or "Failed to build installable wheels for some pyproject.toml based projects (X, Y)".
@@ -38,20 +37,6 @@ def failed_builds(output: str) -> list[str]:
     return names
 
 
-def pins(listed: Path, root: Path) -> dict[str, str]:
-    """Canonical name -> `name==version` for each line of the requirements file `listed`
-    (its -r files included) that pins one release; {} when it cannot be read."""
-    try:
-        expanded = reqlines.expand(listed.read_text(encoding="utf-8", errors="replace"), listed, root, "init")
-    except (FlaskshipError, OSError):
-        return {}
-    found = {}
-    for name, entry in expanded.named().items():
-        if wheel_index.pinned(entry.spec) is not None:
-            found[name] = entry.spec
-    return found
-
-
 def summary(output: str) -> list[str]:
     """pip's own lines about the failure, without the build's output, at most 8."""
     lines = [line.strip() for line in output.splitlines() if line.strip().startswith(_SUMMARY)]
@@ -71,14 +56,16 @@ def headline(output: str) -> str | None:
     return None
 
 
-def explain(output: str, pinned: dict[str, str], python: str, cache_dir: Path | None) -> str | None:
-    """One line for a failed wheel build, with the fix; None when pip failed for another reason."""
+def explain(output: str, pins: Iterable[str], python: str, cache_dir: Path | None) -> str | None:
+    """One line for a failed wheel build, with the fix; None when pip failed for another reason.
+    `pins`: the app's `name==version` requirements (deps.pins)."""
     names = failed_builds(output)
     if not names:
         return None
+    by_name = {canonicalize_name(found[0]): spec for spec in pins if (found := wheel_index.pinned(spec))}
     parts = []
     for name in names:
-        pin = pinned.get(canonicalize_name(name))
+        pin = by_name.get(canonicalize_name(name))
         have = wheel_index.wheel_pythons(pin, cache_dir) if pin else None
         index = ("" if have is None else f" (the index has wheels for Python {', '.join(have)})" if have
                  else f" (the index has none for Python {wheel_index.PYTHONS[0]}-{wheel_index.PYTHONS[-1]})")

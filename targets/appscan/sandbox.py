@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import trim
 from ..files import atomic_write
 from . import pipfail
-from .deps import Dependencies
+from .deps import Dependencies, pins
 from .errors import InitError
 
 PIP_TIMEOUT = 900
@@ -103,11 +103,11 @@ def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callabl
         with tempfile.TemporaryDirectory(prefix=".init-src-", dir=cache_dir) as scratch:
             copy = Path(scratch) / app_dir.name
             shutil.copytree(app_dir, copy, ignore=_not_copied(app_dir), symlinks=True)
-            args = deps.pip_args(copy)
-            pinned = pipfail.pins(copy / args[1], copy) if args[0] == "-r" else {}
+            # The pins are read only when a wheel failed to build (a lock is exported again then).
             _run([str(python_of(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet",
-                  *args], copy, f"pip install of {app_dir.name}/{deps.file}",
-                 lambda output: pipfail.explain(output, pinned, version, cache_dir), cache_dir.parent / "init-pip.log")
+                  *deps.pip_args(copy)], copy, f"pip install of {app_dir.name}/{deps.file}",
+                 lambda output: pipfail.explain(output, pins(app_dir, deps), version, cache_dir),
+                 cache_dir.parent / "init-pip.log")
         try:
             tmp.rename(final)
         except OSError:

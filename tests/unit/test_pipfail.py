@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from targets.appscan import pipfail, sandbox
+from targets.appscan.deps import Dependencies, pins
 from targets.appscan.errors import InitError
 from tests.unit import test_target_deps
 
@@ -49,21 +50,22 @@ def test_pins_are_read_through_included_files(tmp_path: Path) -> None:
     (tmp_path / "requirements").mkdir()
     (tmp_path / "requirements" / "common.txt").write_text("crcmod==1.7\nmultidict>=6\n")
     (tmp_path / "requirements.txt").write_text("-r requirements/common.txt\nFlask==3.1.3  # the app\n")
-    assert pipfail.pins(tmp_path / "requirements.txt", tmp_path) == {"crcmod": "crcmod==1.7", "flask": "Flask==3.1.3"}
-    assert pipfail.pins(tmp_path / "missing.txt", tmp_path) == {}
+    pinned = pins(tmp_path, Dependencies("requirements.txt", "found", ""))
+    assert sorted(pinned) == ["Flask==3.1.3", "crcmod==1.7"]
+    assert pins(tmp_path / "missing", Dependencies("requirements.txt", "found", "")) == []
 
 
 @pytest.mark.usefixtures("index")
 def test_the_line_names_each_pin_and_the_pythons_its_wheels_are_for(tmp_path: Path) -> None:
-    line = pipfail.explain(PIP_24, {"crcmod": "crcmod==1.7", "multidict": "multidict==6.0.4"}, "3.12", tmp_path)
+    line = pipfail.explain(PIP_24, ["crcmod==1.7", "multidict==6.0.4"], "3.12", tmp_path)
     assert line == ("crcmod==1.7 has no wheel for Python 3.12 (the index has none for Python 3.9-3.14) and did not "
                     "build from source; multidict==6.0.4 has no wheel for Python 3.12 (the index has wheels for "
                     "Python 3.10, 3.11) and did not build from source; pin a release that has a wheel for Python 3.12")
     # Unpinned (a range, or pulled in by another package): named, with nothing claimed about the index.
-    assert pipfail.explain(PIP_23, {}, "3.11", tmp_path) == (
+    assert pipfail.explain(PIP_23, [], "3.11", tmp_path) == (
         "psycopg2 has no wheel for Python 3.11 and did not build from source; "
         "pin a release that has a wheel for Python 3.11")
-    assert pipfail.explain("ERROR: No matching distribution found for nosuch==1.0\n", {}, "3.11", tmp_path) is None
+    assert pipfail.explain("ERROR: No matching distribution found for nosuch==1.0\n", [], "3.11", tmp_path) is None
 
 
 def test_a_failed_build_gives_one_line_pips_summary_and_the_whole_output_in_a_log(tmp_path: Path) -> None:
@@ -71,7 +73,7 @@ def test_a_failed_build_gives_one_line_pips_summary_and_the_whole_output_in_a_lo
     log = tmp_path / "init-pip.log"
     with pytest.raises(InitError) as raised:
         sandbox._run(failing, tmp_path, "pip install of app/requirements.txt",
-                     lambda output: pipfail.explain(output, {}, "3.11", None), log)
+                     lambda output: pipfail.explain(output, [], "3.11", None), log)
     assert raised.value.message == ("pip install of app/requirements.txt failed: psycopg2 has no wheel for Python "
                                     "3.11 and did not build from source; pin a release that has a wheel for Python 3.11")
     assert "lvalue" not in raised.value.detail and raised.value.detail.endswith(f"pip's whole output: {log}")
@@ -80,7 +82,7 @@ def test_a_failed_build_gives_one_line_pips_summary_and_the_whole_output_in_a_lo
     said = "WARNING: Location 'file:///gone/x/' is ignored\n" * 30 + "ERROR: No matching distribution found for x\n"
     other = [sys.executable, "-c", f"import sys; sys.stderr.write({said!r}); sys.exit(1)"]
     with pytest.raises(InitError) as raised:
-        sandbox._run(other, tmp_path, "pip install", lambda output: pipfail.explain(output, {}, "3.11", None), log)
+        sandbox._run(other, tmp_path, "pip install", lambda output: pipfail.explain(output, [], "3.11", None), log)
     assert raised.value.message == "pip install failed: ERROR: No matching distribution found for x"
     assert raised.value.detail == f"ERROR: No matching distribution found for x\npip's whole output: {log}"
     assert log.read_text() == said
