@@ -48,8 +48,9 @@ SQLITE = (f"{NOTE}the app could not open its SQLite database file: its code is r
 
 
 def release(log: str) -> str:
-    """A note for a failed app.release's line, where its log shows a common cause."""
-    return SQLITE if _SQLITE in log else boot(log, release=False)
+    """A note for a failed app.release's line, where its log shows a common cause: boot's,
+    without the release note (this is the release)."""
+    return boot(log, release=False)
 
 
 def boot(log: str, release: bool) -> str:
