@@ -11,14 +11,12 @@ only needs to import the app, and the host's venv is the one already cached.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from .. import hostpython
 from .errors import InitError
 from .versions import SUPPORTED, allows, requires_python
 
@@ -40,35 +38,10 @@ def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
         return sys.executable, HOST
     fitting = [v for v in SUPPORTED if allows(allowed, v)]
     for version in sorted(fitting, key=lambda v: (v == wanted, v), reverse=True):
-        for program in _programs(version):
-            if _answers_as(program, version):
+        for program in hostpython.programs(version):
+            if hostpython.answers_as(program, version):
                 return program, version
     need = " or ".join(f"python{v}" for v in fitting) or f"a Python that {spec!r} allows"
     raise InitError(f"{where}'s requires-python {spec!r} excludes this Python ({HOST}), which init's probe would "
                     f"install the app into, and no {need} answers on PATH or in pyenv's versions; install one "
                     f"(pyenv install, apt-get install, or uv python install), then run init again")
-
-
-def _programs(version: str) -> list[str]:
-    """`python3.X` on PATH, then pyenv's installs of 3.X, newest first: pyenv's shim on PATH
-    runs only the versions `pyenv global`/`local` selects, and fails for the others."""
-    found = [path] if (path := shutil.which(f"python{version}")) else []
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    installs = sorted(root.glob(f"{version}.*/bin/python{version}"), key=lambda p: _patch(p.parent.parent.name),
-                      reverse=True) if root.is_dir() else []
-    return found + [str(p) for p in installs]
-
-
-def _patch(name: str) -> int:
-    tail = name.split(".")[2] if name.count(".") >= 2 else ""
-    return int(tail) if tail.isdigit() else -1
-
-
-def _answers_as(program: str, version: str) -> bool:
-    """The program runs, as that version (a pyenv shim of a version not installed fails here)."""
-    major, minor = version.split(".")
-    try:
-        return subprocess.run([program, "-c", f"import sys; sys.exit(sys.version_info[:2] != ({major}, {minor}))"],
-                              capture_output=True, timeout=30).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
