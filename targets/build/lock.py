@@ -22,7 +22,6 @@ Delete the folder to take newer releases. A requirement pip cannot hash-check
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,6 +30,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .. import trim
 from ..files import atomic_write
+from ..engine.standin_python import BASE_PYTHON
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_compile
 from .reqlines import Expanded
@@ -39,10 +39,10 @@ from .reqlines import Expanded
 # union lock holds those of the manifest's kinds, so no two of its targets can
 # disagree on a version they share.
 PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
-# The stand-in base images are Debian bookworm's python3 (engine/templates/standin-python).
+# A stand-in base image is Debian bookworm's python3 where the host has no build of the
+# version it stands in for (engine/standin_python.py): the lock must install there too.
 STANDIN_PYTHON = "3.11"
 KNOWN = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
-_BASE_PYTHON = re.compile(r"(?:^|/)python:(?P<version>3\.\d+)")
 VERSION = 1  # of the lock's shape; part of every cache key
 
 
@@ -54,7 +54,7 @@ def union_of(sets: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
 
 def floor(python: str, bases: list[str]) -> str:
     """The lowest Python any target may run: `python`, a base named python:X..., the stand-ins'."""
-    versions = [python, STANDIN_PYTHON, *(m.group("version") for b in bases if (m := _BASE_PYTHON.search(b)))]
+    versions = [python, STANDIN_PYTHON, *(m.group("version") for b in bases if (m := BASE_PYTHON.search(b)))]
     return min(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 

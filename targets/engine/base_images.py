@@ -4,12 +4,13 @@ Resolution order for a configured image such as python:3.12-slim:
   1. present in the engine;
   2. pullable;
   3. a local stand-in tagged flaskship-standin/<ref>, made by `invoke base-images`
-     (announced: it is Debian's Python, which may differ in version);
+     (announced; engine/standin_python.py says which Python it holds);
   4. BaseImageMissing, naming `invoke base-images`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,11 +28,13 @@ from .. import templates
 from ..errors import BaseImageMissing, BuildFailed
 from ..files import user_cache
 from ..ui.lines import notice
-from . import docker_client
+from . import docker_client, standin_python
 
 STANDIN_REPO = "flaskship-standin"
 ROOTFS_IMAGE = f"{STANDIN_REPO}/debian:bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
+# What a stand-in was built from (a hash of its Dockerfile and sources): another recipe is built again.
+RECIPE = f"{docker_client.LABEL}.recipe"
 
 
 @dataclass(frozen=True)
@@ -181,28 +184,47 @@ def _run_probe(image: str) -> Runtime:
 
 
 def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print) -> list[str]:
-    """Build a stand-in for each unreachable ref. refs: ref -> 'python' | 'nginx'."""
+    """Build a stand-in for each unreachable ref. refs: ref -> 'python' | 'nginx'.
+
+    One built from another recipe (the template's text, and for python the host's
+    build it copies: engine/standin_python.py) is built again: a machine that has
+    since got that build replaces its Debian 3.11 stand-in."""
     built: list[str] = []
     for ref, role in sorted(refs.items()):
         if _present_or_pulled(ref, progress=lambda _line: None) is None:
             progress(f"  {ref}: available, no stand-in needed")
             continue
-        if exists(standin_ref(ref)):
-            progress(f"  {ref}: cannot be pulled; stand-in {standin_ref(ref)} already built")
+        standin = standin_ref(ref)
+        install = standin_python.install_for(ref) if role == "python" else None
+        dockerfile = templates.render(f"engine/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE,
+                                      **standin_python.variables(install))
+        made_of = standin_python.describe(install) if role == "python" else ""
+        recipe = hashlib.sha256(f"{dockerfile}\0{made_of}".encode()).hexdigest()[:16]
+        stale = docker_client.tagged_id(standin)
+        if stale is not None and docker_client.client().images.get(stale).labels.get(RECIPE) == recipe:
+            progress(f"  {ref}: cannot be pulled; stand-in {standin} already built")
             continue
         ensure_rootfs(progress)
         with tempfile.TemporaryDirectory(prefix="flaskship-standin-") as context:
-            Path(context, "Dockerfile").write_text(templates.render(f"engine/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE))
-            progress(f"  building stand-in {standin_ref(ref)} for {ref} ...")
-            docker_client.build_image(
-                Path(context),
-                standin_ref(ref),
-                "base-images",
-                {f"{docker_client.LABEL}.stands-in-for": ref},
-                progress=progress,
-            )
-        built.append(standin_ref(ref))
+            Path(context, "Dockerfile").write_text(dockerfile)
+            if install is not None:
+                standin_python.copy(install, Path(context, "python"))
+            progress(f"  building stand-in {standin} for {ref}" + (f": {made_of}" if made_of else "") + " ...")
+            built_id = docker_client.build_image(Path(context), standin, "base-images",
+                                                 {f"{docker_client.LABEL}.stands-in-for": ref, RECIPE: recipe},
+                                                 progress=progress)
+        if stale is not None and stale != built_id:
+            _drop(stale)
+        built.append(standin)
     return built
+
+
+def _drop(image: str) -> None:
+    """Our previous stand-in, now untagged; images built on it keep it until `invoke clean`."""
+    try:
+        docker_client.remove_image(image)
+    except docker.errors.APIError:
+        pass
 
 
 def ensure_rootfs(progress: Callable[[str], None]) -> None:

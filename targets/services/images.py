@@ -21,7 +21,7 @@ from ..engine import base_images, docker_client, wheelhouse
 from .kinds import ServiceKind, behaviour
 from .settings import ServiceSettings
 
-RECIPE = f"{docker_client.LABEL}.recipe"
+RECIPE = base_images.RECIPE
 
 
 def resolve(name: str, settings: ServiceSettings, kind: ServiceKind, python_base: str, cache_dir: Path,

@@ -1,0 +1,81 @@
+"""What a python:X base image's local stand-in is made of.
+
+The official image is CPython X built from source with --enable-shared into
+/usr/local, on Debian bookworm. Where this host has such a build of X (pyenv's,
+made on this bookworm, so it links against the same libraries), the stand-in is
+that build, copied to /usr/local on the debootstrapped bookworm: a build here then
+runs the Python the manifest names, and wheels, bytecode and venvs are made for it
+as they would be for the official image. Without one it is Debian's own python3
+(3.11), and the build announces the difference (doctor says it too).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .. import hostpython
+
+# `python:3.12-slim`, `docker.io/library/python:3.12`: the version the official image carries.
+BASE_PYTHON = re.compile(r"(?:^|/)python:(?P<version>3\.\d+)")
+DEBIAN = "Debian's python3 (3.11)"
+# As the official image does: no test suites (127 MB for 3.12), no static libpython.
+LEFT_OUT_DIRS = {"test", "tests", "idle_test"}
+
+
+def version_of(ref: str) -> str | None:
+    found = BASE_PYTHON.search(ref)
+    return found.group("version") if found else None
+
+
+def install_for(ref: str) -> hostpython.Install | None:
+    """This host's relocatable build of the Python `ref` carries, or None (Debian's then)."""
+    version = version_of(ref)
+    return hostpython.relocatable(version) if version else None
+
+
+def variables(install: hostpython.Install | None) -> dict[str, str]:
+    """The stand-in template's variables: the context folder holding the build, and its version."""
+    return {"install": "python", "version": install.version} if install else {"install": "", "version": ""}
+
+
+def describe(install: hostpython.Install | None) -> str:
+    return f"CPython {install.full} from {install.prefix}" if install else DEBIAN
+
+
+def copy(install: hostpython.Install, dest: Path) -> None:
+    """bin/pythonX.Y, lib/pythonX.Y (without its tests, optimized .pyc files, static library,
+    or site-packages but pip, as the official image ships), libpython and the headers
+    (the builder compiles sdists against them). Hard links where the file system allows."""
+    v = install.version
+    src = install.prefix
+
+    def leave_out(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder)
+        out = {n for n in names if (n in LEFT_OUT_DIRS and (here / n).is_dir())
+               or n.endswith(".a") or ".opt-" in n}
+        if here == src / "lib" / f"python{v}" / "site-packages":
+            # Not what was installed into the host's copy (a .pth of the host's own, tools): pip only.
+            out |= {n for n in names if n != "pip" and not n.startswith("pip-")}
+        return out
+
+    (dest / "bin").mkdir(parents=True)
+    _link(src / "bin" / f"python{v}", dest / "bin" / f"python{v}")
+    shutil.copytree(src / "lib" / f"python{v}", dest / "lib" / f"python{v}", ignore=leave_out,
+                    copy_function=_link, symlinks=True)
+    for library in sorted((src / "lib").glob(f"libpython{v[0]}*.so*")):
+        if library.is_symlink():
+            (dest / "lib" / library.name).symlink_to(os.readlink(library))
+        else:
+            _link(library, dest / "lib" / library.name)
+    if (src / "include" / f"python{v}").is_dir():
+        shutil.copytree(src / "include" / f"python{v}", dest / "include" / f"python{v}", copy_function=_link)
+
+
+def _link(src: str | Path, dest: str | Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:  # another file system
+        shutil.copy2(src, dest)
