@@ -5,9 +5,10 @@ So the image's COPY of the code is its last step with files, and no RUN (a
 container and a commit, about 0.5 s) follows it: an app edit rebuilds one
 layer. A read-only filesystem then costs no compile at start-up either.
 
-On the host when the host's CPython is the base's version (a .pyc is specific
-to the minor version), else in a throwaway container of the base itself, with
-no network, for the files no earlier tree had compiled there (engine/pycache.py).
+On the host when a CPython of the base's version is here (this one, or pyenv's: a
+.pyc is specific to the minor version), else in a throwaway container of the base
+itself, with no network, for the files no earlier tree had compiled there
+(engine/pycache.py).
 Checked-hash pycs (PEP 552): valid whatever the files' mtimes are in the
 image, and a source that no longer matches its .pyc is compiled afresh,
 never trusted; a venv's are unchecked-hash (compile_tree's `frozen`). Paths
@@ -20,23 +21,42 @@ from __future__ import annotations
 
 import io
 import os
-import py_compile
+import re
 import subprocess
 import sys
 import tarfile
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import docker.errors
 
 from ..errors import BuildFailed
-from . import base_images, docker_client, pycache
+from .. import hostpython
+from . import base_images, docker_client, pyc_walk, pycache
 from .base_images import Runtime
 
 TIMEOUT = 600
 
 
+def host_compiler(runtime: Runtime) -> str | None:
+    """A CPython on this host that writes the base's .pyc files: this one when it is the
+    base's version, else a `python3.X` of that version (pyenv's, engine/hostpython.py),
+    else None (a container of the base compiles then). A .pyc's magic number is the
+    same across a minor version's final releases, so any such release will do."""
+    if sys.implementation.name == "cpython" and runtime.python == "{}.{}".format(*sys.version_info[:2]):
+        return sys.executable
+    if not re.fullmatch(r"3\.\d+\.\d+", runtime.full):  # an rc's magic number may differ
+        return None
+    return _other_python(runtime.python)
+
+
+@lru_cache(maxsize=None)
+def _other_python(version: str) -> str | None:
+    return next((p for p in hostpython.programs(version) if hostpython.answers_as(p, version)), None)
+
+
 def host_can_compile(runtime: Runtime) -> bool:
-    return sys.implementation.name == "cpython" and runtime.python == "{}.{}".format(*sys.version_info[:2])
+    return host_compiler(runtime) is not None
 
 
 def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, frozen: bool = False,
@@ -52,41 +72,23 @@ def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, 
     measured in the image), and it is compiled on every core, in a process of its own,
     whose workers are forked from a process with no other threads, unlike this one."""
     mode = "unchecked-hash" if frozen else "checked-hash"
-    if host_can_compile(runtime) and frozen:
-        # The user's PYTHONOPTIMIZE or PYTHONPYCACHEPREFIX is not the image's. With them, the
-        # .pyc files were .opt-1 ones, which the image's Python never reads, or not in
-        # __pycache__ at all. (Not -E: an interpreter may need its PYTHONHOME to start.)
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONOPTIMIZE", "PYTHONPYCACHEPREFIX")}
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
+    program = host_compiler(runtime)
+    # The user's PYTHONOPTIMIZE or PYTHONPYCACHEPREFIX is not the image's. With them, the
+    # .pyc files were .opt-1 ones, which the image's Python never reads, or not in
+    # __pycache__ at all. (Not -E: an interpreter may need its PYTHONHOME to start.)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONOPTIMIZE", "PYTHONPYCACHEPREFIX")}
+    if program is not None and frozen:
+        subprocess.run([program, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
                         "-d", dest, str(src)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    elif host_can_compile(runtime):
-        on_host(src, dest)
+    elif program == sys.executable:
+        pyc_walk.compile_checked(src, dest)
+    elif program is not None:
+        subprocess.run([program, pyc_walk.__file__, str(src), dest], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env=env)
     elif cache is not None and not frozen:
         in_container_cached(src, runtime, base, dest, label, cache)
     else:
         in_container(src, base, dest, label, mode)
-
-
-def on_host(src: Path, dest: str) -> None:
-    """Checked-hash .pyc files for every .py under `src`, by this very Python (the base's
-    version), as the image's Python looks for them: in __pycache__, at optimization level
-    0, whatever this process runs with (compileall would follow its -O and its
-    PYTHONPYCACHEPREFIX). Best effort: a file that does not compile gets none."""
-    for folder, dirs, names in os.walk(src):  # as compileall: into no linked folder
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for path in (Path(folder, name) for name in sorted(names) if name.endswith(".py")):
-            _compile_one(path, path.relative_to(src), dest)
-
-
-def _compile_one(path: Path, relative: Path, dest: str) -> None:
-    if path.is_file():
-        cfile = path.parent / "__pycache__" / f"{path.stem}.{sys.implementation.cache_tag}.pyc"
-        try:
-            py_compile.compile(str(path), cfile=str(cfile), dfile=str(PurePosixPath(dest, *relative.parts)),
-                               doraise=True, optimize=0,
-                               invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-        except (py_compile.PyCompileError, SyntaxError, ValueError, OSError):
-            pass
 
 
 def in_container_cached(src: Path, runtime: Runtime, base: str, dest: str, label: str, cache: Path) -> None:
