@@ -36,3 +36,30 @@ def test_the_users_python_settings_do_not_reach_the_images_bytecode(tmp_path: Pa
         made = sorted(p.relative_to(tmp_path / tree).as_posix() for p in (tmp_path / tree).rglob("*.pyc"))
         assert made == [f"pkg/__pycache__/mod.{tag}.pyc"], (tree, made)
     assert not prefix.exists() or list(prefix.rglob("*.pyc")) == []
+
+
+def test_a_host_cpython_of_the_bases_version_compiles_for_it(tmp_path: Path) -> None:
+    """A base on another minor version than this Python: the host's own build of that version
+    (pyenv's, as this machine has) writes the .pyc files, as that version names and reads them."""
+    from targets import hostpython
+    from targets.engine import bytecode
+    from targets.engine.base_images import Runtime
+
+    others = [v for v in ("3.12", "3.13", "3.11", "3.10", "3.9") if v != PYTHON]
+    found = next(((v, p) for v in others for p in hostpython.programs(v) if hostpython.answers_as(p, v)), None)
+    assert found is not None, f"this machine has none of {others} (pyenv's versions): the test needs one"
+    version, program = found
+    about = subprocess.run([program, "-c", "import importlib.util, sys; print(sys.implementation.cache_tag); "
+                            "print(importlib.util.MAGIC_NUMBER.hex())"], capture_output=True, text=True, check=True)
+    tag, magic = about.stdout.split()
+    runtime = Runtime(version, ("manylinux_2_36_x86_64",), f"{version}.0", "/usr/local/bin/python3")
+    assert bytecode.host_compiler(runtime) == program
+    assert bytecode.host_compiler(Runtime(version, runtime.platforms, f"{version}.0rc1")) is None  # magic may differ
+    for tree, frozen in (("app", False), ("venv", True)):
+        (tmp_path / tree / "pkg").mkdir(parents=True)
+        (tmp_path / tree / "pkg" / "mod.py").write_text("VALUE = 1\n")
+        bytecode.compile_tree(tmp_path / tree, runtime, "never-run:1", "/srv/" + tree, "t", frozen=frozen)
+        made = sorted(p.relative_to(tmp_path / tree).as_posix() for p in (tmp_path / tree).rglob("*.pyc"))
+        assert made == [f"pkg/__pycache__/mod.{tag}.pyc"], (tree, made)
+        data = (tmp_path / tree / made[0]).read_bytes()
+        assert data[:4].hex() == magic and int.from_bytes(data[4:8], "little") == (1 if frozen else 3)

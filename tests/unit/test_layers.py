@@ -21,8 +21,8 @@ LAYERS = [
               "targets.services", "targets.services.settings")),
     # What a person sees: markers on progress lines, and the reporter (imports only rich).
     ("ui", ("targets.ui", "targets.ui.*")),
-    ("files", ("targets.files", "targets.hostpython", "targets.once", "targets.records", "targets.templates", "targets.trim",
-               "targets.wheel_index")),
+    ("files", ("targets.files", "targets.hostpython", "targets.once", "targets.records", "targets.templates",
+               "targets.trim", "targets.wheel_index")),
     ("engine", ("targets.engine", "targets.engine.*")),
     # Backing services (postgres, redis, s3): started, reset and wired for smoke and up.
     ("services", ("targets.services.*",)),

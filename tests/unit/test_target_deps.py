@@ -53,7 +53,7 @@ def test_only_a_fully_hashed_text_counts_as_a_lock() -> None:
 
 
 def test_the_lock_holds_for_the_oldest_python_any_target_may_run() -> None:
-    assert lock.floor("3.12", ["python:3.12-slim"]) == "3.11"  # the stand-ins are Debian's 3.11
+    assert lock.floor("3.12", ["python:3.12-slim"]) == "3.11"  # a stand-in may be Debian's 3.11
     assert lock.floor("3.13", ["docker.io/library/python:3.10-slim", "gcr.io/x/app:1"]) == "3.10"
     assert lock.floor("3.10", []) == "3.10"
 
