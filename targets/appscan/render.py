@@ -43,7 +43,8 @@ def _services(d: Detected) -> list[str]:
     lines = ["services:  " + note("started for smoke; the app reads them from these variables")]
     for service in d.services:
         env = ", ".join(f"{name}: {field}" for name, field in service.env.items())
-        lines += [f"  {service.name}:  {note(service.why)}", f"    kind: {service.kind}", f"    env: {{{env}}}"]
+        lines += [f"  {service.name}:  {note(service.why)}", f"    kind: {service.kind}",
+                  *(f"    {key}: {q(value)}" for key, value in service.settings.items()), f"    env: {{{env}}}"]
     return [*lines, ""]
 
 

@@ -3,6 +3,8 @@
 Pure functions of (installed distributions, the app's source text), so they
 are tested without a venv:
   postgres  psycopg or psycopg2 installed, and the code names SQLALCHEMY_DATABASE_URI or DATABASE_URL;
+  mariadb   PyMySQL, mysqlclient or mysql-connector installed, and the same; with a Postgres
+            driver too, the one whose scheme (mysql, postgres) the code names, else postgres;
   redis     redis, rq or celery installed;
   s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
 Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) that is
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -24,6 +26,8 @@ from .candidates import modules
 
 READS = re.compile(r"""(?:environ(?:\.get)?\s*[\[(]|getenv\()\s*["']([A-Z_][A-Z0-9_]*)["']""")
 POSTGRES_DRIVERS = ("psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary")
+# A MySQL driver and the URL scheme SQLAlchemy loads it by (mysql:// alone means mysqlclient).
+MYSQL_DRIVERS = {"pymysql": "mysql+pymysql", "mysqlclient": "mysql", "mysql-connector-python": "mysql+mysqlconnector"}
 REDIS_CLIENTS = ("redis", "rq", "celery")
 DATABASE_VARIABLES = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "POSTGRES_URL", "POSTGRESQL_URL", "DB_URL")
 REDIS_VARIABLES = ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "RQ_REDIS_URL", "CACHE_REDIS_URL")
@@ -36,6 +40,7 @@ class Service:
     kind: str
     env: dict[str, str]  # variable -> connection field
     why: str
+    settings: dict[str, str] = field(default_factory=dict)  # kind-specific keys, e.g. mariadb's scheme
 
 
 def normalise(name: str) -> str:
@@ -62,12 +67,14 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
     installed = {normalise(d) for d in distributions}
     reads = sorted({name for text in texts.values() for name in READS.findall(text)})
     found: list[Service] = []
-    driver = next((d for d in POSTGRES_DRIVERS if d in installed), None)
     setting = next((s for s in ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL") if _where(texts, s)), None)
-    if driver and setting:
+    database = _database(installed, texts)
+    if database and setting:
+        kind, driver = database
         names = [v for v in DATABASE_VARIABLES if v in reads] or ["DATABASE_URL"]
-        found.append(Service("db", "postgres", {v: "url" for v in names},
-                             f"{driver} is a dependency and {_where(texts, setting)} names {setting}"))
+        extra = {"scheme": MYSQL_DRIVERS[driver]} if kind == "mariadb" else {}
+        found.append(Service("db", kind, {v: "url" for v in names},
+                             f"{driver} is a dependency and {_where(texts, setting)} names {setting}", extra))
     client = next((c for c in REDIS_CLIENTS if c in installed), None)
     if client:
         names = [v for v in REDIS_VARIABLES if v in reads] or ["REDIS_URL"]
@@ -79,6 +86,16 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
         how = f"reads {endpoint}" if endpoint else f"{_where(texts, 'endpoint_url')} sets endpoint_url"
         found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}"))
     return found
+
+
+def _database(installed: set[str], texts: Mapping[str, str]) -> tuple[str, str] | None:
+    """(kind, driver) of the app's database server, by its driver; with drivers of both, by the
+    scheme its code names (CTFd installs PyMySQL, and psycopg2 as an extra, and says mysql+pymysql)."""
+    postgres = next((d for d in POSTGRES_DRIVERS if d in installed), None)
+    mysql = next((d for d in MYSQL_DRIVERS if d in installed), None)
+    if postgres and mysql:
+        return ("mariadb", mysql) if _where(texts, "mysql") and not _where(texts, "postgres") else ("postgres", postgres)
+    return ("postgres", postgres) if postgres else ("mariadb", mysql) if mysql else None
 
 
 def flask_command(entry: str, args: str, version: str) -> str:

@@ -1,6 +1,6 @@
 """The explicit registry of service kinds, and the manifest's service settings.
 
-One module per kind (postgres.py, redis.py, s3.py) says how its server is
+One module per kind (mariadb.py, postgres.py, redis.py, s3.py) says how its server is
 run: the official image and its local stand-in, readiness, reset, and the
 connection it offers. This module imports settings only (pure data), so the
 manifest can import it; the behaviour is imported when smoke or up asks for
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import PostgresSettings, RedisSettings, S3Settings, ServiceSettings
+from .settings import MariaDBSettings, PostgresSettings, RedisSettings, S3Settings, ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Registered:
 
 
 SERVICES: dict[str, Registered] = {
+    "mariadb": Registered(MariaDBSettings),
     "postgres": Registered(PostgresSettings),
     "redis": Registered(RedisSettings),
     "s3": Registered(S3Settings),

@@ -16,7 +16,7 @@ from ..fields import EnvVarName, ImageRef, Strict
 
 # Quoted, like defaults.python: YAML reads `version: 7.0` as a number.
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")]
-# Postgres identifiers flaskship creates: unquoted-safe, so no quoting games in SQL or URLs.
+# Database and user names flaskship creates (postgres, mariadb): unquoted-safe, so no quoting games in SQL or URLs.
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
 # A postgres configuration parameter (`-c name=value`): letters, digits, `_` and `.`.
 ConfigName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_.]{0,62}$")]
@@ -41,6 +41,19 @@ class PostgresSettings(ServiceSettings):
     user: Identifier = "app"
     # postgres -c name=value, e.g. {max_connections: "50"}.
     settings: dict[ConfigName, ConfigValue] = Field(default_factory=dict)
+    env: dict[EnvVarName, Literal["url", "host", "port", "user", "password", "database"]] = Field(
+        default_factory=lambda: {"DATABASE_URL": "url"})
+
+
+class MariaDBSettings(ServiceSettings):
+    kind: Literal["mariadb"]
+    version: Version = "10.11"
+    database: Identifier = "app"
+    user: Identifier = "app"
+    # The url's scheme, as the app's SQLAlchemy needs it: plain mysql:// loads mysqlclient
+    # (MySQLdb); an app on PyMySQL needs mysql+pymysql://. What a Heroku add-on sets is mysql:// always.
+    scheme: Literal["mysql", "mysql+pymysql", "mysql+mysqldb", "mysql+mysqlconnector", "mariadb",
+                    "mariadb+pymysql", "mariadb+mysqldb", "mariadb+mysqlconnector"] = "mysql"
     env: dict[EnvVarName, Literal["url", "host", "port", "user", "password", "database"]] = Field(
         default_factory=lambda: {"DATABASE_URL": "url"})
 

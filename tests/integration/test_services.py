@@ -340,3 +340,34 @@ def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.D
     digests = {r["observed"]["digest"] for t in report.values() for r in t["results"] if r["check"] == "download"}
     assert digests == {hashlib.sha256(BLOB).hexdigest()}
     assert _leftovers(engine) == []
+
+
+MARIA_NOTES = NOTES.replace('db: {kind: postgres, version: "15"}', "db: {kind: mariadb, scheme: mysql+pymysql}").replace(
+    """  run: {kind: cloudrun, service_id: notes, region: us-central1}
+  dyno: {kind: heroku, app: notes}
+  stack: {kind: compose, publish: 8031}
+  fn: {kind: functions}
+""", """  dyno: {kind: heroku, app: notes}
+  stack: {kind: compose, publish: 8032}
+""")
+
+
+def test_the_notes_app_on_mariadb_through_pymysql(tmp_path: Path, engine: docker.DockerClient) -> None:
+    """The same notes app with PyMySQL: migrated by its release step, a row written and read
+    back on heroku and compose, each from the release's snapshot (the read expects id 1)."""
+    root = _project(tmp_path, "pg_notes", MARIA_NOTES)
+    with (root / "requirements.txt").open("a") as requirements:
+        requirements.write("PyMySQL==1.1.1\n")
+    with _environments(engine) as seen:
+        smoke = built_and_smoked(root / "targets.yaml")
+    output = smoke.stdout + smoke.stderr
+    assert re.search(r"services: db \(\S+mariadb:10\.11\) ready in \d+\.\d\d s", output), output
+    report = json.loads((root / "build/smoke.json").read_text())["targets"]
+    for target in ("dyno", "stack"):
+        assert all(r["status"] == "pass" for r in report[target]["results"]), (target, report[target]["results"])
+        assert [r["check"] for r in report[target]["results"] if r["check"] == "read"], target
+    dyno = next(env for env in seen.values() if env["TARGET"] == "dyno" and "JAWSDB_MARIA_URL" in env)
+    assert dyno["JAWSDB_MARIA_URL"].startswith("mysql://app:") and dyno["DATABASE_URL"].startswith("mysql+pymysql://")
+    password = next(env["MARIADB_PASSWORD"] for env in seen.values() if "MARIADB_PASSWORD" in env)
+    assert password in dyno["DATABASE_URL"] and password not in output
+    assert _leftovers(engine) == []

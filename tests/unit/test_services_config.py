@@ -30,7 +30,9 @@ def _parse(**extra: object) -> manifest.Manifest:
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ({"services": {"db": {"kind": "mysql"}}}, "services.db.kind: unknown kind 'mysql' (choose from: postgres, redis, s3)"),
+    ({"services": {"db": {"kind": "mysql"}}},
+     "services.db.kind: unknown kind 'mysql' (choose from: mariadb, postgres, redis, s3)"),
+    ({"services": {"db": {"kind": "mariadb", "scheme": "mysql+bad"}}}, "services.db.scheme: expected one of 'mysql', "),
     ({"services": {"db": {"kind": "postgres", "version": 15}}}, "services.db.version: expected a string, got 15"),
     ({"services": {"db": {"kind": "postgres", "env": {"DB": "uri"}}}}, "services.db.env.DB: expected one of 'url', 'host', 'port', 'user', 'password' or 'database', got 'uri'"),
     ({"defaults": {"services": ["db"]}}, "defaults.services: no service named 'db' in `services` (none declared)"),
@@ -74,6 +76,16 @@ def test_heroku_gets_what_its_add_ons_set_and_the_others_get_the_manifest_names(
     assert heroku["HEROKU_POSTGRESQL_OLD_URL"] == "postgres://app:pw@old:5432/legacy"  # a second one: attached
     assert heroku["LEGACY_DB"] == "postgresql://app:pw@old:5432/legacy"  # a config var as named
     assert heroku["REDIS_URL"] == "redis://:pw@cache:6379" and heroku["S3_ENDPOINT_URL"] == "http://files:5000"
+
+
+def test_mariadb_is_reached_by_the_scheme_the_app_needs_and_heroku_sets_jawsdbs() -> None:
+    m = _parse(services={"db": {"kind": "mariadb", "scheme": "mysql+pymysql", "env": {"DATABASE_URL": "url",
+                                                                                    "DB_USER": "user"}}})
+    services = [_wired(m, "db")]
+    assert wiring.declared(services) == {"DATABASE_URL": "mysql+pymysql://app:pw@db:3306/app", "DB_USER": "app"}
+    heroku = wiring.heroku(services)
+    assert heroku["JAWSDB_MARIA_URL"] == "mysql://app:pw@db:3306/app"  # the add-on's: mysql:// always
+    assert heroku["DATABASE_URL"] == "mysql+pymysql://app:pw@db:3306/app"  # a config var as named
 
 
 def test_credentials_are_fresh_hex_each_time() -> None:
@@ -168,6 +180,14 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
     assert found["redis"].env == {"CELERY_BROKER_URL": "url"} and "celery" in found["redis"].why
     assert found["s3"].env["AWS_ENDPOINT_URL"] == "endpoint" and found["s3"].env["MEDIA_BUCKET"] == "bucket"
     assert scan.detect(["psycopg2"], {"app.py": "print(1)"}) == []  # a driver alone names no database
+    # A MySQL driver: MariaDB, with the scheme SQLAlchemy loads that driver by.
+    config = {"config.py": 'SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "mysql+pymysql://x@db/x")\n'}
+    (db,) = scan.detect(["PyMySQL"], config)
+    assert (db.kind, db.settings, db.env) == ("mariadb", {"scheme": "mysql+pymysql"}, {"DATABASE_URL": "url"})
+    assert scan.detect(["mysqlclient"], config)[0].settings == {"scheme": "mysql"}
+    # Drivers of both (CTFd's psycopg2 extra): the scheme the code names decides; else postgres.
+    assert scan.detect(["pymysql", "psycopg2-binary"], config)[0].kind == "mariadb"
+    assert scan.detect(["pymysql", "psycopg2-binary"], {"app.py": "DATABASE_URL = 1"})[0].kind == "postgres"
     assert scan.detect(["boto3"], {"app.py": "boto3.client('s3')"}) == []  # AWS itself, no endpoint: not ours to run
     (tmp_path / "migrations").mkdir()
     assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
