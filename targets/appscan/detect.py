@@ -24,7 +24,7 @@ from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
 
-HEALTH = ("/healthz", "/health", "/status", "/ping")
+HEALTH = ("/healthz", "/health", "/healthcheck", "/status", "/ping")  # CTFd answers /healthcheck
 HINT = ("an app that needs its database initialised (or other setup) answers 5xx until it is: run that setup "
         "(app.prestart / app.release), then add the check to smoke.checks")
 

@@ -142,6 +142,8 @@ def test_checks_skip_5xx_and_health_prefers_a_health_route() -> None:
     assert skipped == ["GET / answered 500"]
     assert detect.health_of(checks).value == "/status"
     assert detect.health_of(checks[:1]).value == "/"
+    # CTFd's name for it: its home page redirects to /setup until the CTF is set up.
+    assert detect.health_of([{"path": "/"}, {"path": "/healthcheck"}]).value == "/healthcheck"
 
 
 def test_dns_label() -> None:
