@@ -138,3 +138,43 @@ def test_smoke_reads_the_edges_log_format(tmp_path: Path, upstream: str, calls: 
     seen = EDGE_LINE.search(line)
     assert seen is not None, line
     assert (seen["method"], seen["path"], upstream_calls(seen["upstream"])) == ("GET", "/a/b?c=1", calls)
+
+
+def test_the_sync_request_of_a_count_follows_no_redirect() -> None:
+    """origin_calls' sync request, to a health path that redirects (CTFd's / to /setup): a
+    followed redirect was one more call to the page it names, counted by the next count only.
+    A real HTTP server stands where the edge is, and writes the edge's log lines."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from targets.kinds.cloudrun.edge.checks import origin_calls
+
+    lines: list[str] = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            status = 302 if self.path.startswith("/?") else 200
+            self.send_response(status)
+            if status == 302:
+                self.send_header("Location", "/setup")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            lines.append(f'127.0.0.1 "GET {self.path} HTTP/1.1" {status} cache=MISS rewrite=run upstream=10.0.0.5:8080')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        class Edge:
+            def log(self) -> str:
+                return "\n".join(lines)
+
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        for _ in range(2):
+            assert origin_calls(Edge(), "GET", ["/setup"], url) == {"/setup": 0}  # type: ignore[arg-type]
+        assert [line.split('"')[1].split("?")[0] for line in lines] == ["GET /", "GET /"]
+    finally:
+        server.shutdown()
+        server.server_close()

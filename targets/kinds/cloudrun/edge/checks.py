@@ -75,7 +75,9 @@ def origin_calls(edge: edge_run.Edge, method: str, paths: list[str], sync: str) 
     (a log that cannot be read, a log_format this no longer parses): SmokeFailed.
     """
     marker = f"flaskship-sync={uuid.uuid4().hex}"
-    outbound.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT)
+    # Never followed: a health path that redirects (CTFd's / to /setup) would add a call
+    # to the page it names, after the marker's line, so to the next count and not this one.
+    outbound.get(f"{sync}{'&' if '?' in sync else '?'}{marker}", timeout=TIMEOUT, allow_redirects=False)
     deadline = time.monotonic() + 5
     while True:
         lines = edge.log().splitlines()
