@@ -30,8 +30,8 @@ from pathlib import Path, PurePosixPath
 
 import docker.errors
 
-from ..errors import BuildFailed
 from .. import hostpython
+from ..errors import BuildFailed
 from . import base_images, docker_client, pyc_walk, pycache
 from .base_images import Runtime
 
@@ -40,7 +40,7 @@ TIMEOUT = 600
 
 def host_compiler(runtime: Runtime) -> str | None:
     """A CPython on this host that writes the base's .pyc files: this one when it is the
-    base's version, else a `python3.X` of that version (pyenv's, engine/hostpython.py),
+    base's version, else a `python3.X` of that version (pyenv's: targets/hostpython.py),
     else None (a container of the base compiles then). A .pyc's magic number is the
     same across a minor version's final releases, so any such release will do."""
     if sys.implementation.name == "cpython" and runtime.python == "{}.{}".format(*sys.version_info[:2]):
@@ -77,14 +77,17 @@ def compile_tree(src: Path, runtime: Runtime, base: str, dest: str, label: str, 
     # .pyc files were .opt-1 ones, which the image's Python never reads, or not in
     # __pycache__ at all. (Not -E: an interpreter may need its PYTHONHOME to start.)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONOPTIMIZE", "PYTHONPYCACHEPREFIX")}
+    # From /: the folder a program runs in goes first on its sys.path, and a module there
+    # (an app's enum.py, or engine/venv.py beside pyc_walk.py) would shadow the stdlib's.
     if program is not None and frozen:
         subprocess.run([program, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", mode,
-                        "-d", dest, str(src)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                        "-d", dest, str(src.resolve())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                       cwd="/")
     elif program == sys.executable:
         pyc_walk.compile_checked(src, dest)
     elif program is not None:
-        subprocess.run([program, pyc_walk.__file__, str(src), dest], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env=env)
+        subprocess.run([program, "-c", Path(pyc_walk.__file__).read_text(encoding="utf-8"), str(src.resolve()), dest],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd="/")
     elif cache is not None and not frozen:
         in_container_cached(src, runtime, base, dest, label, cache)
     else:

@@ -3,7 +3,7 @@
 Standard library only, and valid on every Python flaskship builds for (3.8 and up):
 engine/bytecode.py imports it when the host runs the base's Python version, and
 runs it as a script with a host install of that version when not
-(`python3.X pyc_walk.py SRC DEST`).
+(its text as `python3.X -c`, with SRC and DEST).
 """
 
 from __future__ import annotations
