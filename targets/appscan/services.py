@@ -94,7 +94,8 @@ def _database(installed: set[str], texts: Mapping[str, str]) -> tuple[str, str] 
     postgres = next((d for d in POSTGRES_DRIVERS if d in installed), None)
     mysql = next((d for d in MYSQL_DRIVERS if d in installed), None)
     if postgres and mysql:
-        return ("mariadb", mysql) if _where(texts, "mysql") and not _where(texts, "postgres") else ("postgres", postgres)
+        says_mysql = _where(texts, "mysql") and not _where(texts, "postgres")
+        return ("mariadb", mysql) if says_mysql else ("postgres", postgres)
     return ("postgres", postgres) if postgres else ("mariadb", mysql) if mysql else None
 
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .. import trim
-from ..files import atomic_write
 from ..engine.standin_python import BASE_PYTHON
+from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_compile
 from .reqlines import Expanded
