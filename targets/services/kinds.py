@@ -60,6 +60,12 @@ class ServiceKind(Protocol):
         """A one-shot service that prepares it (an s3 bucket), which web waits for; or None."""
 
 
+def database_fields(scheme: str, user: str, password: str, host: str, port: int, database: str) -> dict[str, str]:
+    """A SQL server's connection, field by field, as postgres and mariadb offer it."""
+    return {"url": f"{scheme}://{user}:{password}@{host}:{port}/{database}", "host": host, "port": str(port),
+            "user": user, "password": password, "database": database}
+
+
 def behaviour(kind: str) -> ServiceKind:
     module = importlib.import_module(SERVICES[kind].module(kind))
     found: ServiceKind = module.KIND

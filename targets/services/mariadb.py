@@ -14,7 +14,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from ..errors import SmokeFailed
-from .kinds import Start
+from .kinds import Start, database_fields
 from .settings import MariaDBSettings, ServiceSettings
 
 DEBIAN_VERSION = "10.11"  # bookworm's mariadb-server
@@ -75,9 +75,7 @@ class MariaDB:
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         db = _settings(settings)
-        password = creds["password"]
-        return {"url": f"{db.scheme}://{db.user}:{password}@{host}:{port}/{db.database}", "host": host,
-                "port": str(port), "user": db.user, "password": password, "database": db.database}
+        return database_fields(db.scheme, db.user, creds["password"], host, port, db.database)
 
     def heroku(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
         # JawsDB Maria, Heroku's MariaDB add-on, sets JAWSDB_MARIA_URL, always mysql://.

@@ -12,7 +12,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from ..errors import SmokeFailed
-from .kinds import Start
+from .kinds import Start, database_fields
 from .settings import PostgresSettings, ServiceSettings
 
 DEBIAN_VERSION = "15"  # bookworm's postgresql
@@ -73,9 +73,7 @@ class Postgres:
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         pg = _settings(settings)
-        password = creds["password"]
-        return {"url": f"postgresql://{pg.user}:{password}@{host}:{port}/{pg.database}", "host": host,
-                "port": str(port), "user": pg.user, "password": password, "database": pg.database}
+        return database_fields("postgresql", pg.user, creds["password"], host, port, pg.database)
 
     def heroku(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
         # Heroku Postgres sets DATABASE_URL with the postgres:// scheme, which
