@@ -29,7 +29,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .. import trim
-from ..engine.standin_python import BASE_PYTHON
+from ..engine.standin_python import BASE_PYTHON, DEBIAN_PYTHON
 from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from .lockfiles import uv_compile
@@ -41,7 +41,7 @@ from .reqlines import Expanded
 PLATFORMS = (GUNICORN, FUNCTIONS_FRAMEWORK)
 # A stand-in base image is Debian bookworm's python3 where the host has no build of the
 # version it stands in for (engine/standin_python.py): the lock must install there too.
-STANDIN_PYTHON = "3.11"
+STANDIN_PYTHON = DEBIAN_PYTHON
 KNOWN = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 VERSION = 1  # of the lock's shape; part of every cache key
 

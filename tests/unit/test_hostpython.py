@@ -86,3 +86,13 @@ def test_the_copy_is_what_the_official_image_ships(tmp_path: Path) -> None:
     assert standin_python.variables(None) == {"install": "", "version": ""}
     assert standin_python.version_of("docker.io/library/python:3.13-slim-bookworm") == "3.13"
     assert standin_python.version_of("nginx:stable") is None
+
+
+def test_python_3_11_stands_in_as_debians_own_build(tmp_path: Path) -> None:
+    """Debian's 3.11 is built with profile-guided optimization, as the official image is;
+    pyenv's build of the same version is not, so it is not taken for 3.11."""
+    _install(tmp_path / "pyenv/versions/3.11.7", "3.11", "3.11.7")
+    assert hostpython.relocatable("3.11") is not None
+    assert standin_python.install_for("python:3.11-slim") is None
+    assert standin_python.describe(None) == "Debian's python3 (3.11)"
+    assert standin_python.install_for("python:3.11") is None and standin_python.install_for("nginx:1") is None
