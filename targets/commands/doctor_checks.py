@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from ..engine import base_images as bases
-from ..engine import docker_client
+from ..engine import docker_client, standin_python
 from ..errors import FlaskshipError
 from ..manifest import Project
 
@@ -92,9 +92,10 @@ def python_matches(project: Project) -> list[Found]:
             found.append(("fail", "python", exc.message, "use a base image with python3"))
             continue
         if python != wanted:
+            rebuild = standin_python.rebuild_hint(ref, python) if image != ref else None
             found.append(("warn", "python", f"{image} has Python {python}; defaults.python is {wanted}",
-                          "wheels are resolved for the image's own Python, so this builds; set defaults.python "
-                          f"to {python!r}, or use a base with {wanted}"))
+                          rebuild or "wheels are resolved for the image's own Python, so this builds; set "
+                          f"defaults.python to {python!r}, or use a base with {wanted}"))
         else:
             found.append(("ok", "python", f"{image} has Python {python}, as defaults.python says", ""))
         for name, tags in _built_wheel_tags(project, ref):

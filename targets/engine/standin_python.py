@@ -47,6 +47,16 @@ def variables(install: hostpython.Install | None) -> dict[str, str]:
     return {"install": "python", "version": install.version} if install else {"install": "", "version": ""}
 
 
+def rebuild_hint(ref: str, python: str) -> str | None:
+    """For a stand-in of `ref` that holds `python`, not the version `ref` names: how to get
+    that version, when this host now has a build of it (a stand-in made before it had one)."""
+    version = version_of(ref)
+    install = install_for(ref) if version and version != python else None
+    if install is None:
+        return None
+    return f"this host has CPython {install.full} ({install.prefix}): `invoke base-images` rebuilds the stand-in with it"
+
+
 def describe(install: hostpython.Install | None) -> str:
     return f"CPython {install.full} from {install.prefix}" if install else DEBIAN
 

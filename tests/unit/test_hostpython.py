@@ -96,3 +96,12 @@ def test_python_3_11_stands_in_as_debians_own_build(tmp_path: Path) -> None:
     assert standin_python.install_for("python:3.11-slim") is None
     assert standin_python.describe(None) == "Debian's python3 (3.11)"
     assert standin_python.install_for("python:3.11") is None and standin_python.install_for("nginx:1") is None
+
+
+def test_a_stand_in_made_before_the_host_had_its_version_is_pointed_at_base_images(tmp_path: Path) -> None:
+    # doctor's fix for a python:3.13 stand-in that holds Debian's 3.11 (made before pyenv had 3.13)
+    assert standin_python.rebuild_hint("python:3.13-slim", "3.11") is None  # no 3.13 here yet: nothing to offer
+    root = _install(tmp_path / "pyenv/versions/3.13.0", "3.13", "3.13.0")
+    assert standin_python.rebuild_hint("python:3.13-slim", "3.11") == (
+        f"this host has CPython 3.13.0 ({root}): `invoke base-images` rebuilds the stand-in with it")
+    assert standin_python.rebuild_hint("python:3.13-slim", "3.13") is None  # it already holds 3.13
