@@ -46,7 +46,7 @@ class MariaDB:
 
     def start(self, settings: ServiceSettings, creds: Mapping[str, str]) -> Start:
         db = _settings(settings)
-        return Start(_environment(db, creds), ["mariadbd", *THROWAWAY])
+        return Start(_environment(db, creds), ["mariadbd", *THROWAWAY, *_options(db)])
 
     def ready(self, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> bool:
         # The server speaks first: a handshake packet whose payload starts with protocol
@@ -89,10 +89,15 @@ class MariaDB:
             # Over TCP: the image's init phase listens on the socket only, so this is
             # healthy only once the real server is up. `ping` answers without a login.
             "healthcheck": {"test": ["CMD", "mariadb-admin", "ping", "-h", "127.0.0.1", "--silent"]},
+            **({"command": ["mariadbd", *_options(db)]} if db.settings else {}),
         }
 
     def compose_init(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any] | None:
         return None
+
+
+def _options(db: MariaDBSettings) -> list[str]:
+    return [f"--{name}={value}" for name, value in sorted(db.settings.items())]
 
 
 def _environment(db: MariaDBSettings, creds: Mapping[str, str]) -> dict[str, str]:

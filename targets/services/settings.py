@@ -18,7 +18,7 @@ from ..fields import EnvVarName, ImageRef, Strict
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")]
 # Database and user names flaskship creates (postgres, mariadb): unquoted-safe, so no quoting games in SQL or URLs.
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
-# A postgres configuration parameter (`-c name=value`): letters, digits, `_` and `.`.
+# A server option (postgres' `-c name=value`, mariadbd's `--name=value`): letters, digits, `_` and `.`.
 ConfigName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_.]{0,62}$")]
 ConfigValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:+-]{1,64}$")]
 # S3 bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), simplified.
@@ -54,6 +54,8 @@ class MariaDBSettings(ServiceSettings):
     # (MySQLdb); an app on PyMySQL needs mysql+pymysql://. What a Heroku add-on sets is mysql:// always.
     scheme: Literal["mysql", "mysql+pymysql", "mysql+mysqldb", "mysql+mysqlconnector", "mariadb",
                     "mariadb+pymysql", "mariadb+mysqldb", "mariadb+mysqlconnector"] = "mysql"
+    # mariadbd --name=value, e.g. {character_set_server: utf8mb4} (CTFd's compose file sets it).
+    settings: dict[ConfigName, ConfigValue] = Field(default_factory=dict)
     env: dict[EnvVarName, Literal["url", "host", "port", "user", "password", "database"]] = Field(
         default_factory=lambda: {"DATABASE_URL": "url"})
 

@@ -342,7 +342,8 @@ def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.D
     assert _leftovers(engine) == []
 
 
-MARIA_NOTES = NOTES.replace('db: {kind: postgres, version: "15"}', "db: {kind: mariadb, scheme: mysql+pymysql}").replace(
+MARIA_NOTES = NOTES.replace('db: {kind: postgres, version: "15"}', "db: {kind: mariadb, scheme: mysql+pymysql, "
+                            "settings: {character_set_server: utf8mb4, collation_server: utf8mb4_unicode_ci}}").replace(
     """  run: {kind: cloudrun, service_id: notes, region: us-central1}
   dyno: {kind: heroku, app: notes}
   stack: {kind: compose, publish: 8031}

@@ -86,6 +86,16 @@ def test_mariadb_is_reached_by_the_scheme_the_app_needs_and_heroku_sets_jawsdbs(
     heroku = wiring.heroku(services)
     assert heroku["JAWSDB_MARIA_URL"] == "mysql://app:pw@db:3306/app"  # the add-on's: mysql:// always
     assert heroku["DATABASE_URL"] == "mysql+pymysql://app:pw@db:3306/app"  # a config var as named
+    # Server options reach mariadbd as --name=value: in smoke (after its throwaway ones) and in compose.
+    db = _parse(services={"db": {"kind": "mariadb", "settings": {"character_set_server": "utf8mb4"}}}).services["db"]
+    creds = {"password": "pw", "root_password": "rpw"}
+    start = behaviour("mariadb").start(db, creds)
+    assert start.command is not None and start.command[0] == "mariadbd"
+    assert start.command[-1] == "--character_set_server=utf8mb4"
+    assert behaviour("mariadb").compose("db", db, creds)["command"] == ["mariadbd", "--character_set_server=utf8mb4"]
+    assert start.environment["MARIADB_ROOT_PASSWORD"] == "rpw" and start.environment["MARIADB_PASSWORD"] == "pw"
+    with pytest.raises(ManifestError, match="services.db.settings.character_set_server"):
+        _parse(services={"db": {"kind": "mariadb", "settings": {"character_set_server": "x; DROP"}}})
 
 
 def test_credentials_are_fresh_hex_each_time() -> None:
