@@ -17,10 +17,13 @@ from pathlib import Path
 
 
 def programs(version: str) -> list[str]:
-    """`python3.X` on PATH, then pyenv's installs of 3.X, newest first: pyenv's shim on PATH
-    runs only the versions `pyenv global`/`local` selects, and fails for the others."""
-    found = [path] if (path := shutil.which(f"python{version}")) else []
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    """`python3.X` on PATH, then pyenv's installs of 3.X, newest first. Not pyenv's shim on
+    PATH: it runs only the versions `pyenv global`/`local` selects and fails for the others,
+    after 0.1 s of shell; the installs it leads to are in the versions folder anyway."""
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    path = shutil.which(f"python{version}")
+    found = [path] if path and Path(path).parent != pyenv / "shims" else []
+    root = pyenv / "versions"
     installs = sorted(root.glob(f"{version}.*/bin/python{version}"), key=lambda p: _patch(p.parent.parent.name),
                       reverse=True) if root.is_dir() else []
     return found + [str(p) for p in installs]

@@ -105,3 +105,15 @@ def test_a_stand_in_made_before_the_host_had_its_version_is_pointed_at_base_imag
     assert standin_python.rebuild_hint("python:3.13-slim", "3.11") == (
         f"this host has CPython 3.13.0 ({root}): `invoke base-images` rebuilds the stand-in with it")
     assert standin_python.rebuild_hint("python:3.13-slim", "3.13") is None  # it already holds 3.13
+
+
+def test_pyenvs_shim_on_path_is_passed_over_for_the_install_it_leads_to(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The shim runs only the version pyenv selects, and takes 0.1 s of shell to say so.
+    shim = _program(tmp_path / "pyenv/shims/python3.12", tmp_path / "pyenv/versions/3.12.1", "3.12.1")
+    monkeypatch.setenv("PATH", str(shim.parent))
+    install = _install(tmp_path / "pyenv/versions/3.12.1", "3.12", "3.12.1")
+    assert hostpython.programs("3.12") == [str(install / "bin/python3.12")]
+    other = _program(tmp_path / "bin/python3.12", install, "3.12.1")  # a python3.12 of its own on PATH comes first
+    monkeypatch.setenv("PATH", f"{other.parent}:{shim.parent}")
+    assert hostpython.programs("3.12") == [str(other), str(install / "bin/python3.12")]
