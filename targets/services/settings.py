@@ -34,30 +34,30 @@ class ServiceSettings(Strict):
     env: dict[EnvVarName, str] = Field(default_factory=dict)
 
 
-class PostgresSettings(ServiceSettings):
-    kind: Literal["postgres"]
-    version: Version = "15"
+class SQLSettings(ServiceSettings):
+    """What postgres and mariadb share: the database and user flaskship creates, server options."""
+
     database: Identifier = "app"
     user: Identifier = "app"
-    # postgres -c name=value, e.g. {max_connections: "50"}.
+    # Server options: postgres -c name=value, e.g. {max_connections: "50"}; mariadbd
+    # --name=value, e.g. {character_set_server: utf8mb4} (CTFd's compose file sets it).
     settings: dict[ConfigName, ConfigValue] = Field(default_factory=dict)
     env: dict[EnvVarName, Literal["url", "host", "port", "user", "password", "database"]] = Field(
         default_factory=lambda: {"DATABASE_URL": "url"})
 
 
-class MariaDBSettings(ServiceSettings):
+class PostgresSettings(SQLSettings):
+    kind: Literal["postgres"]
+    version: Version = "15"
+
+
+class MariaDBSettings(SQLSettings):
     kind: Literal["mariadb"]
     version: Version = "10.11"
-    database: Identifier = "app"
-    user: Identifier = "app"
     # The url's scheme, as the app's SQLAlchemy needs it: plain mysql:// loads mysqlclient
     # (MySQLdb); an app on PyMySQL needs mysql+pymysql://. What a Heroku add-on sets is mysql:// always.
     scheme: Literal["mysql", "mysql+pymysql", "mysql+mysqldb", "mysql+mysqlconnector", "mariadb",
                     "mariadb+pymysql", "mariadb+mysqldb", "mariadb+mysqlconnector"] = "mysql"
-    # mariadbd --name=value, e.g. {character_set_server: utf8mb4} (CTFd's compose file sets it).
-    settings: dict[ConfigName, ConfigValue] = Field(default_factory=dict)
-    env: dict[EnvVarName, Literal["url", "host", "port", "user", "password", "database"]] = Field(
-        default_factory=lambda: {"DATABASE_URL": "url"})
 
 
 class RedisSettings(ServiceSettings):
