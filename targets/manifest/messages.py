@@ -13,7 +13,7 @@ from typing import Any
 
 from ..kinds import KINDS, choices
 from ..errors import printable
-from ..services import SERVICES
+from ..services import OTHER_NAMES, SERVICES
 from ..services import choices as service_choices
 from .keys import allowed_keys
 
@@ -75,7 +75,9 @@ def describe(error: Mapping[str, Any], raw: Any = None) -> str:
         tag = str(error["ctx"]["tag"])
         known = list(SERVICES) if services else list(KINDS)
         listed = service_choices() if services else choices()
-        return f"{path}: unknown kind {shown(tag)} ({suggest(tag, known)}choose from: {listed})"
+        named = OTHER_NAMES.get(tag.lower()) if services else None
+        hint = f"did you mean {named!r}? " if named else suggest(tag, known)
+        return f"{path}: unknown kind {shown(tag)} ({hint}choose from: {listed})"
     if etype == "union_tag_not_found":
         return f"{path}: missing (choose from: {service_choices() if services else choices()})"
     if etype == "extra_forbidden":

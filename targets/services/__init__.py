@@ -37,5 +37,10 @@ SERVICES: dict[str, Registered] = {
 }
 
 
+# What people call the servers these kinds run: `kind: mysql` gets "did you mean 'mariadb'".
+OTHER_NAMES = {"mysql": "mariadb", "postgresql": "postgres", "pg": "postgres", "valkey": "redis", "minio": "s3",
+               "moto": "s3"}
+
+
 def choices() -> str:
     return ", ".join(sorted(SERVICES))

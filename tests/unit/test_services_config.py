@@ -31,7 +31,10 @@ def _parse(**extra: object) -> manifest.Manifest:
 
 @pytest.mark.parametrize(("extra", "message"), [
     ({"services": {"db": {"kind": "mysql"}}},
-     "services.db.kind: unknown kind 'mysql' (choose from: mariadb, postgres, redis, s3)"),
+     "services.db.kind: unknown kind 'mysql' (did you mean 'mariadb'? choose from: mariadb, postgres, redis, s3)"),
+    ({"services": {"db": {"kind": "PostgreSQL"}}}, "services.db.kind: unknown kind 'PostgreSQL' (did you mean 'postgres'? "),
+    ({"services": {"db": {"kind": "cassandra"}}},
+     "services.db.kind: unknown kind 'cassandra' (choose from: mariadb, postgres, redis, s3)"),
     ({"services": {"db": {"kind": "mariadb", "scheme": "mysql+bad"}}}, "services.db.scheme: expected one of 'mysql', "),
     ({"services": {"db": {"kind": "postgres", "version": 15}}}, "services.db.version: expected a string, got 15"),
     ({"services": {"db": {"kind": "postgres", "env": {"DB": "uri"}}}}, "services.db.env.DB: expected one of 'url', 'host', 'port', 'user', 'password' or 'database', got 'uri'"),
