@@ -24,7 +24,7 @@ from pathlib import Path
 
 import docker.errors
 
-from .. import templates
+from .. import hostpython, templates
 from ..errors import BaseImageMissing, BuildFailed
 from ..files import user_cache
 from ..ui.lines import notice
@@ -188,35 +188,49 @@ def build_standins(refs: dict[str, str], progress: Callable[[str], None] = print
 
     One built from another recipe (the template's text, and for python the host's
     build it copies: engine/standin_python.py) is built again: a machine that has
-    since got that build replaces its Debian 3.11 stand-in."""
+    since got that build replaces its Debian 3.11 stand-in. A host build that does not
+    run there (one made on a newer Debian than bookworm) gives way to Debian's python3."""
     built: list[str] = []
     for ref, role in sorted(refs.items()):
         if _present_or_pulled(ref, progress=lambda _line: None) is None:
             progress(f"  {ref}: available, no stand-in needed")
             continue
-        standin = standin_ref(ref)
         install = standin_python.install_for(ref) if role == "python" else None
-        dockerfile = templates.render(f"engine/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE,
-                                      **standin_python.variables(install))
-        made_of = standin_python.describe(install) if role == "python" else ""
-        recipe = hashlib.sha256(f"{dockerfile}\0{made_of}".encode()).hexdigest()[:16]
-        stale = docker_client.tagged_id(standin)
-        if stale is not None and docker_client.client().images.get(stale).labels.get(RECIPE) == recipe:
-            progress(f"  {ref}: cannot be pulled; stand-in {standin} already built")
-            continue
-        ensure_rootfs(progress)
-        with tempfile.TemporaryDirectory(prefix="flaskship-standin-") as context:
-            Path(context, "Dockerfile").write_text(dockerfile)
-            if install is not None:
-                standin_python.copy(install, Path(context, "python"))
-            progress(f"  building stand-in {standin} for {ref}" + (f": {made_of}" if made_of else "") + " ...")
-            built_id = docker_client.build_image(Path(context), standin, "base-images",
-                                                 {f"{docker_client.LABEL}.stands-in-for": ref, RECIPE: recipe},
-                                                 progress=progress)
-        if stale is not None and stale != built_id:
-            _drop(stale)
-        built.append(standin)
+        try:
+            made = _standin(ref, role, install, progress)
+        except BuildFailed as exc:
+            if install is None:
+                raise
+            notice(progress, f"  warning: {ref}: CPython {install.full} from {install.prefix} does not run in the "
+                             f"stand-in ({exc.message}); it is Debian's python3 instead")
+            made = _standin(ref, role, None, progress)
+        built += [made] if made else []
     return built
+
+
+def _standin(ref: str, role: str, install: hostpython.Install | None, progress: Callable[[str], None]) -> str | None:
+    """The stand-in of `ref` built from `install` (or Debian's), unless one of that recipe is there."""
+    standin = standin_ref(ref)
+    dockerfile = templates.render(f"engine/standin-{role}.Dockerfile.j2", rootfs=ROOTFS_IMAGE,
+                                  **standin_python.variables(install))
+    made_of = standin_python.describe(install) if role == "python" else ""
+    recipe = hashlib.sha256(f"{dockerfile}\0{made_of}".encode()).hexdigest()[:16]
+    stale = docker_client.tagged_id(standin)
+    if stale is not None and docker_client.client().images.get(stale).labels.get(RECIPE) == recipe:
+        progress(f"  {ref}: cannot be pulled; stand-in {standin} already built")
+        return None
+    ensure_rootfs(progress)
+    with tempfile.TemporaryDirectory(prefix="flaskship-standin-") as context:
+        Path(context, "Dockerfile").write_text(dockerfile)
+        if install is not None:
+            standin_python.copy(install, Path(context, "python"))
+        progress(f"  building stand-in {standin} for {ref}" + (f": {made_of}" if made_of else "") + " ...")
+        built_id = docker_client.build_image(Path(context), standin, "base-images",
+                                             {f"{docker_client.LABEL}.stands-in-for": ref, RECIPE: recipe},
+                                             progress=progress)
+    if stale is not None and stale != built_id:
+        _drop(stale)
+    return standin
 
 
 def _drop(image: str) -> None:

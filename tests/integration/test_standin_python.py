@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import docker
 import pytest
 
@@ -30,3 +32,32 @@ def test_the_stand_in_is_the_hosts_build_of_the_version_it_stands_in_for(engine:
     assert [line for line in out[1:] if not line.startswith("pip-")] == [
         "pip", "ls: cannot access '/usr/local/lib/python3.12/test': No such file or directory", "1"]
     assert base_images.probe(image).python == "3.12"
+
+
+def test_a_host_build_that_does_not_run_there_gives_way_to_debians(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: docker.DockerClient) -> None:
+    """A host build that fails the stand-in's own import check (one made on a newer Debian,
+    say): a warning naming it, and Debian's python3 instead, not a failed `base-images`."""
+    root = tmp_path / "pyenv/versions/3.12.99"
+    (root / "lib/python3.12").mkdir(parents=True)
+    (root / "lib/python3.12/os.py").write_text("")
+    program = root / "bin/python3.12"
+    program.parent.mkdir()
+    # Answers the host's questions as a 3.12 build in its own prefix; in the image it fails.
+    program.write_text(f"#!/bin/sh\n[ -d {tmp_path} ] || exit 1\n"
+                       f"echo '[\"{root}\", \"3.12.99\", \"final\", true]'\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    ref = "python:3.12-flaskship-test"  # its own stand-in tag: the suite's python:3.12-slim is left alone
+    said: list[str] = []
+    try:
+        assert base_images.build_standins({ref: "python"}, lambda line: said.append(str(line))) == [
+            "flaskship-standin/python:3.12-flaskship-test"]
+        assert any(f"warning: {ref}: CPython 3.12.99 from {root} does not run in the stand-in" in line
+                   for line in said), said
+        out = engine.containers.run("flaskship-standin/python:3.12-flaskship-test", ["python3", "-V"], remove=True)
+        assert out.decode().startswith("Python 3.11.")
+    finally:
+        for image in engine.images.list(filters={"reference": "flaskship-standin/python:3.12-flaskship-test"}):
+            engine.images.remove(image.id, force=True)
