@@ -12,8 +12,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+
+HOST = "{}.{}".format(*sys.version_info[:2])  # the Python running flaskship, major.minor
 
 
 def programs(version: str) -> list[str]:
@@ -42,6 +46,11 @@ def answers_as(program: str, version: str) -> bool:
                               capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
+
+
+def answering(version: str) -> str | None:
+    """The first of programs(version) that runs as that version, or None."""
+    return next((program for program in programs(version) if answers_as(program, version)), None)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .. import hostpython
 from .errors import InitError
 from .versions import SUPPORTED, allows, requires_python
 
-HOST = f"{sys.version_info.major}.{sys.version_info.minor}"
+HOST = hostpython.HOST
 
 
 def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
@@ -38,9 +38,8 @@ def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
         return sys.executable, HOST
     fitting = [v for v in SUPPORTED if allows(allowed, v)]
     for version in sorted(fitting, key=lambda v: (v == wanted, v), reverse=True):
-        for program in hostpython.programs(version):
-            if hostpython.answers_as(program, version):
-                return program, version
+        if (program := hostpython.answering(version)) is not None:
+            return program, version
     need = " or ".join(f"python{v}" for v in fitting) or f"a Python that {spec!r} allows"
     raise InitError(f"{where}'s requires-python {spec!r} excludes this Python ({HOST}), which init's probe would "
                     f"install the app into, and no {need} answers on PATH or in pyenv's versions; install one "

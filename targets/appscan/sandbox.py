@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import trim
+from .. import hostpython, trim
 from ..files import atomic_write
 from . import pipfail
 from .deps import Dependencies, pins
@@ -84,7 +84,7 @@ def _run(command: list[str], cwd: Path, what: str, explain: Callable[[str], str 
 
 
 def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callable[[str], None],
-           python: str = sys.executable, version: str = f"{sys.version_info.major}.{sys.version_info.minor}") -> Path:
+           python: str = sys.executable, version: str = hostpython.HOST) -> Path:
     """The venv for these dependencies, made by `python` (of major.minor `version`:
     interpreter.py), created now unless the cache has it."""
     key = hashlib.sha256(f"{version}\0{deps.file}\0{deps.digest}".encode()).hexdigest()[:16]

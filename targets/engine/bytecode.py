@@ -43,16 +43,14 @@ def host_compiler(runtime: Runtime) -> str | None:
     base's version, else a `python3.X` of that version (pyenv's: targets/hostpython.py),
     else None (a container of the base compiles then). A .pyc's magic number is the
     same across a minor version's final releases, so any such release will do."""
-    if sys.implementation.name == "cpython" and runtime.python == "{}.{}".format(*sys.version_info[:2]):
+    if sys.implementation.name == "cpython" and runtime.python == hostpython.HOST:
         return sys.executable
     if not re.fullmatch(r"3\.\d+\.\d+", runtime.full):  # an rc's magic number may differ
         return None
     return _other_python(runtime.python)
 
 
-@lru_cache(maxsize=None)
-def _other_python(version: str) -> str | None:
-    return next((p for p in hostpython.programs(version) if hostpython.answers_as(p, version)), None)
+_other_python = lru_cache(maxsize=None)(hostpython.answering)  # once per version and process
 
 
 def host_can_compile(runtime: Runtime) -> bool:
