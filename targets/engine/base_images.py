@@ -215,8 +215,7 @@ def _standin(ref: str, role: str, install: hostpython.Install | None, progress: 
                                   **standin_python.variables(install))
     made_of = standin_python.describe(install) if role == "python" else ""
     recipe = hashlib.sha256(f"{dockerfile}\0{made_of}".encode()).hexdigest()[:16]
-    stale = docker_client.tagged_id(standin)
-    if stale is not None and docker_client.client().images.get(stale).labels.get(RECIPE) == recipe:
+    if standin_recipe(ref) == recipe:
         progress(f"  {ref}: cannot be pulled; stand-in {standin} already built")
         return None
     ensure_rootfs(progress)
@@ -225,20 +224,29 @@ def _standin(ref: str, role: str, install: hostpython.Install | None, progress: 
         if install is not None:
             standin_python.copy(install, Path(context, "python"))
         progress(f"  building stand-in {standin} for {ref}" + (f": {made_of}" if made_of else "") + " ...")
-        built_id = docker_client.build_image(Path(context), standin, "base-images",
-                                             {f"{docker_client.LABEL}.stands-in-for": ref, RECIPE: recipe},
-                                             progress=progress)
-    if stale is not None and stale != built_id:
-        _drop(stale)
-    return standin
+        return build_standin_image(Path(context), ref, recipe, "base-images", progress)
 
 
-def _drop(image: str) -> None:
-    """Our previous stand-in, now untagged; images built on it keep it until `invoke clean`."""
-    try:
-        docker_client.remove_image(image)
-    except docker.errors.APIError:
-        pass
+def standin_recipe(ref: str) -> str | None:
+    """The recipe `ref`'s stand-in was built from (its label), or None when there is none."""
+    found = docker_client.tagged_id(standin_ref(ref))
+    return None if found is None else docker_client.client().images.get(found).labels.get(RECIPE)
+
+
+def build_standin_image(context: Path, ref: str, recipe: str, target: str, progress: Callable[[str], None]) -> str:
+    """`ref`'s stand-in built from `context`, labelled with what it stands in for and its recipe
+    (base images' and services' alike). Our previous one, now untagged, goes; images built
+    on it keep it until `invoke clean`."""
+    tag = standin_ref(ref)
+    stale = docker_client.tagged_id(tag)
+    built = docker_client.build_image(context, tag, target, {f"{docker_client.LABEL}.stands-in-for": ref,
+                                      RECIPE: recipe}, progress=progress)
+    if stale is not None and stale != built:
+        try:
+            docker_client.remove_image(stale)
+        except docker.errors.APIError:
+            pass
+    return tag
 
 
 def ensure_rootfs(progress: Callable[[str], None]) -> None:

@@ -14,14 +14,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import docker.errors
-
 from .. import templates, trim
-from ..engine import base_images, docker_client, wheelhouse
+from ..engine import base_images, wheelhouse
 from .kinds import ServiceKind, behaviour
 from .settings import ServiceSettings
-
-RECIPE = base_images.RECIPE
 
 
 def resolve(name: str, settings: ServiceSettings, kind: ServiceKind, python_base: str, cache_dir: Path,
@@ -50,11 +46,7 @@ def recipe(settings: ServiceSettings, kind: ServiceKind) -> str:
 
 def current(settings: ServiceSettings, kind: ServiceKind) -> bool:
     """The stand-in exists and was built from today's recipe."""
-    try:
-        image = docker_client.client().images.get(base_images.standin_ref(kind.image(settings)))
-    except docker.errors.ImageNotFound:
-        return False
-    return bool(image.labels.get(RECIPE) == recipe(settings, kind))
+    return base_images.standin_recipe(kind.image(settings)) == recipe(settings, kind)
 
 
 def build_standin(settings: ServiceSettings, kind: ServiceKind, python_base: str, cache_dir: Path,
@@ -80,13 +72,7 @@ def build_standin(settings: ServiceSettings, kind: ServiceKind, python_base: str
         for filename, template in made["files"].items():
             (context / filename).write_text(templates.render(template, **variables), encoding="utf-8")
             (context / filename).chmod(0o555)
-        tag = base_images.standin_ref(ref)
-        stale = base_images.local_id(tag) if base_images.exists(tag) else None
-        built = docker_client.build_image(context, tag, "services", {f"{docker_client.LABEL}.stands-in-for": ref,
-                                          RECIPE: recipe(settings, kind)}, progress=progress)
-        if stale and stale != built:
-            docker_client.remove_image(stale)  # our own previous stand-in, now untagged
-    return tag
+        return base_images.build_standin_image(context, ref, recipe(settings, kind), "services", progress)
 
 
 def build_standins(services: dict[str, ServiceSettings], python_base: str, cache_dir: Path,
