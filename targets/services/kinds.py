@@ -6,12 +6,21 @@ import importlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from docker.models.containers import Container
 
 from . import SERVICES
 from .settings import ServiceSettings
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def narrowed(settings: ServiceSettings, kind_settings: type[Settings]) -> Settings:
+    """`settings` as its kind's own class: the protocol hands every kind ServiceSettings."""
+    assert isinstance(settings, kind_settings)
+    return settings
 
 
 @dataclass(frozen=True)

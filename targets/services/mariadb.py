@@ -14,7 +14,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from ..errors import SmokeFailed
-from .kinds import Start, database_fields
+from .kinds import Start, database_fields, narrowed
 from .settings import MariaDBSettings, ServiceSettings
 
 DEBIAN_VERSION = "10.11"  # bookworm's mariadb-server
@@ -23,11 +23,6 @@ DEBIAN_VERSION = "10.11"  # bookworm's mariadb-server
 THROWAWAY = ("--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0", "--innodb-doublewrite=0",
              "--skip-log-bin", "--innodb-buffer-pool-size=64M")
 SNAPSHOT = "/tmp/flaskship-snapshot.sql"
-
-
-def _settings(settings: ServiceSettings) -> MariaDBSettings:
-    assert isinstance(settings, MariaDBSettings)
-    return settings
 
 
 class MariaDB:
@@ -45,7 +40,7 @@ class MariaDB:
                 "files": {"entrypoint.sh": "services/standin-mariadb-entrypoint.sh.j2"}, "note": note}
 
     def start(self, settings: ServiceSettings, creds: Mapping[str, str]) -> Start:
-        db = _settings(settings)
+        db = narrowed(settings, MariaDBSettings)
         return Start(_environment(db, creds), ["mariadbd", *THROWAWAY, *_options(db)])
 
     def ready(self, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> bool:
@@ -61,20 +56,20 @@ class MariaDB:
 
     def reset(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str],
               snapshot: bool) -> None:
-        db = _settings(settings)
+        db = narrowed(settings, MariaDBSettings)
         load = f" && mariadb -uroot {db.database} < {SNAPSHOT}" if snapshot else ""
         _run(container, f"mariadb -uroot -e 'DROP DATABASE IF EXISTS `{db.database}`; "
                         f"CREATE DATABASE `{db.database}`'{load}", f"resetting database {db.database}")
 
     def snapshot(self, container: Container, settings: ServiceSettings) -> bool:
         # MariaDB has no template databases: a dump of what the release left, kept in the container.
-        db = _settings(settings)
+        db = narrowed(settings, MariaDBSettings)
         _run(container, f"mariadb-dump -uroot --single-transaction {db.database} > {SNAPSHOT}",
              f"keeping database {db.database}")
         return True
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
-        db = _settings(settings)
+        db = narrowed(settings, MariaDBSettings)
         return database_fields(db.scheme, db.user, creds["password"], host, port, db.database)
 
     def heroku(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
@@ -83,7 +78,7 @@ class MariaDB:
         return "JAWSDB_MARIA_URL", "mysql://" + rest
 
     def compose(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any]:
-        db = _settings(settings)
+        db = narrowed(settings, MariaDBSettings)
         return {
             "environment": _environment(db, creds),
             # Over TCP: the image's init phase listens on the socket only, so this is

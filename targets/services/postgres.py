@@ -12,7 +12,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from ..errors import SmokeFailed
-from .kinds import Start, database_fields
+from .kinds import Start, database_fields, narrowed
 from .settings import PostgresSettings, ServiceSettings
 
 DEBIAN_VERSION = "15"  # bookworm's postgresql
@@ -20,11 +20,6 @@ SSL_REQUEST = struct.pack("!II", 8, 80877103)
 # Speed over durability, for throwaway smoke instances only (never in docker-compose.yml):
 # every reset is a CREATE DATABASE, which fsyncs the whole copy otherwise.
 THROWAWAY = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
-
-
-def _settings(settings: ServiceSettings) -> PostgresSettings:
-    assert isinstance(settings, PostgresSettings)
-    return settings
 
 
 class Postgres:
@@ -41,7 +36,7 @@ class Postgres:
                 "files": {"entrypoint.sh": "services/standin-postgres-entrypoint.sh.j2"}, "note": note}
 
     def start(self, settings: ServiceSettings, creds: Mapping[str, str]) -> Start:
-        pg = _settings(settings)
+        pg = narrowed(settings, PostgresSettings)
         options = [*THROWAWAY, *(f"{key}={value}" for key, value in sorted(pg.settings.items()))]
         return Start({"POSTGRES_USER": pg.user, "POSTGRES_DB": pg.database, "POSTGRES_PASSWORD": creds["password"],
                       "POSTGRES_INITDB_ARGS": "--no-sync"},
@@ -60,19 +55,19 @@ class Postgres:
 
     def reset(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str],
               snapshot: bool) -> None:
-        pg = _settings(settings)
+        pg = narrowed(settings, PostgresSettings)
         source = f' TEMPLATE "{_snapshot(pg)}"' if snapshot else ""
         _sql(container, pg, f'DROP DATABASE IF EXISTS "{pg.database}" WITH (FORCE)',
              f'CREATE DATABASE "{pg.database}"{source}')
 
     def snapshot(self, container: Container, settings: ServiceSettings) -> bool:
-        pg = _settings(settings)
+        pg = narrowed(settings, PostgresSettings)
         _sql(container, pg, f'DROP DATABASE IF EXISTS "{_snapshot(pg)}"',
              f'CREATE DATABASE "{_snapshot(pg)}" TEMPLATE "{pg.database}"')
         return True
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
-        pg = _settings(settings)
+        pg = narrowed(settings, PostgresSettings)
         return database_fields("postgresql", pg.user, creds["password"], host, port, pg.database)
 
     def heroku(self, fields: Mapping[str, str]) -> tuple[str, str] | None:
@@ -81,7 +76,7 @@ class Postgres:
         return "DATABASE_URL", "postgres://" + fields["url"].removeprefix("postgresql://")
 
     def compose(self, name: str, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, Any]:
-        pg = _settings(settings)
+        pg = narrowed(settings, PostgresSettings)
         entry: dict[str, Any] = {
             "environment": {"POSTGRES_USER": pg.user, "POSTGRES_DB": pg.database, "POSTGRES_PASSWORD": creds["password"]},
             # Over TCP: the image's init phase listens on the socket only, so this

@@ -22,7 +22,7 @@ from docker.models.containers import Container
 
 from ..engine import outbound
 from ..errors import SmokeFailed
-from .kinds import Start
+from .kinds import Start, narrowed
 from .settings import S3Settings, ServiceSettings
 
 # The server mode's own dependencies beside the S3 backend (moto[server] would pull every AWS service's).
@@ -32,11 +32,6 @@ MAKE_BUCKET = (
     "config = {} if region == 'us-east-1' else {'CreateBucketConfiguration': {'LocationConstraint': region}}; "
     "boto3.client('s3', endpoint_url=os.environ['S3_ENDPOINT_URL']).create_bucket(Bucket=os.environ['S3_BUCKET'], **config)"
 )
-
-
-def _settings(settings: ServiceSettings) -> S3Settings:
-    assert isinstance(settings, S3Settings)
-    return settings
 
 
 def _bucket_xml(region: str) -> bytes:
@@ -69,7 +64,7 @@ class S3:
 
     def reset(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str],
               snapshot: bool) -> None:
-        s3 = _settings(settings)
+        s3 = narrowed(settings, S3Settings)
         base = f"http://127.0.0.1:{host_port}"
         try:
             with outbound.session(base) as http:
@@ -82,7 +77,7 @@ class S3:
         return False
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
-        s3 = _settings(settings)
+        s3 = narrowed(settings, S3Settings)
         return {"endpoint": f"http://{host}:{port}", "access_key": creds["access_key"],
                 "secret_key": creds["secret_key"], "region": s3.region, "bucket": s3.bucket}
 
