@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import lockfiles, reqlines, serverpins
+from ..build import lockfiles, pyproject, reqlines, serverpins
 from ..errors import BuildFailed
 from ..pins import GUNICORN
 from .errors import InitError
@@ -45,7 +45,26 @@ class Dependencies:
                 raise InitError(str(exc), exc.detail) from None
             (app_dir / EXPORTED).write_text(text, encoding="utf-8")
             return ["-r", EXPORTED]
-        return ["-r", REQUIREMENTS] if self.file == REQUIREMENTS else [str(app_dir)]
+        if self.file == REQUIREMENTS:
+            return ["-r", REQUIREMENTS]
+        data = pyproject.load(app_dir / PYPROJECT)  # read once already, by dependencies()
+        if pyproject.is_package(data):
+            return [str(app_dir)]
+        # An application: its dependencies, not the folder (which pip would try to build).
+        (app_dir / EXPORTED).write_text("".join(f"{line}\n" for line in pyproject.dependencies(data)), encoding="utf-8")
+        return ["-r", EXPORTED]
+
+
+def _what_project(path: Path, label: str) -> str:
+    data = pyproject.load(path)
+    if pyproject.is_package(data):
+        return "the app is an installable package"
+    try:
+        pyproject.dependencies(data)
+    except pyproject.PyprojectError as exc:
+        raise InitError(f"{label}: {PYPROJECT}: {exc}") from None
+    return ("an application, not a package (no [build-system], as uv reads it): its [project] dependencies are "
+            "installed, not the project itself")
 
 
 def _has_project_table(path: Path, label: str) -> bool:
@@ -94,8 +113,8 @@ def dependencies(app_dir: Path) -> Dependencies:
         if not _has_project_table(pyproject, label):
             raise InitError(f"{label}: no {REQUIREMENTS}, and {PYPROJECT} has no PEP 621 [project] table{noted}; "
                             f"declare the dependencies in [project] or write a {REQUIREMENTS}")
-        return Dependencies(PYPROJECT, f"no {REQUIREMENTS}; {PYPROJECT} has a [project] table: the app is an "
-                            "installable package" + noted, _digest(pyproject))
+        return Dependencies(PYPROJECT, f"no {REQUIREMENTS}; {PYPROJECT} has a [project] table: "
+                            + _what_project(pyproject, label) + noted, _digest(pyproject))
     if notes:
         raise InitError(f"{label}: no usable dependency file: {'; '.join(notes)}")
     raise InitError(f"{label}: neither {REQUIREMENTS} nor {PYPROJECT} found; list the app's dependencies in one of them")

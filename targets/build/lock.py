@@ -68,8 +68,9 @@ def lockable(expanded: Expanded, app_dir: Path) -> str | None:
 
 def compile_app(app_dir: Path, source: str, extra: tuple[str, ...], expanded: Expanded, python: str,
                 cache: Path, where: str, union: tuple[str, ...] = PLATFORMS) -> str:
-    """The target's lock text: `source` (a requirements file relative to app_dir, or '.' for
-    the app's pyproject.toml) and `extra`, pinned and hashed, constrained by the union lock
+    """The target's lock text: `source` (a requirements file relative to app_dir, '.' for the
+    app's pyproject.toml as a package, or 'pyproject.toml' for an application's dependencies
+    listed there: build/pyproject.py) and `extra`, pinned and hashed, constrained by the union lock
     of `union` (PLATFORMS as this app installs them: build/serverpins.py)."""
     python = _requires_python(app_dir, source, python)
     options = tuple(e.spec for e in expanded.index)
@@ -93,7 +94,7 @@ def _key(app_dir: Path, source: str, expanded: Expanded, python: str) -> str:
     for entry in expanded.entries:
         if entry.kind == "constraint":
             parts.append((app_dir / entry.spec).read_text(encoding="utf-8"))
-    if source == "." or any(e.kind == "self" for e in expanded.entries):
+    if source in (".", "pyproject.toml") or any(e.kind == "self" for e in expanded.entries):
         parts += [(app_dir / name).read_text(encoding="utf-8") for name in ("pyproject.toml", "setup.py", "setup.cfg")
                   if (app_dir / name).is_file()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
@@ -125,7 +126,7 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
 
 def _requires_python(app_dir: Path, source: str, python: str) -> str:
     """`python`, or the lowest Python the app's own requires-python allows when that is newer."""
-    if source != ".":
+    if source not in (".", "pyproject.toml"):
         return python
     import tomllib
     try:

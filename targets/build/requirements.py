@@ -30,12 +30,13 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import trim
 from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
-from . import direct, hashpins, lock, lockfiles, reqlines, serverpins
+from . import direct, hashpins, lock, lockfiles, pyproject, reqlines, serverpins
 from .reqlines import Entry, Expanded
 from .source import OWN_FILES
 
@@ -75,12 +76,16 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
     if path.name == PYPROJECT:
         if path.parent.resolve() != app_dir.resolve():
             raise BuildFailed(f"{where}: the app's {PYPROJECT} must be at the top of app.source, which is what gets built")
-        check_pyproject(path, where)
+        data = check_pyproject(path, where)
         named = serverpins.pyproject_names(path)
         extra, union = (serverpins.own_lines(lines, named, False, prefix) for lines in (extra, union))
+        # A package is installed itself (`.`, its wheel); an application only its dependencies (pyproject.py).
+        package = pyproject.is_package(data)
         if cache is None:
-            return ".\n" + "".join(f"{line}\n" for line in extra)
-        text = lock.compile_app(app_dir, ".", extra, reqlines.Expanded(()), python, cache, where, union)
+            own = ["."] if package else pyproject.dependencies(data)
+            return "".join(f"{line}\n" for line in (*own, *extra))
+        text = lock.compile_app(app_dir, "." if package else PYPROJECT, extra, reqlines.Expanded(()), python, cache,
+                                where, union)
         expanded = reqlines.expand(text, path.with_name("requirements.txt"), app_dir, prefix, f"{requirements} (locked)")
         return _body(expanded, extra, union, app_dir, where, prefix, python, locked=True)
     if lockfiles.is_lock(path):
@@ -143,19 +148,35 @@ def _deploy_line(entry: Entry, hashed: bool, prefix: str) -> str:
     return entry.raw
 
 
-def check_pyproject(path: Path, where: str) -> None:
-    """A pyproject.toml pip can build the app's wheel from, with PEP 621 metadata."""
+def check_pyproject(path: Path, where: str) -> dict[str, Any]:
+    """A pyproject.toml with PEP 621 metadata: a package pip can build the app's wheel from,
+    or an application whose dependencies are listed in it (pyproject.py). Its tables."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BuildFailed(f"{where}: not valid TOML: {exc}") from None
-    if "project" not in data:
-        legacy = "it has [tool.poetry] (Poetry 1.x metadata), " if "poetry" in data.get("tool", {}) else ""
+        data = pyproject.load(path)
+    except pyproject.PyprojectError as exc:
+        if "[project]" not in str(exc):
+            raise BuildFailed(f"{where}: {exc}") from None
+        legacy = "it has [tool.poetry] (Poetry 1.x metadata), " if "poetry" in _tool_tables(path) else ""
         raise BuildFailed(f"{where}: no [project] table; {legacy}declare the app's name, version and dependencies "
-                          "in a PEP 621 [project] table, or point app.requirements at a requirements file")
-    if "build-system" not in data:
+                          "in a PEP 621 [project] table, or point app.requirements at a requirements file") from None
+    if not pyproject.is_package(data):
+        try:
+            pyproject.dependencies(data)
+        except pyproject.PyprojectError as exc:
+            raise BuildFailed(f"{where}: {exc}") from None
+    elif "build-system" not in data:
+        # `tool.uv.package = true` with no backend named: pip would guess setuptools' legacy build.
         raise BuildFailed(f"{where}: no [build-system] table, so pip cannot build the app's wheel; add "
                           '[build-system] requires = ["setuptools>=61"], build-backend = "setuptools.build_meta"')
+    return data
+
+
+def _tool_tables(path: Path) -> dict[str, Any]:
+    try:
+        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    return tool if isinstance(tool, dict) else {}
 
 
 def for_image(text: str, src: Path, cache_dir: Path, label: str,

@@ -236,6 +236,19 @@ def test_a_pyproject_app_is_deployed_as_dot(tmp_path: Path) -> None:
     assert requirements.deploy_text(tmp_path, "pyproject.toml", ("a==1", "b==2"), "fn") == ".\na==1\nb==2\n"
 
 
+def test_an_application_pyproject_is_deployed_as_its_dependencies_not_as_dot(tmp_path: Path) -> None:
+    # No [build-system]: uv installs the dependencies and never builds the project (flaskBlog's
+    # layout, where pip's build of `.` fails on several top-level folders).
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "blog"\nversion = "1"\n'
+                                             'dependencies = ["flask>=3.1", "markdown2"]\n')
+    assert requirements.deploy_text(tmp_path, "pyproject.toml", ("a==1",), "fn") == "flask>=3.1\nmarkdown2\na==1\n"
+    # uv's own switch says which it is, whatever the tables.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "blog"\nversion = "1"\ndependencies = ["flask"]\n'
+                                             '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+                                             '[tool.uv]\npackage = false\n')
+    assert requirements.deploy_text(tmp_path, "pyproject.toml", (), "fn") == "flask\n"
+
+
 def test_dot_without_anything_to_build_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text(".\n")
     with pytest.raises(BuildFailed, match=r"^run: app.requirements: requirements.txt: '\.' installs the app itself, "
@@ -247,7 +260,10 @@ def test_dot_without_anything_to_build_is_an_error(tmp_path: Path) -> None:
     ('[tool.poetry]\nname = "x"\nversion = "1"\n\n[build-system]\nrequires = ["poetry-core"]\n'
      'build-backend = "poetry.core.masonry.api"\n', "no [project] table; it has [tool.poetry]"),
     ('[tool.black]\nline-length = 100\n', "no [project] table; declare"),
-    ('[project]\nname = "x"\nversion = "1"\n', "no [build-system] table"),
+    # A package by uv's switch, with no backend named: pip would guess setuptools' legacy build.
+    ('[project]\nname = "x"\nversion = "1"\n\n[tool.uv]\npackage = true\n', "no [build-system] table"),
+    ('[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n',
+     "[project] lists dependencies as dynamic, which only a build can compute"),
     ('[project\nname = "x"\n', "not valid TOML"),
 ])
 def test_a_pyproject_pip_cannot_build_from_is_one_error(tmp_path: Path, text: str, says: str) -> None:
