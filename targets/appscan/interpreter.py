@@ -1,12 +1,18 @@
-"""Which Python makes init's probe venv: this one, unless the app's requires-python excludes it.
+"""Which Python makes init's probe venv: the one the images will run, where this host has it.
 
 The probe installs the app's dependencies and imports it, so it must run on a
 Python the app allows: flaskbb says `requires-python = ">=3.12"`, and on a 3.11
 host pip found no release of flask-allows2 at all. Then a `python3.X` the app
 allows is used, from PATH (Debian's or deadsnakes' packages, uv's installs) or
 pyenv's versions folder: the version init writes to defaults.python first, then the
-newest other. Where the host's Python is allowed it stays, as before: the probe
-only needs to import the app, and the host's venv is the one already cached.
+newest other.
+
+The version init writes to defaults.python is taken first whenever the host has
+it, even where this Python is allowed too: the images run that version, and an
+app that installs and imports on 3.11 may not on 3.13 (a pin with no wheel for
+it, a module the standard library dropped). The build would find that out later,
+and init would have written checks from a run on a Python no target uses.
+Without that version the host's Python stays, where the app allows it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ HOST = hostpython.HOST
 def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
     """(interpreter, its major.minor) for the probe venv of the app in `app_dir`;
     `wanted`: the version init chose for the manifest."""
+    if wanted == HOST:
+        return sys.executable, HOST
+    if (program := hostpython.answering(wanted)) is not None:
+        return program, wanted
     found = requires_python(app_dir)
     if found is None:
         return sys.executable, HOST

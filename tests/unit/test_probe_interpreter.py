@@ -47,6 +47,14 @@ def test_the_host_python_stays_where_the_app_allows_it_or_says_nothing(tmp_path:
     assert interpreter.choose(_app(tmp_path / "b", f">={HOST}"), OTHER) == (sys.executable, HOST)
 
 
+def test_the_version_the_images_run_is_taken_first_where_the_host_has_it(tmp_path: Path) -> None:
+    # The host is allowed too, but the manifest (and every image) runs OTHER: the probe does as well.
+    wanted = _python(tmp_path / f"bin/python{OTHER}", OTHER)
+    assert interpreter.choose(_app(tmp_path, None), OTHER) == (str(wanted), OTHER)
+    assert interpreter.choose(_app(tmp_path / "b", f">={HOST}"), OTHER) == (str(wanted), OTHER)
+    assert interpreter.choose(_app(tmp_path / "c", None), HOST) == (sys.executable, HOST)
+
+
 def test_an_excluded_host_takes_the_wanted_version_from_path_then_pyenv(tmp_path: Path) -> None:
     app = _app(tmp_path, f"!={HOST}.*")
     newest = _python(tmp_path / f"pyenv/versions/{OTHER}.10/bin/python{OTHER}", OTHER)
