@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import trim
+from ..smoke.paths import NOT_FOUND_PATH
 from ..manifest import Check
 from . import appenv, candidates, interpreter, runner, sandbox
 from . import services as backing
@@ -54,6 +55,9 @@ class Detected:
     secret_key: str | None = None  # the file that reads SECRET_KEY from the environment (appenv.py)
     server_pin: str | None = None  # what a build will refuse in the app's own gunicorn pin (deps.server_pin_problem)
     shadowed: tuple[str, ...] = ()  # app routes under the static URL, left out of the checks (shadowed_by_static)
+    writable: tuple[str, ...] = ()  # folders the probe's run wrote in: app.writable (runner.written_by)
+    writes_top: tuple[str, ...] = ()  # files it wrote at the app folder's top, which app.writable cannot open
+    not_found: str | None = None  # what is wrong with the answer to a path the app has no route for (not_found_of)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -133,6 +137,28 @@ def shadowed_note(d: Detected) -> str:
             f"Cache-Control; not checked; move them out of {d.static_url.value}/")
 
 
+WRITABLE_WHY = ("the probe's import and GET routes wrote here, and the code is read-only in every image; "
+                "each is made writable by any uid, the rest of the code stays read-only")
+
+
+def top_writes_note(d: Detected) -> str:
+    files = ", ".join(d.writes_top)
+    return (f"the probe's run wrote {files} at the top of {d.folder}/, beside the code, which is read-only in every "
+            "image and cannot be made writable there; have the app write it into a folder and list that folder "
+            "under app.writable (or log to stdout)")
+
+
+def not_found_of(answer: Mapping[str, Any] | None) -> str | None:
+    """A warning when the app answers a path it has no route for with a 5xx, which smoke's
+    not-found check fails on every target; None when it does not."""
+    if not answer or int(answer.get("status", 0)) < 500:
+        return None
+    error = f" ({str(answer['error'])[:200]})" if answer.get("error") else ""
+    return (f"GET {NOT_FOUND_PATH}, a path the app has no route for, answered {answer['status']}{error} in the probe; "
+            "smoke's not-found check, which every target must pass, will fail until the app's 404 handler answers "
+            "without an error")
+
+
 def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
     paths = {str(c["path"]) for c in checks}
     for path in HEALTH:
@@ -167,4 +193,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())), flask_version,
                     tuple(backing.detect(installed, texts)), release if command else None,
-                    secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed))
+                    secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
+                    probe["written"].folders, probe["written"].top, not_found_of(probe.get("not_found")))

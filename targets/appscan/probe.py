@@ -1,11 +1,12 @@
 """Run by path inside the throwaway venv, with cwd = the app's folder; flaskship never imports it.
 
-    <venv>/bin/python -I -B probe.py 'module:attr' | 'module:factory(<literal args>)'
+    <venv>/bin/python -I -B probe.py 'module:attr' | 'module:factory(<literal args>)' <unknown path>
 
 Imports the entry as gunicorn would (the working folder first on sys.path),
 checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
-"status", "content_type"}], "commands": the app's own `flask` commands, "flask_version",
+"status", "content_type"}], "not_found": {"status", "error"?} for a path the
+app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
 "distributions": what the venv has installed}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
@@ -61,6 +62,16 @@ def routes(app):
     return found
 
 
+def not_found(app, path):
+    """What the app answers for a path it has no route for: smoke requires no 5xx there."""
+    try:
+        response = app.test_client().get(path)
+        response.close()
+        return {"status": response.status_code}
+    except Exception as exc:  # noqa: BLE001 - what the platform would answer with a 500
+        return {"status": 500, "error": f"{type(exc).__name__}: {exc}"}
+
+
 def distributions():
     """The names of what the venv has installed: the app's dependencies, as resolved."""
     from importlib import metadata
@@ -78,7 +89,7 @@ def flask_version():
         return ""
 
 
-def inspect(entry):
+def inspect(entry, unknown):
     stage = "importing flask (is Flask among the app's dependencies?)"
     try:
         import flask
@@ -90,6 +101,7 @@ def inspect(entry):
         stage = f"requesting the GET routes of {entry}"
         return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
+                "not_found": not_found(app, unknown),
                 "commands": sorted(app.cli.commands), "distributions": distributions(),
                 "flask_version": flask_version()}
     except BaseException as exc:  # SystemExit too: an app may exit on import
@@ -104,7 +116,7 @@ def main():
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        result = inspect(sys.argv[1])
+        result = inspect(sys.argv[1], sys.argv[2])
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)

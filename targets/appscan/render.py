@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from .appenv import SECRET_KEY
-from .detect import Detected, shadowed_note
+from .detect import WRITABLE_WHY, Detected, shadowed_note, top_writes_note
 
 REGION = "us-central1"
 PUBLISH = 8000
@@ -60,6 +60,8 @@ def render(d: Detected, source: str) -> str:
         f"  static: {_value(d.static.value)}  {note(d.static.why)}",
         f"  static_url: {q(d.static_url.value)}  {note(d.static_url.why)}",
         *([f"  release: {q(d.release.value)}  {note(d.release.why)}"] if d.release else []),
+        *([f"  writable: [{', '.join(q(f) for f in d.writable)}]  {note(WRITABLE_WHY)}"] if d.writable else []),
+        *(["  " + note(f"warning: {top_writes_note(d)}")] if d.writes_top else []),
         "",
         "smoke:",
         f"  health: {q(d.health.value)}  {note(d.health.why)}",
@@ -74,6 +76,8 @@ def render(d: Detected, source: str) -> str:
     lines += ["  " + note(f"skipped: {reason} in the probe") for reason in d.skipped]
     if d.shadowed:
         lines.append("  " + note(shadowed_note(d)))
+    if d.not_found:
+        lines.append("  " + note(f"warning: {d.not_found}"))
     if d.skipped:
         lines.append("  " + note(f"hint: {d.hint()}"))
     lines += [

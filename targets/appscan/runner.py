@@ -21,9 +21,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..smoke.paths import NOT_FOUND_PATH
 from .errors import InitError
 from .sandbox import python_of, special
 
@@ -49,11 +51,12 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
             raise InitError(f"{exc.filename or app_dir}: could not copy it for the probe ({exc.strerror}); make it "
                             "readable, or move it out of the app folder") from None
         try:
-            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry], cwd=copy, env=env,
+            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry, NOT_FOUND_PATH], cwd=copy, env=env,
                                   capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise InitError(f"{entry}: the probe did not finish within {timeout:.0f} s (importing the app or one of "
                             "its GET routes hangs?); name the entry with --entry, or fix what blocks") from None
+        written = written_by(app_dir, copy)
     tail = "\n".join(proc.stderr.splitlines()[-20:])
     lines = proc.stdout.strip().splitlines()
     try:
@@ -64,10 +67,55 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         raise InitError(f"{entry}: the probe failed (exit status {proc.returncode}); its output is above", detail=tail)
     if "error" in result:
         raise InitError(f"{app_dir.name}: {result['error']}; fix it, or name the app with --entry module:attr")
+    result["written"] = written
     for key in ("static_folder", "import_root"):  # as if it had run in the app's folder
         if isinstance(result.get(key), str) and Path(result[key]).is_relative_to(copy):
             result[key] = str(app_dir / Path(result[key]).relative_to(copy))
     return result
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where the probe's run (the import and the GET routes) wrote in the copy of the app."""
+
+    folders: tuple[str, ...]  # relative to the app folder: a folder it made, or one it made or changed files in
+    top: tuple[str, ...]  # files it made or changed at the app folder's top, which no writable folder can hold
+
+
+def written_by(app_dir: Path, copy: Path) -> Written:
+    """Compare the probe's copy with the app folder it was copied from (copytree keeps each
+    file's size and mtime). Flask's instance folder is left out: every image makes it writable."""
+    folders: set[str] = set()
+    top: list[str] = []
+    for folder, dirs, files in os.walk(copy):
+        here = Path(folder)
+        relative = here.relative_to(copy)
+        before = app_dir / relative
+        if relative.parts[:1] == ("instance",):
+            dirs[:] = []
+            continue
+        if not before.is_dir():  # a folder the app made: listed whole, nothing under it on its own
+            folders.add(relative.as_posix())
+            dirs[:] = []
+            continue
+        for name in files:
+            if _changed(before / name, here / name):
+                if relative.parts:
+                    folders.add(relative.as_posix())
+                else:
+                    top.append(name)
+    # A folder inside another listed one is already writable by it.
+    outer = {f for f in folders if not any(f.startswith(other + "/") for other in folders)}
+    return Written(tuple(sorted(outer)), tuple(sorted(top)))
+
+
+def _changed(before: Path, after: Path) -> bool:
+    try:
+        old = before.lstat()
+    except OSError:
+        return True
+    new = after.lstat()
+    return (old.st_size, old.st_mtime_ns) != (new.st_size, new.st_mtime_ns)
 
 
 def _never_read(app_dir: Path) -> Callable[[str, list[str]], set[str]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from ..appscan.detect import Detected, detect, shadowed_note
+from ..appscan.detect import WRITABLE_WHY, Detected, detect, shadowed_note, top_writes_note
 from ..appscan.errors import InitError
 from ..appscan.render import render
 from ..errors import ManifestError
@@ -70,6 +70,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")
     if d.release:
         progress(f"  release       {d.release.value}  ({d.release.why})")
+    if d.writable:
+        progress(f"  writable      {', '.join(d.writable)}  ({WRITABLE_WHY})")
     listed = ", ".join(f"{c['path']} {c['status']} {c.get('content_type', '')}".rstrip() for c in d.checks)
     progress(f"  checks        {len(d.checks)}: {listed or 'none'}  (GET routes without parameters, as the app answered them)")
     for reason in d.skipped:
@@ -80,6 +82,10 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  warning: {d.server_pin}")
     if d.shadowed:
         progress(f"  warning: {shadowed_note(d)}")
+    if d.not_found:
+        progress(f"  warning: {d.not_found}")
+    if d.writes_top:
+        progress(f"  warning: {top_writes_note(d)}")
     progress("next:")
     progress(f"  invoke build --manifest {shown} --target all")
     progress(f"  invoke smoke --manifest {shown}")

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ..engine import outbound
+from .paths import NOT_FOUND_PATH
 from ..manifest import Check
 
 if TYPE_CHECKING:
     from ..manifest import Project
 
 TIMEOUT = 10
-NOT_FOUND_PATH = "/flaskship-no-such-page"
 VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 

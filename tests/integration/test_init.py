@@ -33,6 +33,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # requires-python ">=3.11": the newest of 3.10-3.13 it allows.
     "pyproject_pkg": {"entry": "hello_pkg:create_app()", "requirements": "pyproject.toml", "static": "hello_pkg/static",
                       "static_url": "/static", "python": "3.13", "health": "/", "checks": ["/", "/about"]},
+    # An application's pyproject.toml (no [build-system]): its dependencies, never `pip install .`.
+    "blog_app": {"entry": "app:app", "requirements": "pyproject.toml", "static": "static", "static_url": "/static",
+                 "python": "3.12", "health": "/healthz", "checks": ["/", "/healthz"]},
 }
 
 
@@ -78,6 +81,21 @@ def test_init_detects_each_fixture_app(name: str, initialised: Callable[[str], t
     assert f"  entry         {want['entry']}  (" in result.stdout
     assert f"invoke build --manifest {copy / 'targets.yaml'} --target all" in result.stdout
     assert f"invoke smoke --manifest {copy / 'targets.yaml'}" in result.stdout
+
+
+def test_where_the_app_writes_becomes_app_writable_and_it_is_probed_on_the_images_python(
+        initialised: Callable[[str], tuple[Path, CliResult]]) -> None:
+    # blog_app makes log/ at import and writes data/visits.log on GET /, as flaskBlog does with
+    # log/ and db/: in every image the code is read-only, so smoke failed at boot until both
+    # were listed by hand. The build and smoke below run the manifest as written.
+    copy, result = initialised("blog_app")
+    assert result.code == 0, result.stdout + result.stderr
+    assert written(copy)["app"]["writable"] == ["data", "log"]
+    assert "  writable      data, log  (the probe's import and GET routes wrote here" in result.stdout
+    assert "an application, not a package (no [build-system]" in result.stdout
+    # The manifest says 3.12 (requires-python), not the host's Python: the probe ran on 3.12.
+    assert "init: creating a throwaway venv (Python 3.12)" in result.stdout
+    assert not (copy / "log").exists()  # the probe wrote in its copy, never in the app
 
 
 def test_an_app_that_needs_its_database_has_its_home_page_skipped_with_a_hint(
@@ -127,7 +145,8 @@ PRESTART = {"factory_sqlite": """  prestart: "flask --app 'flaskr:create_app()' 
 OWN_CHECKS = {"main_module": '    - {name: middleware, path: /healthz, headers: {X-Middleware: "on"}}\n'}
 
 
-@pytest.mark.parametrize("name", ["main_module", "config_pkg", "assets_folder", "pyproject_pkg", "factory_sqlite"])
+@pytest.mark.parametrize("name", ["main_module", "config_pkg", "assets_folder", "pyproject_pkg", "factory_sqlite",
+                                  "blog_app"])
 def test_the_written_manifest_builds_and_smokes_on_every_target(
         name: str, initialised: Callable[[str], tuple[Path, CliResult]], engine: docker.DockerClient) -> None:
     copy, result = initialised(name)

@@ -1,0 +1,74 @@
+"""What init's probe learns beyond the routes: where the app wrote (runner.written_by), and what
+it answers for a path it has no route for (probe.py, detect.not_found_of)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from targets.appscan import runner
+from targets.appscan.detect import not_found_of
+from targets.smoke.paths import NOT_FOUND_PATH
+
+
+def _app(root: Path) -> Path:
+    app = root / "app"
+    for name, text in {"app.py": "x = 1\n", "data/seed.db": "seed", "data/deep/keep.txt": "k",
+                       "instance/config.py": "A = 1\n", "static/site.css": "a{}"}.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(text)
+    return app
+
+
+def test_folders_the_run_made_or_wrote_in_are_listed_once_each(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    copy = tmp_path / "copy"
+    shutil.copytree(app, copy)  # as the runner copies: sizes and mtimes kept
+    assert runner.written_by(app, copy) == runner.Written((), ())
+    (copy / "log/nested").mkdir(parents=True)  # a folder it made: listed whole
+    (copy / "log/nested/app.log").write_text("up\n")
+    (copy / "data/seed.db").write_text("seed plus a row")  # a file it changed in a folder of the code
+    (copy / "data/deep/new.txt").write_text("n")  # inside data/ already: not listed again
+    (copy / "instance/app.sqlite").write_text("db")  # Flask's instance folder is always writable
+    (copy / "app.pid").write_text("1")  # at the top: no folder can open it
+    assert runner.written_by(app, copy) == runner.Written(("data", "log"), ("app.pid",))
+
+
+def test_a_rewrite_with_the_same_size_counts_by_its_time(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    copy = tmp_path / "copy"
+    shutil.copytree(app, copy)
+    stat = (copy / "static/site.css").stat()
+    (copy / "static/site.css").write_text("b{}")
+    os.utime(copy / "static/site.css", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert runner.written_by(app, copy).folders == ("static",)
+
+
+def test_a_5xx_for_an_unknown_path_is_a_warning_naming_smokes_check() -> None:
+    assert not_found_of({"status": 404}) is None and not_found_of(None) is None
+    warning = not_found_of({"status": 500, "error": "TypeError: unsupported operand"})
+    assert warning is not None and warning.startswith(f"GET {NOT_FOUND_PATH}, a path the app has no route for, "
+                                                      "answered 500 (TypeError: unsupported operand) in the probe")
+    assert "404 handler" in warning
+
+
+def test_the_probe_asks_the_unknown_path_of_the_real_app(tmp_path: Path) -> None:
+    # flaskBlog's 404 handler logged the exception with a logger that takes only strings.
+    (tmp_path / "webapp.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n"
+        "@app.get('/')\ndef home():\n    return 'home'\n"
+        "@app.errorhandler(404)\ndef missing(e):\n    return 'not found: ' + e, 404\n")
+    probe = Path(runner.__file__).with_name("probe.py")
+    out = subprocess.run([sys.executable, "-I", "-B", str(probe), "webapp:app", NOT_FOUND_PATH], cwd=tmp_path,
+                         capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["routes"] == [{"path": "/", "status": 200, "content_type": "text/html"}]
+    assert seen["not_found"]["status"] == 500
+    (tmp_path / "webapp.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    out = subprocess.run([sys.executable, "-I", "-B", str(probe), "webapp:app", NOT_FOUND_PATH], cwd=tmp_path,
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1])["not_found"] == {"status": 404}
