@@ -2,7 +2,11 @@
 always builds the same server (bump deliberately, with a smoke run)."""
 
 GUNICORN = "gunicorn==23.0.0"
-FUNCTIONS_FRAMEWORK = "functions-framework==3.10.2"
+# A range, newest first: the resolver takes 3.10.2 unless the app's own pins rule it out.
+# 3.8.1 on need gunicorn>=22; an app that pins gunicorn 21.2.0 (microblog, the Mega-Tutorial's
+# app) gets 3.8.0, the last release that runs on it, and the zip names that release, so
+# the platform runs what smoke ran. Below 3.8.0 the runner and entry point are untested.
+FUNCTIONS_FRAMEWORK = "functions-framework>=3.8.0,<=3.10.2"
 # The oldest release of a server package an app may pin itself instead of the pin above:
 # it gets that range, floor to pin (build/serverpins.py). gunicorn 21.2.0: the generated
 # gunicorn.conf.py is run on it and on the pin by tests/unit/test_gunicorn_conf.py;

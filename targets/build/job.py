@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+
 from .. import templates
 from ..engine import docker_client
 from ..errors import BuildFailed
@@ -162,7 +164,7 @@ class BuildJob:
             brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
                        for line in union if line != GUNICORN}
             for line, names in brought.items():
-                if line.split("==")[0] in lockfiles.reasons(exc.detail.splitlines()):  # not just the lines given
+                if Requirement(line).name in lockfiles.reasons(exc.detail.splitlines()):  # not just the lines given
                     raise BuildFailed(f"{exc.message.rstrip('.')}; {line} is in the lock only for the target(s) "
                                       f"{', '.join(names)} (a manifest without them does not lock it)",
                                       exc.detail) from None

@@ -94,7 +94,8 @@ def pyproject_names(path: Path, extras: str = "") -> dict[str, Entry]:
 
 
 def _pinned(line: str) -> str:
-    return next(spec.version for spec in Requirement(line).specifier if spec.operator == "==")
+    """A platform line's release: its exact pin, or the top of its range (pins.py)."""
+    return next(spec.version for spec in Requirement(line).specifier if spec.operator in ("==", "<="))
 
 
 def _admits(entry: Entry, version: str) -> bool:

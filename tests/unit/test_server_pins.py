@@ -65,16 +65,27 @@ def test_a_pin_below_the_floor_is_refused_in_one_line_naming_both(tmp_path: Path
     assert _pins(text)["gunicorn"] == GUNICORN.split("==")[1]
 
 
-def test_a_functions_target_needs_the_gunicorn_its_runtime_needs_and_says_so(tmp_path: Path) -> None:
-    # functions-framework 3.10.2 needs gunicorn>=22: with a functions target in the
-    # manifest the one lock cannot hold the app's 21.2.0, and uv's whole chain of
-    # reasons is the line (its last link names the app's pin).
+def test_a_functions_target_takes_the_newest_runtime_the_apps_gunicorn_pin_allows(tmp_path: Path) -> None:
+    # functions-framework 3.8.1 on needs gunicorn>=22. microblog pins gunicorn==21.2.0, and the
+    # one lock of a manifest with a functions target failed for every target. The range in
+    # pins.py lets the resolver take 3.8.0, the last release that runs on 21.2.0.
     app = _app(tmp_path, "flask==3.1.0\ngunicorn==21.2.0\n")
+    text = requirements.deploy_text(app, "requirements.txt", RUNTIME, "run", cache=tmp_path / "cache", union=RUNTIME)
+    assert (_pins(text)["functions-framework"], _pins(text)["gunicorn"]) == ("3.8.0", "21.2.0")
+    # Without such a pin, the top of the range: the release the runner is built and tested on.
+    app = _app(tmp_path / "plain", "flask==3.1.0\n")
+    text = requirements.deploy_text(app, "requirements.txt", RUNTIME, "run", cache=tmp_path / "cache", union=RUNTIME)
+    top = FUNCTIONS_FRAMEWORK.rpartition("<=")[2]
+    assert (_pins(text)["functions-framework"], _pins(text)["gunicorn"]) == (top, GUNICORN.split("==")[1])
+
+
+def test_a_runtime_the_range_cannot_hold_is_the_resolvers_line_naming_both(tmp_path: Path) -> None:
+    app = _app(tmp_path, "flask==3.1.0\nfunctions-framework==3.5.0\n")
     with pytest.raises(BuildFailed) as caught:
-        requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=RUNTIME)
+        requirements.deploy_text(app, "requirements.txt", RUNTIME, "run", cache=tmp_path / "cache", union=RUNTIME)
     message = caught.value.message
     assert "\n" not in message
-    assert "gunicorn>=22" in message and "gunicorn==21.2.0" in message and "unsatisfiable" in message
+    assert "functions-framework==3.5.0" in message and "unsatisfiable" in message
 
 
 def test_an_app_that_admits_flaskships_pin_gets_it(tmp_path: Path) -> None:
@@ -137,10 +148,10 @@ def test_the_union_holds_the_lines_of_the_kinds_given_in_one_order() -> None:
 
 
 def test_a_lock_the_functions_runtime_breaks_names_the_targets_that_bring_it(tmp_path: Path) -> None:
-    # A frozen file (microblog's pins typing-extensions==4.8.0; functions-framework's
-    # starlette needs 4.10 or later) cannot hold the functions runtime. The line says
+    # A frozen file that pins what every functions-framework in the range needs newer
+    # (cloudevents 1.2.0 or later) cannot hold the functions runtime. The line says
     # whose runtime it is; without that target the same file locks.
-    app = _app(tmp_path, "flask==3.1.0\ntyping-extensions==4.8.0\n")
+    app = _app(tmp_path, "flask==3.1.0\ncloudevents==1.1.0\n")
     (app / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     manifest_text = "app: {source: app, static: null}\ntargets:\n  web: {kind: heroku, app: web}\n"
 
@@ -156,7 +167,7 @@ def test_a_lock_the_functions_runtime_breaks_names_the_targets_that_bring_it(tmp
                                          "(a manifest without them does not lock it)")
     alone = job(manifest_text)
     alone.lock()
-    assert alone.locked is not None and "typing-extensions==4.8.0" in alone.requirements(IMAGES)
+    assert alone.locked is not None and "cloudevents==1.1.0" in alone.requirements(IMAGES)
 
 
 def test_init_says_what_the_build_will_refuse_in_the_apps_own_gunicorn_pin(tmp_path: Path) -> None:
