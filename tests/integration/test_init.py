@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,9 @@ PRESTART = {"factory_sqlite": """  prestart: "flask --app 'flaskr:create_app()' 
 # Checks a user adds: main_module wraps app.wsgi_app in a middleware that sets
 # X-Middleware on every response; every platform must run the whole WSGI stack.
 OWN_CHECKS = {"main_module": '    - {name: middleware, path: /healthz, headers: {X-Middleware: "on"}}\n'}
+# The releases a zip must name: blog_app pins gunicorn==21.2.0, which only functions-framework
+# 3.8.0 of pins.py's range runs on; smoke above ran the runner on them.
+ZIP_PINS = {"blog_app": {"functions-framework==3.8.0", "gunicorn==21.2.0"}}
 
 
 @pytest.mark.parametrize("name", ["main_module", "config_pkg", "assets_folder", "pyproject_pkg", "factory_sqlite",
@@ -175,4 +179,8 @@ def test_the_written_manifest_builds_and_smokes_on_every_target(
     assert {f"GET {path}" for path in EXPECTED[name]["checks"]} <= checked  # init's checks really ran
     if name in OWN_CHECKS:
         assert "middleware" in checked
+    if name in ZIP_PINS:
+        with zipfile.ZipFile(copy / "build/functions.zip") as zf:
+            lines = {line.split()[0] for line in zf.read("requirements.txt").decode().splitlines() if "==" in line}
+        assert ZIP_PINS[name] <= lines
     assert managed_containers(engine) == []
