@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import trim
-from ..smoke.paths import NOT_FOUND_PATH
 from ..manifest import Check
+from ..smoke.paths import NOT_FOUND_PATH
 from . import appenv, candidates, interpreter, runner, sandbox
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem

@@ -51,8 +51,8 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
             raise InitError(f"{exc.filename or app_dir}: could not copy it for the probe ({exc.strerror}); make it "
                             "readable, or move it out of the app folder") from None
         try:
-            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry, NOT_FOUND_PATH], cwd=copy, env=env,
-                                  capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry, NOT_FOUND_PATH], cwd=copy,
+                                  env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise InitError(f"{entry}: the probe did not finish within {timeout:.0f} s (importing the app or one of "
                             "its GET routes hangs?); name the entry with --entry, or fix what blocks") from None

@@ -26,13 +26,22 @@ class PyprojectError(ValueError):
     """What is wrong with the file, in one phrase, for the caller's own error line."""
 
 
-def load(path: Path) -> dict[str, Any]:
-    """The file's tables; a PyprojectError when it is not TOML or has no [project] table."""
+def tables(path: Path) -> dict[str, Any]:
+    """The file's tables, whatever they are; a PyprojectError when it is not TOML."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PyprojectError(f"not valid TOML: {exc}") from None
-    if not isinstance(data.get("project"), dict):
+
+
+def has_project(data: dict[str, Any]) -> bool:
+    return isinstance(data.get("project"), dict)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The file's tables; a PyprojectError when it is not TOML or has no [project] table."""
+    data = tables(path)
+    if not has_project(data):
         raise PyprojectError("no PEP 621 [project] table")
     return data
 
@@ -57,12 +66,3 @@ def dependencies(data: dict[str, Any]) -> list[str]:
     if not isinstance(listed, list) or not all(isinstance(line, str) for line in listed):
         raise PyprojectError("[project].dependencies is not a list of requirement strings")
     return list(listed)
-
-
-def application(path: Path) -> bool:
-    """Whether `path` is an application's pyproject.toml (not installed itself); False for a
-    package and for a file that cannot be read (whoever reads it next says why)."""
-    try:
-        return not is_package(load(path))
-    except (OSError, PyprojectError):
-        return False

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,13 +151,14 @@ def check_pyproject(path: Path, where: str) -> dict[str, Any]:
     """A pyproject.toml with PEP 621 metadata: a package pip can build the app's wheel from,
     or an application whose dependencies are listed in it (pyproject.py). Its tables."""
     try:
-        data = pyproject.load(path)
+        data = pyproject.tables(path)
     except pyproject.PyprojectError as exc:
-        if "[project]" not in str(exc):
-            raise BuildFailed(f"{where}: {exc}") from None
-        legacy = "it has [tool.poetry] (Poetry 1.x metadata), " if "poetry" in _tool_tables(path) else ""
+        raise BuildFailed(f"{where}: {exc}") from None
+    if not pyproject.has_project(data):
+        tool = data.get("tool")
+        legacy = "it has [tool.poetry] (Poetry 1.x metadata), " if isinstance(tool, dict) and "poetry" in tool else ""
         raise BuildFailed(f"{where}: no [project] table; {legacy}declare the app's name, version and dependencies "
-                          "in a PEP 621 [project] table, or point app.requirements at a requirements file") from None
+                          "in a PEP 621 [project] table, or point app.requirements at a requirements file")
     if not pyproject.is_package(data):
         try:
             pyproject.dependencies(data)
@@ -169,14 +169,6 @@ def check_pyproject(path: Path, where: str) -> dict[str, Any]:
         raise BuildFailed(f"{where}: no [build-system] table, so pip cannot build the app's wheel; add "
                           '[build-system] requires = ["setuptools>=61"], build-backend = "setuptools.build_meta"')
     return data
-
-
-def _tool_tables(path: Path) -> dict[str, Any]:
-    try:
-        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
-    return tool if isinstance(tool, dict) else {}
 
 
 def for_image(text: str, src: Path, cache_dir: Path, label: str,
