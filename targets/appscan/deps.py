@@ -13,9 +13,9 @@ poetry.lock only where Poetry's exporter is installed.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..build import lockfiles, pyproject, reqlines, serverpins
 from ..errors import BuildFailed
@@ -47,7 +47,7 @@ class Dependencies:
             return ["-r", EXPORTED]
         if self.file == REQUIREMENTS:
             return ["-r", REQUIREMENTS]
-        data = pyproject.load(app_dir / PYPROJECT)  # read once already, by dependencies()
+        data = pyproject.load(app_dir / PYPROJECT)  # the probe's copy of the file dependencies() read
         if pyproject.is_package(data):
             return [str(app_dir)]
         # An application: its dependencies, not the folder (which pip would try to build).
@@ -55,8 +55,7 @@ class Dependencies:
         return ["-r", EXPORTED]
 
 
-def _what_project(path: Path, label: str) -> str:
-    data = pyproject.load(path)
+def _what_project(data: dict[str, Any], label: str) -> str:
     if pyproject.is_package(data):
         return "the app is an installable package"
     try:
@@ -67,12 +66,12 @@ def _what_project(path: Path, label: str) -> str:
             "installed, not the project itself")
 
 
-def _has_project_table(path: Path, label: str) -> bool:
+def _tables(path: Path, label: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InitError(f"{label}: {PYPROJECT} is not valid TOML ({exc}); fix it or add a {REQUIREMENTS}") from None
-    return isinstance(data.get("project"), dict)
+        return pyproject.tables(path)
+    except pyproject.NotToml as exc:
+        raise InitError(f"{label}: {PYPROJECT} is not valid TOML ({exc.reason}); fix it or add a "
+                        f"{REQUIREMENTS}") from None
 
 
 def _digest(*paths: Path) -> str:
@@ -105,16 +104,18 @@ def dependencies(app_dir: Path) -> Dependencies:
     if locked is not None:
         return locked
     noted = f"; {'; '.join(notes)}" if notes else ""
-    requirements, pyproject = app_dir / REQUIREMENTS, app_dir / PYPROJECT
+    requirements, project_file = app_dir / REQUIREMENTS, app_dir / PYPROJECT
     if requirements.is_file():
-        why = f"{REQUIREMENTS} found" + (f" (preferred over the {PYPROJECT} also there)" if pyproject.is_file() else "")
+        also = f" (preferred over the {PYPROJECT} also there)" if project_file.is_file() else ""
+        why = f"{REQUIREMENTS} found" + also
         return Dependencies(REQUIREMENTS, why + noted, _digest(requirements))
-    if pyproject.is_file():
-        if not _has_project_table(pyproject, label):
+    if project_file.is_file():
+        data = _tables(project_file, label)
+        if not pyproject.has_project(data):
             raise InitError(f"{label}: no {REQUIREMENTS}, and {PYPROJECT} has no PEP 621 [project] table{noted}; "
                             f"declare the dependencies in [project] or write a {REQUIREMENTS}")
         return Dependencies(PYPROJECT, f"no {REQUIREMENTS}; {PYPROJECT} has a [project] table: "
-                            + _what_project(pyproject, label) + noted, _digest(pyproject))
+                            + _what_project(data, label) + noted, _digest(project_file))
     if notes:
         raise InitError(f"{label}: no usable dependency file: {'; '.join(notes)}")
     raise InitError(f"{label}: neither {REQUIREMENTS} nor {PYPROJECT} found; list the app's dependencies in one of them")

@@ -32,6 +32,7 @@ from .. import trim
 from ..engine.standin_python import BASE_PYTHON, DEBIAN_PYTHON
 from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
+from . import pyproject
 from .lockfiles import uv_compile
 from .reqlines import Expanded
 
@@ -94,7 +95,7 @@ def _key(app_dir: Path, source: str, expanded: Expanded, python: str) -> str:
     for entry in expanded.entries:
         if entry.kind == "constraint":
             parts.append((app_dir / entry.spec).read_text(encoding="utf-8"))
-    if source in (".", "pyproject.toml") or any(e.kind == "self" for e in expanded.entries):
+    if source in (".", pyproject.NAME) or any(e.kind == "self" for e in expanded.entries):
         parts += [(app_dir / name).read_text(encoding="utf-8") for name in ("pyproject.toml", "setup.py", "setup.cfg")
                   if (app_dir / name).is_file()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
@@ -126,7 +127,7 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
 
 def _requires_python(app_dir: Path, source: str, python: str) -> str:
     """`python`, or the lowest Python the app's own requires-python allows when that is newer."""
-    if source not in (".", "pyproject.toml"):
+    if source not in (".", pyproject.NAME):
         return python
     import tomllib
     try:

@@ -26,12 +26,20 @@ class PyprojectError(ValueError):
     """What is wrong with the file, in one phrase, for the caller's own error line."""
 
 
+class NotToml(PyprojectError):
+    """The file does not parse; `reason` is the parser's own words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not valid TOML: {reason}")
+        self.reason = reason
+
+
 def tables(path: Path) -> dict[str, Any]:
-    """The file's tables, whatever they are; a PyprojectError when it is not TOML."""
+    """The file's tables, whatever they are; NotToml when it does not parse."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PyprojectError(f"not valid TOML: {exc}") from None
+        raise NotToml(str(exc)) from None
 
 
 def has_project(data: dict[str, Any]) -> bool:
