@@ -63,3 +63,31 @@ def test_a_host_cpython_of_the_bases_version_compiles_for_it(tmp_path: Path) -> 
         assert made == [f"pkg/__pycache__/mod.{tag}.pyc"], (tree, made)
         data = (tmp_path / tree / made[0]).read_bytes()
         assert data[:4].hex() == magic and int.from_bytes(data[4:8], "little") == (1 if frozen else 3)
+
+
+def test_a_frozen_tree_is_compiled_whole_by_its_shares(tmp_path: Path) -> None:
+    """A venv is compiled by one process per core, each with its share: together they make a
+    .pyc for every .py (the image's path inside, unchecked-hash), none twice, and a file that
+    does not parse only costs its own .pyc."""
+    import marshal
+
+    from targets.engine import bytecode, pyc_walk
+    from targets.engine.base_images import Runtime
+
+    sizes = [1, 40, 3, 900, 12, 7, 250, 5, 64]
+    for number, lines in enumerate(sizes):
+        (tmp_path / "pkg" / f"sub{number % 3}").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pkg" / f"sub{number % 3}" / f"m{number}.py").write_text(f"VALUE = {number}\n" * lines)
+    (tmp_path / "pkg" / "broken.py").write_text("def (:\n")
+    every = pyc_walk.sources(tmp_path)
+    for shares in (1, 2, 3):
+        parts = [pyc_walk.share(every, index, shares) for index in range(shares)]
+        assert sorted(p for part in parts for p in part) == sorted(every)  # all of them, each once
+    runtime = Runtime(PYTHON, ("manylinux_2_36_x86_64",), f"{PYTHON}.0", "/usr/local/bin/python3")
+    bytecode.compile_tree(tmp_path, runtime, "never-run:1", "/opt/venv/site", "t", frozen=True)
+    tag = sys.implementation.cache_tag
+    made = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pyc")}
+    assert made == {f"pkg/sub{n % 3}/__pycache__/m{n}.{tag}.pyc" for n in range(len(sizes))}
+    data = (tmp_path / f"pkg/sub1/__pycache__/m4.{tag}.pyc").read_bytes()
+    assert int.from_bytes(data[4:8], "little") == 1  # unchecked-hash
+    assert marshal.loads(data[16:]).co_filename == "/opt/venv/site/pkg/sub1/m4.py"
