@@ -244,11 +244,27 @@ def static_file(project: Project) -> tuple[str | None, bytes]:
     if wanted:
         path: Path | None = folder / wanted
     else:
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-        path = files[0] if files else None
+        files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        path = min(files, key=lambda p: _agreed_type_first(p, folder), default=None)
     if path is None:
         return None, b""
     return f"{app.static_url.rstrip('/')}/{path.relative_to(folder).as_posix()}", path.read_bytes()
+
+
+# Suffixes that Flask (Python's mimetypes), nginx's mime.types and Firebase Hosting
+# (mime-db) all serve with one content type. Parity asks every target for the same
+# type, so a file of another kind tests the servers' tables, not the deploy: bluelog's
+# first static file by name was a .md, text/markdown on Hosting and
+# application/octet-stream elsewhere; .js and .ico differ between them too.
+AGREED_TYPES = (".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".txt")
+
+
+def _agreed_type_first(path: Path, folder: Path) -> tuple[int, int, str]:
+    """A sort key: a file of an agreed type first, then the shallowest, then by name."""
+    suffix = path.suffix.lower()
+    rank = AGREED_TYPES.index(suffix) if suffix in AGREED_TYPES else len(AGREED_TYPES)
+    relative = path.relative_to(folder)
+    return rank, len(relative.parts), relative.as_posix()
 
 
 def suite(project: Project, env: Mapping[str, str]) -> Suite:
