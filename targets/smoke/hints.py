@@ -47,6 +47,15 @@ SQLITE = (f"{NOTE}the app could not open its SQLite database file: its code is r
           "(services: in targets.yaml) and its URL variable")
 
 
+# functions-framework 3.x declares flask>=1.0 but imports flask.typing, which Flask 2.0
+# added: an app that pins Flask 1.x (albumy's flask==1.1.2) locks, and the runner dies at
+# import, as it would on Google's runtime. Not refused at the lock: the other targets run it.
+_OLD_FLASK = "AttributeError: module 'flask' has no attribute 'typing'"
+OLD_FLASK = (f"{NOTE}functions-framework needs Flask 2.0 or later (it imports flask.typing), though its "
+             "metadata allows 1.0, and the app pins an older Flask; Google's runtime fails alike: pin "
+             "Flask>=2.0 in the app's requirements, or drop the functions target")
+
+
 def release(log: str) -> str:
     """A note for a failed app.release's line, where its log shows a common cause: boot's,
     without the release note (this is the release)."""
@@ -74,4 +83,6 @@ def boot(log: str, release: bool) -> str:
         return CONTEXT
     if _SQLITE in log:
         return SQLITE
+    if _OLD_FLASK in log:
+        return OLD_FLASK
     return RELEASE if release else ""

@@ -48,3 +48,12 @@ def test_a_sqlite_file_that_cannot_be_opened_is_named_at_boot_and_in_a_release()
     assert "give it a database service" in hints.SQLITE
     assert hints.release(DENIED + "'/srv/app/data/app.db'\n").startswith("; note: the app could not write /srv/app/data")
     assert hints.release("ValueError: something else\n") == ""
+
+
+def test_a_flask_too_old_for_functions_framework_is_named() -> None:
+    # albumy pins flask==1.1.2, which functions-framework's metadata allows and its code does not.
+    log = ('  File "/opt/platform/functions_framework/__init__.py", line 57, in <module>\n'
+           "    HTTPFunction = Callable[[flask.Request], flask.typing.ResponseReturnValue]\n"
+           "AttributeError: module 'flask' has no attribute 'typing'\n")
+    assert hints.boot(log, release=True) == hints.boot(log, release=False) == hints.OLD_FLASK
+    assert "pin Flask>=2.0" in hints.OLD_FLASK
