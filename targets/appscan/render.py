@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import buildsteps
 from .appenv import SECRET_KEY
 from .detect import WRITABLE_WHY, Detected, shadowed_note, top_writes_note
 
@@ -62,6 +63,7 @@ def render(d: Detected, source: str) -> str:
         *([f"  release: {q(d.release.value)}  {note(d.release.why)}"] if d.release else []),
         *([f"  writable: [{', '.join(q(f) for f in d.writable)}]  {note(WRITABLE_WHY)}"] if d.writable else []),
         *(["  " + note(f"warning: {top_writes_note(d)}")] if d.writes_top else []),
+        *(["  " + note(f"warning: {buildsteps.note(d.build_steps)}")] if d.build_steps else []),
         "",
         "smoke:",
         f"  health: {q(d.health.value)}  {note(d.health.why)}",

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from ..appscan import buildsteps
 from ..appscan.detect import WRITABLE_WHY, Detected, detect, shadowed_note, top_writes_note
 from ..appscan.errors import InitError
 from ..appscan.render import render
@@ -86,6 +87,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  warning: {d.not_found}")
     if d.writes_top:
         progress(f"  warning: {top_writes_note(d)}")
+    if d.build_steps:
+        progress(f"  warning: {buildsteps.note(d.build_steps)}")
     progress("next:")
     progress(f"  invoke build --manifest {shown} --target all")
     progress(f"  invoke smoke --manifest {shown}")
