@@ -28,16 +28,6 @@ _DENIED = re.compile(r"(?:PermissionError: \[Errno 13\] Permission denied|OSErro
                      r": (?:'(?P<single>[^'\n]+)'|\"(?P<double>[^\"\n]+)\")")
 
 
-# Flask's own words when a context is popped while another, pushed later and never popped, is
-# on top. Tutorial factories often end with `app.app_context().push()`: harmless under gunicorn,
-# but functions-framework (here and on Google's runtime) imports the code inside a `with
-# app_context()` of its own, whose exit then finds the app's context on top.
-_POPPED = "AssertionError: Popped wrong app context."
-CONTEXT = (f"{NOTE}the app pushes a Flask app context when it is imported (`app.app_context().push()`) and "
-           "never pops it, which functions-framework's own app context refuses, on Google's runtime too: "
-           "use `with app.app_context():` around the code that needs one")
-
-
 # SQLite's own words when the folder of its database file cannot be written (a file under
 # the read-only code, or in a release's container, whose files are discarded): CTFd's default
 # sqlite:///CTFd/ctfd.db, migrated by its release step.
@@ -64,7 +54,8 @@ def release(log: str) -> str:
 
 def boot(log: str, release: bool) -> str:
     """A note for a boot failure's line: the folder to list in app.writable, when the
-    app died writing under its code; a context the app pushed and left; else, with an
+    app died writing under its code; a database file it could not open; a Flask too old
+    for functions-framework; else, with an
     app.release, where its files went."""
     denied = [PurePosixPath(posixpath.normpath(APP_DIR / (match["single"] or match["double"])))
               for match in _DENIED.finditer(log)]
@@ -79,8 +70,6 @@ def boot(log: str, release: bool) -> str:
                else "have the app write into a folder listed under app.writable in targets.yaml")
         return (f"{NOTE}the app could not write {path}: its code is read-only in the image; {fix}, or "
                 "have it write elsewhere (logs to stdout)")
-    if _POPPED in log:
-        return CONTEXT
     if _SQLITE in log:
         return SQLITE
     if _OLD_FLASK in log:

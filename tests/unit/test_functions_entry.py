@@ -154,7 +154,7 @@ def test_plain_entry_runs_the_wsgi_middleware(tmp_path: Path) -> None:
     folder = _app(tmp_path, {"wsgi.py": MIDDLEWARE_APP})
     entry = _entry(folder, "wsgi:app", {"wsgi.py"})
     assert entry == "main"
-    assert "from wsgi import app as _flask_app" in (folder / "main.py").read_text()
+    assert 'module = importlib.import_module("wsgi")\n    return module.app\n' in (folder / "main.py").read_text()
     (result,) = _call(folder, entry, "wsgi", {"path": "/"})
     assert result["type"] == "Response"  # a flask.Response: functions-framework returns it unchanged
     assert result["status"] == "201 CREATED"
@@ -188,8 +188,8 @@ def test_factory_entry_is_called_once_with_its_literal_arguments(tmp_path: Path,
     folder = _app(tmp_path, {"flaskr/__init__.py": FACTORY_APP})
     module = _entry(folder, entry, {"flaskr/__init__.py"})
     text = (folder / "main.py").read_text()
-    assert '_module = importlib.import_module("flaskr")' in text
-    assert f"_flask_app = _module.{entry.partition(':')[2]}" in text
+    assert 'module = importlib.import_module("flaskr")' in text
+    assert f"    return module.{entry.partition(':')[2]}\n" in text
     first, second = _call(folder, module, "flaskr", {"path": "/"}, {"path": "/"})
     for result in (first, second):
         assert result["status"] == "200 OK"
@@ -285,7 +285,7 @@ def test_render_writes_flaskship_main_beside_the_apps_main_py(demo: manifest.Pro
     zip_bytes = (tmp_path / "a/functions.zip").read_bytes()
     with zipfile.ZipFile(tmp_path / "a/functions.zip") as zf:
         assert zf.read("main.py") == own_main
-        assert "from wsgi import app as _flask_app" in zf.read(ENTRY_FALLBACK).decode()
+        assert 'module = importlib.import_module("wsgi")\n    return module.app\n' in zf.read(ENTRY_FALLBACK).decode()
     assert job.record.archives["zip"]["source"] == ENTRY_FALLBACK
     assert '"--source", "flaskship_main.py"' in (tmp_path / "a/runner/Dockerfile").read_text()
     render_only(demo, "functions", tmp_path / "b")

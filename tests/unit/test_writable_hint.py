@@ -34,12 +34,6 @@ def test_anything_else_gets_the_release_note_or_nothing(error: str) -> None:
     assert hints.boot(error, release=False) == ""
 
 
-def test_an_app_context_left_pushed_is_named_before_the_release_note() -> None:
-    log = ('  File "/opt/venv/lib/python3.11/site-packages/flask/ctx.py", line 261, in pop\n'
-           "AssertionError: Popped wrong app context. (<flask.ctx.AppContext object at 0x7f> instead of <...>)\n")
-    assert hints.boot(log, release=True) == hints.boot(log, release=False) == hints.CONTEXT
-
-
 def test_a_sqlite_file_that_cannot_be_opened_is_named_at_boot_and_in_a_release() -> None:
     # CTFd's default database is sqlite:///CTFd/ctfd.db, migrated by its release step.
     log = '  File "/opt/venv/lib/python3.11/site-packages/sqlalchemy/engine/default.py", line 598, in connect\n' \
