@@ -39,6 +39,7 @@ class Candidate:
     factory: bool
     path: str  # the file, relative to the app folder, for messages
     made_by: str = ""  # the factory a module-level object was made by calling, if any
+    configured: bool = False  # made_by was called with arguments: the app's own configuration
 
     @property
     def entry(self) -> str:
@@ -98,9 +99,16 @@ def scan(app_dir: Path) -> tuple[list[Candidate], list[Candidate]]:
                 if callee == "Flask":
                     found.append(Candidate(module, names[0], False, rel))
                 elif callee in FACTORIES:
-                    made.append((Candidate(module, names[0], False, rel, callee), callee))
-    factories = {c.name for c in found if c.factory}
-    return found + [c for c, callee in made if callee not in factories], [c for c, callee in made if callee in factories]
+                    configured = bool(node.value.args or node.value.keywords)
+                    made.append((Candidate(module, names[0], False, rel, callee, configured), callee))
+    # An object made by calling a factory is that factory's app, so the factory is the entry;
+    # unless the call passes arguments (bluelog's wsgi.py: create_app('production')): they are
+    # the configuration the app deploys with, and the bare factory would run its default.
+    configured = {callee for c, callee in made if c.configured}
+    factories = {c.name for c in found if c.factory and c.name not in configured}
+    kept = [c for c in found if not (c.factory and c.name in configured)]
+    return (kept + [c for c, callee in made if callee not in factories and (c.configured or callee not in configured)],
+            [c for c, callee in made if callee in factories])
 
 
 def choose(candidates: list[Candidate], label: str) -> Candidate:
@@ -117,6 +125,9 @@ def choose(candidates: list[Candidate], label: str) -> Candidate:
 def why(candidate: Candidate, folded: list[Candidate]) -> str:
     if candidate.factory:
         what = f"top-level def {candidate.name}"
+    elif candidate.configured:
+        what = (f"module-level {candidate.name} = {candidate.made_by}(...), which passes the factory the arguments "
+                "the app deploys with")
     else:
         what = f"module-level {candidate.name} = {candidate.made_by or 'Flask'}(...)"
     same = [f"{c.entry} ({c.path})" for c in folded if c.made_by == candidate.name]

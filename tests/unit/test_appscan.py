@@ -57,6 +57,22 @@ def test_a_wsgi_object_made_by_the_factory_is_folded_into_it(tmp_path: Path) -> 
     assert "wsgi:app (wsgi.py) is made by calling it" in candidates.why(found[0], folded)
 
 
+def test_an_object_that_passes_the_factory_its_configuration_is_the_entry(tmp_path: Path) -> None:
+    # bluelog: wsgi.py does create_app('production'); the bare factory would run its development
+    # config (SQLite beside the read-only code) and never use the database it was given.
+    factory = FACTORY.replace("def create_app():", "def create_app(config_name=None):")
+    tree(tmp_path, {"bluelog/__init__.py": factory,
+                    "wsgi.py": "from bluelog import create_app\napp = create_app('production')\n",
+                    "manage.py": "from bluelog import create_app\ncli_app = create_app()\n"})
+    found, folded = candidates.scan(tmp_path)
+    assert [c.entry for c in found] == ["wsgi:app"]
+    assert "passes the factory the arguments the app deploys with" in candidates.why(found[0], folded)
+    # flasky's shape: the arguments come from the environment; still the app's own choice.
+    (tmp_path / "wsgi.py").write_text("import os\nfrom bluelog import create_app\n"
+                                     "app = create_app(config_name=os.getenv('FLASK_CONFIG') or 'default')\n")
+    assert entry_of(tmp_path) == "wsgi:app"
+
+
 def test_an_object_made_by_a_factory_the_scan_cannot_see_is_the_candidate(tmp_path: Path) -> None:
     tree(tmp_path, {"wsgi.py": "from installed_pkg import create_app\napp = create_app()\n"})
     assert entry_of(tmp_path) == "wsgi:app"
