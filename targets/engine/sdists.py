@@ -37,6 +37,13 @@ _TOOLS = (
     re.compile(r"command '([^']+)' failed: No such file or directory"),
     re.compile(r"(?:^|\s)([\w.+-]+): (?:command )?not found\s*$", re.M),
 )
+# Builds that look for a library themselves, before any compiler runs, and say so in their own words.
+# psycopg2's setup.py runs pg_config (psycopg2 ships no Linux wheels: psycopg2-binary does); Pillow's
+# names the library (jpeg, zlib, ...): each with the Debian package that provides it.
+_PG_CONFIG = "pg_config executable not found"
+_PILLOW = re.compile(r"headers or library files could not be found for (\w+),\s+a required dependency")
+PILLOW_PACKAGES = {"jpeg": "libjpeg-dev", "zlib": "zlib1g-dev", "freetype": "libfreetype-dev",
+                   "tiff": "libtiff-dev", "lcms": "liblcms2-dev", "webp": "libwebp-dev"}
 _NO_DIST = re.compile(r"No matching distribution found for (\S+)")
 # Where pip looks: a requirements file's own index lines apply to its sdists and their build requirements too.
 _INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links", "--trusted-host", "--pre")
@@ -114,6 +121,11 @@ def diagnose(output: str) -> tuple[str, str | None]:
     if header:
         name = header.group(1)
         return f"missing header {name}", HEADER_PACKAGES.get(name)
+    if _PG_CONFIG in output:
+        return "missing tool pg_config", "libpq-dev"
+    library = _PILLOW.search(output)
+    if library:
+        return f"missing library {library.group(1)}", PILLOW_PACKAGES.get(library.group(1))
     for pattern in _TOOLS:
         tool = pattern.search(output)
         if tool:

@@ -126,6 +126,16 @@ def test_a_missing_header_is_named_with_its_debian_package() -> None:
     assert sdists.diagnose(unknown) == ("missing header flaskship_nowhere.h", None)
 
 
+def test_a_library_a_setup_script_looks_for_itself_is_named_with_its_debian_package() -> None:
+    # bluelog's psycopg2==2.8.4 and albumy's pillow==7.1.1, built from source on a slim base.
+    psycopg2 = ("Error: pg_config executable not found.\n\npg_config is required to build psycopg2 from source.  "
+                "Please add the directory\ncontaining pg_config to the $PATH or specify the full executable path\n")
+    assert sdists.diagnose(psycopg2) == ("missing tool pg_config", "libpq-dev")
+    pillow = ("      The headers or library files could not be found for jpeg,\n"
+              "      a required dependency when compiling Pillow from source.\n")
+    assert sdists.diagnose(pillow) == ("missing library jpeg", "libjpeg-dev")
+
+
 @pytest.mark.parametrize(("output", "reason"), [
     ("error: command 'gcc' failed: No such file or directory", "missing tool gcc"),
     ("unable to execute '/usr/bin/x86_64-linux-gnu-g++': No such file or directory", "missing tool x86_64-linux-gnu-g++"),
