@@ -154,7 +154,9 @@ def not_found_of(answer: Mapping[str, Any] | None) -> str | None:
     not-found check fails on every target; None when it does not."""
     if not answer or int(answer.get("status", 0)) < 500:
         return None
-    error = f" ({str(answer['error'])[:200]})" if answer.get("error") else ""
+    # Its first line: an SQLAlchemy error goes on with the whole statement over several.
+    said = str(answer.get("error") or "").strip().splitlines()
+    error = f" ({said[0][:200]})" if said else ""
     return (f"GET {NOT_FOUND_PATH}, a path the app has no route for, answered {answer['status']}{error} in the probe; "
             "smoke's not-found check, which every target must pass, will fail until the app's 404 handler answers "
             "without an error")
