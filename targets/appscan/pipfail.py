@@ -43,9 +43,31 @@ def summary(output: str) -> list[str]:
     return list(dict.fromkeys(lines))[-8:]
 
 
+# urllib3's words when pip could not connect to the index at all: pip then reports each
+# requirement as having no release ("from versions: none"), which reads as a wrong pin.
+_UNREACHABLE = re.compile(r"NewConnectionError\('[^:]*: (?:Failed to establish a new connection: )?(?P<why>[^']+)'"
+                          r"|ConnectTimeoutError\([^,]*, '(?P<timeout>[^']+)'")
+
+
+def unreachable(output: str) -> str | None:
+    """One line when pip found no release because it could not reach the index; else None."""
+    connection = _UNREACHABLE.search(output)
+    missing = re.search(r"No matching distribution found for (\S+)", output)
+    if connection is None or missing is None:
+        return None
+    why = connection.group("why") or connection.group("timeout")
+    return (f"pip could not reach the package index ({why}), so it found no release of {missing.group(1)}; "
+            "check the index the app's requirements name (a lock file's source URL, an --index-url line) "
+            "and this machine's network or proxy")
+
+
 def headline(output: str) -> str | None:
     """The line that says what failed: pip's last ERROR, else its last `×` line (a build or a
-    git clone that failed), never its closing "note: This error originates from a subprocess"."""
+    git clone that failed), never its closing "note: This error originates from a subprocess";
+    an index pip could not reach, when that is why it found nothing."""
+    offline = unreachable(output)
+    if offline:
+        return offline
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for mark in ("ERROR:", "× "):
         found = [line for line in lines if line.startswith(mark)]

@@ -103,3 +103,22 @@ def test_the_headline_is_what_failed_not_pips_closing_note() -> None:
     assert pipfail.headline(PIP_23) == ("ERROR: Could not build wheels for psycopg2, which is required to install "
                                         "pyproject.toml-based projects")
     assert pipfail.headline("Collecting x\n") is None
+
+
+def test_an_index_pip_cannot_reach_is_named_not_the_pin() -> None:
+    # albumy's Pipfile.lock names https://pypi.python.org/simple, which this machine cannot resolve.
+    retry = ("WARNING: Retrying (Retry(total={n}, connect=None, read=None, redirect=None, status=None)) after "
+             "connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at "
+             "0x7fa46a69e510>: Failed to establish a new connection: [Errno -2] Name or service not known')': "
+             "/simple/\n")
+    output = "".join(retry.format(n=n) for n in range(4, -1, -1)) + (
+        "ERROR: Could not find a version that satisfies the requirement blinker==1.4 (from versions: none)\n"
+        "ERROR: No matching distribution found for blinker==1.4\n")
+    assert pipfail.headline(output) == (
+        "pip could not reach the package index ([Errno -2] Name or service not known), so it found no release of "
+        "blinker==1.4; check the index the app's requirements name (a lock file's source URL, an --index-url line) "
+        "and this machine's network or proxy")
+    # A pin that truly has no release, with the index answering, stays pip's own line.
+    plain = ("ERROR: Could not find a version that satisfies the requirement blinker==99 (from versions: 1.4)\n"
+             "ERROR: No matching distribution found for blinker==99\n")
+    assert pipfail.headline(plain) == "ERROR: No matching distribution found for blinker==99"
