@@ -46,6 +46,18 @@ OLD_FLASK = (f"{NOTE}functions-framework needs Flask 2.0 or later (it imports fl
              "Flask>=2.0 in the app's requirements, or drop the functions target")
 
 
+# The last line of a Python traceback: the exception and its message (`flask.cli.NoAppException: ...`).
+_EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)(?::.*)?$", re.M)
+# What the app says when state a release should have made is not there: then the release note applies.
+_MISSING_STATE = ("no such table", "does not exist", "UndefinedTable", "No such file or directory")
+
+
+def last_error(log: str) -> str:
+    """The last exception line in the log, at most 200 characters; "" if it has none."""
+    found = _EXCEPTION.findall(log)
+    return found[-1].strip()[:200] if found else ""
+
+
 def release(log: str) -> str:
     """A note for a failed app.release's line, where its log shows a common cause: boot's,
     without the release note (this is the release)."""
@@ -55,8 +67,8 @@ def release(log: str) -> str:
 def boot(log: str, release: bool) -> str:
     """A note for a boot failure's line: the folder to list in app.writable, when the
     app died writing under its code; a database file it could not open; a Flask too old
-    for functions-framework; else, with an
-    app.release, where its files went."""
+    for functions-framework; with an app.release and a sign of missing state (or no error
+    to quote), where the release's files went; else the app's last exception line."""
     denied = [PurePosixPath(posixpath.normpath(APP_DIR / (match["single"] or match["double"])))
               for match in _DENIED.finditer(log)]
     inside = [path for path in denied if path.is_relative_to(APP_DIR) and path != APP_DIR]
@@ -74,4 +86,7 @@ def boot(log: str, release: bool) -> str:
         return SQLITE
     if _OLD_FLASK in log:
         return OLD_FLASK
-    return RELEASE if release else ""
+    error = last_error(log)
+    if release and (not error or any(sign in log for sign in _MISSING_STATE)):
+        return RELEASE
+    return f"{NOTE}the app's last error: {error}" if error else ""

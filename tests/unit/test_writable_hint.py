@@ -29,9 +29,19 @@ def test_a_write_under_the_code_names_the_folder_to_make_writable(error: str, wr
 
 @pytest.mark.parametrize("error", [DENIED + "'/etc/passwd'", DENIED + "'../tmp/x.log'", DENIED + "'/srv/app'",
                                    "ValueError: something else"])
-def test_anything_else_gets_the_release_note_or_nothing(error: str) -> None:
-    assert hints.boot(error, release=True) == hints.RELEASE
-    assert hints.boot(error, release=False) == ""
+def test_anything_else_gets_its_own_error_line(error: str) -> None:
+    # Not the release note: it says nothing of an error like these (bluelog's runner died on an
+    # AttributeError and was told where the release's files went).
+    assert hints.boot(error, release=True) == hints.boot(error, release=False) == f"; note: the app's last error: {error}"
+
+
+def test_the_release_note_is_for_missing_state_or_a_silent_death() -> None:
+    log = ('  File "/opt/venv/lib/python3.12/site-packages/sqlalchemy/engine/default.py", line 941\n'
+           'sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedTable) relation "admin" does not exist\n')
+    assert hints.boot(log, release=True) == hints.RELEASE
+    assert hints.boot(log, release=False).startswith("; note: the app's last error: sqlalchemy.exc.ProgrammingError:")
+    assert hints.boot("[INFO] Booting worker with pid: 7\n", release=True) == hints.RELEASE
+    assert hints.boot("[INFO] Booting worker with pid: 7\n", release=False) == ""
 
 
 def test_a_sqlite_file_that_cannot_be_opened_is_named_at_boot_and_in_a_release() -> None:
@@ -41,7 +51,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_named_at_boot_and_in_a_release()
     assert hints.release(log) == hints.boot(log, release=True) == hints.SQLITE
     assert "give it a database service" in hints.SQLITE
     assert hints.release(DENIED + "'/srv/app/data/app.db'\n").startswith("; note: the app could not write /srv/app/data")
-    assert hints.release("ValueError: something else\n") == ""
+    assert hints.release("ValueError: something else\n") == "; note: the app's last error: ValueError: something else"
 
 
 def test_a_flask_too_old_for_functions_framework_is_named() -> None:
