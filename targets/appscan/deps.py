@@ -148,8 +148,13 @@ def server_pin_problem(app_dir: Path, file: str) -> str | None:
         elif file == REQUIREMENTS:
             expanded = reqlines.expand(path.read_text(encoding="utf-8"), path, app_dir, "")
             named, hashed = serverpins.app_names(expanded, app_dir, ""), expanded.hashed
+        elif file in LOCKS:
+            # As the build reads it: exported by the lock's own tool (bluelog's Pipfile.lock pins gunicorn 20.0.4).
+            text = lockfiles.export(path, f"{app_dir.name}: {file}", hashes=False)
+            expanded = reqlines.expand(text, path, app_dir, "", f"{file} (as exported)")
+            named, hashed = serverpins.app_names(expanded, app_dir, ""), False
         else:
-            return None  # a lock: the build's own lock step names the conflict
+            return None
         serverpins.own_lines((GUNICORN,), named, hashed, "")
     except BuildFailed as exc:
         return exc.message

@@ -93,6 +93,10 @@ def pyproject_names(path: Path, extras: str = "") -> dict[str, Entry]:
     return names
 
 
+# A lock file has no line to edit: its own tool locks another release (build/lockfiles.py's three).
+LOCK_UPDATES = {"Pipfile.lock": "pipenv install", "uv.lock": "uv add", "poetry.lock": "poetry add"}
+
+
 def _pinned(line: str) -> str:
     """A platform line's release: its exact pin, or the top of its range (pins.py)."""
     return next(spec.version for spec in Requirement(line).specifier if spec.operator in ("==", "<="))
@@ -118,6 +122,9 @@ def _check_pin(entry: Entry, name: str, floor: str, pinned: str, prefix: str, ha
     except (InvalidRequirement, InvalidVersion):
         return  # pip says what is wrong with the line
     if pins and not Version(floor) <= pins[0] <= Version(pinned):
+        update = next((f"lock one of those (`{tool} '{name}>={floor},<={pinned}'`), or drop {name} from the "
+                       f"project to get {name}=={pinned}" for lock, tool in LOCK_UPDATES.items()
+                       if entry.where.startswith(lock)), None)
         raise BuildFailed(f"{prefix}{entry.where}: {entry.spec}: flaskship's {name} settings are tested on {name} "
-                          f"{floor} to {pinned}; pin one of those{' (with its hashes)' if hashed else ''}, "
-                          f"or remove the line to get {name}=={pinned}")
+                          f"{floor} to {pinned}; " + (update or f"pin one of those{' (with its hashes)' if hashed else ''}"
+                                                      f", or remove the line to get {name}=={pinned}"))

@@ -3,6 +3,8 @@ against the index as a build does; the floor and the functions runtime still hol
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from targets.build import lock, reqlines, requirements, serverpins
 from targets.build.job import BuildJob
 from targets.errors import BuildFailed
 from targets.pins import FLOORS, FUNCTIONS_FRAMEWORK, GUNICORN
+from tests.helpers import REPO
 
 IMAGES = (GUNICORN,)  # what every image adds; the build's union without a functions target
 RUNTIME = (FUNCTIONS_FRAMEWORK, GUNICORN)  # the union with one
@@ -181,4 +184,21 @@ def test_init_says_what_the_build_will_refuse_in_the_apps_own_gunicorn_pin(tmp_p
     (app / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["gunicorn==24.0.0"]\n')
     assert (server_pin_problem(app, "pyproject.toml") or "").startswith(
         "pyproject.toml [project] dependencies: gunicorn==24.0.0: flaskship's gunicorn settings are tested on")
-    assert server_pin_problem(app, "uv.lock") is None  # the build's lock step names a lock's conflict
+    assert server_pin_problem(app, "uv.lock") is None  # no such file: the build says so
+
+
+def test_init_reads_a_lock_files_gunicorn_pin_as_the_build_does(tmp_path: Path) -> None:
+    # bluelog's Pipfile.lock pins gunicorn 20.0.4: init passed, then the build refused it, telling
+    # the user to remove a line from a JSON lock.
+    app = tmp_path / "pipenv_app"
+    shutil.copytree(REPO / "tests/fixtures/apps/pipenv_app", app)
+    lock = json.loads((app / "Pipfile.lock").read_text())
+    lock["default"]["gunicorn"] = {"hashes": [], "index": "pypi", "version": "==20.0.4"}
+    (app / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
+    problem = server_pin_problem(app, "Pipfile.lock") or ""
+    assert problem.startswith("Pipfile.lock (as exported) line ") and ": gunicorn==20.0.4: " in problem, problem
+    assert problem.endswith(f"lock one of those (`pipenv install 'gunicorn>={FLOORS['gunicorn']},"
+                            f"<={GUNICORN.split('==')[1]}'`), or drop gunicorn from the project to get {GUNICORN}")
+    lock["default"]["gunicorn"]["version"] = "==23.0.0"
+    (app / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
+    assert server_pin_problem(app, "Pipfile.lock") is None
