@@ -84,6 +84,27 @@ def wheel_pythons(spec: str, cache_dir: Path | None, index: str | None = None,
     return have
 
 
+def older_wheels(spec: str, index: str | None = None) -> str | None:
+    """The newest CPython older than PYTHONS that `spec`'s release has a Linux wheel for
+    ("3.8": pillow 7.1.1 ships cp35-cp38 wheels), or None: it has none, or the index cannot say."""
+    pin = pinned(spec)
+    files = _files(canonicalize_name(pin[0]), index or index_url()) if pin else None
+    if pin is None or files is None:
+        return None
+    found = []
+    for filename in files:
+        try:
+            if not filename.endswith(".whl") or _version_of(filename, canonicalize_name(pin[0])) != Version(pin[1]):
+                continue
+            for tag in parse_wheel_filename(filename)[3]:
+                match = re.fullmatch(r"cp3(\d+)", tag.interpreter)
+                if match and "linux" in tag.platform and int(match[1]) < int(PYTHONS[0].split(".")[1]):
+                    found.append(int(match[1]))
+        except (InvalidWheelFilename, InvalidVersion):
+            continue
+    return f"3.{max(found)}" if found else None
+
+
 @lru_cache(maxsize=512)
 def _files(name: str, index: str) -> list[str] | None:
     try:

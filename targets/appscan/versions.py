@@ -141,12 +141,23 @@ def by_wheels(pins: Sequence[str], cache_dir: Path | None) -> tuple[str, str] | 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(binary_wheels, pins))
     binary = {pin: have for pin, have in zip(pins, answers, strict=True) if have}
-    if not binary:
+    # A release with wheels only for Pythons older than any checked (albumy's pillow 7.1.1: up to
+    # 3.8) marks an old app: its pins are likeliest to build and run on the oldest supported
+    # Python (3.12 dropped distutils, which flask-moment 0.9 imports), not on the newest.
+    no_wheel = [pin for pin, have in zip(pins, answers, strict=True) if have == []]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        older = {pin: old for pin, old in zip(no_wheel, pool.map(availability.older_wheels, no_wheel)) if old}
+    if not binary and not older:
         return None
     fits = [v for v in SUPPORTED if all(v in have for have in binary.values())]
     limits = sorted(binary.items(), key=lambda item: (item[1][-1:], item[0]))[:2]
     said = "; ".join(f"{pin} has wheels for {', '.join(have)}" for pin, have in limits)
     if not fits:
         return None
+    if older:
+        pin, old = sorted(older.items())[0]
+        return fits[0], (f"the oldest of {', '.join(SUPPORTED)}" + (" with a wheel of every other pinned binary "
+                         "dependency" if binary else "") + f": {pin} has wheels only up to Python {old}, so the app's "
+                         "pins are old, and likeliest to build and run on the oldest Python")
     return fits[-1], (f"the newest of {', '.join(SUPPORTED)} with a wheel of every pinned binary dependency "
                       f"({len(binary)} checked on the index; {said})")

@@ -92,6 +92,8 @@ FILES = {
     "markupsafe": [f"markupsafe-3.0.4-cp3{n}-cp3{n}-manylinux_2_17_x86_64.whl" for n in (10, 11, 12, 13)],
     "flask": ["flask-3.1.3-py3-none-any.whl", "flask-3.1.3.tar.gz"],
     "crcmod": ["crcmod-1.7.tar.gz"],
+    "pillow": ["Pillow-7.1.1.tar.gz", "Pillow-7.1.1-cp37-cp37m-manylinux1_x86_64.whl",
+               "Pillow-7.1.1-cp38-cp38-manylinux1_x86_64.whl", "Pillow-7.1.1-cp38-cp38-win_amd64.whl"],
 }
 
 
@@ -139,6 +141,17 @@ def test_init_picks_the_newest_python_every_binary_pin_has_wheels_for(index: str
     assert version == "3.11" and "multidict==6.0.4 has wheels for 3.10, 3.11" in why
     assert versions.by_wheels(["Flask==3.1.3", "crcmod==1.7"], tmp_path) is None  # nothing binary to choose by
     assert versions.by_wheels(["markupsafe==3.0.4"], tmp_path)[0] == "3.13"  # type: ignore[index]
+
+
+def test_a_pin_with_wheels_only_for_older_pythons_picks_the_oldest_supported(index: str, tmp_path: Path) -> None:
+    # albumy: pillow 7.1.1 ships wheels up to cp38; on 3.12 the app's flask-moment 0.9 needs distutils.
+    assert availability.older_wheels("pillow==7.1.1") == "3.8"
+    assert availability.older_wheels("crcmod==1.7") is None  # an sdist only: no sign of age
+    version, why = versions.by_wheels(["Flask==3.1.3", "pillow==7.1.1", "crcmod==1.7"], tmp_path) or ("", "")
+    assert version == "3.10" and "pillow==7.1.1 has wheels only up to Python 3.8" in why
+    # With another binary pin, the oldest Python that one has wheels for.
+    assert versions.by_wheels(["pillow==7.1.1", "markupsafe==3.0.4"], tmp_path)[0] == "3.10"  # type: ignore[index]
+    assert versions.by_wheels(["pillow==7.1.1", "multidict==6.0.4"], tmp_path)[0] == "3.10"  # type: ignore[index]
 
 
 # -- the lock is resolved before render, which stays pure --------------------------------------------
