@@ -40,8 +40,12 @@ def warn(specs: list[str], runtime: Runtime, progress: Callable[[str], None], ca
         have = []
         for spec in new:
             pythons = availability.wheel_pythons(spec, cache_dir)
+            older = availability.older_wheels(spec) if pythons == [] else None
+            checked = f"{availability.PYTHONS[0]}-{availability.PYTHONS[-1]}"
             have.append(f"{spec}: " + ("unknown" if pythons is None else
-                                       f"Python {', '.join(pythons)}" if pythons else "none, for any Python"))
+                                       f"Python {', '.join(pythons)}" if pythons else
+                                       f"none for Python {checked}, only for Python {older} and older" if older else
+                                       "none, for any Python"))
         progress(Notice(f"  warning: no wheel for Python {runtime.python} ({runtime.platforms[0]}) of {', '.join(new)}: "
                  "built from its sdist with a compiler, in a builder image; wheels on the index for Linux x86_64 "
                  f"({'; '.join(have)}): pin a version that has a wheel, or use a Python that has one, "

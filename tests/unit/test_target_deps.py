@@ -152,6 +152,14 @@ def test_a_pin_with_wheels_only_for_older_pythons_picks_the_oldest_supported(ind
     # With another binary pin, the oldest Python that one has wheels for.
     assert versions.by_wheels(["pillow==7.1.1", "markupsafe==3.0.4"], tmp_path)[0] == "3.10"  # type: ignore[index]
     assert versions.by_wheels(["pillow==7.1.1", "multidict==6.0.4"], tmp_path)[0] == "3.10"  # type: ignore[index]
+    # The build's warning for a release it compiles says which Pythons were asked about.
+    from targets.engine import fromsource
+    from targets.engine.base_images import Runtime
+    said: list[str] = []
+    fromsource.warn(["pillow==7.1.1", "crcmod==1.7"], Runtime("3.12", ("manylinux_2_36_x86_64",), "3.12.1", "x"),
+                    lambda line: said.append(str(line)), tmp_path)
+    assert "pillow==7.1.1: none for Python 3.9-3.14, only for Python 3.8 and older; crcmod==1.7: none, for any " \
+           "Python" in said[0], said
 
 
 # -- the lock is resolved before render, which stays pure --------------------------------------------
