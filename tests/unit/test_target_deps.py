@@ -94,6 +94,8 @@ FILES = {
     "crcmod": ["crcmod-1.7.tar.gz"],
     "pillow": ["Pillow-7.1.1.tar.gz", "Pillow-7.1.1-cp37-cp37m-manylinux1_x86_64.whl",
                "Pillow-7.1.1-cp38-cp38-manylinux1_x86_64.whl", "Pillow-7.1.1-cp38-cp38-win_amd64.whl"],
+    "markupsafe-old": ["markupsafe_old-1.1.1-cp38-cp38-manylinux1_x86_64.whl",
+                       "markupsafe_old-1.1.1-cp39-cp39-manylinux2010_x86_64.whl"],
 }
 
 
@@ -152,6 +154,9 @@ def test_a_pin_with_wheels_only_for_older_pythons_picks_the_oldest_supported(ind
     # With another binary pin, the oldest Python that one has wheels for.
     assert versions.by_wheels(["pillow==7.1.1", "markupsafe==3.0.4"], tmp_path)[0] == "3.10"  # type: ignore[index]
     assert versions.by_wheels(["pillow==7.1.1", "multidict==6.0.4"], tmp_path)[0] == "3.10"  # type: ignore[index]
+    # bluelog: MarkupSafe 1.1.1's wheels stop at cp39, below every supported Python.
+    version, why = versions.by_wheels(["markupsafe-old==1.1.1", "crcmod==1.7"], tmp_path) or ("", "")
+    assert version == "3.10" and "markupsafe-old==1.1.1 has wheels only up to Python 3.9" in why
     # The build's warning for a release it compiles says which Pythons were asked about.
     from targets.engine import fromsource
     from targets.engine.base_images import Runtime
