@@ -140,14 +140,27 @@ def diagnose(output: str) -> tuple[str, str | None]:
     return (errors[0][:200] if errors else "the build failed"), None
 
 
+# What each -dev package's library is called at run time on Debian bookworm (the bases' release):
+# the image needs it beside the compiled extension (app.system_packages).
+RUNTIME_PACKAGES = {
+    "libpq-dev": "libpq5", "libjpeg-dev": "libjpeg62-turbo", "libffi-dev": "libffi8", "libssl-dev": "libssl3",
+    "libyaml-dev": "libyaml-0-2", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1",
+    "default-libmysqlclient-dev": "libmariadb3", "libfreetype-dev": "libfreetype6", "libtiff-dev": "libtiff6",
+    "liblcms2-dev": "liblcms2-2", "libwebp-dev": "libwebp7", "libldap-dev": "libldap-2.5-0",
+    "libsasl2-dev": "libsasl2-2", "libgmp-dev": "libgmp10", "libsnappy-dev": "libsnappy1v5",
+}
+
+
 def failure(label: str, spec: str, python: str, reason: str, package: str | None) -> str:
     """The one line for a package whose build failed, with the fixes."""
     name = re.split(r"[\s<>=!~;\[(@]", spec, maxsplit=1)[0]
     packages = f"[{package}]" if package else "[<the Debian -dev package that provides it>]"
+    runtime = RUNTIME_PACKAGES.get(package or "")
+    system = (f"app.system_packages: [{runtime}] (its library, at run time)" if runtime else
+              "app.system_packages (Debian packages its library needs at run time)")
     return (f"{label}: cannot build {spec} from source for Python {python}: {reason}; fix: pin a {name} version "
             f"that has a wheel for Python {python}, use a Python that has {name} wheels (defaults.python), or add "
-            f"app.build_packages: {packages} (Debian packages for the builder) and app.system_packages "
-            "(Debian packages its library needs at run time)")
+            f"app.build_packages: {packages} (Debian packages for the builder) and {system}")
 
 
 def builder_ref(from_ref: str, packages: Iterable[str] = ()) -> str:

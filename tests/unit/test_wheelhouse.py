@@ -134,6 +134,9 @@ def test_a_library_a_setup_script_looks_for_itself_is_named_with_its_debian_pack
     pillow = ("      The headers or library files could not be found for jpeg,\n"
               "      a required dependency when compiling Pillow from source.\n")
     assert sdists.diagnose(pillow) == ("missing library jpeg", "libjpeg-dev")
+    line = sdists.failure("web", "psycopg2==2.8.4", "3.10", *sdists.diagnose(psycopg2))
+    assert line.endswith("add app.build_packages: [libpq-dev] (Debian packages for the builder) and "
+                         "app.system_packages: [libpq5] (its library, at run time)")
 
 
 @pytest.mark.parametrize(("output", "reason"), [
