@@ -13,6 +13,10 @@ FUNCTIONS_FRAMEWORK = "functions-framework>=3.8.0,<=3.10.2"
 # 20.x imports pkg_resources, which lean images leave out; 27 changed what its
 # post_worker_init hook reads.
 FLOORS = {"gunicorn": "21.2.0"}
+# Flask before 2.0 finds its CLI plugins (Flask-Migrate's `flask db`) through pkg_resources, which
+# lean images leave out with setuptools: an app that pins such a Flask gets it back
+# (build/serverpins.py). pkg_resources is gone from setuptools 81 on.
+PKG_RESOURCES = "setuptools<81"
 # firebase-tools from npm, installed by bin/setup: its Hosting emulator is the
 # oracle the local edge is compared with (tests/integration/test_edge.py).
 FIREBASE_TOOLS = "15.34.2"

@@ -96,7 +96,8 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
     expanded = reqlines.expand(text, path, app_dir, prefix, shown)
     # The app's own gunicorn, where it asks for another than the platform's pin (serverpins.py).
     named = serverpins.app_names(expanded, app_dir, prefix)
-    extra, union = (serverpins.own_lines(lines, named, expanded.hashed, prefix) for lines in (extra, union))
+    extra, union = (serverpins.with_pkg_resources(serverpins.own_lines(lines, named, expanded.hashed, prefix), named)
+                    for lines in (extra, union))
     locked = False
     if cache is not None and not expanded.hashed and lock.lockable(expanded, app_dir) is None:
         text = lock.compile_app(app_dir, requirements, extra, expanded, python, cache, where, union)

@@ -35,7 +35,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..errors import BuildFailed
-from ..pins import FLOORS
+from ..pins import FLOORS, PKG_RESOURCES
 from .reqlines import Entry, Expanded, expand
 
 
@@ -95,6 +95,22 @@ def pyproject_names(path: Path, extras: str = "") -> dict[str, Entry]:
 
 # A lock file has no line to edit: its own tool locks another release (build/lockfiles.py's three).
 LOCK_UPDATES = {"Pipfile.lock": "pipenv install", "uv.lock": "uv add", "poetry.lock": "poetry add"}
+
+
+def with_pkg_resources(lines: tuple[str, ...], named: dict[str, Entry]) -> tuple[str, ...]:
+    """`lines`, and setuptools (pins.PKG_RESOURCES) when the app's own Flask requirement admits
+    no release from 2.0 on: bluelog's flask==1.1.2 lost `flask db` in the lean image, and with
+    it its release step ("No such command 'db'"). Official python images up to 3.11 and a
+    `python -m venv` have setuptools, so such an app relies on it without naming it."""
+    flask = named.get("flask")
+    if not lines or flask is None or "setuptools" in named:
+        return lines
+    try:
+        specifier = Requirement(flask.spec).specifier
+    except InvalidRequirement:
+        return lines
+    modern = any(specifier.contains(v, prereleases=True) for v in ("2.0.0", "2.3.3", "3.0.3", "3.1.3", "4.0.0"))
+    return lines if modern or not specifier else (*lines, PKG_RESOURCES)
 
 
 def _pinned(line: str) -> str:

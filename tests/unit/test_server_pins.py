@@ -202,3 +202,18 @@ def test_init_reads_a_lock_files_gunicorn_pin_as_the_build_does(tmp_path: Path) 
     lock["default"]["gunicorn"]["version"] = "==23.0.0"
     (app / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
     assert server_pin_problem(app, "Pipfile.lock") is None
+
+
+@pytest.mark.parametrize(("flask", "kept"), [
+    ("flask==1.1.2", True), ("Flask>=1.0,<2", True), ("flask~=0.12", True),
+    ("flask==2.0.0", False), ("flask>=1.0", False), ("flask", False), ("requests==2.32.3", False),
+])
+def test_an_app_on_a_flask_before_2_gets_pkg_resources_back(tmp_path: Path, flask: str, kept: bool) -> None:
+    # bluelog pins flask==1.1.2, whose CLI finds Flask-Migrate's `flask db` through pkg_resources:
+    # without setuptools in the lean venv its release step said "No such command 'db'".
+    from targets.pins import PKG_RESOURCES
+    app = _app(tmp_path, f"{flask}\nFlask-Migrate==2.5.2\n")
+    text = requirements.deploy_text(app, "requirements.txt", (GUNICORN,), "t")
+    assert (PKG_RESOURCES in text.splitlines()) is kept, text
+    (app / "requirements.txt").write_text(f"{flask}\nsetuptools==69.5.1\n")  # the app's own choice stands
+    assert PKG_RESOURCES not in requirements.deploy_text(app, "requirements.txt", (GUNICORN,), "t").splitlines()
