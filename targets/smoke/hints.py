@@ -46,8 +46,9 @@ OLD_FLASK = (f"{NOTE}functions-framework needs Flask 2.0 or later (it imports fl
              "Flask>=2.0 in the app's requirements, or drop the functions target")
 
 
-# The last line of a Python traceback: the exception and its message (`flask.cli.NoAppException: ...`).
-_EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)(?::.*)?$", re.M)
+# The last line of a Python traceback: the exception and its message (`flask.cli.NoAppException: ...`),
+# or a click command's own `Error: No such command 'db'.` (a flask command that failed without one).
+_EXCEPTION = re.compile(r"^(?:(?:[A-Za-z_]\w*\.)*[A-Z]\w*)?(?:Error|Exception|Exit|Interrupt)(?::.*)?$", re.M)
 # What the app says when state a release should have made is not there: then the release note applies.
 _MISSING_STATE = ("no such table", "does not exist", "UndefinedTable", "No such file or directory")
 

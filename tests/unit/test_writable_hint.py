@@ -61,3 +61,9 @@ def test_a_flask_too_old_for_functions_framework_is_named() -> None:
            "AttributeError: module 'flask' has no attribute 'typing'\n")
     assert hints.boot(log, release=True) == hints.boot(log, release=False) == hints.OLD_FLASK
     assert "pin Flask>=2.0" in hints.OLD_FLASK
+
+
+def test_a_flask_command_that_fails_is_quoted_in_the_releases_line() -> None:
+    # bluelog's `flask db upgrade` on Flask 1.1.2 without pkg_resources: click's usage and its Error line.
+    log = "Usage: flask [OPTIONS] COMMAND [ARGS]...\nTry 'flask --help' for help.\n\nError: No such command 'db'.\n"
+    assert hints.release(log) == "; note: the app's last error: Error: No such command 'db'."
