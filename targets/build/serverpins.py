@@ -106,11 +106,14 @@ def with_pkg_resources(lines: tuple[str, ...], named: dict[str, Entry]) -> tuple
     if not lines or flask is None or "setuptools" in named:
         return lines
     try:
-        specifier = Requirement(flask.spec).specifier
-    except InvalidRequirement:
+        specs = list(Requirement(flask.spec).specifier)
+        bounds = [(spec.operator, Version(spec.version.removesuffix(".*"))) for spec in specs]
+    except (InvalidRequirement, InvalidVersion):
         return lines
-    modern = any(specifier.contains(v, prereleases=True) for v in ("2.0.0", "2.3.3", "3.0.3", "3.1.3", "4.0.0"))
-    return lines if modern or not specifier else (*lines, PKG_RESOURCES)
+    two = Version("2.0")
+    before_2 = any((op in ("==", "===", "~=") and version < two) or (op == "<" and version <= two)
+                   or (op == "<=" and version < two) for op, version in bounds)
+    return (*lines, PKG_RESOURCES) if before_2 else lines
 
 
 def _pinned(line: str) -> str:

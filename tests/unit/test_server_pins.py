@@ -205,8 +205,9 @@ def test_init_reads_a_lock_files_gunicorn_pin_as_the_build_does(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(("flask", "kept"), [
-    ("flask==1.1.2", True), ("Flask>=1.0,<2", True), ("flask~=0.12", True),
-    ("flask==2.0.0", False), ("flask>=1.0", False), ("flask", False), ("requests==2.32.3", False),
+    ("flask==1.1.2", True), ("Flask>=1.0,<2", True), ("flask~=0.12", True), ("flask<=1.1.4", True),
+    ("flask==1.*", True), ("flask==2.0.0", False), ("flask==2.2.5", False), ("flask>=1.0", False),
+    ("flask<2.1", False), ("flask", False), ("requests==2.32.3", False),
 ])
 def test_an_app_on_a_flask_before_2_gets_pkg_resources_back(tmp_path: Path, flask: str, kept: bool) -> None:
     # bluelog pins flask==1.1.2, whose CLI finds Flask-Migrate's `flask db` through pkg_resources:
