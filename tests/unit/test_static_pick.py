@@ -9,12 +9,18 @@ from targets import manifest
 from targets.smoke.conformance import static_file
 
 
-def _without_static_file(project: Path) -> manifest.Project:
+def _emptied(project: Path) -> tuple[manifest.Project, Path]:
+    """The demo with no smoke.static_file and nothing in its static folder: (project, that folder)."""
     path = project / "targets.yaml"
     text = path.read_text()
     assert "  static_file: style.css" in text
     path.write_text(text.replace("  static_file: style.css", "  static_file: null", 1))
-    return manifest.load(path)
+    loaded = manifest.load(path)
+    static = loaded.app_dir / str(loaded.manifest.app.static)
+    for old in static.rglob("*"):
+        if old.is_file():
+            old.unlink()
+    return loaded, static
 
 
 def _files(static: Path, *names: str) -> None:
@@ -24,11 +30,7 @@ def _files(static: Path, *names: str) -> None:
 
 
 def test_a_file_of_an_agreed_type_is_checked_before_one_named_first(project: Path) -> None:
-    loaded = _without_static_file(project)
-    static = loaded.app_dir / loaded.manifest.app.static
-    for old in static.rglob("*"):
-        if old.is_file():
-            old.unlink()
+    loaded, static = _emptied(project)
     # bluelog's shape: a vendored editor's CHANGES.md sorts first; .ico and .js differ between servers.
     _files(static, "ckeditor/CHANGES.md", "favicon.ico", "js/app.js", "img/logo.png", "css/site.css")
     url, data = static_file(loaded)
@@ -38,10 +40,6 @@ def test_a_file_of_an_agreed_type_is_checked_before_one_named_first(project: Pat
 
 
 def test_with_no_agreed_type_the_shallowest_file_is_checked(project: Path) -> None:
-    loaded = _without_static_file(project)
-    static = loaded.app_dir / loaded.manifest.app.static
-    for old in static.rglob("*"):
-        if old.is_file():
-            old.unlink()
+    loaded, static = _emptied(project)
     _files(static, "a/deep/CHANGES.md", "z.bin", ".hidden.css")
     assert static_file(loaded) == ("/static/z.bin", b"z.bin")
