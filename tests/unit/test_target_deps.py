@@ -145,7 +145,8 @@ def test_init_picks_the_newest_python_every_binary_pin_has_wheels_for(index: str
     assert versions.by_wheels(["markupsafe==3.0.4"], tmp_path)[0] == "3.13"  # type: ignore[index]
 
 
-def test_a_pin_with_wheels_only_for_older_pythons_picks_the_oldest_supported(index: str, tmp_path: Path) -> None:
+def test_a_pin_with_wheels_only_for_older_pythons_picks_the_oldest_supported(index: str, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # albumy: pillow 7.1.1 ships wheels up to cp38; on 3.12 the app's flask-moment 0.9 needs distutils.
     assert availability.older_wheels("pillow==7.1.1") == "3.8"
     assert availability.older_wheels("crcmod==1.7") is None  # an sdist only: no sign of age
@@ -160,6 +161,7 @@ def test_a_pin_with_wheels_only_for_older_pythons_picks_the_oldest_supported(ind
     # The build's warning for a release it compiles says which Pythons were asked about.
     from targets.engine import fromsource
     from targets.engine.base_images import Runtime
+    monkeypatch.setattr(fromsource, "_warned", set())  # once per process: the other tests' warnings stay theirs
     said: list[str] = []
     fromsource.warn(["pillow==7.1.1", "crcmod==1.7"], Runtime("3.12", ("manylinux_2_36_x86_64",), "3.12.1", "x"),
                     lambda line: said.append(str(line)), tmp_path)
