@@ -42,6 +42,7 @@ _TOOLS = (
 # names the library (jpeg, zlib, ...): each with the Debian package that provides it.
 _PG_CONFIG = "pg_config executable not found"
 _PILLOW = re.compile(r"headers or library files could not be found for (\w+),\s+a required dependency")
+PILLOW_REQUIRED = ("jpeg", "zlib")  # what Pillow will not build without, unless told to
 PILLOW_PACKAGES = {"jpeg": "libjpeg-dev", "zlib": "zlib1g-dev", "freetype": "libfreetype-dev",
                    "tiff": "libtiff-dev", "lcms": "liblcms2-dev", "webp": "libwebp-dev"}
 _NO_DIST = re.compile(r"No matching distribution found for (\S+)")
@@ -125,7 +126,10 @@ def diagnose(output: str) -> tuple[str, str | None]:
         return "missing tool pg_config", "libpq-dev"
     library = _PILLOW.search(output)
     if library:
-        return f"missing library {library.group(1)}", PILLOW_PACKAGES.get(library.group(1))
+        # Pillow requires zlib and jpeg both, and names one missing at a time: both at once,
+        # or the user finds the second after another whole build (albumy: zlib on 3.10, jpeg on 3.11).
+        wanted = [PILLOW_PACKAGES.get(library.group(1)), *(PILLOW_PACKAGES[n] for n in PILLOW_REQUIRED)]
+        return f"missing library {library.group(1)}", ", ".join(dict.fromkeys(p for p in wanted if p)) or None
     for pattern in _TOOLS:
         tool = pattern.search(output)
         if tool:
@@ -143,7 +147,7 @@ def diagnose(output: str) -> tuple[str, str | None]:
 # What each -dev package's library is called at run time on Debian bookworm (the bases' release):
 # the image needs it beside the compiled extension (app.system_packages).
 RUNTIME_PACKAGES = {
-    "libpq-dev": "libpq5", "libjpeg-dev": "libjpeg62-turbo", "libffi-dev": "libffi8", "libssl-dev": "libssl3",
+    "libpq-dev": "libpq5", "libjpeg-dev": "libjpeg62-turbo", "zlib1g-dev": "zlib1g", "libffi-dev": "libffi8", "libssl-dev": "libssl3",
     "libyaml-dev": "libyaml-0-2", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1",
     "default-libmysqlclient-dev": "libmariadb3", "libfreetype-dev": "libfreetype6", "libtiff-dev": "libtiff6",
     "liblcms2-dev": "liblcms2-2", "libwebp-dev": "libwebp7", "libldap-dev": "libldap-2.5-0",
@@ -155,9 +159,9 @@ def failure(label: str, spec: str, python: str, reason: str, package: str | None
     """The one line for a package whose build failed, with the fixes."""
     name = re.split(r"[\s<>=!~;\[(@]", spec, maxsplit=1)[0]
     packages = f"[{package}]" if package else "[<the Debian -dev package that provides it>]"
-    runtime = RUNTIME_PACKAGES.get(package or "")
-    system = (f"app.system_packages: [{runtime}] (its library, at run time)" if runtime else
-              "app.system_packages (Debian packages its library needs at run time)")
+    runtime = [RUNTIME_PACKAGES.get(dev) for dev in (package or "").split(", ")]
+    system = (f"app.system_packages: [{', '.join(r for r in runtime if r)}] (its libraries, at run time)"
+              if runtime and all(runtime) else "app.system_packages (Debian packages its library needs at run time)")
     return (f"{label}: cannot build {spec} from source for Python {python}: {reason}; fix: pin a {name} version "
             f"that has a wheel for Python {python}, use a Python that has {name} wheels (defaults.python), or add "
             f"app.build_packages: {packages} (Debian packages for the builder) and {system}")

@@ -133,10 +133,14 @@ def test_a_library_a_setup_script_looks_for_itself_is_named_with_its_debian_pack
     assert sdists.diagnose(psycopg2) == ("missing tool pg_config", "libpq-dev")
     pillow = ("      The headers or library files could not be found for jpeg,\n"
               "      a required dependency when compiling Pillow from source.\n")
-    assert sdists.diagnose(pillow) == ("missing library jpeg", "libjpeg-dev")
+    assert sdists.diagnose(pillow) == ("missing library jpeg", "libjpeg-dev, zlib1g-dev")
+    assert sdists.diagnose(pillow.replace("jpeg", "zlib")) == ("missing library zlib", "zlib1g-dev, libjpeg-dev")
     line = sdists.failure("web", "psycopg2==2.8.4", "3.10", *sdists.diagnose(psycopg2))
     assert line.endswith("add app.build_packages: [libpq-dev] (Debian packages for the builder) and "
-                         "app.system_packages: [libpq5] (its library, at run time)")
+                         "app.system_packages: [libpq5] (its libraries, at run time)")
+    line = sdists.failure("web", "pillow==7.1.1", "3.10", *sdists.diagnose(pillow))
+    assert "app.build_packages: [libjpeg-dev, zlib1g-dev]" in line
+    assert line.endswith("app.system_packages: [libjpeg62-turbo, zlib1g] (its libraries, at run time)")
 
 
 @pytest.mark.parametrize(("output", "reason"), [
