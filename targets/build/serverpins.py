@@ -144,6 +144,6 @@ def _check_pin(entry: Entry, name: str, floor: str, pinned: str, prefix: str, ha
         update = next((f"lock one of those (`{tool} '{name}>={floor},<={pinned}'`), or drop {name} from the "
                        f"project to get {name}=={pinned}" for lock, tool in LOCK_UPDATES.items()
                        if entry.where.startswith(lock)), None)
+        edit = f"pin one of those{' (with its hashes)' if hashed else ''}, or remove the line to get {name}=={pinned}"
         raise BuildFailed(f"{prefix}{entry.where}: {entry.spec}: flaskship's {name} settings are tested on {name} "
-                          f"{floor} to {pinned}; " + (update or f"pin one of those{' (with its hashes)' if hashed else ''}"
-                                                      f", or remove the line to get {name}=={pinned}"))
+                          f"{floor} to {pinned}; {update or edit}")

@@ -147,8 +147,8 @@ def diagnose(output: str) -> tuple[str, str | None]:
 # What each -dev package's library is called at run time on Debian bookworm (the bases' release):
 # the image needs it beside the compiled extension (app.system_packages).
 RUNTIME_PACKAGES = {
-    "libpq-dev": "libpq5", "libjpeg-dev": "libjpeg62-turbo", "zlib1g-dev": "zlib1g", "libffi-dev": "libffi8", "libssl-dev": "libssl3",
-    "libyaml-dev": "libyaml-0-2", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1",
+    "libpq-dev": "libpq5", "libjpeg-dev": "libjpeg62-turbo", "zlib1g-dev": "zlib1g", "libffi-dev": "libffi8",
+    "libssl-dev": "libssl3", "libyaml-dev": "libyaml-0-2", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1",
     "default-libmysqlclient-dev": "libmariadb3", "libfreetype-dev": "libfreetype6", "libtiff-dev": "libtiff6",
     "liblcms2-dev": "liblcms2-2", "libwebp-dev": "libwebp7", "libldap-dev": "libldap-2.5-0",
     "libsasl2-dev": "libsasl2-2", "libgmp-dev": "libgmp10", "libsnappy-dev": "libsnappy1v5",
