@@ -121,12 +121,18 @@ def dependencies(app_dir: Path) -> Dependencies:
     raise InitError(f"{label}: neither {REQUIREMENTS} nor {PYPROJECT} found; list the app's dependencies in one of them")
 
 
+def _exported(app_dir: Path, file: str) -> str:
+    """A lock file as requirements without hashes, from its own tool: one export per process
+    for pins() and server_pin_problem() alike (lockfiles caches it by these arguments)."""
+    return lockfiles.export(app_dir / file, f"{app_dir.name}: {file}", hashes=False)
+
+
 def pins(app_dir: Path, deps: Dependencies) -> list[str]:
     """The app's `name==version` requirements, as its dependency file pins them (a lock: every one)."""
     label = f"{app_dir.name}: {deps.file}"
     try:
         if deps.file in LOCKS:
-            text, path = lockfiles.export(app_dir / deps.file, label, hashes=False), app_dir / EXPORTED
+            text, path = _exported(app_dir, deps.file), app_dir / EXPORTED
         elif deps.file == REQUIREMENTS:
             path = app_dir / REQUIREMENTS
             text = path.read_text(encoding="utf-8")
@@ -150,8 +156,7 @@ def server_pin_problem(app_dir: Path, file: str) -> str | None:
             named, hashed = serverpins.app_names(expanded, app_dir, ""), expanded.hashed
         elif file in LOCKS:
             # As the build reads it: exported by the lock's own tool (bluelog's Pipfile.lock pins gunicorn 20.0.4).
-            text = lockfiles.export(path, f"{app_dir.name}: {file}", hashes=False)
-            expanded = reqlines.expand(text, path, app_dir, "", f"{file} (as exported)")
+            expanded = reqlines.expand(_exported(app_dir, file), path, app_dir, "", f"{file} (as exported)")
             named, hashed = serverpins.app_names(expanded, app_dir, ""), False
         else:
             return None

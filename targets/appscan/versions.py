@@ -139,19 +139,21 @@ def by_wheels(pins: Sequence[str], cache_dir: Path | None) -> tuple[str, str] | 
     """(the newest of SUPPORTED every pinned binary release has a wheel for, why), or the oldest
     when a pinned release's wheels stop below SUPPORTED; None when no pin ships binary wheels
     (pure Python and sdists install on any Python) or no Python fits them all."""
-    def binary_wheels(pin: str) -> list[str] | None:
-        pure = availability.wheel_pythons(pin, cache_dir, platforms=availability.NO_PLATFORM)
-        return None if pure else availability.wheel_pythons(pin, cache_dir)
+    def binary_wheels(pin: str) -> tuple[list[str] | None, str | None]:
+        """(the supported Pythons with a wheel, None for a pure release; the newest older Python
+        with one, asked only when no checked Python has one)."""
+        if availability.wheel_pythons(pin, cache_dir, platforms=availability.NO_PLATFORM):
+            return None, None
+        have = availability.wheel_pythons(pin, cache_dir)
+        return have, availability.older_wheels(pin) if have == [] else None
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(binary_wheels, pins))
-    binary = {pin: have for pin, have in zip(pins, answers, strict=True) if have}
+        answers = dict(zip(pins, pool.map(binary_wheels, pins), strict=True))
+    binary = {pin: have for pin, (have, _) in answers.items() if have}
     # A release whose wheels stop below every supported Python (albumy's pillow 7.1.1 at cp38,
     # bluelog's MarkupSafe 1.1.1 at cp39) marks an old app: its pins are likeliest to build and
     # run on the oldest supported Python (3.12 dropped distutils, which flask-moment 0.9 imports).
-    no_wheel = [pin for pin, have in zip(pins, answers, strict=True) if have == []]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        older = {pin: old for pin, old in zip(no_wheel, pool.map(availability.older_wheels, no_wheel)) if old}
+    older = {pin: old for pin, (_, old) in answers.items() if old}
     older.update({pin: have[-1] for pin, have in binary.items() if _below(have[-1], SUPPORTED[0])})
     binary = {pin: have for pin, have in binary.items() if pin not in older}
     if not binary and not older:

@@ -129,9 +129,8 @@ def _requires_python(app_dir: Path, source: str, python: str) -> str:
     """`python`, or the lowest Python the app's own requires-python allows when that is newer."""
     if source not in (".", pyproject.NAME):
         return python
-    import tomllib
     try:
-        spec = tomllib.loads((app_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+        spec = pyproject.tables(app_dir / pyproject.NAME)["project"]["requires-python"]
         allowed = SpecifierSet(str(spec))
     except (OSError, KeyError, TypeError, ValueError, InvalidSpecifier):
         return python

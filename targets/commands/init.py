@@ -79,16 +79,12 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  skipped       {reason} in the probe: not checked")
     if d.skipped:
         progress(f"  hint: {d.hint()}")
-    if d.server_pin:
-        progress(f"  warning: {d.server_pin}")
-    if d.shadowed:
-        progress(f"  warning: {shadowed_note(d)}")
-    if d.not_found:
-        progress(f"  warning: {d.not_found}")
-    if d.writes_top:
-        progress(f"  warning: {top_writes_note(d)}")
-    if d.build_steps:
-        progress(f"  warning: {buildsteps.note(d.build_steps)}")
+    warnings = (d.server_pin, shadowed_note(d) if d.shadowed else None, d.not_found,
+                top_writes_note(d) if d.writes_top else None,
+                buildsteps.note(d.build_steps) if d.build_steps else None)
+    for warning in warnings:
+        if warning:
+            progress(f"  warning: {warning}")
     progress("next:")
     progress(f"  invoke build --manifest {shown} --target all")
     progress(f"  invoke smoke --manifest {shown}")
