@@ -110,13 +110,14 @@ def bytes_tar(files: Mapping[str, bytes], folders: Sequence[str] = (), mtime: in
     return buffer.getvalue()
 
 
-def tree_tar(folder: Path, dest: str, symlinks: bool = False) -> bytes:
+def tree_tar(folder: Path, dest: str, symlinks: bool = False, owner: int = 0) -> bytes:
     """`folder` as a tar whose names start with `dest` (relative, or "" for none), as a
     COPY would make it: root's, read-only to the app's uid (folders 0755, files 0644,
     or 0755 when executable), whatever the host's umask made; a writable folder keeps
     its 1777. Sorted, with no times: the same tree gives the same bytes. Symlinks are
     kept as links when `symlinks`, else refused (ValueError): what the caller's tree
-    may hold is only files and folders."""
+    may hold is only files and folders. `owner`: another uid and gid than root's, for a
+    tree its container may write (app.build's)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in [folder, *sorted(folder.rglob("*"))]:
@@ -124,8 +125,8 @@ def tree_tar(folder: Path, dest: str, symlinks: bool = False) -> bytes:
             info = tar.gettarinfo(str(path), arcname=name)
             if not (info.isfile() or info.isdir() or (symlinks and info.issym())):
                 raise ValueError(f"{path} is neither a file nor a folder")
-            info.uid = info.gid = 0
-            info.uname = info.gname = "root"
+            info.uid = info.gid = owner
+            info.uname = info.gname = "root" if owner == 0 else ""
             info.mtime = 0
             if info.isfile():
                 info.mode = shipped_mode(info.mode, False)

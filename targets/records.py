@@ -23,6 +23,10 @@ from .files import atomic_write, tree_hash
 
 RECORD = "build.json"
 SMOKE_REPORT = "smoke.json"
+# build/.app-build/src: the code as the last build's app.build left it (build/appbuild.py),
+# where smoke reads the static file every target must serve; a copy, not a link into the
+# cache, which a trim may take. A dot: no target's folder can have the name.
+APP_BUILD = ".app-build"
 
 
 @dataclass

@@ -6,7 +6,8 @@ per edited file; the venv cache (engine/venv.py) a 2-4 MB tar per change of the
 requirements, with its SBOM (engine/sbom.py); a package app a wheel of its own
 per edit (engine/wheelhouse.py); each requirement set a wheelhouse and new
 wheels in its runtime's store (engine/reuse.py); an sdist its wheel
-(engine/fromsource.py); a compose file's shape its schema verdict; `invoke
+(engine/fromsource.py); app.build its output per change of the code
+(build/appbuild.py); a compose file's shape its schema verdict; `invoke
 init` a probe venv. Go's build cache sets the pattern this follows: an entry's
 modification time is its last use, refreshed at most once an hour so that a
 hit costs no write; entries unused for five days are deleted; and the trim
@@ -53,7 +54,7 @@ class Area:
 # Not locks/: a lock is what every build resolves to until its inputs change (build/lock.py),
 # not a copy of something: trimmed, an unused week would quietly take newer releases.
 TRIMMED = (
-    Area("pyc"), Area("venvs"), Area("sbom"), Area("sdist-wheels"),
+    Area("pyc"), Area("venvs"), Area("app-build"), Area("sbom"), Area("sdist-wheels"),
     Area(".", "app-wheel-"), Area(".", "url-"), Area(".", "constraints-"), Area(".", "compose-schema-"),
     Area(".", "init-venv-"), Area(".", "wheels-", links_in_use=False), Area("wheel-store-*", links_in_use=False),
 )

@@ -58,7 +58,7 @@ class Detected:
     writable: tuple[str, ...] = ()  # folders the probe's run wrote in: app.writable (runner.written_by)
     writes_top: tuple[str, ...] = ()  # files it wrote at the app folder's top, which app.writable cannot open
     not_found: str | None = None  # what is wrong with the answer to a path the app has no route for (not_found_of)
-    build_steps: tuple[str, ...] = ()  # what the app's own Dockerfile makes at build time (buildsteps.py)
+    build_steps: tuple[buildsteps.Step, ...] = ()  # what the app's own Dockerfile makes at build time
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""

@@ -29,7 +29,7 @@ from .job import APP_DIR, BuildJob, ImageSpec
 # every image of one base and requirement set starts from it. A functions runner
 # starts from the platform stage on top of it (functions-framework's layer).
 VENV_STAGE = "venv"
-_host_work = threading.Lock()
+host_work = threading.Lock()
 
 
 def build_images(job: BuildJob) -> None:
@@ -56,8 +56,8 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
     if not spec.python:
         key = image_key(spec, buildargs)
         return _built(job, spec, key, buildargs), key
-    with _host_work:
-        _dependencies(job, spec, base)
+    with host_work:
+        dependencies(job, spec, base)
     # The SBOM reads the venv tars, not the image: it is made while the image builds.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"flaskship-{job.name}-sbom") as pool:
         tars = [spec.context / "venv.tar.gz", *([spec.context / "platform.tar.gz"] if spec.platform else [])]
@@ -68,7 +68,7 @@ def build_one(job: BuildJob, spec: ImageSpec) -> tuple[str, str]:
             if spec.code_in_image:  # COPY keeps the modes it finds (a tar at start has its own)
                 ship_modes(spec.code)
         venv_key = stage_key(spec.context, base)
-        stage = _dependency_stage(job, spec, base, buildargs, venv_key)
+        stage = dependency_stage(job, spec, base, buildargs, venv_key)
         if spec.role in job.on_stage:
             job.on_stage[spec.role](stage)
         key = image_key(spec, buildargs)
@@ -110,7 +110,7 @@ def _unchanged(job: BuildJob, spec: ImageSpec, key: str) -> str | None:
     return str(last["id"])
 
 
-def _dependencies(job: BuildJob, spec: ImageSpec, base: str) -> None:
+def dependencies(job: BuildJob, spec: ImageSpec, base: str) -> None:
     """venv.tar.gz (and the runner's platform.tar.gz), installed from wheels/ as
     requirements.txt says (engine/venv.py): what the Dockerfile ADDs. wheels/ and
     requirements.txt stay beside them as the record of what they were made from
@@ -176,7 +176,7 @@ def stage_key(context: Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def _dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str], key: str) -> str:
+def dependency_stage(job: BuildJob, spec: ImageSpec, base: str, buildargs: dict[str, str], key: str) -> str:
     """Build the context's shared stages (the base plus the installed venv and the system
     packages) once per run and key; concurrent users wait for it. Each image's build then
     finds their steps in the cache: one unpacking of the venv, not one per image racing

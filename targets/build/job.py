@@ -96,6 +96,9 @@ class BuildJob:
     # lint): build/images.py calls it with the shared stage's tag once that exists and the
     # code is byte-compiled, so it can run beside the image's own build.
     on_stage: dict[str, Callable[[str], None]] = field(default_factory=dict)
+    # The app's code as app.build left it (build/appbuild.py), when the manifest has a
+    # build step: every copy of the code (each image's src/, the zip) is made from it.
+    built: Path | None = None
 
     def __post_init__(self) -> None:
         self.record = BuildRecord(target=self.name, kind=self.settings.kind,
@@ -234,7 +237,7 @@ class BuildJob:
             code = src
         elif src is None:
             code = context / "src"
-            source.copy(self.project, code, self.progress)
+            self.copy_source(code)
         else:
             code = context / "src"
             shutil.copytree(src, code)
@@ -260,6 +263,23 @@ class BuildJob:
             script.chmod(0o755)  # root's in the image: run by any uid, written by none but root
         return self._declare(role, context, self.base_image(), python=True, platform=bool(platform_requirements),
                              code=code, code_in_image=code_in_image)
+
+    def copy_source(self, dest: Path) -> None:
+        """The code as it ships, into `dest` (which must not exist yet): the app source minus
+        what ignore.py leaves out (source.copy), or, with app.build, what the build step made
+        of that (already left out once, and said so then)."""
+        if self.built is None:
+            source.copy(self.project, dest, self.progress)
+        else:
+            shutil.copytree(self.built, dest, symlinks=True)
+
+    def stage_context(self, context: Path, src: Path) -> ImageSpec:
+        """A context for the shared dependency stage alone, with `src` as its code (the
+        app's wheel, for a package app, is built from it), declared to no build: the
+        stage app.build runs in, which this target's images then share."""
+        self.python_context(context, "build/python.Dockerfile.j2", role="build", src=src, code_in_image=False,
+                            prestart_script=False)
+        return self.images.pop()
 
     def writable_dirs(self) -> list[str]:
         """Flask's instance folder (beside the app's top-level module or package,

@@ -9,7 +9,7 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-from ..build import freshness, source
+from ..build import appbuild, freshness, source
 from ..build.job import BuildJob
 from .. import trim
 from ..engine import base_images, docker_client
@@ -90,6 +90,7 @@ def _build_target(project: Project, name: str, settings: TargetSettings, report:
             job = BuildJob(project, name, settings, staging, say, background=background, previous=previous)
             with _rendering:
                 job.lock()  # the one step before the no-op check that may reach the index
+                appbuild.prepare(job)  # app.build: its output is the code render copies
                 kind.render(job)  # pure file work: the lock goes into what it writes, hence into the key
                 job.record.key = freshness.key(job) or ""
                 bases[name] = {ref: base_images.present_id(ref) for spec in job.images

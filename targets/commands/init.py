@@ -71,6 +71,9 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")
     if d.release:
         progress(f"  release       {d.release.value}  ({d.release.why})")
+    built = buildsteps.build_command(d.build_steps)
+    if built:
+        progress(f"  build         {built}  ({buildsteps.build_why(d.build_steps)})")
     if d.writable:
         progress(f"  writable      {', '.join(d.writable)}  ({WRITABLE_WHY})")
     listed = ", ".join(f"{c['path']} {c['status']} {c.get('content_type', '')}".rstrip() for c in d.checks)
@@ -81,7 +84,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  hint: {d.hint()}")
     warnings = (d.server_pin, shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None,
-                buildsteps.note(d.build_steps) if d.build_steps else None)
+                buildsteps.note(d.build_steps))
     for warning in warnings:
         if warning:
             progress(f"  warning: {warning}")

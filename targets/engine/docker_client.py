@@ -340,6 +340,17 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
     `files`: a tar unpacked at / before it starts. `hosts`: names its /etc/hosts maps
     to addresses. The container, and every file it wrote, is removed afterwards.
     """
+    code, log, _ = run_collecting(image, target, command, environment=environment, user=user, timeout=timeout,
+                                  network=network, files=files, hosts=hosts)
+    return code, log
+
+
+def run_collecting(image: str, target: str, command: list[str], *, environment: Mapping[str, str],
+                   user: str | None = None, timeout: float = 300, network: str | None = None,
+                   files: bytes | None = None, hosts: Mapping[str, str] | None = None,
+                   collect: str | None = None) -> tuple[int | None, str, bytes]:
+    """run_once(), and then, when it exited 0, the folder `collect` as the engine's tar of it
+    (names start with the folder's own name), before the container is removed."""
     if network == NO_NETWORK:  # Docker writes it no /etc/hosts: this is the one it would write, plus `hosts`
         tars, options = [hosts_file(hosts or {}), *([files] if files else [])], _attach(network)
     else:
@@ -349,10 +360,17 @@ def run_once(image: str, target: str, command: list[str], *, environment: Mappin
         try:
             code = int(container.wait(timeout=timeout).get("StatusCode", -1))
         except requests.exceptions.ReadTimeout:
-            return None, logs(container)
+            return None, logs(container), b""
         except docker.errors.APIError as exc:
             raise SmokeFailed(f"{target}: {image} could not be waited for: {exc.explanation or exc}") from None
-        return code, logs(container)
+        if collect is None or code != 0:
+            return code, logs(container), b""
+        try:
+            stream, _ = container.get_archive(collect)
+            collected = b"".join(stream)
+        except docker.errors.APIError as exc:
+            raise SmokeFailed(f"{target}: could not copy {collect} out of {image}: {exc.explanation or exc}") from None
+        return code, logs(container), collected
 
 
 def hosts_file(hosts: Mapping[str, str]) -> bytes:

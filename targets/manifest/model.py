@@ -45,6 +45,12 @@ class AppSource(Strict):
     # container of its own whose files are then discarded (Heroku's release
     # phase): only effects on external services, such as a database, survive.
     release: Line | None = None
+    # A shell command that makes files from the code before anything ships (microblog's
+    # `flask translate compile`: the .mo catalogues its .gitignore leaves out). Run once
+    # per change of the code or dependencies, offline, as the app's uid, in the app's
+    # folder in a container of the images' dependency stage (build/appbuild.py); what it
+    # leaves there is the code every artifact ships.
+    build: Line | None = None
     # Debian packages for the builder stage that compiles source distributions
     # (compilers, -dev headers such as libpq-dev); they never reach a runtime image.
     build_packages: tuple[DebianPackage, ...] = Field(default=(), strict=False)

@@ -21,6 +21,7 @@ import requests
 from ..engine import outbound
 from .paths import NOT_FOUND_PATH
 from ..manifest import Check
+from ..records import APP_BUILD
 
 if TYPE_CHECKING:
     from ..manifest import Project
@@ -241,6 +242,9 @@ def static_file(project: Project) -> tuple[str | None, bytes]:
     if app.static is None:
         return None, b""
     folder = project.app_dir / app.static
+    shipped = project.build_dir / APP_BUILD / "src"  # what app.build made of the code, at the last build
+    if app.build is not None and shipped.is_dir() and not app.static_outside_source:
+        folder = shipped / app.static
     if wanted:
         path: Path | None = folder / wanted
     else:

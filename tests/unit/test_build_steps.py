@@ -1,4 +1,5 @@
-"""init names what the app's own Dockerfile makes at build time, which flaskship's builds do not."""
+"""init reads what the app's own Dockerfile makes at build time: app.build for what runs in the
+app's Python image, a warning for the rest."""
 
 from __future__ import annotations
 
@@ -26,32 +27,43 @@ ENTRYPOINT ["./boot.sh"]
 """
 
 
-def test_microblogs_translation_compile_is_named_with_its_line(tmp_path: Path) -> None:
+def test_microblogs_translation_compile_becomes_app_build(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(MICROBLOG)
     steps = buildsteps.build_steps(tmp_path)
-    assert steps == ("`flask translate compile` (Dockerfile line 13)",)
-    note = buildsteps.note(steps)
-    assert "flask translate compile" in note and "app.prestart" in note and "app.writable" in note
+    assert [str(step) for step in steps] == ["`flask translate compile` (Dockerfile line 13)"]
+    assert buildsteps.build_command(steps) == "flask translate compile"
+    assert "line 13" in buildsteps.build_why(steps)
+    assert buildsteps.note(steps) is None  # nothing left that app.build cannot run
 
 
-def test_installs_and_checks_are_not_build_steps_and_continuations_are_joined(tmp_path: Path) -> None:
+def test_installs_checks_and_migrations_are_not_build_steps_and_continuations_are_joined(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(
         "FROM python:3.12-slim\n"
         "RUN apt-get update && apt-get install -y gcc \\\n"
         "    # a comment inside the continuation\n"
         "    && python -m pip install -r requirements.txt && python -c 'import app'\n"
-        "RUN useradd app; mkdir -p /data\n"
+        "RUN useradd app; mkdir -p /data; flask db upgrade\n"
         "RUN cd assets \\\n"
         "    && npm ci \\\n"
         "    && NODE_ENV=production npm run build\n"
         'RUN ["/usr/local/bin/pybabel", "compile", "-d", "app/translations"]\n'
-        "# RUN flask digest compile\n")
-    assert buildsteps.build_steps(tmp_path) == (
+        "RUN cd 'web app' && FLASK_APP=site.py flask digest compile\n"
+        "# RUN flask assets build\n")
+    steps = buildsteps.build_steps(tmp_path)
+    assert [str(step) for step in steps] == [
         "`npm ci` (Dockerfile line 6)",
         "`NODE_ENV=production npm run build` (Dockerfile line 6)",
         "`/usr/local/bin/pybabel compile -d app/translations` (Dockerfile line 9)",
-    )
+        "`FLASK_APP=site.py flask digest compile` (Dockerfile line 10)",
+    ]
+    # What runs in the Python image becomes app.build: in the folder its RUN cd'd to, the
+    # program by name (the image's venv has it on PATH, not at /usr/local/bin).
+    assert buildsteps.build_command(steps) == ("pybabel compile -d app/translations && "
+                                               "(cd 'web app' && FLASK_APP=site.py flask digest compile)")
+    note = buildsteps.note(steps)
+    assert note is not None and "`npm ci`" in note and "pybabel" not in note and "app.prestart" in note
 
 
 def test_no_dockerfile_no_steps(tmp_path: Path) -> None:
     assert buildsteps.build_steps(tmp_path) == ()
+    assert buildsteps.build_command(()) is None and buildsteps.note(()) is None

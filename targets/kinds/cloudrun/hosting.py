@@ -73,8 +73,9 @@ def static_sources(job: BuildJob) -> list[str]:
     url = job.app.static_url.rstrip("/")
     if url or job.app.static is None:
         return [f"{url or ''}/**"] if job.app.static is not None else []
-    folder = job.project.app_dir / job.app.static
-    return [f"/{p.name}/**" if p.is_dir() else f"/{p.name}" for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
+    folder = _shipped_static(job)[0]  # as it ships: with what app.build made in it
+    entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    return [f"/{p.name}/**" if p.is_dir() else f"/{p.name}" for p in entries if not p.name.startswith(".")]
 
 
 def check(job: BuildJob, settings: CloudRunSettings) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...build import code, source
+from ...build import code
 from ...build.images import build_images
 from ...errors import BuildFailed, PublishFailed
 from ...pins import FUNCTIONS_FRAMEWORK, GUNICORN
@@ -69,7 +69,7 @@ class Functions:
     def _contents(self, job: BuildJob, settings: FunctionsSettings) -> tuple[dict[str, bytes], str]:
         """The zip's files (name -> bytes), and the name of the entry module among them."""
         tmp = job.staging / "zip-src"
-        source.copy(job.project, tmp, job.progress)
+        job.copy_source(tmp)
         files = tree_files(tmp)
         shutil.rmtree(tmp)
         entry = entry_file(job.name, files)  # main.py, unless the app has its own
