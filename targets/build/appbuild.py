@@ -114,8 +114,13 @@ def _run(job: BuildJob, work: Path, src: Path, command: str, environment: dict[s
         what = f"exited {code}" if code is not None else f"was still running after {TIMEOUT} s (it gets no network)"
         raise BuildFailed(f"{job.name}: app.build: `{command}` {what}" + (f": {said.rstrip('.')}" if said else "")
                           + "; fix the command in targets.yaml or the app, then build again", log)
-    with staging_dir(done) as staging:
-        _unpack(collected, staging / "src")
+    try:
+        with staging_dir(done) as staging:
+            _unpack(collected, staging / "src")
+    except tarfile.FilterError as exc:  # a link or path out of the app's folder
+        what = str(exc).replace("'src/", "'", 1)  # named as in the app's folder
+        raise BuildFailed(f"{job.name}: app.build: `{command}` left what cannot ship: {what}; have it make files "
+                          "inside the app's folder only") from None
     job.progress(f"  {job.name}: app.build: done in {time.monotonic() - started:.1f} s")
 
 

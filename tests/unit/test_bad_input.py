@@ -150,3 +150,9 @@ def test_a_key_given_twice_is_rejected(project: Path) -> None:
     result = _build(path, "cloudrun")
     assert_one_clear_line(result, f"targets.yaml: line {line}: targets.cloudrun.port is given twice")
 
+
+
+def test_a_multi_line_build_step_is_refused_by_name(project: Path) -> None:
+    # app.build goes to `/bin/sh -c` in a container: one printable line, like prestart.
+    manifest = _manifest(project, lambda d: d.setdefault("app", {}).update(build="flask one\nflask two"))
+    assert_one_clear_line(_build(manifest), "app.build")
