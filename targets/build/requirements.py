@@ -77,7 +77,8 @@ def deploy_text(app_dir: Path, requirements: str, extra: tuple[str, ...], label:
             raise BuildFailed(f"{where}: the app's {PYPROJECT} must be at the top of app.source, which is what gets built")
         data = check_pyproject(path, where)
         named = serverpins.pyproject_names(path)
-        extra, union = (serverpins.own_lines(lines, named, False, prefix) for lines in (extra, union))
+        extra, union = (serverpins.with_pkg_resources(serverpins.own_lines(lines, named, False, prefix), named)
+                        for lines in (extra, union))
         # A package is installed itself (`.`, its wheel); an application only its dependencies (pyproject.py).
         package = pyproject.is_package(data)
         if cache is None:

@@ -98,7 +98,8 @@ LOCK_UPDATES = {"Pipfile.lock": "pipenv install", "uv.lock": "uv add", "poetry.l
 
 
 def with_pkg_resources(lines: tuple[str, ...], named: dict[str, Entry]) -> tuple[str, ...]:
-    """`lines`, and setuptools (pins.PKG_RESOURCES) when the app's own Flask requirement admits
+    """`lines`, and setuptools (pins.PKG_RESOURCES) when the app's own Flask requirement (in a
+    requirements file, a lock or a pyproject's dependencies) admits
     no release from 2.0 on: bluelog's flask==1.1.2 lost `flask db` in the lean image, and with
     it its release step ("No such command 'db'"). Official python images up to 3.11 and a
     `python -m venv` have setuptools, so such an app relies on it without naming it."""

@@ -218,3 +218,14 @@ def test_an_app_on_a_flask_before_2_gets_pkg_resources_back(tmp_path: Path, flas
     assert (PKG_RESOURCES in text.splitlines()) is kept, text
     (app / "requirements.txt").write_text(f"{flask}\nsetuptools==69.5.1\n")  # the app's own choice stands
     assert PKG_RESOURCES not in requirements.deploy_text(app, "requirements.txt", (GUNICORN,), "t").splitlines()
+
+
+@pytest.mark.parametrize(("flask", "kept"), [("flask==1.1.4", True), ("flask>=2.0", False)])
+def test_a_pyproject_app_on_a_flask_before_2_gets_pkg_resources_back_too(tmp_path: Path, flask: str,
+                                                                        kept: bool) -> None:
+    from targets.pins import PKG_RESOURCES
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text(f'[project]\nname = "old"\nversion = "0.1"\ndependencies = ["{flask}"]\n')
+    text = requirements.deploy_text(app, "pyproject.toml", (GUNICORN,), "t")
+    assert (PKG_RESOURCES in text.splitlines()) is kept, text
