@@ -95,13 +95,14 @@ def _key(job: BuildJob, src: Path, command: str, environment: dict[str, str]) ->
 def _run(job: BuildJob, work: Path, src: Path, command: str, environment: dict[str, str], done: Path) -> None:
     """Build the dependency stage (this target's images then find it built), run the
     command in it on a copy of `src`, and keep what it left in `done`/src."""
-    started = time.monotonic()
-    job.progress(f"  {job.name}: app.build: {command}")
+    # Said once, by the target that got here first, for every target that ships its output.
+    job.progress(f"  {job.name}: app.build (once, for every target of this base): {command}")
     spec = job.stage_context(work / "context", src)
     base = base_images.resolve(spec.base, job.progress)
     with images.host_work:
         images.dependencies(job, spec, base)
     stage = images.dependency_stage(job, spec, base, {"BASE_IMAGE": base}, images.stage_key(spec.context, base))
+    started = time.monotonic()  # the command's own time: the stage above says what it costs
     try:
         code, log, collected = docker_client.run_collecting(
             stage, job.name, ["/bin/sh", "-c", command], environment=environment, user=f"{APP_UID}:{APP_UID}",
@@ -110,7 +111,8 @@ def _run(job: BuildJob, work: Path, src: Path, command: str, environment: dict[s
     except FlaskshipError as exc:
         raise BuildFailed(f"{job.name}: app.build: {exc.message.removeprefix(f'{job.name}: ')}", exc.detail) from None
     if code != 0:
-        said = last_error(log)
+        # The app's last exception or click's `Error:` line; else what it said last.
+        said = last_error(log) or next((line.strip() for line in reversed(log.splitlines()) if line.strip()), "")
         what = f"exited {code}" if code is not None else f"was still running after {TIMEOUT} s (it gets no network)"
         raise BuildFailed(f"{job.name}: app.build: `{command}` {what}" + (f": {said.rstrip('.')}" if said else "")
                           + "; fix the command in targets.yaml or the app, then build again", log)

@@ -17,6 +17,7 @@ from tests.helpers import REPO, CliResult, assert_one_clear_line, invoke, manage
 
 pytestmark = pytest.mark.docker
 STEP = "flask compile-assets"
+SAID = f"app.build (once, for every target of this base): {STEP}"
 MANIFEST = f"""\
 app:
   source: web
@@ -50,7 +51,7 @@ def test_the_step_runs_once_and_every_kind_ships_what_it_made(built: tuple[Path,
                                                               engine: docker.DockerClient) -> None:
     root, build = built
     output = build.stdout + build.stderr
-    assert output.count(f"app.build: {STEP}") == 1, output  # four targets, one run of the step
+    assert output.count(SAID) == 1, output  # four targets, one run of the step
     assert not (root / "web/messages/hello.compiled").exists()  # the app folder is left as it was
     with zipfile.ZipFile(root / "build/fn.zip") as zf:
         # Run by the app's uid, not root; the platform's runtime gets the made files in the zip.
@@ -79,7 +80,7 @@ def test_nothing_changed_runs_no_step_and_an_edit_runs_it_again(built: tuple[Pat
     assert (root / "build/run/build.json").is_file()
     (root / "web/messages/hello.src").write_text("hola from the catalogue\n")
     edited = invoke("build", "--manifest", manifest, "--target", "fn")
-    assert edited.code == 0 and (edited.stdout + edited.stderr).count(f"app.build: {STEP}") == 1
+    assert edited.code == 0 and (edited.stdout + edited.stderr).count(SAID) == 1
     with zipfile.ZipFile(root / "build/fn.zip") as zf:
         assert zf.read("messages/hello.compiled") == b"HOLA FROM THE CATALOGUE (uid 10001)\n"
 
@@ -96,6 +97,13 @@ def test_a_failing_step_is_one_line_and_leaves_the_last_build(built: tuple[Path,
         manifest.write_text(MANIFEST)
     assert_one_clear_line(failed, "dyno: app.build: `flask compile-asets` exited 2",
                           "No such command 'compile-asets'", "fix the command in targets.yaml")
+    manifest.write_text(MANIFEST.replace(STEP, "echo half made >&2; exit 3"))
+    try:
+        quiet = invoke("build", "--manifest", str(manifest), "--target", "dyno")
+    finally:
+        manifest.write_text(MANIFEST)
+    # No exception to quote: the line gives what the command said last.
+    assert_one_clear_line(quiet, "dyno: app.build: `echo half made >&2; exit 3` exited 3: half made")
     assert (root / "build/dyno/build.json").read_bytes() == before
     assert not list((root / "build/.cache/app-build").glob(".work-*"))  # nothing half-made left
     assert managed_containers(engine) == []
