@@ -43,14 +43,15 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
             seconds = wait_http(edge.url + run.suite.health, 30.0, edge.container, target)
             run.record(target, VARIANT, "edge", True, "the Hosting edge starts in front of the container",
                        f"{seconds:.2f} s")
-            # The cache checks first, while the edge's cache is empty. The edge's log is
-            # read once before them and once after, not around every request: the calls
-            # each path got are the difference.
+            # The cache checks first, on URLs of their own (probe_paths): the suite then
+            # meets an edge whose cache holds none of its URLs, as a first visitor would.
+            # The edge's log is read once before them and once after, not around every
+            # request: the calls each path got are the difference.
             sync = edge.url + run.suite.health
-            paths = _get_paths(run)
-            before = origin_calls(edge, "GET", paths, sync)
-            pending = _cache(run, target, edge.url, paths)
-            after = origin_calls(edge, "GET", paths, sync)
+            probes = probe_paths(_get_paths(run))
+            before = origin_calls(edge, "GET", list(probes), sync)
+            pending = _cache(run, target, edge.url, probes)
+            after = origin_calls(edge, "GET", list(probes), sync)
             for path, record in pending:
                 record(after[path] - before[path])
             _cookies(run, target, edge.url)
@@ -115,16 +116,27 @@ def _get_paths(run: SmokeRun) -> list[str]:
     return list(dict.fromkeys([c.path for c in run.suite.checks if c.method == "GET"] + [run.suite.health]))
 
 
-def _cache(run: SmokeRun, target: str, base: str, paths: list[str]) -> list[tuple[str, Callable[[int], None]]]:
+def probe_paths(paths: list[str]) -> dict[str, str]:
+    """The GET paths with a query of this run's own: the edge keeps what it caches by the
+    whole URL, as Hosting's CDN does, so what the probes make it keep (a 404 for an
+    article a later POST check creates, kept 10 minutes) is never what a check of the
+    suite is answered from. A path that names a value a check saves (`${SLUG}`) is left
+    out: before the suite runs there is no value. Probe URL -> the check's own path, which
+    results are recorded under (and platform differences declared by)."""
+    mark = f"flaskship-probe={uuid.uuid4().hex[:12]}"
+    return {f"{path}{'&' if '?' in path else '?'}{mark}": path for path in paths if "${" not in path}
+
+
+def _cache(run: SmokeRun, target: str, base: str, probes: dict[str, str]) -> list[tuple[str, Callable[[int], None]]]:
     """The first cacheable GET check: the container answers once, the edge the second time.
     Every GET check that sets a cookie: the container answers every time. Each check is
-    recorded by the function returned with its path, given the container's calls for it."""
+    recorded by the function returned with its probe URL, given the container's calls for it."""
     pending: list[tuple[str, Callable[[int], None]]] = []
     checked = False
-    for path in paths:
-        first = outbound.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+    for probe, path in probes.items():
+        first = outbound.get(base + probe, timeout=TIMEOUT, allow_redirects=False)
         if "Set-Cookie" in first.headers:
-            again = outbound.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+            again = outbound.get(base + probe, timeout=TIMEOUT, allow_redirects=False)
 
             def never_kept(calls: int, path: str = path, again: requests.Response = again) -> None:
                 run.record(target, VARIANT, "edge-set-cookie-never-kept",
@@ -132,10 +144,10 @@ def _cache(run: SmokeRun, target: str, base: str, paths: list[str]) -> list[tupl
                            f"GET {path} sets a cookie: never kept, the container answers every time",
                            f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
                            path=path)
-            pending.append((path, never_kept))
+            pending.append((probe, never_kept))
         elif cacheable(first) and not checked:
             checked = True
-            second = outbound.get(base + path, timeout=TIMEOUT, allow_redirects=False)
+            second = outbound.get(base + probe, timeout=TIMEOUT, allow_redirects=False)
 
             def kept(calls: int, path: str = path, first: requests.Response = first,
                      second: requests.Response = second) -> None:
@@ -146,7 +158,7 @@ def _cache(run: SmokeRun, target: str, base: str, paths: list[str]) -> list[tupl
                            "from the edge with the same body; the container called once",
                            f"{first.headers.get('X-Cache')} then {second.headers.get('X-Cache')}, same body: "
                            f"{second.content == first.content}, container called {calls} time(s)", path=path)
-            pending.append((path, kept))
+            pending.append((probe, kept))
     if not checked:
         run.progress(f"  {target} [{VARIANT}] edge-cache: no GET check answers with Cache-Control: public and "
                      "s-maxage/max-age, so the CDN keeps none (not checked)")
