@@ -31,7 +31,8 @@ TYPES = {
     "text/cache-manifest": "appcache manifest", "application/rss+xml": "rss", "application/atom+xml": "atom",
     "application/ld+json": "jsonld", "application/node": "cjs",
 }
-CHARSET_TYPES = ("text/html", "text/css", "application/javascript", "application/json", "text/plain", "text/csv",
+# Not text/html: nginx always adds it, and names it again with "duplicate MIME type" at every start.
+CHARSET_TYPES = ("text/css", "application/javascript", "application/json", "text/plain", "text/csv",
                  "text/markdown", "text/yaml", "application/manifest+json", "text/cache-manifest")
 
 
