@@ -26,14 +26,27 @@ _FAILED = (re.compile(r"Failed building wheel for ([A-Za-z0-9._-]+)"),
 _SUMMARY = ("ERROR:", "×", "╰─>", "note:", "hint:")
 
 
+# pip's other two ways of saying a package's sdist would not build: a legacy `setup.py
+# install` that failed ("× Encountered error while trying to install package. ╰─> psycopg2"),
+# and a setup.py that failed before any build ("...generating package metadata. ╰─> See above
+# for output."), which names nothing: the package is the one pip was collecting then.
+_INSTALL_FAILED = re.compile(r"Encountered error while trying to install package\.\s*\n\s*╰─> ([A-Za-z0-9._-]+)")
+_METADATA_FAILED = "Encountered error while generating package metadata"
+_COLLECTING = re.compile(r"^\s*Collecting ([A-Za-z0-9._-]+)", re.M)
+
+
 def failed_builds(output: str) -> list[str]:
     """The distributions pip could not build a wheel for, in the order it named them."""
+    found = [name for pattern in (*_FAILED, _INSTALL_FAILED) for match in pattern.finditer(output)
+             for name in match.group(1).split(",")]
+    at = output.find(_METADATA_FAILED)
+    collecting = _COLLECTING.findall(output[:at]) if at >= 0 else []
+    if collecting:
+        found.append(collecting[-1])
     names: list[str] = []
-    for pattern in _FAILED:
-        for match in pattern.finditer(output):
-            for name in match.group(1).split(","):
-                if name.strip() and canonicalize_name(name.strip()) not in map(canonicalize_name, names):
-                    names.append(name.strip())
+    for name in (n.strip() for n in found):
+        if name and canonicalize_name(name) not in map(canonicalize_name, names):
+            names.append(name)
     return names
 
 

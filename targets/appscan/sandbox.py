@@ -64,12 +64,14 @@ def _run(command: list[str], cwd: Path, what: str, explain: Callable[[str], str 
     the last line, with the last 20 that are not pip's warnings (a pip configured with a
     find-links folder that is gone warns once per package, and buried the error)."""
     try:
-        subprocess.run(command, cwd=cwd, env=_pip_env(), capture_output=True, text=True, timeout=PIP_TIMEOUT,
-                       check=True, stdin=subprocess.DEVNULL)
+        # One stream, in order: which package pip was collecting is what names a setup.py
+        # that failed before it built anything (pipfail.failed_builds).
+        subprocess.run(command, cwd=cwd, env=_pip_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=PIP_TIMEOUT, check=True, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise InitError(f"{what} did not finish within {PIP_TIMEOUT} s; check the network or the index pip uses") from None
     except subprocess.CalledProcessError as exc:
-        output = exc.stderr or exc.stdout or ""
+        output = exc.stdout or ""
         lines = [line for line in output.splitlines() if line.strip()]
         last = lines[-1].strip() if lines else f"exit status {exc.returncode}"
         if log is None:
@@ -104,8 +106,10 @@ def ensure(cache_dir: Path, app_dir: Path, deps: Dependencies, progress: Callabl
             copy = Path(scratch) / app_dir.name
             shutil.copytree(app_dir, copy, ignore=_not_copied(app_dir), symlinks=True)
             # The pins are read only when a wheel failed to build (a lock is exported again then).
-            _run([str(python_of(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet",
-                  *deps.pip_args(copy)], copy, f"pip install of {app_dir.name}/{deps.file}",
+            # Not --quiet: its "Collecting ..." lines say which package a failure is in, and
+            # build/init-pip.log is then pip's whole account, not its error lines alone.
+            _run([str(python_of(tmp)), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+                  "--progress-bar", "off", *deps.pip_args(copy)], copy, f"pip install of {app_dir.name}/{deps.file}",
                  lambda output: pipfail.explain(output, pins(app_dir, deps), version, cache_dir),
                  cache_dir.parent / "init-pip.log")
         try:

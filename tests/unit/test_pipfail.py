@@ -40,6 +40,51 @@ def test_the_packages_that_failed_to_build_are_read_from_pip_old_and_new() -> No
     assert pipfail.failed_builds("ERROR: No matching distribution found for nosuch==1.0\n") == []
 
 
+# As pip printed them for realworld's Pipfile.lock (shortened): psycopg2 2.7.5's legacy
+# `setup.py install`, and markupsafe 1.0's setup.py failing before any build.
+PIP_LEGACY = """\
+Collecting psycopg2==2.7.5 (from -r requirements.txt (line 20))
+  Downloading psycopg2-2.7.5.tar.gz (426 kB)
+  Running setup.py install for psycopg2: finished with status 'error'
+  error: subprocess-exited-with-error
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+error: legacy-install-failure
+
+× Encountered error while trying to install package.
+╰─> psycopg2
+
+note: This is an issue with the package mentioned above, not pip.
+"""
+PIP_METADATA = """\
+Collecting flask==1.0.2 (from -r requirements.txt (line 9))
+  Using cached Flask-1.0.2-py2.py3-none-any.whl (91 kB)
+Collecting markupsafe==1.0 (from -r requirements.txt (line 17))
+  Downloading MarkupSafe-1.0.tar.gz (14 kB)
+  Preparing metadata (setup.py): finished with status 'error'
+  error: subprocess-exited-with-error
+
+  × python setup.py egg_info did not run successfully.
+  │ exit code: 1
+  ╰─> [6 lines of output]
+      ImportError: cannot import name 'Feature' from 'setuptools'
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+error: metadata-generation-failed
+
+× Encountered error while generating package metadata.
+╰─> See above for output.
+"""
+
+
+def test_a_legacy_install_and_a_setup_py_that_failed_before_building_name_their_package() -> None:
+    assert pipfail.failed_builds(PIP_LEGACY) == ["psycopg2"]
+    assert pipfail.failed_builds(PIP_METADATA) == ["markupsafe"]  # the one pip was collecting, not flask
+    line = pipfail.explain(PIP_METADATA, [], "3.10", None)  # no pins: the index is not asked
+    assert line == ("markupsafe has no wheel for Python 3.10 and did not build from source; "
+                    "pin a release that has a wheel for Python 3.10")
+
+
 def test_the_summary_is_pips_own_lines_not_the_compilers() -> None:
     lines = pipfail.summary(PIP_23)
     assert lines[0].startswith("× Building wheel for psycopg2") and lines[-1].startswith("ERROR: Could not build")
