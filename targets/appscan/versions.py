@@ -19,10 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import wheel_index as availability
+from .errors import InitError
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 DEFAULT = "3.12"
+# The oldest Python init's probe runs on (importlib.metadata is 3.8's), and so the oldest a
+# manifest it writes may name. 3.7 reached its end of life in June 2023.
+OLDEST = "3.8"
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 # `3.11`, `3.11.7`, `python-3.11.7`, `cpython-3.11` ; not `system` or `pypy3.10`.
 _VERSION = re.compile(r"(?:c?python-?)?(3\.[0-9]{1,2})(?:\.[0-9]+)?(?:[a-z]+[0-9]*)?")
@@ -103,12 +107,12 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
         if path.is_file():
             version, said = _from_file(path)
             if version:
-                return version, f"{name} says {said}"
+                return _supported(version, f"{name} says {said}")
             passed.append(f"{name}'s {said!r} names no CPython 3.x version")
     docker = _dockerfile(app_dir)
     if docker is not None:
         if docker[0]:
-            return docker[0], f"the app's Dockerfile runs on {docker[1].removeprefix('FROM ')}"
+            return _supported(docker[0], f"the app's Dockerfile runs on {docker[1].removeprefix('FROM ')}")
         passed.append(f"the Dockerfile's {docker[1]} is not a python:3.X image")
     for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
         spec = _requires_python(path, lock) if path.is_file() else None
@@ -129,6 +133,15 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
         if chosen is not None:
             return chosen[0], f"{reason}: {chosen[1]}"
     return DEFAULT, f"{reason}: flaskship's default"
+
+
+def _supported(version: str, why: str) -> tuple[str, str]:
+    """(version, why), or InitError when the app names a Python older than OLDEST."""
+    if _below(version, OLDEST):
+        raise InitError(f"{why}: Python {version} is older than the {OLDEST} init's probe and flaskship's images need "
+                        f"(it is past its end of life); name {OLDEST} or later there (an old app's pins usually "
+                        f"install on {SUPPORTED[0]}), then run init again")
+    return version, why
 
 
 def _below(version: str, other: str) -> bool:

@@ -123,6 +123,17 @@ def test_python_version_rules(tmp_path: Path, files: dict[str, str], version: st
     assert (found, source in why) == (version, True), why
 
 
+def test_a_python_older_than_init_can_probe_on_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    # realworld's .python-version 3.7 made init's probe fail on importlib.metadata, a line
+    # that blamed the app's import.
+    tree(tmp_path, {".python-version": "3.7\n"})
+    with pytest.raises(InitError, match=r"^\.python-version says 3\.7: Python 3\.7 is older than the 3\.8 .* "
+                                        r"name 3\.8 or later there"):
+        versions.python_version(tmp_path)
+    tree(tmp_path, {".python-version": "3.8\n"})
+    assert versions.python_version(tmp_path)[0] == "3.8"
+
+
 def test_requirements_txt_is_preferred_over_pyproject(tmp_path: Path) -> None:
     tree(tmp_path, {"requirements.txt": "flask\n", "pyproject.toml": '[project]\nname = "x"\n'})
     deps = dependencies(tmp_path)
