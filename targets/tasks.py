@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import shlex
 import sys
 
 from invoke import Collection, Context, Program, task
@@ -43,6 +44,9 @@ def _open(manifest: str) -> manifests.Project:
 
     project = _load(manifest)
     docker_client.use_project(project.root)
+    if manifest != manifests.DEFAULT_MANIFEST:  # a fix it names must read this manifest too
+        from .engine import base_images
+        base_images.FIX_ARGS = f" --manifest {shlex.quote(manifest)}"
     return project
 
 

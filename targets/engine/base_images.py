@@ -93,6 +93,11 @@ _once = threading.Lock()
 _resolved: dict[str, str] = {}
 
 
+# What the `invoke base-images` a message names needs to act on this run's manifest: its
+# --manifest, when the run was given one (tasks.py); else "", the same search finds it.
+FIX_ARGS = ""
+
+
 def resolve(ref: str, progress: Callable[[str], None] = print) -> str:
     """Return an image reference that exists in the engine for `ref` (once per run)."""
     with _once:
@@ -109,7 +114,7 @@ def _resolve(ref: str, progress: Callable[[str], None]) -> str:
     if not exists(standin):
         raise BaseImageMissing(
             f"base image {ref} is not present and cannot be pulled ({reason}); "
-            f"run `invoke base-images` to build local stand-ins, or set base_image in targets.yaml"
+            f"run `invoke base-images{FIX_ARGS}` to build local stand-ins, or set base_image in targets.yaml"
         )
     notice(progress, f"  note: {ref} cannot be pulled here; using local stand-in {standin}", ("standin", ref))
     return standin
