@@ -7,6 +7,11 @@ GUNICORN = "gunicorn==23.0.0"
 # app) gets 3.8.0, the last release that runs on it, and the zip names that release, so
 # the platform runs what smoke ran. Below 3.8.0 the runner and entry point are untested.
 FUNCTIONS_FRAMEWORK = "functions-framework>=3.8.0,<=3.10.2"
+# Every release in that range imports flask.typing (Flask 2.0's) though its metadata allows
+# Flask 1.0, so the resolver locks an old app's Flask 1.x with it: the function then dies at
+# import, on Google's runtime as in smoke. Said by the build (kinds/functions) and by smoke's hint.
+FRAMEWORK_NEEDS_FLASK_2 = ("functions-framework needs Flask 2.0 or later (it imports flask.typing), though its "
+                           "metadata allows 1.0")
 # The oldest release of a server package an app may pin itself instead of the pin above:
 # it gets that range, floor to pin (build/serverpins.py). gunicorn 21.2.0: the generated
 # gunicorn.conf.py is run on it and on the pin by tests/unit/test_gunicorn_conf.py;

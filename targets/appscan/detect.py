@@ -149,6 +149,11 @@ def top_writes_note(d: Detected) -> str:
             "under app.writable (or log to stdout)")
 
 
+def server_pin_note(d: Detected) -> str | None:
+    """The app's own gunicorn pin a build refuses: a warning here, an error at every build."""
+    return f"the build stops on this until it is fixed: {d.server_pin}" if d.server_pin else None
+
+
 def not_found_of(answer: Mapping[str, Any] | None) -> str | None:
     """A warning when the app answers a path it has no route for with a 5xx, which smoke's
     not-found check fails on every target; None when it does not."""

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
+from ..pins import FRAMEWORK_NEEDS_FLASK_2
 from . import buildsteps
 from .appenv import SECRET_KEY
-from .detect import WRITABLE_WHY, Detected, shadowed_note, top_writes_note
+from .detect import WRITABLE_WHY, Detected, server_pin_note, shadowed_note, top_writes_note
 
 REGION = "us-central1"
 PUBLISH = 8000
@@ -58,6 +61,7 @@ def render(d: Detected, source: str) -> str:
         f"  source: {q(source)}  {note('the Flask app folder, relative to this file')}",
         f"  entry: {q(d.entry.value)}  {note(d.entry.why)}",
         f"  requirements: {q(d.requirements.value)}  {note(d.requirements.why)}",
+        *(["  " + note(f"warning: {pinned}")] if (pinned := server_pin_note(d)) else []),
         f"  static: {_value(d.static.value)}  {note(d.static.why)}",
         f"  static_url: {q(d.static_url.value)}  {note(d.static_url.why)}",
         *([f"  release: {q(d.release.value)}  {note(d.release.why)}"] if d.release else []),
@@ -109,8 +113,25 @@ def render(d: Detected, source: str) -> str:
         "  compose:",
         "    kind: compose",
         f"    publish: {PUBLISH}  {note('nginx on 127.0.0.1:8000')}",
-        "  functions:",
-        "    kind: functions",
-        f"    entry_point: {q(ENTRY_POINT)}  {note('the function name in the generated main.py')}",
+        *_functions(d),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _functions(d: Detected) -> list[str]:
+    """The functions target; left out, commented, for an app on a Flask functions-framework
+    cannot import: its build would refuse it (kinds/functions), on every build."""
+    lines = ["  functions:", "    kind: functions",
+             f"    entry_point: {q(ENTRY_POINT)}  {note('the function name in the generated main.py')}"]
+    if not flask_before_2(d.flask_version):
+        return lines
+    why = (f"left out: the app runs Flask {d.flask_version}, and {FRAMEWORK_NEEDS_FLASK_2}; "
+           "with Flask>=2.0 in the app's requirements, uncomment it")
+    return ["  " + note(why), *(f"  # {line[2:]}" for line in lines)]
+
+
+def flask_before_2(version: str) -> bool:
+    try:
+        return bool(version) and Version(version) < Version("2.0")
+    except InvalidVersion:
+        return False

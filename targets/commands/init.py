@@ -17,13 +17,14 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from ..appscan import buildsteps
-from ..appscan.detect import WRITABLE_WHY, Detected, detect, shadowed_note, top_writes_note
+from ..appscan.detect import WRITABLE_WHY, Detected, detect, server_pin_note, shadowed_note, top_writes_note
 from ..appscan.errors import InitError
-from ..appscan.render import render
+from ..appscan.render import flask_before_2, render
 from ..errors import ManifestError
 from ..fields import Entry
 from ..files import atomic_write
 from ..manifest import DEFAULT_MANIFEST, parse_text
+from ..pins import FRAMEWORK_NEEDS_FLASK_2
 
 
 def _paths(app: str, manifest: str | None, force: bool) -> tuple[Path, Path, str]:
@@ -71,6 +72,9 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")
     if d.release:
         progress(f"  release       {d.release.value}  ({d.release.why})")
+    if flask_before_2(d.flask_version):
+        progress(f"  functions     left out (commented in the file): the app runs Flask {d.flask_version}, and "
+                 f"{FRAMEWORK_NEEDS_FLASK_2}")
     built = buildsteps.build_command(d.build_steps)
     if built:
         progress(f"  build         {built}  ({buildsteps.build_why(d.build_steps)})")
@@ -82,7 +86,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  skipped       {reason} in the probe: not checked")
     if d.skipped:
         progress(f"  hint: {d.hint()}")
-    warnings = (d.server_pin, shadowed_note(d) if d.shadowed else None, d.not_found,
+    warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None,
                 buildsteps.note(d.build_steps))
     for warning in warnings:

@@ -14,6 +14,7 @@ import re
 from pathlib import PurePosixPath
 
 from ..build.job import APP_DIR as APP_FOLDER
+from ..pins import FRAMEWORK_NEEDS_FLASK_2
 
 APP_DIR = PurePosixPath(APP_FOLDER)  # where every Python image has the app's code
 # How each note starts on a check's line: smoke's last line adds none to a line that has one.
@@ -41,8 +42,7 @@ SQLITE = (f"{NOTE}the app could not open its SQLite database file: its code is r
 # added: an app that pins Flask 1.x (albumy's flask==1.1.2) locks, and the runner dies at
 # import, as it would on Google's runtime. Not refused at the lock: the other targets run it.
 _OLD_FLASK = "AttributeError: module 'flask' has no attribute 'typing'"
-OLD_FLASK = (f"{NOTE}functions-framework needs Flask 2.0 or later (it imports flask.typing), though its "
-             "metadata allows 1.0, and the app pins an older Flask; Google's runtime fails alike: pin "
+OLD_FLASK = (f"{NOTE}{FRAMEWORK_NEEDS_FLASK_2}, and the app pins an older Flask; Google's runtime fails alike: pin "
              "Flask>=2.0 in the app's requirements, or drop the functions target")
 
 

@@ -200,6 +200,18 @@ def test_the_written_yaml_loads_as_the_manifest_build_reads() -> None:
     assert "# skipped: GET / answered 503" in text and "app.prestart" in text
 
 
+@pytest.mark.parametrize(("flask", "functions"), [("1.1.2", False), ("2.0.3", True), ("", True)])
+def test_an_app_on_flask_1_gets_no_functions_target_and_the_reason(flask: str, functions: bool) -> None:
+    detected = Detected("old", "old", Found("wsgi:app", "why"), Found("requirements.txt", "found"),
+                        Found("static", "found"), Found("/static", "url"), Found("3.10", "pins"),
+                        Found("/", "route"), (), (), flask_version=flask)
+    text = render(detected, ".")
+    parsed = manifest.parse(yaml.safe_load(text))
+    assert ("functions" in parsed.targets) is functions
+    assert ("# left out: the app runs Flask 1.1.2, and functions-framework needs Flask 2.0" in text) is not functions
+    assert "kind: functions" in text  # there to uncomment, once the app moves to Flask 2
+
+
 def test_init_loads_no_docker() -> None:
     code = "import sys, targets.commands.init; print(sorted(m for m in ('docker', 'targets.engine') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

@@ -335,3 +335,18 @@ def test_publish_carries_the_entry_file_from_the_build_record(tmp_path: Path, mo
     entry = KIND.publish(step, PublishContext(project, "sha", False, lambda _line: None))  # type: ignore[arg-type]
     assert entry["source"] == ENTRY_FALLBACK
 
+
+
+@pytest.mark.parametrize(("pin", "refused"), [("Flask==1.1.2", True), ("flask === 1.0.2", True),
+                                               ("Flask==2.0.3", False), ("Flask>=1.0", False)])
+def test_render_refuses_a_flask_functions_framework_cannot_import(demo: manifest.Project, tmp_path: Path,
+                                                                  pin: str, refused: bool) -> None:
+    # bluelog, albumy, realworld and flask-base pin Flask 1.x: the zip built, and died at import
+    # under functions-framework (flask.typing) only when smoke booted it, on Google's runtime alike.
+    (demo.app_dir / "requirements.txt").write_text(f"{pin}\n")
+    if not refused:
+        render_only(demo, "functions", tmp_path / "out")
+        return
+    with pytest.raises(BuildFailed, match=r"^functions: the lock has Flask 1\.[0-9.]+; functions-framework needs "
+                                          r"Flask 2\.0 or later .* or drop the functions target$"):
+        render_only(demo, "functions", tmp_path / "out")

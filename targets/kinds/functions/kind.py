@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.version import InvalidVersion, Version
+
 from ...build import code
 from ...build.images import build_images
 from ...errors import BuildFailed, PublishFailed
-from ...pins import FUNCTIONS_FRAMEWORK, GUNICORN
+from ...pins import FRAMEWORK_NEEDS_FLASK_2, FUNCTIONS_FRAMEWORK, GUNICORN
 from ...publish.steps import Step
 from ...records import BuildRecord
 from ..base import TargetSettings
@@ -81,7 +84,9 @@ class Functions:
             for name in [n for n in files if n.startswith(prefix)]:
                 files.setdefault("static/" + name[len(prefix):], files[name])
         files[entry] = render_entry(job.app.entry, settings.entry_point, job.app.prestart).encode()
-        files["requirements.txt"] = job.requirements((FUNCTIONS_FRAMEWORK, GUNICORN)).encode()
+        requirements = job.requirements((FUNCTIONS_FRAMEWORK, GUNICORN))
+        _framework_runs_on(job.name, requirements)
+        files["requirements.txt"] = requirements.encode()
         return files, entry
 
     def build(self, job: BuildJob) -> None:
@@ -156,3 +161,21 @@ def check_archive(target: str, zip_path: Path, entry_point: str, module: str, en
 
 
 KIND = Functions()
+
+
+_FLASK_PIN = re.compile(r"^\s*flask\s*===?\s*(?P<version>[0-9][0-9A-Za-z.+!]*)", re.I | re.M)
+
+
+def _framework_runs_on(target: str, requirements: str) -> None:
+    """Refuse a lock whose Flask functions-framework cannot import (pins.FRAMEWORK_NEEDS_FLASK_2):
+    a zip built on it would die at import on the platform, found only when smoke boots it."""
+    pinned = _FLASK_PIN.search(requirements)
+    try:
+        old = pinned is not None and Version(pinned["version"]) < Version("2.0")
+    except InvalidVersion:
+        return
+    if old:
+        assert pinned is not None
+        raise BuildFailed(f"{target}: the lock has Flask {pinned['version']}; {FRAMEWORK_NEEDS_FLASK_2}, so neither "
+                          "Google's runtime nor smoke could start this function: pin Flask>=2.0 in the app's "
+                          "requirements, or drop the functions target")
