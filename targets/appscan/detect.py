@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from .. import trim
 from ..manifest import Check
 from ..smoke.paths import NOT_FOUND_PATH
-from . import appenv, buildsteps, candidates, interpreter, runner, sandbox
+from . import appenv, buildsteps, candidates, interpreter, natives, runner, sandbox
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
@@ -59,6 +59,7 @@ class Detected:
     writes_top: tuple[str, ...] = ()  # files it wrote at the app folder's top, which app.writable cannot open
     not_found: str | None = None  # what is wrong with the answer to a path the app has no route for (not_found_of)
     build_steps: tuple[buildsteps.Step, ...] = ()  # what the app's own Dockerfile makes at build time
+    native: natives.Natives | None = None  # Debian packages to compile what has no wheel (natives.py)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -203,4 +204,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     tuple(backing.detect(installed, texts)), release if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     probe["written"].folders, probe["written"].top, not_found_of(probe.get("not_found")),
-                    buildsteps.build_steps(app_dir))
+                    buildsteps.build_steps(app_dir),
+                    natives.needed([str(r) for r in probe.get("releases", ())], version, cache_dir))

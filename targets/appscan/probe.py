@@ -79,6 +79,14 @@ def distributions():
     return sorted({dist.metadata["Name"] for dist in metadata.distributions() if dist.metadata["Name"]})
 
 
+def releases():
+    """What the venv has installed, as name==version: the releases a build will compile or not."""
+    from importlib import metadata
+
+    return sorted({dist.metadata["Name"] + "==" + dist.version for dist in metadata.distributions()
+                   if dist.metadata["Name"]})
+
+
 def flask_version():
     """Flask's own version: `flask --app` exists from 2.2 on (init's commands use FLASK_APP before)."""
     from importlib import metadata
@@ -102,7 +110,7 @@ def inspect(entry, unknown):
         return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
                 "not_found": not_found(app, unknown),
-                "commands": sorted(app.cli.commands), "distributions": distributions(),
+                "commands": sorted(app.cli.commands), "distributions": distributions(), "releases": releases(),
                 "flask_version": flask_version()}
     except BaseException as exc:  # SystemExit too: an app may exit on import
         if isinstance(exc, KeyboardInterrupt):

@@ -68,6 +68,9 @@ def render(d: Detected, source: str) -> str:
         *([f"  build: {q(built)}  {note(buildsteps.build_why(d.build_steps))}"]
           if (built := buildsteps.build_command(d.build_steps)) else []),
         *([f"  writable: [{', '.join(q(f) for f in d.writable)}]  {note(WRITABLE_WHY)}"] if d.writable else []),
+        *([f"  build_packages: [{', '.join(d.native.build)}]  {note(d.native.why)}",
+           f"  system_packages: [{', '.join(d.native.system)}]  {note('their run-time libraries, in every image')}"]
+          if d.native else []),
         *(["  " + note(f"warning: {top_writes_note(d)}")] if d.writes_top else []),
         *(["  " + note(f"warning: {warned}")] if (warned := buildsteps.note(d.build_steps)) else []),
         "",

@@ -75,6 +75,9 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     if flask_before_2(d.flask_version):
         progress(f"  functions     left out (commented in the file): the app runs Flask {d.flask_version}, and "
                  f"{FRAMEWORK_NEEDS_FLASK_2}")
+    if d.native:
+        progress(f"  packages      build {', '.join(d.native.build)}; run {', '.join(d.native.system)}  "
+                 f"({d.native.why})")
     built = buildsteps.build_command(d.build_steps)
     if built:
         progress(f"  build         {built}  ({buildsteps.build_why(d.build_steps)})")

@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..debian import PILLOW_PACKAGES, PILLOW_REQUIRED, RUNTIME_PACKAGES
+
 # PEP 518: an sdist without [build-system] is built with these. `wheel` is added
 # for every setuptools build: older setuptools ask for it dynamically
 # (get_requires_for_build_wheel), and the builder has no index to fetch it from.
@@ -42,9 +44,6 @@ _TOOLS = (
 # names the library (jpeg, zlib, ...): each with the Debian package that provides it.
 _PG_CONFIG = "pg_config executable not found"
 _PILLOW = re.compile(r"headers or library files could not be found for (\w+),\s+a required dependency")
-PILLOW_REQUIRED = ("jpeg", "zlib")  # what Pillow will not build without, unless told to
-PILLOW_PACKAGES = {"jpeg": "libjpeg-dev", "zlib": "zlib1g-dev", "freetype": "libfreetype-dev",
-                   "tiff": "libtiff-dev", "lcms": "liblcms2-dev", "webp": "libwebp-dev"}
 _NO_DIST = re.compile(r"No matching distribution found for (\S+)")
 # Where pip looks: a requirements file's own index lines apply to its sdists and their build requirements too.
 _INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links", "--trusted-host", "--pre")
@@ -142,17 +141,6 @@ def diagnose(output: str) -> tuple[str, str | None]:
     errors = [line.strip() for line in output.splitlines() if line.strip().lower().startswith("error:")
               and "subprocess-exited-with-error" not in line]
     return (errors[0][:200] if errors else "the build failed"), None
-
-
-# What each -dev package's library is called at run time on Debian bookworm (the bases' release):
-# the image needs it beside the compiled extension (app.system_packages).
-RUNTIME_PACKAGES = {
-    "libpq-dev": "libpq5", "libjpeg-dev": "libjpeg62-turbo", "zlib1g-dev": "zlib1g", "libffi-dev": "libffi8",
-    "libssl-dev": "libssl3", "libyaml-dev": "libyaml-0-2", "libxml2-dev": "libxml2", "libxslt1-dev": "libxslt1.1",
-    "default-libmysqlclient-dev": "libmariadb3", "libfreetype-dev": "libfreetype6", "libtiff-dev": "libtiff6",
-    "liblcms2-dev": "liblcms2-2", "libwebp-dev": "libwebp7", "libldap-dev": "libldap-2.5-0",
-    "libsasl2-dev": "libsasl2-2", "libgmp-dev": "libgmp10", "libsnappy-dev": "libsnappy1v5",
-}
 
 
 def failure(label: str, spec: str, python: str, reason: str, package: str | None) -> str:
