@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -159,7 +160,7 @@ def uv_compile(args: list[str], *, where: str, doing: str, failed: str, options:
         raise BuildFailed(f"{where}: {doing} did not finish within {TIMEOUT} s") from None
     if result.returncode != 0:
         said = [line.strip() for line in redact(result.stderr, options).splitlines() if line.strip()]
-        cause = reasons(said) or (said[-1] if said else "uv failed")
+        cause = reasons(said) or build_failure(said) or (said[-1] if said else "uv failed")
         raise BuildFailed(f"{where}: {failed}: {cause}", "\n".join(said[-20:]))
     return result.stdout
 
@@ -173,6 +174,25 @@ def reasons(said: list[str]) -> str:
     if start is None:
         return ""
     return " ".join(takewhile(lambda line: not line.lower().startswith("hint:"), said[start:]))
+
+
+# A line of a failed build that says what went wrong: setuptools' "error in ... setup command",
+# or an exception's own line ("ModuleNotFoundError: No module named 'distutils'").
+_BUILD_ERROR = re.compile(r"^(?:error\b|(?:[A-Za-z_][\w.]*)?(?:Error|Exception)\b)")
+
+
+def build_failure(said: list[str]) -> str:
+    """uv's account of an sdist it could not build to read its metadata, in one line: which
+    release, and the build's own last error (flask-base's jsmin 2.2.2: "error in jsmin setup
+    command: use_2to3 is invalid."), not uv's closing hint, which names no package."""
+    first = next((i for i, line in enumerate(said) if line.startswith("error: Failed to build")), None)
+    if first is None:
+        return ""
+    body = list(takewhile(lambda line: not line.lower().startswith("hint:"), said[first + 1:]))
+    errors = [line for line in body if _BUILD_ERROR.match(line)]
+    why = errors[-1] if errors else (body[-1] if body else "")
+    return said[first].removeprefix("error: ").replace("`", "") + (f": {why}" if why else "")
+
 
 
 def _env() -> dict[str, str]:

@@ -197,3 +197,15 @@ def test_the_probe_installs_the_exported_lock(tmp_path: Path) -> None:
     assert found.pip_args(app) == ["-r", deps.EXPORTED]
     text = (app / deps.EXPORTED).read_text()
     assert "--hash" not in text and "flask==3.1.3" in text and "pytest" not in text
+
+
+def test_an_sdist_uv_cannot_build_is_named_with_its_own_error_not_uvs_hint() -> None:
+    # flask-base's jsmin 2.2.2, as uv 0.13 said it: the line used to be the closing hint.
+    from targets.build.lockfiles import build_failure
+    said = ["error: Failed to build `jsmin==2.2.2`", "cause: The build backend returned an error",
+            "cause: Call to `setuptools.build_meta:__legacy__.get_requires_for_build_wheel` failed (exit status: 1)",
+            "[stderr]", "/tmp/x/dist.py:318: UserWarning: Unknown distribution option: 'test_suite'",
+            "warnings.warn(msg)", "error in jsmin setup command: use_2to3 is invalid.",
+            "hint: Build failures usually indicate a problem with the package or the build environment"]
+    assert build_failure(said) == "Failed to build jsmin==2.2.2: error in jsmin setup command: use_2to3 is invalid."
+    assert build_failure(["error: No solution found when resolving dependencies"]) == ""
