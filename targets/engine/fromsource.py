@@ -75,12 +75,26 @@ def wheel_for(spec: str, runtime: Runtime, base: builder.BuildBase, cache_dir: P
         cached = _cached(slot)
         if cached is not None:
             return cached, True
+        failed = _failed.get(slot)
+        if failed is not None:  # the same sdist on the same builder: it would fail the same way
+            raise BuildFailed(f"{label}: {failed.message.split(': ', 1)[-1]} (failed for another target of this "
+                              "build: not compiled again)", failed.detail)
         requirements = _download_build_requirements(sdist, spec, runtime, work, options, label)
         image = builder.image(base, label, progress)
         progress(f"  {label}: compiling {spec} from its sdist in {image} (no network) ...")
-        wheel = builder.compile_sdist(image, sdist, requirements, work / "out", spec=spec, python=runtime.python,
-                                      label=label)
+        try:
+            wheel = builder.compile_sdist(image, sdist, requirements, work / "out", spec=spec, python=runtime.python,
+                                          label=label)
+        except BuildFailed as exc:
+            _failed[slot] = exc
+            raise
         return _keep(wheel, slot), True
+
+
+# Compiles that failed in this process, by slot (the sdist's digest, the builder's base and
+# packages): realworld's psycopg2 failed on pg_config once per target, four builds of minutes
+# each, in one `invoke build`. A slot of other packages (the fix) is a new key.
+_failed: dict[Path, BuildFailed] = {}
 
 
 def cached_wheel(digests: Sequence[str], base: builder.BuildBase | None, cache_dir: Path) -> tuple[Path, bool] | None:

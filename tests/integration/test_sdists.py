@@ -56,7 +56,7 @@ def assert_failed_cleanly(root: Path, engine: docker.DockerClient, *fragments: s
     assert not (root / "build/run").exists()
     leftovers = [p.name for p in (root / "build/.cache").iterdir() if p.name.startswith(".")]
     assert leftovers == [], leftovers
-    return result.stderr
+    return result.stdout + result.stderr
 
 
 def test_a_missing_header_fails_with_one_line_naming_it(tmp_path_factory: pytest.TempPathFactory,
@@ -89,9 +89,12 @@ def test_an_sdist_from_the_requirements_find_links_fails_naming_its_header(
         tmp_path_factory: pytest.TempPathFactory, engine: docker.DockerClient) -> None:
     # The sdist is found only through the requirements file's own --find-links (a folder of
     # the app): the sdist download must read the file's index options, as the resolve does.
-    root = project(tmp_path_factory, "sdist_c", CLOUDRUN, "--find-links vendor\nFlask==3.1.3\nflaskship-nowhere==0.1\n")
+    # Two targets: the compile that failed for one is not run again for the other (builder_containers).
+    root = project(tmp_path_factory, "sdist_c", CLOUDRUN + "  dyno: {kind: heroku, app: sdist}\n",
+                   "--find-links vendor\nFlask==3.1.3\nflaskship-nowhere==0.1\n")
     (root / "vendor").mkdir()
     local_sdist(root / "vendor")
-    assert_failed_cleanly(root, engine, "cannot build flaskship-nowhere==0.1 from source",
-                          "missing header flaskship_nowhere.h", "app.build_packages: [")
+    output = assert_failed_cleanly(root, engine, "cannot build flaskship-nowhere==0.1 from source",
+                                   "missing header flaskship_nowhere.h", "app.build_packages: [")
+    assert "(failed for another target of this build: not compiled again)" in output
     assert os.listdir(root / "vendor") == ["flaskship-nowhere-0.1.tar.gz"]
