@@ -53,6 +53,11 @@ _EXCEPTION = re.compile(r"^(?:(?:[A-Za-z_]\w*\.)*[A-Z]\w*)?(?:Error|Exception|Ex
 _MISSING_STATE = ("no such table", "does not exist", "UndefinedTable", "No such file or directory")
 
 
+def state_missing(text: str) -> bool:
+    """Whether the app's log or answer shows state that is not there (a table, a file)."""
+    return any(sign in text for sign in _MISSING_STATE)
+
+
 def last_error(log: str) -> str:
     """The last exception line in the log, at most 200 characters; "" if it has none."""
     found = _EXCEPTION.findall(log)
@@ -88,6 +93,6 @@ def boot(log: str, release: bool) -> str:
     if _OLD_FLASK in log:
         return OLD_FLASK
     error = last_error(log)
-    if release and (not error or any(sign in log for sign in _MISSING_STATE)):
+    if release and (not error or state_missing(log)):
         return RELEASE
     return f"{NOTE}the app's last error: {error}" if error else ""

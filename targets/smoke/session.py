@@ -261,4 +261,4 @@ def wait_http(url: str, within: float, container: Container | None, target: str)
             last = type(exc).__name__
         time.sleep(POLL)
     logs = docker_client.logs(container) if container is not None else ""
-    raise SmokeFailed(f"{target}: {url} gave no answer below 500 within {within:g} s (last: {last})", logs)
+    raise SmokeFailed(f"{target}: {url} gave no answer below 500 within {within:.3g} s (last: {last})", logs)

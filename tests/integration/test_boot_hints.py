@@ -29,7 +29,8 @@ app.logger.addHandler(RotatingFileHandler("logs/demo.log", maxBytes=10240, backu
 def test_an_app_writing_beside_its_code_is_told_the_key_and_the_key_works(built: Path, tmp_path: Path) -> None:
     root = copy_demo(tmp_path)
     manifest = yaml.safe_load((root / "targets.yaml").read_text())
-    manifest["targets"] = {"heroku": manifest["targets"]["heroku"]}
+    # compose too: its boot failure comes through compose's own words, and gets the same note.
+    manifest["targets"] = {"heroku": manifest["targets"]["heroku"], "compose": manifest["targets"]["compose"]}
     (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     # The wheels and venvs the shared build resolved: a cache keyed by content.
     shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
@@ -39,16 +40,19 @@ def test_an_app_writing_beside_its_code_is_told_the_key_and_the_key_works(built:
     assert invoke("build", "--manifest", path).code == 0
 
     smoke = invoke("smoke", "--manifest", path)
-    assert_one_clear_line(smoke, "heroku", "boot", "could not write /srv/app/logs",
+    assert_one_clear_line(smoke, "boot", "could not write /srv/app/logs",
                           "list 'logs' under app.writable in targets.yaml", app_logs=True)
     assert "PermissionError" in smoke.stdout  # the app's own traceback, in its log lines
+    for target in ("heroku", "compose"):
+        boot = [line for line in smoke.stdout.splitlines() if line.startswith(f"  {target} [") and "boot: FAIL" in line]
+        assert boot and "could not write /srv/app/logs" in boot[0], (target, boot)
 
     manifest["app"]["writable"] = ["logs"]
     (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     assert invoke("build", "--manifest", path).code == 0
     fixed = invoke("smoke", "--manifest", path)
     assert fixed.code == 0, fixed.stdout + fixed.stderr
-    assert "smoke: 1 target(s): 1 pass" in fixed.stdout
+    assert "smoke: 2 target(s): 2 pass" in fixed.stdout
 
 
 def test_an_app_loads_outside_functions_frameworks_app_context(built: Path, tmp_path: Path) -> None:

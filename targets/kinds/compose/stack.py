@@ -17,6 +17,7 @@ import yaml
 
 from ...engine import docker_client, outbound
 from ...errors import SmokeFailed
+from ...smoke import hints
 from ...smoke.session import vanished, wait_http
 from . import cli as compose_cli
 
@@ -99,10 +100,14 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                 wait_http(base + run.suite.health, max(within - (time.monotonic() - started), 1.0), None, target)
                 seconds = time.monotonic() - started
             except SmokeFailed as exc:
-                # compose's own output says which service failed; the app's log says why.
-                run.logs[f"{target} [{variant}]"] = "\n".join(
-                    part for part in (exc.detail, _logs(project)) if part)
-                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {within:g} s", exc.message)
+                # compose's own output says which service failed; the app's log says why,
+                # and the note read from it is the one the other kinds give (a folder to
+                # make writable, the app's last error; a failed release service's too).
+                log = "\n".join(part for part in (exc.detail, _logs(project)) if part)
+                run.logs[f"{target} [{variant}]"] = log
+                note = hints.boot(log, run.project.manifest.app.release is not None)
+                run.record(target, variant, "boot", False, f"{run.suite.health} answers through nginx within {within:g} s",
+                           exc.message + note)
                 return
             run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
             run.conform(target, variant, base, {})
