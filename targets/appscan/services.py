@@ -8,7 +8,8 @@ are tested without a venv:
   redis     redis, rq or celery installed;
   s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
 Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) that is
-known to hold a connection is wired to it; otherwise the platform's usual name.
+known to hold a connection, or is named like one (DEV_DATABASE_URL, REDISTOGO_URL), is
+wired to it; otherwise the platform's usual name.
 Flask-Migrate with a migrations/ folder means the release step runs `flask db upgrade`.
 """
 
@@ -71,13 +72,13 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
     database = _database(installed, texts)
     if database and setting:
         kind, driver = database
-        names = [v for v in DATABASE_VARIABLES if v in reads] or ["DATABASE_URL"]
+        names = [v for v in reads if _database_variable(v)] or ["DATABASE_URL"]
         extra = {"scheme": MYSQL_DRIVERS[driver]} if kind == "mariadb" else {}
         found.append(Service("db", kind, {v: "url" for v in names},
                              f"{driver} is a dependency and {_where(texts, setting)} names {setting}", extra))
     client = next((c for c in REDIS_CLIENTS if c in installed), None)
     if client:
-        names = [v for v in REDIS_VARIABLES if v in reads] or ["REDIS_URL"]
+        names = [v for v in reads if _redis_variable(v)] or ["REDIS_URL"]
         found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency"))
     endpoint = next((v for v in reads if "ENDPOINT" in v), None)
     if "boto3" in installed and (endpoint or _where(texts, "endpoint_url")):
@@ -86,6 +87,22 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
         how = f"reads {endpoint}" if endpoint else f"{_where(texts, 'endpoint_url')} sets endpoint_url"
         found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}"))
     return found
+
+
+# A variable named for a config's own database (flask-base's DevelopmentConfig reads
+# DEV_DATABASE_URL, the config its factory runs by default) or a Heroku add-on's Redis
+# (REDISTOGO_URL, REDISCLOUD_URL): wired too, or the app runs on its default (SQLite,
+# localhost:6379) while smoke starts the services it never uses.
+_DATABASE_NAMED = re.compile(r"^(?:[A-Z0-9]+_)?DATABASE_(?:URL|URI)$")
+_REDIS_NAMED = re.compile(r"^REDIS[A-Z0-9]*_URL$")
+
+
+def _database_variable(name: str) -> bool:
+    return name in DATABASE_VARIABLES or bool(_DATABASE_NAMED.match(name))
+
+
+def _redis_variable(name: str) -> bool:
+    return name in REDIS_VARIABLES or bool(_REDIS_NAMED.match(name))
 
 
 def _database(installed: set[str], texts: Mapping[str, str]) -> tuple[str, str] | None:

@@ -202,6 +202,15 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
     assert scan.detect(["pymysql", "psycopg2-binary"], config)[0].kind == "mariadb"
     assert scan.detect(["pymysql", "psycopg2-binary"], {"app.py": "DATABASE_URL = 1"})[0].kind == "postgres"
     assert scan.detect(["boto3"], {"app.py": "boto3.client('s3')"}) == []  # AWS itself, no endpoint: not ours to run
+    # flask-base: each config reads its own database variable, and Redis by its Heroku add-on's
+    # name; every one is wired, or the default config runs on SQLite and localhost:6379.
+    flask_base = {"config.py": 'SQLALCHEMY_DATABASE_URI = os.environ.get("DEV_DATABASE_URL")\n'
+                               'PROD = os.environ.get("DATABASE_URL")\nTEST = os.getenv("TEST_DATABASE_URL")\n'
+                               'REDIS_URL = os.getenv("REDISTOGO_URL", "http://localhost:6379")\n'
+                               'MAIL = os.getenv("MAIL_SERVER_URL")\n'}
+    found = {s.kind: s for s in scan.detect(["psycopg2", "rq"], flask_base)}
+    assert found["postgres"].env == {"DATABASE_URL": "url", "DEV_DATABASE_URL": "url", "TEST_DATABASE_URL": "url"}
+    assert found["redis"].env == {"REDISTOGO_URL": "url"}
     (tmp_path / "migrations").mkdir()
     assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
     (tmp_path / "migrations/env.py").write_text("")
