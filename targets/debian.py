@@ -21,3 +21,8 @@ RUNTIME_PACKAGES = {
     "liblcms2-dev": "liblcms2-2", "libwebp-dev": "libwebp7", "libldap-dev": "libldap-2.5-0",
     "libsasl2-dev": "libsasl2-2", "libgmp-dev": "libgmp10", "libsnappy-dev": "libsnappy1v5",
 }
+
+
+# No release of these has a Linux wheel: every build compiles them (appscan/natives.py), and
+# "pin a version that has a wheel" is no fix; the one with a wheeled twin names it.
+NO_LINUX_WHEELS = {"psycopg2": "psycopg2-binary", "mysqlclient": None, "python-ldap": None}

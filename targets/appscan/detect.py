@@ -29,6 +29,8 @@ HEALTH = ("/healthz", "/health", "/healthcheck", "/status", "/ping")  # CTFd ans
 HINT = ("an app that needs its database initialised (or other setup) answers 5xx until it is: run that setup "
         "(app.prestart / app.release), then add the check to smoke.checks")
 
+SETUP_COMMAND = re.compile(r"(?:^|[-_])(?:db|database|init|initdb|create|setup|seed|migrate|deploy)(?:$|[-_])", re.I)
+
 
 @dataclass(frozen=True)
 class Found:
@@ -65,8 +67,13 @@ class Detected:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
         if not self.commands:
             return HINT
-        example = backing.flask_command(self.entry.value, self.commands[0], self.flask_version)
-        return f"{HINT}; the app's own flask commands: {', '.join(self.commands)} (e.g. app.prestart: {example})"
+        listed = f"{HINT}; the app's own flask commands: {', '.join(self.commands)}"
+        # An example only of a command named for setting up data: realworld's first was `clean`
+        # (it deletes .pyc files), which the hint offered as the database's setup.
+        setup = next((c for c in self.commands if SETUP_COMMAND.search(c)), None)
+        if setup is None:
+            return listed
+        return f"{listed} (e.g. app.prestart: {backing.flask_command(self.entry.value, setup, self.flask_version)})"
 
 
 def dns_label(name: str) -> str:

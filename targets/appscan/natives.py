@@ -17,7 +17,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from .. import wheel_index
-from ..debian import PILLOW_PACKAGES, PILLOW_REQUIRED, RUNTIME_PACKAGES
+from ..debian import NO_LINUX_WHEELS, PILLOW_PACKAGES, PILLOW_REQUIRED, RUNTIME_PACKAGES
 
 # A distribution -> the Debian packages its sdist will not build without, on bookworm.
 BUILD_NEEDS: dict[str, tuple[str, ...]] = {
@@ -27,9 +27,6 @@ BUILD_NEEDS: dict[str, tuple[str, ...]] = {
     "mysqlclient": ("default-libmysqlclient-dev", "pkg-config"),
     "python-ldap": ("libldap-dev", "libsasl2-dev"),
 }
-
-# No release of these has a Linux wheel: every build compiles them.
-NO_LINUX_WHEELS = frozenset({"psycopg2", "mysqlclient", "python-ldap"})
 
 
 @dataclass(frozen=True)

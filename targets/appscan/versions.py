@@ -12,6 +12,7 @@ flaskship's default. Only major.minor is kept: base images are `python:<major.mi
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable, Sequence
@@ -114,6 +115,12 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
         if docker[0]:
             return _supported(docker[0], f"the app's Dockerfile runs on {docker[1].removeprefix('FROM ')}")
         passed.append(f"the Dockerfile's {docker[1]} is not a python:3.X image")
+    pipenv = _pipenv_python(app_dir)
+    if pipenv is not None:
+        version, where = pipenv
+        if not _below(version, OLDEST):
+            return version, f"{where} says {version} (Heroku's Python buildpack reads it too)"
+        passed.append(f"{where}'s {version} is older than {OLDEST}, which init's probe needs")
     for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
         spec = _requires_python(path, lock) if path.is_file() else None
         if spec is None:
@@ -133,6 +140,21 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
         if chosen is not None:
             return chosen[0], f"{reason}: {chosen[1]}"
     return DEFAULT, f"{reason}: flaskship's default"
+
+
+def _pipenv_python(app_dir: Path) -> tuple[str, str] | None:
+    """(major.minor, the file) from Pipfile.lock's _meta.requires, else the Pipfile's [requires]."""
+    lock, pipfile = app_dir / "Pipfile.lock", app_dir / "Pipfile"
+    said: object = None
+    try:
+        if lock.is_file():
+            said, where = json.loads(lock.read_text(encoding="utf-8"))["_meta"]["requires"]["python_version"], lock.name
+        elif pipfile.is_file():
+            said, where = tomllib.loads(pipfile.read_text(encoding="utf-8"))["requires"]["python_version"], pipfile.name
+    except (ValueError, KeyError, TypeError, OSError):
+        return None  # no such key, or a file deps.py reports on
+    match = _VERSION.fullmatch(said) if isinstance(said, str) else None
+    return (match.group(1), f"{where}'s python_version") if match else None
 
 
 def _supported(version: str, why: str) -> tuple[str, str]:

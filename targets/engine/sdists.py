@@ -14,7 +14,9 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..debian import PILLOW_PACKAGES, PILLOW_REQUIRED, RUNTIME_PACKAGES
+from packaging.utils import canonicalize_name
+
+from ..debian import NO_LINUX_WHEELS, PILLOW_PACKAGES, PILLOW_REQUIRED, RUNTIME_PACKAGES
 
 # PEP 518: an sdist without [build-system] is built with these. `wheel` is added
 # for every setuptools build: older setuptools ask for it dynamically
@@ -150,9 +152,15 @@ def failure(label: str, spec: str, python: str, reason: str, package: str | None
     runtime = [RUNTIME_PACKAGES.get(dev) for dev in (package or "").split(", ")]
     system = (f"app.system_packages: [{', '.join(r for r in runtime if r)}] (its libraries, at run time)"
               if runtime and all(runtime) else "app.system_packages (Debian packages its library needs at run time)")
+    add = f"app.build_packages: {packages} (Debian packages for the builder) and {system}"
+    if canonicalize_name(name) in NO_LINUX_WHEELS:  # no version and no Python has a wheel to pin
+        twin = NO_LINUX_WHEELS[canonicalize_name(name)]
+        return (f"{label}: cannot build {spec} from source for Python {python}: {reason}; {name} ships no Linux "
+                f"wheels, so every build compiles it: fix: add {add}" + (f", or require {twin} instead (the same "
+                                                                         "module, with wheels)" if twin else ""))
     return (f"{label}: cannot build {spec} from source for Python {python}: {reason}; fix: pin a {name} version "
             f"that has a wheel for Python {python}, use a Python that has {name} wheels (defaults.python), or add "
-            f"app.build_packages: {packages} (Debian packages for the builder) and {system}")
+            f"{add}")
 
 
 def builder_ref(from_ref: str, packages: Iterable[str] = ()) -> str:

@@ -115,6 +115,9 @@ def test_no_flask_app_is_an_error_naming_entry(tmp_path: Path) -> None:
     ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = "~=3.10.2"\n'}, "3.10", "requires-python"),
     ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.14"\n'}, "3.12", "allows none"),
     ({".python-version": "system\n"}, "3.12", "names no CPython"),
+    ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.9"}}}'}, "3.9", "Pipfile.lock's python_version"),
+    ({"Pipfile": '[requires]\npython_version = "3.11"\n'}, "3.11", "Pipfile's python_version"),
+    ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.7"}}}'}, "3.12", "older than 3.8"),
     ({}, "3.12", "flaskship's default"),
 ])
 def test_python_version_rules(tmp_path: Path, files: dict[str, str], version: str, source: str) -> None:
@@ -330,3 +333,15 @@ def test_the_written_yaml_lists_secret_key_and_a_shadowed_route_as_the_manifest_
     assert "# config.py reads it from the environment" in text
     assert "# GET /static/users: app route(s) under the static URL /static" in text
     assert [c.path for c in parsed.smoke.checks] == ["/"]
+
+
+def test_the_setup_example_is_a_command_named_for_setup_never_just_the_first() -> None:
+    def hint(*commands: str) -> str:
+        return Detected("a", "a", Found("autoapp:app", "why"), Found("requirements.txt", "found"),
+                        Found(None, "none"), Found("/static", "url"), Found("3.12", "pins"), Found("/", "route"),
+                        (), (), commands=commands, flask_version="3.1.0").hint()
+    # realworld's commands: `clean` deletes .pyc files, and was offered as the database's setup.
+    assert "e.g." not in hint("clean", "lint", "test", "urls")
+    assert "clean, lint, test, urls" in hint("clean", "lint", "test", "urls")
+    assert hint("clean", "init-db").endswith("(e.g. app.prestart: flask --app autoapp:app init-db)")
+    assert hint("recreate_db", "format").endswith("flask --app autoapp:app recreate_db)")

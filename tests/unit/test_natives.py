@@ -28,3 +28,14 @@ def test_the_packages_are_written_into_the_manifest_and_load() -> None:
     parsed = manifest.parse(yaml.safe_load(render(detected, ".")))
     assert parsed.app.build_packages == ("libpq-dev", "default-libmysqlclient-dev", "pkg-config")
     assert parsed.app.system_packages == ("libpq5", "libmariadb3")
+
+
+def test_a_psycopg2_that_fails_to_build_is_not_told_to_pin_a_version_with_a_wheel() -> None:
+    # flask-base: "pin a version that has a wheel, or use a Python that has one", for a package
+    # that ships no Linux wheel at all.
+    from targets.engine import sdists
+    line = sdists.failure("run", "psycopg2==2.8.3", "3.8", "missing tool pg_config", "libpq-dev")
+    assert "pin a psycopg2 version" not in line and "ships no Linux wheels" in line
+    assert "app.build_packages: [libpq-dev]" in line and "app.system_packages: [libpq5]" in line
+    assert line.endswith("or require psycopg2-binary instead (the same module, with wheels)")
+    assert "pin a cffi version that has a wheel" in sdists.failure("run", "cffi==1.15.0", "3.12", "missing header", None)
