@@ -104,10 +104,11 @@ def _run(job: BuildJob, work: Path, src: Path, command: str, environment: dict[s
     stage = images.dependency_stage(job, spec, base, {"BASE_IMAGE": base}, images.stage_key(spec.context, base))
     started = time.monotonic()  # the command's own time: the stage above says what it costs
     try:
+        # The code its own uid's, so the step may write in it; links inside it stay links.
+        code_tar = tree_tar(src, APP_DIR, symlinks=True, owner=int(APP_UID))
         code, log, collected = docker_client.run_collecting(
             stage, job.name, ["/bin/sh", "-c", command], environment=environment, user=f"{APP_UID}:{APP_UID}",
-            timeout=TIMEOUT, network=docker_client.NO_NETWORK, files=tree_tar(src, APP_DIR, owner=int(APP_UID)),
-            collect=APP_DIR)
+            timeout=TIMEOUT, network=docker_client.NO_NETWORK, files=code_tar, collect=APP_DIR)
     except FlaskshipError as exc:
         raise BuildFailed(f"{job.name}: app.build: {exc.message.removeprefix(f'{job.name}: ')}", exc.detail) from None
     if code != 0:

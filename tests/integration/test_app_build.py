@@ -39,7 +39,7 @@ targets:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CliResult]:
     root = tmp_path_factory.mktemp("appbuild") / "steps"
-    shutil.copytree(REPO / "tests/fixtures/apps/build_step", root)
+    shutil.copytree(REPO / "tests/fixtures/apps/build_step", root, symlinks=True)
     (root / "targets.yaml").write_text(MANIFEST)
     assert not (root / "web/static/site.css").exists()  # made by the step, never in the source
     build = invoke("build", "--manifest", str(root / "targets.yaml"))
@@ -53,6 +53,7 @@ def test_the_step_runs_once_and_every_kind_ships_what_it_made(built: tuple[Path,
     output = build.stdout + build.stderr
     assert output.count(SAID) == 1, output  # four targets, one run of the step
     assert not (root / "web/messages/hello.compiled").exists()  # the app folder is left as it was
+    assert (root / "build/dyno/image/src/messages/hello.txt").is_symlink()  # a link in the code stays one
     with zipfile.ZipFile(root / "build/fn.zip") as zf:
         # Run by the app's uid, not root; the platform's runtime gets the made files in the zip.
         assert zf.read("messages/hello.compiled") == b"HELLO FROM THE CATALOGUE (uid 10001)\n"
