@@ -16,6 +16,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from .. import wheel_index
+from ..debian import NO_LINUX_WHEELS
 
 # pip 23 and older: "Failed building wheel for X"; pip 24 and newer: "Failed to build X"
 # or "Failed to build installable wheels for some pyproject.toml based projects (X, Y)".
@@ -93,16 +94,54 @@ def headline(output: str) -> str | None:
 
 def explain(output: str, pins: Iterable[str], python: str, cache_dir: Path | None) -> str | None:
     """One line for a failed wheel build, with the fix; None when pip failed for another reason.
-    `pins`: the app's `name==version` requirements (deps.pins)."""
+    `pins`: the app's `name==version` requirements (deps.pins). A release that has wheels for
+    other Pythons is told to pin one with a wheel for this; one with no Linux wheel for any
+    Python (jsmin, psycopg2) cannot be, and is told to pin a release whose source builds,
+    with the build's own error, which pip's summary leaves out."""
     names = failed_builds(output)
     if not names:
         return None
     by_name = {canonicalize_name(found[0]): spec for spec in pins if (found := wheel_index.pinned(spec))}
-    parts = []
+    wheeled, unwheeled = [], []
     for name in names:
         pin = by_name.get(canonicalize_name(name))
         have = wheel_index.wheel_pythons(pin, cache_dir) if pin else None
+        never = canonicalize_name(name) in NO_LINUX_WHEELS or (
+            have == [] and pin is not None and wheel_index.older_wheels(pin) is None)
+        if never:
+            unwheeled.append(f"{pin or name} has no Linux wheel for any Python and its source did not build on "
+                             f"Python {python}")
+            continue
         index = ("" if have is None else f" (the index has wheels for Python {', '.join(have)})" if have
                  else f" (the index has none for Python {wheel_index.PYTHONS[0]}-{wheel_index.PYTHONS[-1]})")
-        parts.append(f"{pin or name} has no wheel for Python {python}{index} and did not build from source")
-    return f"{'; '.join(parts)}; pin a release that has a wheel for Python {python}"
+        wheeled.append(f"{pin or name} has no wheel for Python {python}{index} and did not build from source")
+    cause = build_error(output)
+    said = f" ({cause})" if cause else ""
+    fixes = ([f"{'; '.join(wheeled)}; pin a release that has a wheel for Python {python}"] if wheeled else []) + (
+        [f"{'; '.join(unwheeled)}{said}; pin a release whose source builds on Python {python} (usually a newer one)"]
+        if unwheeled else [])
+    return "; ".join(fixes)
+
+
+# A line of a build's own output that says what failed: a compiler's (file:line: error: ...),
+# else setuptools' or an exception's (error in ... setup command, ImportError: ...).
+_COMPILER = re.compile(r":\d+:\d+: (?:fatal )?error: ")
+_RAISED = re.compile(r"^(?:error\b(?!: (?:subprocess-exited|legacy-install|metadata-generation|command '))|"
+                     r"(?:[A-Za-z_][\w.]*)?(?:Error|Exception)\b)")
+
+
+def build_error(output: str) -> str:
+    """The failed build's own error line, inside pip's `[N lines of output]` block; "" if none."""
+    inside, lines = False, []
+    for line in output.splitlines():
+        text = line.strip()
+        if text.startswith("╰─> [") and "lines of output" in text:
+            inside = True
+        elif text == "[end of output]":
+            inside = False
+        elif inside and text:
+            lines.append(text)
+    compiler = next((text for text in lines if _COMPILER.search(text)), None)
+    raised = [text for text in lines if _RAISED.match(text)]
+    found = compiler or (raised[-1] if raised else "")
+    return found[:200]

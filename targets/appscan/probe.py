@@ -116,7 +116,25 @@ def inspect(entry, unknown):
         if isinstance(exc, KeyboardInterrupt):
             raise
         text = " ".join(str(exc).split())[:300]
-        return {"error": f"{stage}: {type(exc).__name__}: {text}" if text else f"{stage}: {type(exc).__name__}"}
+        said = f"{stage}: {type(exc).__name__}: {text}" if text else f"{stage}: {type(exc).__name__}"
+        return {"error": said, "dependency": raised_in(exc), "python": "%d.%d" % sys.version_info[:2]}
+
+
+def raised_in(exc):
+    """The installed package whose code raised `exc` ("werkzeug/datastructures.py"), when the
+    innermost frame is in the venv's site-packages, not the app's; else None. realworld's
+    Werkzeug 0.14.1 fails at import on 3.10, and the line read as if Flask were missing."""
+    import sysconfig
+
+    site = os.path.realpath(sysconfig.get_paths()["purelib"]) + os.sep
+    frame = exc.__traceback__
+    inner = None
+    while frame is not None:
+        inner, frame = frame, frame.tb_next
+    if inner is None:
+        return None
+    path = os.path.realpath(inner.tb_frame.f_code.co_filename)
+    return path[len(site):] if path.startswith(site) else None
 
 
 def main():

@@ -345,3 +345,17 @@ def test_the_setup_example_is_a_command_named_for_setup_never_just_the_first() -
     assert "clean, lint, test, urls" in hint("clean", "lint", "test", "urls")
     assert hint("clean", "init-db").endswith("(e.g. app.prestart: flask --app autoapp:app init-db)")
     assert hint("recreate_db", "format").endswith("flask --app autoapp:app recreate_db)")
+
+
+def test_an_error_raised_inside_an_installed_package_is_named_by_its_file() -> None:
+    # realworld's Werkzeug 0.14.1 raised at import on Python 3.10, and init's line read as if
+    # Flask were missing ("is Flask among the app's dependencies?"): the probe now says whose code raised.
+    from packaging.version import InvalidVersion, Version
+
+    from targets.appscan import probe
+    with pytest.raises(InvalidVersion) as raised:
+        Version("not a version")
+    assert probe.raised_in(raised.value) == "packaging/version.py"
+    with pytest.raises(ZeroDivisionError) as own:
+        _ = 1 / 0
+    assert probe.raised_in(own.value) is None  # this file is not an installed package's

@@ -83,6 +83,8 @@ def test_a_legacy_install_and_a_setup_py_that_failed_before_building_name_their_
     line = pipfail.explain(PIP_METADATA, [], "3.10", None)  # no pins: the index is not asked
     assert line == ("markupsafe has no wheel for Python 3.10 and did not build from source; "
                     "pin a release that has a wheel for Python 3.10")
+    # The build's own error, which pip's summary leaves out (flask-base's jsmin 2.2.2).
+    assert pipfail.build_error(PIP_METADATA) == "ImportError: cannot import name 'Feature' from 'setuptools'"
 
 
 def test_the_summary_is_pips_own_lines_not_the_compilers() -> None:
@@ -103,13 +105,17 @@ def test_pins_are_read_through_included_files(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("index")
 def test_the_line_names_each_pin_and_the_pythons_its_wheels_are_for(tmp_path: Path) -> None:
     line = pipfail.explain(PIP_24, ["crcmod==1.7", "multidict==6.0.4"], "3.12", tmp_path)
-    assert line == ("crcmod==1.7 has no wheel for Python 3.12 (the index has none for Python 3.9-3.14) and did not "
-                    "build from source; multidict==6.0.4 has no wheel for Python 3.12 (the index has wheels for "
-                    "Python 3.10, 3.11) and did not build from source; pin a release that has a wheel for Python 3.12")
-    # Unpinned (a range, or pulled in by another package): named, with nothing claimed about the index.
+    # A release with wheels for other Pythons is told to pin one with a wheel for this; one with no
+    # Linux wheel for any Python (crcmod) cannot be: it is told to pin a release whose source builds.
+    assert line == ("multidict==6.0.4 has no wheel for Python 3.12 (the index has wheels for Python 3.10, 3.11) "
+                    "and did not build from source; pin a release that has a wheel for Python 3.12; crcmod==1.7 "
+                    "has no Linux wheel for any Python and its source did not build on Python 3.12; pin a release "
+                    "whose source builds on Python 3.12 (usually a newer one)")
+    # psycopg2, unpinned: never a Linux wheel, so never "pin one with a wheel"; the compiler's own error.
     assert pipfail.explain(PIP_23, [], "3.11", tmp_path) == (
-        "psycopg2 has no wheel for Python 3.11 and did not build from source; "
-        "pin a release that has a wheel for Python 3.11")
+        "psycopg2 has no Linux wheel for any Python and its source did not build on Python 3.11 "
+        "(psycopg/psycopgmodule.c:942:23: error: lvalue required as left operand of assignment); "
+        "pin a release whose source builds on Python 3.11 (usually a newer one)")
     assert pipfail.explain("ERROR: No matching distribution found for nosuch==1.0\n", [], "3.11", tmp_path) is None
 
 
@@ -119,8 +125,10 @@ def test_a_failed_build_gives_one_line_pips_summary_and_the_whole_output_in_a_lo
     with pytest.raises(InitError) as raised:
         sandbox._run(failing, tmp_path, "pip install of app/requirements.txt",
                      lambda output: pipfail.explain(output, [], "3.11", None), log)
-    assert raised.value.message == ("pip install of app/requirements.txt failed: psycopg2 has no wheel for Python "
-                                    "3.11 and did not build from source; pin a release that has a wheel for Python 3.11")
+    assert raised.value.message == ("pip install of app/requirements.txt failed: psycopg2 has no Linux wheel for any "
+                                    "Python and its source did not build on Python 3.11 (psycopg/psycopgmodule.c:942:23: "
+                                    "error: lvalue required as left operand of assignment); pin a release whose source "
+                                    "builds on Python 3.11 (usually a newer one)")
     assert "lvalue" not in raised.value.detail and raised.value.detail.endswith(f"pip's whole output: {log}")
     assert log.read_text() == PIP_23
     # Any other failure keeps pip's last line, and its tail without pip's warnings (the log has them).
