@@ -97,8 +97,17 @@ def build_requires(sdist: Path) -> tuple[str, ...]:
     return requires
 
 
+# Folders whose C files an sdist carries as data, never compiled: pycparser 2.18 ships
+# examples/c_files/*.c and tests/c_files/*.c, and went to the builder "with a compiler".
+NOT_BUILT = frozenset({"tests", "test", "testing", "examples", "example", "doc", "docs", "benchmarks", "fixtures"})
+
+
 def has_native_code(sdist: Path) -> bool:
-    return any(name.lower().endswith(NATIVE_SUFFIXES) for name in members(sdist))
+    for name in members(sdist):
+        folders = name.lower().split("/")[1:-1]  # below the sdist's own top folder
+        if name.lower().endswith(NATIVE_SUFFIXES) and not NOT_BUILT.intersection(folders):
+            return True
+    return False
 
 
 def is_pure(wheel_name: str) -> bool:

@@ -94,6 +94,10 @@ def test_native_sources_send_an_sdist_to_the_builder(tmp_path: Path) -> None:
     assert sdists.has_native_code(make_sdist(tmp_path, {"pyproject.toml": "", "rust/Cargo.toml": ""}, "b-1"))
     assert not sdists.has_native_code(make_sdist(tmp_path, {"setup.py": "", "pkg/__init__.py": "", "README.c.md": ""},
                                                  "c-1"))
+    # pycparser 2.18: pure Python, with C files its tests and examples parse as data.
+    assert not sdists.has_native_code(make_sdist(tmp_path, {"setup.py": "", "pycparser/c_parser.py": "",
+                                                            "examples/c_files/funky.c": "", "tests/c_files/x.c": ""},
+                                                 "d-1"))
 
 
 @pytest.mark.parametrize(("name", "pure"), [
