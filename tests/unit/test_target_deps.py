@@ -206,14 +206,14 @@ def test_render_resolves_nothing_and_takes_the_lock_it_is_given(fixture: str, tm
     assert text.startswith((app / "requirements.txt").read_text()[:40]) and text.endswith("gunicorn==23.0.0\n")
     assert not (app / "build").exists()  # no lock was made or kept
 
-    def locked(version: str) -> dict[tuple[str, ...], str]:
+    def locked(version: str) -> dict[tuple[str, ...], str]:  # a Flask the functions runtime takes (2.0 on)
         return {extra: f"flask=={version} --hash=sha256:{version * 64}\n" for extra in SETS}
 
-    one = render_only(project, "run", tmp_path / "one", locked("1"))
-    two = render_only(project, "run", tmp_path / "two", locked("2"))
-    assert (tmp_path / "two/image/requirements.txt").read_text() == locked("2")[(GUNICORN,)]
+    one = render_only(project, "run", tmp_path / "one", locked("3"))
+    two = render_only(project, "run", tmp_path / "two", locked("4"))
+    assert (tmp_path / "two/image/requirements.txt").read_text() == locked("4")[(GUNICORN,)]
     # The image's inputs (its tag, hence the no-op key) follow the lock, and so does the zip.
     tags = {job.images[0].tag for job in (declared, one, two)}
     assert len(tags) == 3
-    zips = {render_only(project, "fn", tmp_path / f"fn{v}", locked(v)).record.archives["zip"]["sha256"] for v in "12"}
+    zips = {render_only(project, "fn", tmp_path / f"fn{v}", locked(v)).record.archives["zip"]["sha256"] for v in "34"}
     assert len(zips) == 2

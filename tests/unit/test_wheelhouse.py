@@ -141,7 +141,8 @@ def test_a_library_a_setup_script_looks_for_itself_is_named_with_its_debian_pack
     assert sdists.diagnose(pillow.replace("jpeg", "zlib")) == ("missing library zlib", "zlib1g-dev, libjpeg-dev")
     line = sdists.failure("web", "psycopg2==2.8.4", "3.10", *sdists.diagnose(psycopg2))
     assert line.endswith("add app.build_packages: [libpq-dev] (Debian packages for the builder) and "
-                         "app.system_packages: [libpq5] (its libraries, at run time)")
+                         "app.system_packages: [libpq5] (its libraries, at run time), or require psycopg2-binary "
+                         "instead (the same module, with wheels)")
     line = sdists.failure("web", "pillow==7.1.1", "3.10", *sdists.diagnose(pillow))
     assert "app.build_packages: [libjpeg-dev, zlib1g-dev]" in line
     assert line.endswith("app.system_packages: [libjpeg62-turbo, zlib1g] (its libraries, at run time)")
