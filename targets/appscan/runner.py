@@ -69,9 +69,10 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         dependency = result.get("dependency")
         if dependency:  # not the app's code: a package it installed does not run here
             package = str(dependency).split("/", 1)[0]
+            python = result.get("python")
             raise InitError(f"{app_dir.name}: {result['error']} (raised in {dependency}, an installed package, not "
                             f"the app's code): the release of {package} the app pins does not run on Python "
-                            f"{result.get('python')}; pin a newer {package}, or name an older Python in .python-version")
+                            f"{python}; pin a newer {package}, or name an older Python in .python-version")
         raise InitError(f"{app_dir.name}: {result['error']}; fix it, or name the app with --entry module:attr")
     result["written"] = written
     for key in ("static_folder", "import_root"):  # as if it had run in the app's folder

@@ -16,7 +16,8 @@ from tests.helpers import REPO
 PACKAGE = REPO / "targets"
 # Lowest first. A module may import its own layer or any layer below it.
 LAYERS = [
-    ("data", ("targets.errors", "targets.fields", "targets.pins", "targets.debian", "targets.kinds", "targets.kinds.base",
+    ("data", ("targets.errors", "targets.fields", "targets.pins", "targets.debian", "targets.kinds",
+              "targets.kinds.base",
               "targets.kinds.*.settings", "targets.manifest", "targets.manifest.*",
               "targets.services", "targets.services.settings")),
     # What a person sees: markers on progress lines, and the reporter (imports only rich).
