@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -120,7 +121,23 @@ def explain(output: str, pins: Iterable[str], python: str, cache_dir: Path | Non
     fixes = ([f"{'; '.join(wheeled)}; pin a release that has a wheel for Python {python}"] if wheeled else []) + (
         [f"{'; '.join(unwheeled)}{said}; pin a release whose source builds on Python {python} (usually a newer one)"]
         if unwheeled else [])
+    later = _sources_next(by_name, names, python, cache_dir)
+    if later:
+        # pip stops at the first build that fails: realworld's stale lock took six init runs, one
+        # package each. The others it would build from source are named now, to fix at once.
+        fixes.append(f"not tried yet, also with no wheel for Python {python}: {', '.join(later)}")
     return "; ".join(fixes)
+
+
+def _sources_next(by_name: dict[str, str], failed: list[str], python: str, cache_dir: Path | None) -> list[str]:
+    """The app's other pins the index has no wheel for `python` of (pip would build them from source)."""
+    if python not in wheel_index.PYTHONS:
+        return []  # the index is asked about these Pythons only
+    done = {canonicalize_name(name) for name in failed}
+    pins = [pin for name, pin in sorted(by_name.items()) if name not in done]
+    with ThreadPoolExecutor(max_workers=8) as pool:  # one index request each, on a cold cache
+        answers = list(pool.map(lambda pin: wheel_index.wheel_pythons(pin, cache_dir), pins))
+    return [pin for pin, have in zip(pins, answers, strict=True) if have is not None and python not in have]
 
 
 # A line of a build's own output that says what failed: a compiler's (file:line: error: ...),

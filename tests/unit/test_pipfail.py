@@ -175,3 +175,10 @@ def test_an_index_pip_cannot_reach_is_named_not_the_pin() -> None:
     plain = ("ERROR: Could not find a version that satisfies the requirement blinker==99 (from versions: 1.4)\n"
              "ERROR: No matching distribution found for blinker==99\n")
     assert pipfail.headline(plain) == "ERROR: No matching distribution found for blinker==99"
+
+
+def test_the_pins_pip_would_have_built_next_are_named_with_the_first_failure(tmp_path: Path) -> None:
+    # realworld's stale lock took six init runs, one failed build each: pip stops at the first.
+    line = pipfail.explain(PIP_LEGACY, ["psycopg2==2.7.5", "PyYAML==3.13", "Flask==3.1.3"], "3.12", tmp_path)
+    assert line is not None and line.startswith("psycopg2==2.7.5 has no Linux wheel for any Python")
+    assert line.endswith("; not tried yet, also with no wheel for Python 3.12: PyYAML==3.13")  # not Flask: it has one
