@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 POLL = 0.1
 FAILING_FOR = 2.0
 TIMED = frozenset({"boot", "sigterm-stop"})
+# Checks recorded once per path under one name (one matrix row): their lines name the path,
+# or a run printed "edge-set-cookie-never-kept: ok" fourteen times, saying nothing of which.
+PER_PATH = frozenset({"edge-set-cookie-never-kept"})
 
 
 @dataclass
@@ -105,7 +108,8 @@ class SmokeRun:
         else:
             # Timings are worth seeing even when they pass.
             detail = f" ({note or got})" if (note or check in TIMED) else ""
-        line = f"  {target} [{variant}] {check}: {mark}{detail}"
+        shown = f"{check} {path}" if check in PER_PATH and path else check
+        line = f"  {target} [{variant}] {shown}: {mark}{detail}"
         self.progress(Notice(line) if status == "fail" else line)
 
     def conform(self, target: str, variant: str, base: str, differences: Mapping[str, str]) -> None:

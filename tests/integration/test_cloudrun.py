@@ -74,6 +74,8 @@ def test_smoke_passes_as_cloud_run_runs_it(built: Path, engine: docker.DockerCli
     result = invoke("smoke", "--manifest", str(built / "targets.yaml"), "--target", "cloudrun", "--force")
     assert result.code == 0, result.stdout + result.stderr
     assert "[PORT unset] boot: ok" in result.stdout and "[PORT=9090] boot: ok" in result.stdout
+    # A check recorded once per path says which path it passed for.
+    assert "[via Hosting edge] edge-set-cookie-never-kept /api/visit: ok" in result.stdout
     report = json.loads((built / "build/smoke.json").read_text())["targets"]["cloudrun"]
     assert report["passed"] is True
     stop = [r for r in report["results"] if r["check"] == "sigterm-stop"][0]
