@@ -201,7 +201,8 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     checks, skipped = checks_of(probe["routes"])
     checks, shadowed = shadowed_by_static(checks, static.value, static_url.value)
-    installed = [str(d) for d in probe.get("distributions", ())]
+    releases = [str(r) for r in probe.get("releases", ())]
+    installed = [r.partition("==")[0] for r in releases]
     flask_version = str(probe.get("flask_version") or "")
     command = backing.release(installed, app_dir, chosen.value, flask_version)
     release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
@@ -212,4 +213,4 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     probe["written"].folders, probe["written"].top, not_found_of(probe.get("not_found")),
                     buildsteps.build_steps(app_dir),
-                    natives.needed([str(r) for r in probe.get("releases", ())], version, cache_dir))
+                    natives.needed(releases, version, cache_dir))

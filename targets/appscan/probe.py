@@ -7,7 +7,7 @@ checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
 "status", "content_type"}], "not_found": {"status", "error"?} for a path the
 app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
-"distributions": what the venv has installed}, or
+"releases": what the venv has installed, as name==version}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
 standard library and flask: nothing of flaskship exists in the venv.
@@ -72,15 +72,9 @@ def not_found(app, path):
         return {"status": 500, "error": f"{type(exc).__name__}: {exc}"}
 
 
-def distributions():
-    """The names of what the venv has installed: the app's dependencies, as resolved."""
-    from importlib import metadata
-
-    return sorted({dist.metadata["Name"] for dist in metadata.distributions() if dist.metadata["Name"]})
-
-
 def releases():
-    """What the venv has installed, as name==version: the releases a build will compile or not."""
+    """What the venv has installed, as name==version: the app's dependencies as resolved (their
+    names say which services it talks to), the releases a build will compile or not."""
     from importlib import metadata
 
     return sorted({dist.metadata["Name"] + "==" + dist.version for dist in metadata.distributions()
@@ -110,7 +104,7 @@ def inspect(entry, unknown):
         return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
                 "not_found": not_found(app, unknown),
-                "commands": sorted(app.cli.commands), "distributions": distributions(), "releases": releases(),
+                "commands": sorted(app.cli.commands), "releases": releases(),
                 "flask_version": flask_version()}
     except BaseException as exc:  # SystemExit too: an app may exit on import
         if isinstance(exc, KeyboardInterrupt):
