@@ -1,6 +1,10 @@
 """Pinned versions of what the platforms' servers need, so the same manifest
 always builds the same server (bump deliberately, with a smoke run)."""
 
+from __future__ import annotations
+
+from packaging.version import InvalidVersion, Version
+
 GUNICORN = "gunicorn==23.0.0"
 # A range, newest first: the resolver takes 3.10.2 unless the app's own pins rule it out.
 # 3.8.1 on need gunicorn>=22; an app that pins gunicorn 21.2.0 (microblog, the Mega-Tutorial's
@@ -12,6 +16,14 @@ FUNCTIONS_FRAMEWORK = "functions-framework>=3.8.0,<=3.10.2"
 # import, on Google's runtime as in smoke. Said by the build (kinds/functions) and by smoke's hint.
 FRAMEWORK_NEEDS_FLASK_2 = ("functions-framework needs Flask 2.0 or later (it imports flask.typing), though its "
                            "metadata allows 1.0")
+
+
+def flask_before_2(version: str) -> bool:
+    """Whether a Flask release is one functions-framework cannot import; False for "" or no version."""
+    try:
+        return bool(version) and Version(version) < Version("2.0")
+    except InvalidVersion:
+        return False
 # The oldest release of a server package an app may pin itself instead of the pin above:
 # it gets that range, floor to pin (build/serverpins.py). gunicorn 21.2.0: the generated
 # gunicorn.conf.py is run on it and on the pin by tests/unit/test_gunicorn_conf.py;

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
-from ..pins import FRAMEWORK_NEEDS_FLASK_2
+from ..pins import FRAMEWORK_NEEDS_FLASK_2, flask_before_2
 from . import buildsteps
 from .appenv import SECRET_KEY
 from .detect import WRITABLE_WHY, Detected, server_pin_note, shadowed_note, top_writes_note
@@ -131,10 +129,3 @@ def _functions(d: Detected) -> list[str]:
     why = (f"left out: the app runs Flask {d.flask_version}, and {FRAMEWORK_NEEDS_FLASK_2}; "
            "with Flask>=2.0 in the app's requirements, uncomment it")
     return ["  " + note(why), *(f"  # {line[2:]}" for line in lines)]
-
-
-def flask_before_2(version: str) -> bool:
-    try:
-        return bool(version) and Version(version) < Version("2.0")
-    except InvalidVersion:
-        return False

@@ -19,12 +19,12 @@ from pydantic import TypeAdapter, ValidationError
 from ..appscan import buildsteps
 from ..appscan.detect import WRITABLE_WHY, Detected, detect, server_pin_note, shadowed_note, top_writes_note
 from ..appscan.errors import InitError
-from ..appscan.render import flask_before_2, render
+from ..appscan.render import render
 from ..errors import ManifestError
 from ..fields import Entry
 from ..files import atomic_write
 from ..manifest import DEFAULT_MANIFEST, parse_text
-from ..pins import FRAMEWORK_NEEDS_FLASK_2
+from ..pins import FRAMEWORK_NEEDS_FLASK_2, flask_before_2
 
 
 def _paths(app: str, manifest: str | None, force: bool) -> tuple[Path, Path, str]:

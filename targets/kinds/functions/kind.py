@@ -11,12 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.version import InvalidVersion, Version
-
 from ...build import code
 from ...build.images import build_images
 from ...errors import BuildFailed, PublishFailed
-from ...pins import FRAMEWORK_NEEDS_FLASK_2, FUNCTIONS_FRAMEWORK, GUNICORN
+from ...pins import FRAMEWORK_NEEDS_FLASK_2, FUNCTIONS_FRAMEWORK, GUNICORN, flask_before_2
 from ...publish.steps import Step
 from ...records import BuildRecord
 from ..base import TargetSettings
@@ -170,12 +168,7 @@ def _framework_runs_on(target: str, requirements: str) -> None:
     """Refuse a lock whose Flask functions-framework cannot import (pins.FRAMEWORK_NEEDS_FLASK_2):
     a zip built on it would die at import on the platform, found only when smoke boots it."""
     pinned = _FLASK_PIN.search(requirements)
-    try:
-        old = pinned is not None and Version(pinned["version"]) < Version("2.0")
-    except InvalidVersion:
-        return
-    if old:
-        assert pinned is not None
+    if pinned is not None and flask_before_2(pinned["version"]):
         raise BuildFailed(f"{target}: the lock has Flask {pinned['version']}; {FRAMEWORK_NEEDS_FLASK_2}, so neither "
                           "Google's runtime nor smoke could start this function: pin Flask>=2.0 in the app's "
                           "requirements, or drop the functions target")
