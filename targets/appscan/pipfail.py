@@ -17,6 +17,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from .. import wheel_index
+from ..build.lockfiles import BUILD_ERROR
 from ..debian import NO_LINUX_WHEELS
 
 # pip 23 and older: "Failed building wheel for X"; pip 24 and newer: "Failed to build X"
@@ -141,10 +142,8 @@ def _sources_next(by_name: dict[str, str], failed: list[str], python: str, cache
 
 
 # A line of a build's own output that says what failed: a compiler's (file:line: error: ...),
-# else setuptools' or an exception's (error in ... setup command, ImportError: ...).
+# else setuptools' or an exception's (lockfiles.BUILD_ERROR, as uv's failures are read).
 _COMPILER = re.compile(r":\d+:\d+: (?:fatal )?error: ")
-_RAISED = re.compile(r"^(?:error\b(?!: (?:subprocess-exited|legacy-install|metadata-generation|command '))|"
-                     r"(?:[A-Za-z_][\w.]*)?(?:Error|Exception)\b)")
 
 
 def build_error(output: str) -> str:
@@ -159,6 +158,6 @@ def build_error(output: str) -> str:
         elif inside and text:
             lines.append(text)
     compiler = next((text for text in lines if _COMPILER.search(text)), None)
-    raised = [text for text in lines if _RAISED.match(text)]
+    raised = [text for text in lines if BUILD_ERROR.match(text)]
     found = compiler or (raised[-1] if raised else "")
     return found[:200]

@@ -177,8 +177,11 @@ def reasons(said: list[str]) -> str:
 
 
 # A line of a failed build that says what went wrong: setuptools' "error in ... setup command",
-# or an exception's own line ("ModuleNotFoundError: No module named 'distutils'").
-_BUILD_ERROR = re.compile(r"^(?:error\b|(?:[A-Za-z_][\w.]*)?(?:Error|Exception)\b)")
+# or an exception's own line ("ModuleNotFoundError: No module named 'distutils'"); not the
+# installer's own lines around it (pip's "error: subprocess-exited-with-error", "error:
+# command 'gcc' failed"), which say only that it failed. uv's account and pip's (init) alike.
+BUILD_ERROR = re.compile(r"^(?:error\b(?!: (?:subprocess-exited|legacy-install|metadata-generation|command '))|"
+                         r"(?:[A-Za-z_][\w.]*)?(?:Error|Exception)\b)")
 
 
 def build_failure(said: list[str]) -> str:
@@ -189,10 +192,9 @@ def build_failure(said: list[str]) -> str:
     if first is None:
         return ""
     body = list(takewhile(lambda line: not line.lower().startswith("hint:"), said[first + 1:]))
-    errors = [line for line in body if _BUILD_ERROR.match(line)]
+    errors = [line for line in body if BUILD_ERROR.match(line)]
     why = errors[-1] if errors else (body[-1] if body else "")
     return said[first].removeprefix("error: ").replace("`", "") + (f": {why}" if why else "")
-
 
 
 def _env() -> dict[str, str]:
