@@ -158,22 +158,45 @@ class BuildJob:
         # kept in build/.cache/locks takes milliseconds and is not.
         telling = lockfiles.told.set(self.progress)
         try:
-            self.locked = {extra: app_requirements.deploy_text(
-                self.project.app_dir, self.app.requirements, extra, self.name, cache=self.project.build_dir / ".cache",
-                python=self.lock_floor(), union=union) for extra in sorted(sets)}
-        except BuildFailed as exc:
-            # A frozen requirements file often cannot hold a runtime that only some
-            # targets bring (functions-framework and what it needs): say whose it is.
-            brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
-                       for line in union if line != GUNICORN}
-            for line, names in brought.items():
-                if Requirement(line).name in lockfiles.reasons(exc.detail.splitlines()):  # not just the lines given
-                    raise BuildFailed(f"{exc.message.rstrip('.')}; {line} is in the lock only for the target(s) "
-                                      f"{', '.join(names)} (a manifest without them does not lock it)",
-                                      exc.detail) from None
-            raise
+            try:
+                self.locked = self._locked(sets, union)
+            except BuildFailed as exc:
+                # A frozen requirements file often cannot hold a runtime that only some
+                # targets bring (functions-framework and what it needs): say whose it is.
+                brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
+                           for line in union if line != GUNICORN}
+                # Named in uv's reasons, not just among the lines it was given.
+                culprits = [line for line in brought if Requirement(line).name in lockfiles.reasons(exc.detail.splitlines())]
+                if not culprits:
+                    raise
+                if any(line in KINDS[self.settings.kind].platform for line in culprits):
+                    raise BuildFailed(f"{exc.message.rstrip('.')}; {', '.join(culprits)} is in the lock only for the "
+                                      f"target(s) {', '.join(n for line in culprits for n in brought[line])} "
+                                      f"(a manifest without them does not lock it)", exc.detail) from None
+                # This target installs none of it: it locks without those lines, as a manifest
+                # without their targets would, and those targets fail on their own.
+                self.locked = self._locked({s for s in sets if not set(s) & set(culprits)},
+                                           tuple(line for line in union if line not in culprits))
+                notice(self.progress, f"  {self.name}: warning: the app's requirements cannot be locked with "
+                                      f"{', '.join(culprits)} (for {', '.join(n for line in culprits for n in brought[line])}"
+                                      f" only); this target's lock leaves it out", ("lock-without", tuple(culprits)))
         finally:
             lockfiles.told.reset(telling)
+
+    def _locked(self, sets: set[tuple[str, ...]], union: tuple[str, ...]) -> dict[tuple[str, ...], str]:
+        """Each platform set's lock, every one constrained by the lock of `union` (lock.compile_app),
+        for the oldest Python a target may run; failing that, for the manifest's own (lock.own_floor),
+        whose failure is the one told: it names no Python the app does not use."""
+        def locked(python: str) -> dict[tuple[str, ...], str]:
+            return {extra: app_requirements.deploy_text(
+                self.project.app_dir, self.app.requirements, extra, self.name,
+                cache=self.project.build_dir / ".cache", python=python, union=union) for extra in sorted(sets)}
+
+        oldest, own = self.lock_floors()
+        if oldest != own:
+            with contextlib.suppress(BuildFailed):
+                return locked(oldest)
+        return locked(own)
 
     def requirements(self, extra: tuple[str, ...]) -> str:
         """The app's requirements plus what the platform's server needs, deploy-time.
@@ -195,11 +218,11 @@ class BuildJob:
             raise KeyError(f"{extra} is not the platform set of any kind (targets/kinds/__init__.py)")
         return found[0]
 
-    def lock_floor(self) -> str:
-        """The oldest Python the build's lock must hold for (see build/lock.py)."""
+    def lock_floors(self) -> tuple[str, str]:
+        """The oldest Python the build's lock should hold for, and the oldest it must (build/lock.py)."""
         manifest = self.project.manifest
         bases = [manifest.base_image(), *(t.base_image for t in manifest.targets.values() if t.base_image)]
-        return lock.floor(self.defaults.python, bases)
+        return lock.floor(self.defaults.python, bases), lock.own_floor(self.defaults.python, bases)
 
     def image_requirements(self, spec: ImageSpec, name: str = "requirements.txt") -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its

@@ -30,6 +30,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .. import trim
 from ..engine.standin_python import BASE_PYTHON, DEBIAN_PYTHON
+from ..errors import BuildFailed
 from ..files import atomic_write
 from ..pins import FUNCTIONS_FRAMEWORK, GUNICORN
 from . import pyproject
@@ -55,8 +56,16 @@ def union_of(sets: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
 
 def floor(python: str, bases: list[str]) -> str:
     """The lowest Python any target may run: `python`, a base named python:X..., the stand-ins'."""
-    versions = [python, STANDIN_PYTHON, *(m.group("version") for b in bases if (m := BASE_PYTHON.search(b)))]
-    return min(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+    return min(STANDIN_PYTHON, own_floor(python, bases), key=_tuple)
+
+
+def own_floor(python: str, bases: list[str]) -> str:
+    """The lowest Python the manifest names: `python`, a base named python:X...
+
+    The lock is tried for floor() first, so that it installs on a stand-in that is
+    Debian's Python too; an app whose dependencies need newer (Django 6.0 needs 3.12)
+    is locked for its own Python instead, and only such a stand-in then cannot take it."""
+    return min([python, *(m.group("version") for b in bases if (m := BASE_PYTHON.search(b)))], key=_tuple)
 
 
 def lockable(expanded: Expanded, app_dir: Path) -> str | None:
@@ -79,7 +88,8 @@ def compile_app(app_dir: Path, source: str, extra: tuple[str, ...], expanded: Ex
     whole = _compile(app_dir, source, union, "", options, python, cache, key, where)
     if set(extra) == set(union):
         return whole
-    return _compile(app_dir, source, extra, pins(whole), options, python, cache, key, where)
+    return _compile(app_dir, source, extra, pins(whole), options, python, cache, key, where,
+                    doing=f"locking {', '.join(extra)} within that lock")
 
 
 def pins(lock: str) -> str:
@@ -101,13 +111,21 @@ def _key(app_dir: Path, source: str, expanded: Expanded, python: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+# Locks uv could not make in this process, by name: not made again for the next target (as
+# fromsource._failed). Not kept on disk: an index may have the missing release tomorrow.
+_failed: dict[str, tuple[str, BuildFailed]] = {}
+
+
 def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: str, options: tuple[str, ...],
-             python: str, cache: Path, key: str, where: str) -> str:
+             python: str, cache: Path, key: str, where: str, doing: str = "locking the dependencies") -> str:
     name = hashlib.sha256("\0".join([key, *extra, constraints]).encode()).hexdigest()[:20]
     kept = cache / "locks" / f"{name}.txt"
     if kept.is_file():
         trim.used(kept)
         return kept.read_text(encoding="utf-8")
+    if name in _failed:  # each target of a build locks every set: one uv run says it, for each
+        said, exc = _failed[name]
+        raise BuildFailed(exc.message.replace(said, where, 1), exc.detail)
     with tempfile.TemporaryDirectory(prefix="flaskship-lock-") as tmp:
         # Outside build/: index options may name ${VAR}s, which uv expands in memory.
         platform, pinned = Path(tmp) / "platform.in", Path(tmp) / "union.txt"
@@ -117,9 +135,13 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
         if source == ".":
             Path(own[0]).write_text(".\n", encoding="utf-8")
         # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
-        text = uv_compile(["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)],
-                          where=where, doing="locking the dependencies", options=options, cwd=app_dir,
-                          failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
+        try:
+            text = uv_compile(["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)],
+                              where=where, doing=doing, options=options, cwd=app_dir,
+                              failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
+        except BuildFailed as exc:
+            _failed[name] = (where, exc)
+            raise
     kept.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(kept, text)
     return text

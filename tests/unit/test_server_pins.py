@@ -150,27 +150,37 @@ def test_the_union_holds_the_lines_of_the_kinds_given_in_one_order() -> None:
     assert lock.union_of([IMAGES, RUNTIME]) == lock.union_of([RUNTIME]) == lock.PLATFORMS
 
 
-def test_a_lock_the_functions_runtime_breaks_names_the_targets_that_bring_it(tmp_path: Path) -> None:
+def test_a_lock_the_functions_runtime_breaks_fails_only_the_targets_that_bring_it(tmp_path: Path) -> None:
     # A frozen file that pins what every functions-framework in the range needs newer
-    # (cloudevents 1.2.0 or later) cannot hold the functions runtime. The line says
-    # whose runtime it is; without that target the same file locks.
+    # (cloudevents 1.2.0 or later) cannot hold the functions runtime. The functions target's
+    # line says whose runtime it is; the heroku target locks without it, as a manifest
+    # without the functions target does, and says so once.
     app = _app(tmp_path, "flask==3.1.0\ncloudevents==1.1.0\n")
     (app / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     manifest_text = "app: {source: app, static: null}\ntargets:\n  web: {kind: heroku, app: web}\n"
+    said: list[object] = []
 
-    def job(text: str) -> BuildJob:
+    def job(text: str, name: str) -> BuildJob:
         (tmp_path / "targets.yaml").write_text(text)
         project = manifest.load(tmp_path / "targets.yaml")
-        return BuildJob(project, "web", project.target("web"), tmp_path / "staging", lambda _line: None)
+        return BuildJob(project, name, project.target(name), tmp_path / "staging", said.append)
 
+    both = manifest_text + "  fn: {kind: functions, region: us-central1}\n"
     with pytest.raises(BuildFailed) as caught:
-        job(manifest_text + "  fn: {kind: functions, region: us-central1}\n").lock()
+        job(both, "fn").lock()
     assert "\n" not in caught.value.message
+    assert caught.value.message.startswith("fn: app.requirements: requirements.txt: cannot lock"), caught.value.message
     assert caught.value.message.endswith(f"; {FUNCTIONS_FRAMEWORK} is in the lock only for the target(s) fn "
                                          "(a manifest without them does not lock it)")
-    alone = job(manifest_text)
+    web = job(both, "web")
+    web.lock()
+    assert web.locked is not None and "cloudevents==1.1.0" in web.requirements(IMAGES)
+    assert [str(line) for line in said if "warning" in str(line)] == [
+        f"  web: warning: the app's requirements cannot be locked with {FUNCTIONS_FRAMEWORK} (for fn only); "
+        "this target's lock leaves it out"]
+    alone = job(manifest_text, "web")
     alone.lock()
-    assert alone.locked is not None and "cloudevents==1.1.0" in alone.requirements(IMAGES)
+    assert alone.locked == web.locked  # the same lock as with no functions target at all
 
 
 def test_init_says_what_the_build_will_refuse_in_the_apps_own_gunicorn_pin(tmp_path: Path) -> None:
@@ -229,3 +239,21 @@ def test_a_pyproject_app_on_a_flask_before_2_gets_pkg_resources_back_too(tmp_pat
     (app / "pyproject.toml").write_text(f'[project]\nname = "old"\nversion = "0.1"\ndependencies = ["{flask}"]\n')
     text = requirements.deploy_text(app, "pyproject.toml", (GUNICORN,), "t")
     assert (PKG_RESOURCES in text.splitlines()) is kept, text
+
+
+def test_an_app_whose_dependencies_need_a_newer_python_than_debians_is_locked_for_its_own(tmp_path: Path) -> None:
+    # Django 6.0 needs Python 3.12. The lock is tried for 3.11 too (Debian's, which a stand-in
+    # may be), and that must not fail an app that says 3.12; a real conflict is then told for
+    # the app's own Python, not for 3.11.
+    app = _app(tmp_path, "flask==3.1.0\ndjango==6.0\n")
+    (app / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (tmp_path / "targets.yaml").write_text("app: {source: app, static: null}\ndefaults: {python: '3.12'}\n"
+                                           "targets:\n  web: {kind: heroku, app: web}\n")
+    project = manifest.load(tmp_path / "targets.yaml")
+    web = BuildJob(project, "web", project.target("web"), tmp_path / "staging", lambda _line: None)
+    web.lock()
+    assert _pins(web.requirements(IMAGES))["django"] == "6.0"
+    (app / "requirements.txt").write_text("flask==3.1.0\ndjango==6.0\nasgiref==3.8.1\n")  # Django 6.0 needs 3.9.1+
+    with pytest.raises(BuildFailed) as caught:
+        web.lock()
+    assert "for Python >= 3.12: " in caught.value.message and "3.11" not in caught.value.message, caught.value.message
