@@ -117,7 +117,7 @@ _failed: dict[str, tuple[str, BuildFailed]] = {}
 
 
 def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: str, options: tuple[str, ...],
-             python: str, cache: Path, key: str, where: str, doing: str = "locking the dependencies") -> str:
+             python: str, cache: Path, key: str, where: str, doing: str = "") -> str:
     name = hashlib.sha256("\0".join([key, *extra, constraints]).encode()).hexdigest()[:20]
     kept = cache / "locks" / f"{name}.txt"
     if kept.is_file():
@@ -137,7 +137,8 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
         # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
         try:
             text = uv_compile(["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)],
-                              where=where, doing=doing, options=options, cwd=app_dir,
+                              where=where, doing=doing or f"locking the dependencies for Python >= {python}",
+                              options=options, cwd=app_dir,
                               failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
         except BuildFailed as exc:
             _failed[name] = (where, exc)

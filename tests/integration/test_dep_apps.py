@@ -50,7 +50,7 @@ LIST = ("import json, importlib.metadata as m; "
         "print(json.dumps({d.metadata['Name'].lower().replace('_', '-'): d.version for d in m.distributions()}))")
 COMPILING = "from its sdist in flaskship-standin/builder-"
 WARNING = "warning: no wheel for Python"
-LOCKING = "locking the dependencies (uv pip compile"
+LOCKING = "locking the dependencies for Python >= "
 BUILDER_ROLE = "io.flaskship.role=sdist-build"
 # Compilers, an installer (uv) and what installing leaves that no runtime
 # reads (activate scripts; RECORD, INSTALLER, REQUESTED, uv_cache.json): none may reach a runtime image.
@@ -342,7 +342,7 @@ def test_a_second_build_compiles_and_downloads_nothing(reqs: Shipped, engine: do
     output = again.stdout + again.stderr
     assert again.code == 0, output[-4000:]
     assert builders == 0
-    for line in (COMPILING, LOCKING, "resolving wheels", "building the builder image", "from its sdist on the host"):
+    for line in (COMPILING, LOCKING, "within that lock (uv pip compile", "resolving wheels", "building the builder image", "from its sdist on the host"):
         assert line not in output, output
     assert output.count(WARNING) == 1  # still said once: the pin still has no wheel
     assert {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in sorted(cache.rglob("*.whl"))} == before
