@@ -166,20 +166,21 @@ class BuildJob:
                 brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
                            for line in union if line != GUNICORN}
                 # Named in uv's reasons, not just among the lines it was given.
-                culprits = [line for line in brought if Requirement(line).name in lockfiles.reasons(exc.detail.splitlines())]
+                said = lockfiles.reasons(exc.detail.splitlines())
+                culprits = [line for line in brought if Requirement(line).name in said]
                 if not culprits:
                     raise
+                lines, whose = ", ".join(culprits), ", ".join(n for line in culprits for n in brought[line])
                 if any(line in KINDS[self.settings.kind].platform for line in culprits):
-                    raise BuildFailed(f"{exc.message.rstrip('.')}; {', '.join(culprits)} is in the lock only for the "
-                                      f"target(s) {', '.join(n for line in culprits for n in brought[line])} "
-                                      f"(a manifest without them does not lock it)", exc.detail) from None
+                    raise BuildFailed(f"{exc.message.rstrip('.')}; {lines} is in the lock only for the target(s) "
+                                      f"{whose} (a manifest without them does not lock it)", exc.detail) from None
                 # This target installs none of it: it locks without those lines, as a manifest
                 # without their targets would, and those targets fail on their own.
                 self.locked = self._locked({s for s in sets if not set(s) & set(culprits)},
                                            tuple(line for line in union if line not in culprits))
                 notice(self.progress, f"  {self.name}: warning: the app's requirements cannot be locked with "
-                                      f"{', '.join(culprits)} (for {', '.join(n for line in culprits for n in brought[line])}"
-                                      f" only); this target's lock leaves it out", ("lock-without", tuple(culprits)))
+                                      f"{lines} (for {whose} only); this target's lock leaves it out",
+                       ("lock-without", tuple(culprits)))
         finally:
             lockfiles.told.reset(telling)
 

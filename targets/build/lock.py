@@ -137,8 +137,8 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
         # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
         try:
             text = uv_compile(["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)],
-                              where=where, doing=doing or f"locking the dependencies for Python >= {python}",
-                              options=options, cwd=app_dir,
+                              where=where, options=options, cwd=app_dir,
+                              doing=doing or f"locking the dependencies for Python >= {python}",
                               failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
         except BuildFailed as exc:
             _failed[name] = (where, exc)

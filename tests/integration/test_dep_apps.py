@@ -342,7 +342,8 @@ def test_a_second_build_compiles_and_downloads_nothing(reqs: Shipped, engine: do
     output = again.stdout + again.stderr
     assert again.code == 0, output[-4000:]
     assert builders == 0
-    for line in (COMPILING, LOCKING, "within that lock (uv pip compile", "resolving wheels", "building the builder image", "from its sdist on the host"):
+    for line in (COMPILING, LOCKING, "within that lock (uv pip compile", "resolving wheels", "building the builder image",
+                 "from its sdist on the host"):
         assert line not in output, output
     assert output.count(WARNING) == 1  # still said once: the pin still has no wheel
     assert {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in sorted(cache.rglob("*.whl"))} == before
