@@ -135,9 +135,9 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
         if source == ".":
             Path(own[0]).write_text(".\n", encoding="utf-8")
         # cwd app_dir: `.` and relative paths are the app's, and uv writes them back relative.
+        args = ["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)]
         try:
-            text = uv_compile(["--python-version", python, "--no-strip-markers", "-c", str(pinned), *own, str(platform)],
-                              where=where, options=options, cwd=app_dir,
+            text = uv_compile(args, where=where, options=options, cwd=app_dir,
                               doing=doing or f"locking the dependencies for Python >= {python}",
                               failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
         except BuildFailed as exc:
