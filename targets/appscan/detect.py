@@ -62,6 +62,7 @@ class Detected:
     not_found: str | None = None  # what is wrong with the answer to a path the app has no route for (not_found_of)
     build_steps: tuple[buildsteps.Step, ...] = ()  # what the app's own Dockerfile makes at build time
     native: natives.Natives | None = None  # Debian packages to compile what has no wheel (natives.py)
+    functions_out: str | None = None  # why the functions runtime cannot be locked with the app (init's lock check)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""

@@ -121,11 +121,15 @@ def render(d: Detected, source: str) -> str:
 
 def _functions(d: Detected) -> list[str]:
     """The functions target; left out, commented, for an app on a Flask functions-framework
-    cannot import: its build would refuse it (kinds/functions), on every build."""
+    cannot import, or whose requirements cannot be locked with it: its build would refuse
+    it (kinds/functions, build/buildlock.py), on every build."""
     lines = ["  functions:", "    kind: functions",
              f"    entry_point: {q(ENTRY_POINT)}  {note('the function name in the generated main.py')}"]
-    if not flask_before_2(d.flask_version):
+    if flask_before_2(d.flask_version):
+        why = (f"left out: the app runs Flask {d.flask_version}, and {FRAMEWORK_NEEDS_FLASK_2}; "
+               "with Flask>=2.0 in the app's requirements, uncomment it")
+    elif d.functions_out:
+        why = f"left out: {d.functions_out}; uncomment it once they can be"
+    else:
         return lines
-    why = (f"left out: the app runs Flask {d.flask_version}, and {FRAMEWORK_NEEDS_FLASK_2}; "
-           "with Flask>=2.0 in the app's requirements, uncomment it")
     return ["  " + note(why), *(f"  # {line[2:]}" for line in lines)]

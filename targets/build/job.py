@@ -21,19 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import Requirement
-
 from .. import templates
 from ..engine import docker_client
 from ..errors import BuildFailed
 from ..files import tree_hash
-from ..kinds import KINDS, TargetSettings
+from ..kinds import TargetSettings
 from ..manifest import AppSource, Defaults, Project
 from ..pins import GUNICORN
 from ..records import BuildRecord
 from ..ui.lines import notice
 from . import requirements as app_requirements
-from . import lock, lockfiles, manifest_slice, source
+from . import buildlock, manifest_slice, source
 
 APP_UID = "10001"
 APP_DIR = "/srv/app"
@@ -143,61 +141,9 @@ class BuildJob:
         thread.start()
 
     def lock(self) -> None:
-        """Resolve the app's requirements with each kind's platform lines: the build's lock.
-
-        The only step of a build before its no-op check that may use the network
-        (uv, on the first build of these inputs; build/.cache/locks after that).
-        Every platform set of the manifest's kinds is resolved, whichever this kind
-        needs, so that all targets of a build take their versions from the one union
-        lock; a kind the manifest does not have adds nothing to it.
-        """
-        targets = self.project.manifest.targets
-        sets = {(GUNICORN,), *(KINDS[t.kind].platform for t in targets.values())}
-        union = lock.union_of(sets)
-        # A lock made anew (uv, with the index: 1.2-1.4 s for the demo) is said; one
-        # kept in build/.cache/locks takes milliseconds and is not.
-        telling = lockfiles.told.set(self.progress)
-        try:
-            try:
-                self.locked = self._locked(sets, union)
-            except BuildFailed as exc:
-                # A frozen requirements file often cannot hold a runtime that only some
-                # targets bring (functions-framework and what it needs): say whose it is.
-                brought = {line: sorted(name for name, t in targets.items() if line in KINDS[t.kind].platform)
-                           for line in union if line != GUNICORN}
-                # Named in uv's reasons, not just among the lines it was given.
-                said = lockfiles.reasons(exc.detail.splitlines())
-                culprits = [line for line in brought if Requirement(line).name in said]
-                if not culprits:
-                    raise
-                lines, whose = ", ".join(culprits), ", ".join(n for line in culprits for n in brought[line])
-                if any(line in KINDS[self.settings.kind].platform for line in culprits):
-                    raise BuildFailed(f"{exc.message.rstrip('.')}; {lines} is in the lock only for the target(s) "
-                                      f"{whose} (a manifest without them does not lock it)", exc.detail) from None
-                # This target installs none of it: it locks without those lines, as a manifest
-                # without their targets would, and those targets fail on their own.
-                self.locked = self._locked({s for s in sets if not set(s) & set(culprits)},
-                                           tuple(line for line in union if line not in culprits))
-                notice(self.progress, f"  {self.name}: warning: the app's requirements cannot be locked with "
-                                      f"{lines} (for {whose} only); this target's lock leaves it out",
-                       ("lock-without", tuple(culprits)))
-        finally:
-            lockfiles.told.reset(telling)
-
-    def _locked(self, sets: set[tuple[str, ...]], union: tuple[str, ...]) -> dict[tuple[str, ...], str]:
-        """Each platform set's lock, every one constrained by the lock of `union` (lock.compile_app),
-        for the oldest Python a target may run; failing that, for the manifest's own (lock.own_floor),
-        whose failure is the one told: it names no Python the app does not use."""
-        def locked(python: str) -> dict[tuple[str, ...], str]:
-            return {extra: app_requirements.deploy_text(
-                self.project.app_dir, self.app.requirements, extra, self.name,
-                cache=self.project.build_dir / ".cache", python=python, union=union) for extra in sorted(sets)}
-
-        oldest, own = self.lock_floors()
-        if oldest != own:
-            with contextlib.suppress(BuildFailed):
-                return locked(oldest)
-        return locked(own)
+        """The build's lock (build/buildlock.py): every platform set's requirements, resolved.
+        The only step of a build before its no-op check that may use the network."""
+        self.locked = buildlock.lock_all(self.project, self.name, self.settings.kind, self.progress)
 
     def requirements(self, extra: tuple[str, ...]) -> str:
         """The app's requirements plus what the platform's server needs, deploy-time.
@@ -218,12 +164,6 @@ class BuildJob:
         if not found:
             raise KeyError(f"{extra} is not the platform set of any kind (targets/kinds/__init__.py)")
         return found[0]
-
-    def lock_floors(self) -> tuple[str, str]:
-        """The oldest Python the build's lock should hold for, and the oldest it must (build/lock.py)."""
-        manifest = self.project.manifest
-        bases = [manifest.base_image(), *(t.base_image for t in manifest.targets.values() if t.base_image)]
-        return lock.floor(self.defaults.python, bases), lock.own_floor(self.defaults.python, bases)
 
     def image_requirements(self, spec: ImageSpec, name: str = "requirements.txt") -> app_requirements.ImageRequirements:
         """Image-time requirements for a context laid out by python_context(): its

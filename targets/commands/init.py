@@ -10,7 +10,8 @@ leaves a half-written or unloadable manifest.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from dataclasses import replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..appscan import buildsteps
 from ..appscan.detect import WRITABLE_WHY, Detected, detect, server_pin_note, shadowed_note, top_writes_note
 from ..appscan.errors import InitError
+from ..appscan.lockcheck import lock_problems
 from ..appscan.render import render
 from ..errors import ManifestError
 from ..fields import Entry
@@ -56,7 +58,8 @@ def validate(text: str, label: str) -> None:
         raise InitError(f"not written, it would not load: {first}") from None
 
 
-def report(detected: Detected, path: Path, shown: str, progress: Callable[[str], None]) -> None:
+def report(detected: Detected, path: Path, shown: str, progress: Callable[[str], None],
+           problems: Sequence[str] = ()) -> None:
     d = detected
     static = f"{d.static.value}/ at {d.static_url.value}" if d.static.value else "none"
     progress(f"init: wrote {path}")
@@ -75,6 +78,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     if flask_before_2(d.flask_version):
         progress(f"  functions     left out (commented in the file): the app runs Flask {d.flask_version}, and "
                  f"{FRAMEWORK_NEEDS_FLASK_2}")
+    elif d.functions_out:
+        progress(f"  functions     left out (commented in the file): {d.functions_out}")
     if d.native:
         progress(f"  packages      build {', '.join(d.native.build)}; run {', '.join(d.native.system)}  "
                  f"({d.native.why})")
@@ -91,7 +96,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  hint: {d.hint()}")
     warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None,
-                buildsteps.note(d.build_steps))
+                buildsteps.note(d.build_steps), *problems)
     for warning in warnings:
         if warning:
             progress(f"  warning: {warning}")
@@ -112,12 +117,21 @@ def init(app: str, manifest: str | None = None, *, force: bool = False, entry: s
             raise InitError(f"--entry {entry!r}: {message}write module:attr or module:factory() as gunicorn takes it, "
                             "e.g. wsgi:app or flaskr:create_app()") from None
     detected = detect(app_dir, path.parent / "build" / ".cache", entry, progress)
+    _write(detected, source, path)
+    problems, functions_out = lock_problems(path, progress)
+    if functions_out:  # as for an app on Flask 1: written commented, with the reason
+        detected = replace(detected, functions_out=functions_out)
+        _write(detected, source, path)
+    shown = shlex.quote(manifest if manifest else str(Path(app) / DEFAULT_MANIFEST))
+    report(detected, path, shown, progress, problems)
+    return path
+
+
+def _write(detected: Detected, source: str, path: Path) -> None:
+    """The manifest, validated as `invoke build` reads it, written whole or not at all."""
     text = render(detected, source)
     validate(text, path.name)
     try:
         atomic_write(path, text)
     except OSError as exc:
         raise InitError(f"cannot write {path}: {exc.strerror or exc}") from None
-    shown = shlex.quote(manifest if manifest else str(Path(app) / DEFAULT_MANIFEST))
-    report(detected, path, shown, progress)
-    return path

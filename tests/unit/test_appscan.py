@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from targets.appscan import candidates, detect, versions
 from targets.appscan.deps import dependencies
 from targets.appscan.detect import Detected, Found
 from targets.appscan.errors import InitError
+from targets.appscan.lockcheck import lock_problems
 from targets.appscan.render import render
+from targets.pins import FUNCTIONS_FRAMEWORK
 from tests.helpers import REPO, assert_one_clear_line, invoke
 
 OBJECT = "from flask import Flask\n\napp = Flask(__name__)\n"
@@ -219,6 +222,32 @@ def test_init_loads_no_docker() -> None:
     code = "import sys, targets.commands.init; print(sorted(m for m in ('docker', 'targets.engine') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_init_leaves_out_the_functions_target_when_its_runtime_cannot_be_locked_with_the_app(tmp_path: Path) -> None:
+    # pip installs cloudevents 1.1.0 for the probe; every functions-framework in the range
+    # needs 1.2 or later, so the build's lock (uv's) refuses it for the functions target only.
+    app = tree(tmp_path / "site", {"main.py": OBJECT, "requirements.txt": "flask==3.1.0\ncloudevents==1.1.0\n"})
+    detected = Detected("site", "site", Found("main:app", "why"), Found("requirements.txt", "found"),
+                        Found(None, "none"), Found("/", "url"), Found("3.12", "default"), Found("/", "route"), (), ())
+    path = app / "targets.yaml"
+    path.write_text(render(detected, "."))
+    lines: list[str] = []
+    problems, functions_out = lock_problems(path, lines.append)
+    assert problems == [] and functions_out is not None
+    assert functions_out.startswith(f"the app's requirements cannot be locked with {FUNCTIONS_FRAMEWORK} (because ")
+    assert "cloudevents==1.1.0" in functions_out and "\n" not in functions_out
+    assert any("locking the dependencies for Python >= " in line for line in lines)
+    assert not any("warning" in line for line in lines)  # init words it once, in its report
+    text = render(replace(detected, functions_out=functions_out), ".")
+    assert "functions" not in manifest.parse(yaml.safe_load(text)).targets
+    assert f"# left out: {functions_out}; uncomment it once they can be" in text
+    # The same check on a manifest whose lock fails for every target names them all, once.
+    (app / "requirements.txt").write_text("flask==3.1.0\nwerkzeug==2.0.0\n")  # Flask 3.1 needs Werkzeug 3.1
+    problems, functions_out = lock_problems(path, lines.append)
+    assert functions_out is None and len(problems) == 1, problems
+    assert problems[0].startswith("`invoke build` will stop on cloudrun, heroku, compose, functions: app.requirements: "
+                                  "requirements.txt: cannot lock the dependencies with "), problems
 
 
 # --- refusals, before any venv is made -----------------------------------------------
