@@ -51,7 +51,9 @@ def through_edge(run: SmokeRun, target: str, container: docker_client.Container,
             probes = probe_paths(_get_paths(run))
             before = origin_calls(edge, "GET", list(probes), sync)
             pending = _cache(run, target, edge.url, probes)
-            after = origin_calls(edge, "GET", list(probes), sync)
+            # The static URL's count comes with it: _static's "before", without a read of its own.
+            static = [run.suite.static_url] if run.suite.static_url else []
+            after = origin_calls(edge, "GET", [*probes, *static], sync)
             for path, record in pending:
                 record(after[path] - before[path])
             _cookies(run, target, edge.url)
@@ -185,8 +187,7 @@ def _cookies(run: SmokeRun, target: str, base: str) -> None:
 
 
 def _static(run: SmokeRun, target: str, edge: edge_run.Edge, sync: str, counted: dict[str, int]) -> None:
-    """`counted`: the origin calls after the cache checks, the static path's among them
-    when a GET check asks for it too (one read fewer)."""
+    """`counted`: the origin calls after the cache checks, the static path's among them."""
     url = run.suite.static_url
     if not url:
         return
