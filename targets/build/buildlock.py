@@ -10,7 +10,7 @@ first build, and that build finds the locks kept.
 
 from __future__ import annotations
 
-import contextlib
+import re
 from collections.abc import Callable
 
 from packaging.requirements import Requirement
@@ -24,6 +24,9 @@ from . import lock, lockfiles
 from . import requirements as app_requirements
 
 Locked = dict[tuple[str, ...], str]
+# uv's words for a resolution that fails for part of the Python range: "the requested Python
+# version (>=3.11) does not satisfy Python>=3.12", "... for split (markers: python_full_version == '3.11.*')".
+FOR_A_PYTHON = re.compile(r"requested Python version|python_full_version|python_version")
 
 
 class PlatformLockFailed(BuildFailed):
@@ -91,9 +94,15 @@ def _locked(project: Project, name: str, sets: set[tuple[str, ...]], union: tupl
             cache=project.build_dir / ".cache", python=python, union=union) for extra in sorted(sets)}
 
     oldest, own = floors(project)
-    if oldest != own:
-        with contextlib.suppress(BuildFailed):
-            return locked(oldest)
+    if oldest == own:
+        return locked(own)
+    try:
+        return locked(oldest)
+    except BuildFailed as exc:
+        # Only a failure of the older Python's part; any other (a conflict, an index
+        # that does not answer) would fail the same way again, as slowly.
+        if not FOR_A_PYTHON.search(exc.detail):
+            raise
     return locked(own)
 
 
