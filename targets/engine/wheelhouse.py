@@ -115,7 +115,11 @@ def build_wheel(source: Path, key: str, cache_dir: Path, label: str,
         # `skip`: top-level names in `source` that are not the package's (and not in `key`).
         shutil.copytree(source, copy, symlinks=True,
                         ignore=lambda folder, names: [n for n in names if n in skip and Path(folder) == source])
-        result = hostpip.run(["wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(copy)])
+        # --ignore-requires-python: the host's Python builds it, not the image's, which the
+        # app's requires-python is about (flaskbb's ">=3.12", on a 3.11 host); only a pure
+        # wheel is taken (below), the same whichever Python built it.
+        result = hostpip.run(["wheel", "--no-deps", "--ignore-requires-python", "--quiet", "--wheel-dir", str(out),
+                              str(copy)])
         if result.returncode != 0:
             raise BuildFailed(f"{label}: cannot build the app's own wheel: {_backend_error(result.stderr)}",
                               _tail(result.stderr))

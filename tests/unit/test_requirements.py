@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -416,6 +417,17 @@ def test_wheel_hashes_join_hashed_lines_that_lack_them(tmp_path: Path) -> None:
 
 
 # --- direct references and constraints, image-time ---------------------------------------------------
+
+
+def test_the_apps_wheel_builds_on_a_host_older_than_its_requires_python(tmp_path: Path, cache: Path) -> None:
+    # flaskbb says requires-python ">=3.12"; the host's Python (which builds the pure wheel)
+    # need not be the image's. pip refused: "requires a different Python: 3.11.7 not in '>=3.12'".
+    newer = tiny_package(tmp_path / "newer")
+    text = (newer / "pyproject.toml").read_text()
+    (newer / "pyproject.toml").write_text(text.replace('version = "0.3.0"\n', 'version = "0.3.0"\nrequires-python = ">=3.99"\n'))
+    wheel = wheelhouse.build_wheel(newer, "newer-python", cache, "run", lambda line: None)
+    assert wheel.name == "tiny_pkg-0.3.0-py3-none-any.whl"
+    assert "Requires-Python: >=3.99" in zipfile.ZipFile(wheel).read("tiny_pkg-0.3.0.dist-info/METADATA").decode()
 
 
 def test_a_local_folder_and_a_local_wheel_become_pinned_wheels(src: Path, cache: Path, tmp_path: Path) -> None:
