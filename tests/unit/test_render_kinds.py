@@ -332,6 +332,16 @@ def test_access_lines_are_batched_and_flushed(demo: manifest.Project, tmp_path: 
         log.access(Response(), None, environ, datetime.timedelta(milliseconds=1))
     assert capfd.readouterr().out.count("GET /static") == log.BATCH
 
+    class SentFile:  # by sendfile(), which gunicorn does not count into `sent` (flaskbb's app.css: "200 0")
+        status, sent, response_length = "200 OK", 0, 308129
+    for method, status, logged in (("GET", "200 OK", "200 308129"), ("HEAD", "200 OK", "200 0"),
+                                   ("GET", "304 NOT MODIFIED", "304 0")):
+        response = SentFile()
+        response.status = status
+        log.access(response, None, {**environ, "REQUEST_METHOD": method}, datetime.timedelta(milliseconds=1))
+        log.flush()
+        assert f'{method} /static/style.css?v=1 HTTP/1.1" {logged} 1.0ms' in capfd.readouterr().out
+
 
 @pytest.mark.parametrize("target", ["cloudrun", "heroku"])
 def test_a_sigterm_that_came_before_the_workers_handlers_is_honoured(demo: manifest.Project, tmp_path: Path,
