@@ -9,9 +9,12 @@ the scan found (a wsgi.py doing `app = create_app()`) is that factory's app,
 not a second one, so the factory is the entry (`flaskr:create_app()`; it is
 what gunicorn and the functions entry call, each once per process). Such an
 object is a candidate only when no factory of that name was found (it comes
-from an installed package). Exactly one candidate must remain: none, or two
-(two objects, two factories, an object and a factory), is an error listing
-them, to be settled with --entry; nothing is guessed.
+from an installed package). Of several, the one the app's own deploy files run
+(a gunicorn line in its Procfile, Dockerfile or a top-level shell script) is the
+entry; else an object in its top-level wsgi.py, the module named for the WSGI
+entry (flaskbb's, beside a click helper's make_app). Otherwise exactly one must
+remain: none, or two (two objects, two factories, an object and a factory), is
+an error listing them, to be settled with --entry.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import ast
 import keyword
 import os
+import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +127,52 @@ def choose(candidates: list[Candidate], label: str) -> Candidate:
     return candidates[0]
 
 
-def why(candidate: Candidate, folded: list[Candidate]) -> str:
+# Files at the app's top whose gunicorn line names the entry the app is deployed with.
+DEPLOY_FILES = re.compile(r"Procfile|Dockerfile[\w.-]*|[\w.-]+\.sh|app\.ya?ml|docker-compose[\w.-]*\.ya?ml")
+GUNICORN_LINE = re.compile(r"\bgunicorn\b(?P<args>[^\n]*)")
+ENTRY_TOKEN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*(?:\(.*\))?")
+
+
+def settle(found: list[Candidate], app_dir: Path) -> tuple[list[Candidate], str]:
+    """Of several candidates, the one the app's deploy files run, else the one object in a
+    top-level wsgi.py: ([it], why it was taken over the others); else (`found`, "")."""
+    if len(found) < 2:
+        return found, ""
+    others = ", ".join(c.entry for c in found)
+    for name, line, entry in _deployed(app_dir):
+        named = [c for c in found if c.entry == entry]
+        if named:
+            return named, f"{name} line {line} runs gunicorn on it (of {others})"
+    wsgi = [c for c in found if c.module == "wsgi" and not c.factory]
+    if len(wsgi) == 1:
+        return wsgi, f"wsgi.py is the module named for the WSGI entry (of {others})"
+    return found, ""
+
+
+def _deployed(app_dir: Path) -> Iterator[tuple[str, int, str]]:
+    """(file, line number, entry) of each gunicorn command in the app's top-level deploy files."""
+    for path in sorted(app_dir.iterdir()):
+        if not (DEPLOY_FILES.fullmatch(path.name) and path.is_file()):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            command = GUNICORN_LINE.search(line)
+            if command is None:
+                continue
+            try:
+                words = shlex.split(command["args"], comments=True)
+            except ValueError:  # an unclosed quote (a JSON-form CMD's): its words as they are
+                words = command["args"].split()
+            for word in words:
+                word = word.strip("\"',[]")
+                if ENTRY_TOKEN.fullmatch(word):
+                    yield path.name, number, word
+
+
+def why(candidate: Candidate, folded: list[Candidate], taken: str = "") -> str:
     if candidate.factory:
         what = f"top-level def {candidate.name}"
     elif candidate.configured:
@@ -132,4 +182,6 @@ def why(candidate: Candidate, folded: list[Candidate]) -> str:
         what = f"module-level {candidate.name} = {candidate.made_by or 'Flask'}(...)"
     same = [f"{c.entry} ({c.path})" for c in folded if c.made_by == candidate.name]
     also = f"; {', '.join(same)} is made by calling it, so the factory is the entry" if same else ""
+    if taken:
+        return f"{what} in {candidate.path}{also}; {taken}"
     return f"the only Flask app in the code: {what} in {candidate.path}{also}"

@@ -191,8 +191,9 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         chosen = Found(entry, "given with --entry")
     else:
         found, folded = candidates.scan(app_dir)
+        found, taken = candidates.settle(found, app_dir)
         candidate = candidates.choose(found, app_dir.name)
-        chosen = Found(candidate.entry, candidates.why(candidate, folded))
+        chosen = Found(candidate.entry, candidates.why(candidate, folded, taken))
     texts = backing.source_text(app_dir)
     secret_key = appenv.reads_secret_key(texts)
     with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs

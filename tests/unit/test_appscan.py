@@ -103,6 +103,41 @@ def test_an_object_and_a_factory_elsewhere_are_ambiguous(tmp_path: Path) -> None
         entry_of(tmp_path)
 
 
+def settled(root: Path) -> tuple[str, str]:
+    found, folded = candidates.scan(root)
+    found, taken = candidates.settle(found, root)
+    chosen = candidates.choose(found, root.name)
+    return chosen.entry, candidates.why(chosen, folded, taken)
+
+
+def test_of_several_apps_the_one_a_deploy_file_runs_is_the_entry(tmp_path: Path) -> None:
+    # CTFd's docker-entrypoint.sh: exec gunicorn 'CTFd:create_app()' (beside its other factories).
+    tree(tmp_path, {"app.py": OBJECT, "factory.py": FACTORY,
+                    "entry.sh": "#!/bin/sh\nset -e\nexec gunicorn 'factory:create_app()' \\\n  --bind 0.0.0.0:8000\n"})
+    entry, why = settled(tmp_path)
+    assert entry == "factory:create_app()"
+    assert why.endswith("; entry.sh line 3 runs gunicorn on it (of app:app, factory:create_app())"), why
+    (tmp_path / "entry.sh").unlink()
+    (tmp_path / "Dockerfile").write_text('FROM python:3.12\nCMD ["gunicorn", "-b", "0.0.0.0:$PORT", "app:app"]\n')
+    assert settled(tmp_path)[0] == "app:app"
+    (tmp_path / "Dockerfile").unlink()
+    (tmp_path / "Procfile").write_text("web: gunicorn --workers 2 --bind 127.0.0.1:8000 nothing:here\n")
+    with pytest.raises(InitError, match="found 2 Flask apps"):  # a line naming no candidate settles nothing
+        settled(tmp_path)
+
+
+def test_of_several_apps_the_object_in_wsgi_py_is_the_entry(tmp_path: Path) -> None:
+    # flaskbb: wsgi.py's `flaskbb = create_app(config=...)`, and cli/main.py's click helper `def make_app`.
+    tree(tmp_path, {"forum/__init__.py": "from .app import create_app\n",
+                    "forum/app.py": FACTORY.replace("def create_app():", "def create_app(config=None):"),
+                    "forum/cli/main.py": "def make_app(script_info=None):\n    from forum import create_app\n"
+                                         "    return create_app()\n",
+                    "wsgi.py": "from forum import create_app\nforum = create_app(config='forum.cfg')\n"})
+    entry, why = settled(tmp_path)
+    assert entry == "wsgi:forum"
+    assert why.endswith("; wsgi.py is the module named for the WSGI entry (of forum.cli.main:make_app(), wsgi:forum)"), why
+
+
 def test_no_flask_app_is_an_error_naming_entry(tmp_path: Path) -> None:
     tree(tmp_path, {"main.py": "print('hello')\n", "tests/conftest.py": OBJECT})
     with pytest.raises(InitError, match="no Flask app found.*--entry module:attr"):
