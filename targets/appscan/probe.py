@@ -111,7 +111,8 @@ def inspect(entry, unknown):
             raise
         text = " ".join(str(exc).split())[:300]
         said = f"{stage}: {type(exc).__name__}: {text}" if text else f"{stage}: {type(exc).__name__}"
-        return {"error": said, "dependency": raised_in(exc), "python": "%d.%d" % sys.version_info[:2]}
+        return {"error": said, "dependency": raised_in(exc), "at": raised_at(exc),
+                "python": "%d.%d" % sys.version_info[:2]}
 
 
 def raised_in(exc):
@@ -129,6 +130,20 @@ def raised_in(exc):
         return None
     path = os.path.realpath(inner.tb_frame.f_code.co_filename)
     return path[len(site):] if path.startswith(site) else None
+
+
+def raised_at(exc):
+    """The app's own line nearest to where `exc` was raised ("forum/plugins/manager.py line 37"),
+    relative to the app's folder (the probe's working directory), or None: flaskbb's NameError
+    named no file, and the user had nothing to open."""
+    top = os.path.realpath(os.getcwd()) + os.sep
+    frame, found = exc.__traceback__, None
+    while frame is not None:
+        path = os.path.realpath(frame.tb_frame.f_code.co_filename)
+        if path.startswith(top):
+            found = "%s line %d" % (path[len(top):], frame.tb_lineno)
+        frame = frame.tb_next
+    return found
 
 
 def main():

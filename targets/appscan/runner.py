@@ -73,7 +73,8 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
             raise InitError(f"{app_dir.name}: {result['error']} (raised in {dependency}, an installed package, not "
                             f"the app's code): the release of {package} the app pins does not run on Python "
                             f"{python}; pin a newer {package}, or name an older Python in .python-version")
-        raise InitError(f"{app_dir.name}: {result['error']}; fix it, or name the app with --entry module:attr")
+        at = f" (at {result['at']}, on Python {result.get('python')})" if result.get("at") else ""
+        raise InitError(f"{app_dir.name}: {result['error']}{at}; fix it, or name the app with --entry module:attr")
     result["written"] = written
     for key in ("static_folder", "import_root"):  # as if it had run in the app's folder
         if isinstance(result.get(key), str) and Path(result[key]).is_relative_to(copy):

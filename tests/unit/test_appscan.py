@@ -365,6 +365,18 @@ def test_an_entry_that_is_not_a_flask_app_is_one_line(tmp_path: Path, cache: Pat
     assert "\n" not in str(raised.value)
 
 
+def test_an_error_the_apps_own_code_raises_at_import_names_its_file_and_line(tmp_path: Path, cache: Path) -> None:
+    # flaskbb's NameError (a name imported only under TYPE_CHECKING) named no file.
+    app = tree(tmp_path / "site", {**WSGI_APP, "shopfront/hooks.py": "import typing\n\n\ndef hook(d: Distribution):\n"
+                                                                     "    pass\n"})
+    (app / "wsgi.py").write_text("import shopfront.hooks\nfrom shopfront import create_app\napp = create_app()\n")
+    with pytest.raises(InitError) as raised:
+        detect.detect(app, cache, "wsgi:app", lambda _line: None)
+    message = str(raised.value)
+    assert "NameError: name 'Distribution' is not defined (at shopfront/hooks.py line 4, on Python 3." in message, message
+    assert message.endswith("; fix it, or name the app with --entry module:attr") and "\n" not in message
+
+
 def test_an_app_route_under_the_static_url_is_left_out_and_named() -> None:
     # flaskmvc's GET /static/users: a 404 from compose's nginx, the static Cache-Control on Hosting.
     checks = [{"path": "/", "status": 200}, {"path": "/static/users", "status": 200}, {"path": "/staticky", "status": 200}]
