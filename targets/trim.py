@@ -55,7 +55,7 @@ class Area:
 # not a copy of something: trimmed, an unused week would quietly take newer releases.
 TRIMMED = (
     Area("pyc"), Area("venvs"), Area("app-build"), Area("sbom"), Area("sdist-wheels"),
-    Area(".", "app-wheel-"), Area(".", "url-"), Area(".", "constraints-"), Area(".", "compose-schema-"),
+    Area(".", "app-wheel-"), Area(".", "own-wheel-"), Area(".", "url-"), Area(".", "constraints-"), Area(".", "compose-schema-"),
     Area(".", "init-venv-"), Area(".", "wheels-", links_in_use=False), Area("wheel-store-*", links_in_use=False),
 )
 LEFTOVERS = ".trimmed-leftovers"

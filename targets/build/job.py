@@ -32,9 +32,9 @@ from ..records import BuildRecord
 from ..ui.lines import notice
 from . import requirements as app_requirements
 from . import buildlock, manifest_slice, source
+from .source import APP_DIR
 
 APP_UID = "10001"
-APP_DIR = "/srv/app"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from .. import trim
 from ..engine import wheelhouse
 from ..errors import BuildFailed
 from ..files import sha256_file, tree_hash
-from . import direct, hashpins, lock, lockfiles, pyproject, reqlines, serverpins
+from . import direct, hashpins, lock, lockfiles, ownwheel, pyproject, reqlines, serverpins
 from .reqlines import Entry, Expanded
 from .source import OWN_FILES
 
@@ -253,7 +253,9 @@ def _wheels(entries: list[Entry], options: tuple[str, ...], src: Path, cache_dir
                     raise BuildFailed(f"{label}: the app is installed as a package ('.'), but neither {PYPROJECT} "
                                       "nor setup.py is shipped; an ignore file leaves it out: un-ignore it")
                 ours = frozenset({OWN_FILES})  # what flaskship added to the code (gunicorn's settings): not the app's
-                app = wheelhouse.build_wheel(src, tree_hash(src, skip=ours)[:16], cache_dir, label, progress, skip=ours)
+                key = tree_hash(src, skip=ours)[:16]
+                built = wheelhouse.build_wheel(src, key, cache_dir, label, progress, skip=ours)
+                app = ownwheel.pointing_at_code(built, src, cache_dir)  # its metadata; the code stays at /srv/app
             wheel = app
         elif entry.kind == "path":
             wheel = direct.local_wheel(src / entry.spec, cache_dir, label, progress)

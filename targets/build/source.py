@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # the code's one COPY step: hidden, and no name Python can import. Not the app's:
 # its own wheel is built, and keyed, without it (build/requirements.py).
 OWN_FILES = ".flaskship"
+APP_DIR = "/srv/app"  # where every Python image (and every container of the runner) has the code
 
 # What is never shipped, and how .gitignore, .dockerignore and .gcloudignore
 # combine: targets/build/ignore.py.

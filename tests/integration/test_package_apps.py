@@ -49,7 +49,7 @@ def package_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def run_in(engine: docker.DockerClient, image: str, command: list[str]) -> str:
-    # From /, not the app's folder: the import must come from the venv, not from /srv/app.
+    # From /, not the app's folder: the import must come through the venv, not the working directory.
     # Created, then started: a container whose start fails is still removed (run(remove=True) would leak it).
     container = engine.containers.create(image, command, working_dir="/", labels={"io.flaskship.session": SESSION})
     try:
@@ -62,14 +62,20 @@ def run_in(engine: docker.DockerClient, image: str, command: list[str]) -> str:
         container.remove(force=True)
 
 
-def assert_installed_in_venv(engine: docker.DockerClient, image: str) -> None:
+def assert_installed_in_venv(engine: docker.DockerClient, image: str, code_in_image: bool = True) -> None:
     # The runtime image has no pip (it is left out on purpose): ask the metadata directly.
     dist = ("import importlib.metadata as m; d = m.distribution('hello-pkg'); "
-            "print(d.version); print(d.locate_file(''))")
-    version, location = run_in(engine, image, ["python", "-c", dist]).split()
+            "print(d.version); print(d.locate_file('')); import os; print(sorted(os.listdir(d.locate_file(''))))")
+    version, location, files = run_in(engine, image, ["python", "-c", dist]).splitlines()
     assert version == VERSION and location.startswith("/opt/venv/lib/python3"), (version, location)
-    where = run_in(engine, image, ["python", "-c", "import hello_pkg; print(hello_pkg.__file__)"]).strip()
-    assert where.startswith("/opt/venv/lib/python3") and where.endswith("/site-packages/hello_pkg/__init__.py"), where
+    # Installed as its metadata and a .pth naming /srv/app (build/ownwheel.py): one copy of the
+    # code, which even a process started elsewhere (a console script, here from /) imports.
+    assert "'hello_pkg'" not in files and "'__flaskship__.hello_pkg-0.1.0.pth'" in files, files
+    pth = "import sysconfig; print(open(sysconfig.get_paths()['purelib'] + '/__flaskship__.hello_pkg-0.1.0.pth').read())"
+    assert run_in(engine, image, ["python", "-c", pth]).strip() == "/srv/app"
+    if code_in_image:  # the runner's containers get the code as they start (build/code.py)
+        where = run_in(engine, image, ["python", "-c", "import hello_pkg; print(hello_pkg.__file__)"]).strip()
+        assert where == "/srv/app/hello_pkg/__init__.py", where
 
 
 def test_image_requirements_pin_the_built_wheel(package_app: tuple[Path, str]) -> None:
@@ -108,7 +114,7 @@ def test_functions_zip_installs_the_app_as_dot_and_its_runner_has_the_wheel(
     assert "." not in lines and any(line.startswith("# .  (the app itself: ") for line in lines), lines
     assert not any(line.startswith("hello-pkg") for line in lines)
     assert {"pyproject.toml", "hello_pkg/__init__.py"} <= names
-    assert_installed_in_venv(engine, record(root, "fn")["images"]["runner"]["id"])
+    assert_installed_in_venv(engine, record(root, "fn")["images"]["runner"]["id"], code_in_image=False)
 
 
 def test_one_app_wheel_serves_every_gunicorn_platform(package_app: tuple[Path, str]) -> None:
@@ -130,3 +136,24 @@ def test_a_second_build_with_nothing_changed_reuses_the_wheel(package_app: tuple
     assert BUILDING not in result.stdout + result.stderr
     assert sorted((root / "build/.cache").glob(f"app-wheel-*/{WHEEL}")) == cached
     assert [(os.stat(path).st_ino, os.stat(path).st_mtime_ns) for path in cached] == before
+
+
+def test_an_app_edit_leaves_the_venv_and_its_layer_as_they_were(package_app: tuple[Path, str],
+                                                                engine: docker.DockerClient) -> None:
+    # The installed wheel holds no code: an edit changes the code layer only, not the dependencies'.
+    root, _ = package_app
+    module = root / "hello_pkg/__init__.py"
+    original = module.read_text()
+    before = (root / "build/run/image/venv.tar.gz").read_bytes()
+    layers = engine.images.get(record(root, "run")["images"]["app"]["id"]).attrs["RootFS"]["Layers"]
+    try:
+        module.write_text(original + "\nEDITED = True\n")
+        result = invoke("build", "--manifest", str(root / "targets.yaml"), "--target", "run")
+        assert result.code == 0, result.stdout + result.stderr
+        assert (root / "build/run/image/venv.tar.gz").read_bytes() == before
+        edited = engine.images.get(record(root, "run")["images"]["app"]["id"]).attrs["RootFS"]["Layers"]
+        assert edited[:-1] == layers[:-1] and edited[-1] != layers[-1]  # only the code's layer is new
+        assert run_in(engine, record(root, "run")["images"]["app"]["id"],
+                      ["python", "-c", "import hello_pkg; print(hello_pkg.EDITED)"]).strip() == "True"
+    finally:
+        module.write_text(original)
