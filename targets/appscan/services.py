@@ -9,15 +9,18 @@ are tested without a venv:
   s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
 Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) that is
 known to hold a connection, or is named like one (DEV_DATABASE_URL, REDISTOGO_URL), is
-wired to it; otherwise the platform's usual name.
+wired to it; not one read only in a class or function named for tests (TestingConfig).
+S3's names may also be settings the code names (AWS_S3_BUCKET), which a config file
+takes from the environment. Otherwise the platform's usual name.
 Flask-Migrate with a migrations/ folder means the release step runs `flask db upgrade`.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,9 +67,71 @@ def _where(texts: Mapping[str, str], needle: str) -> str | None:
     return next((path for path, text in sorted(texts.items()) if needle in text), None)
 
 
+# A class or function named for tests: CTFd's TestingConfig reads TESTING_DATABASE_URL, which
+# init wired as the database, and every target ran on SQLite beside a MariaDB it never used.
+_TESTS = re.compile(r"test", re.IGNORECASE)
+# An upper-case name the code mentions as a setting: CTFd reads AWS_S3_ENDPOINT_URL through its
+# config.ini (EnvInterpolation: the environment first), never with os.getenv.
+_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+
+
+def env_reads(texts: Mapping[str, str]) -> list[str]:
+    """The variables the app reads from its environment, outside classes and functions named
+    for tests (a file Python cannot parse: every read the text shows)."""
+    found: set[str] = set()
+    for text in texts.values():
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            found.update(READS.findall(text))
+            continue
+        found.update(_reads(tree, False))
+    return sorted(found)
+
+
+def _reads(node: ast.AST, in_tests: bool) -> Iterator[str]:
+    if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        in_tests = in_tests or bool(_TESTS.search(node.name))
+    if not in_tests:
+        name = _read_name(node)
+        if name is not None:
+            yield name
+    for child in ast.iter_child_nodes(node):
+        yield from _reads(child, in_tests)
+
+
+def _read_name(node: ast.AST) -> str | None:
+    """X of os.getenv("X"), os.environ.get("X"), os.environ["X"] (any module's environ)."""
+    if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute | ast.Name):
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id
+        on_environ = called == "get" and isinstance(func, ast.Attribute) and _is_environ(func.value)
+        argument = node.args[0]
+        named = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        if (called == "getenv" or on_environ) and named:
+            return str(argument.value)
+    if isinstance(node, ast.Subscript) and _is_environ(node.value):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return None
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (isinstance(node, ast.Name)
+                                                                             and node.id == "environ")
+
+
+def _s3_settings(texts: Mapping[str, str], part: str) -> list[str]:
+    """Upper-case S3 setting names the code mentions that contain `part` (AWS_S3_BUCKET). Only
+    S3's or AWS's own: an OAUTH_TOKEN_ENDPOINT given the S3 endpoint would break the app."""
+    return sorted({name for text in texts.values() for name in _SETTING.findall(text)
+                   if part in name and ("S3" in name or name.startswith("AWS_"))})
+
+
 def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Service]:
     installed = {normalise(d) for d in distributions}
-    reads = sorted({name for text in texts.values() for name in READS.findall(text)})
+    reads = env_reads(texts)
     found: list[Service] = []
     setting = next((s for s in ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL") if _where(texts, s)), None)
     database = _database(installed, texts)
@@ -82,8 +147,13 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
         found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency"))
     endpoint = next((v for v in reads if "ENDPOINT" in v), None)
     if "boto3" in installed and (endpoint or _where(texts, "endpoint_url")):
-        env = {endpoint or "S3_ENDPOINT_URL": "endpoint", **AWS_VARIABLES}
-        env.update({v: "bucket" for v in reads if "BUCKET" in v} or {"S3_BUCKET": "bucket"})
+        # Read from the environment, else named as settings (which a config file may take from
+        # it), else the usual names.
+        endpoints = [endpoint] if endpoint else _s3_settings(texts, "ENDPOINT") or ["S3_ENDPOINT_URL"]
+        env = {**{name: "endpoint" for name in endpoints}, **AWS_VARIABLES}
+        env.update({v: "region" for v in _s3_settings(texts, "REGION")})
+        env.update({v: "bucket" for v in reads if "BUCKET" in v}
+                   or {v: "bucket" for v in _s3_settings(texts, "BUCKET")} or {"S3_BUCKET": "bucket"})
         how = f"reads {endpoint}" if endpoint else f"{_where(texts, 'endpoint_url')} sets endpoint_url"
         found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}"))
     return found

@@ -211,6 +211,21 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
     found = {s.kind: s for s in scan.detect(["psycopg2", "rq"], flask_base)}
     assert found["postgres"].env == {"DATABASE_URL": "url", "DEV_DATABASE_URL": "url", "TEST_DATABASE_URL": "url"}
     assert found["redis"].env == {"REDISTOGO_URL": "url"}
+    # CTFd: TestingConfig's TESTING_DATABASE_URL is no deploy's database (every target ran on SQLite
+    # beside the MariaDB it was given); its S3 settings come through config.ini, named as settings.
+    ctfd = {"CTFd/config.py": 'class ServerConfig:\n    DATABASE_URL = process(config_ini["server"]["DATABASE_URL"])\n'
+                              '    AWS_S3_BUCKET = config_ini["uploads"]["AWS_S3_BUCKET"]\n'
+                              '    AWS_S3_ENDPOINT_URL = config_ini["uploads"]["AWS_S3_ENDPOINT_URL"]\n'
+                              '    AWS_S3_REGION = config_ini["uploads"]["AWS_S3_REGION"]\n'
+                              '    OAUTH_TOKEN_ENDPOINT = "https://auth.example/token"\n'
+                              'class TestingConfig(ServerConfig):\n'
+                              '    SQLALCHEMY_DATABASE_URI = os.getenv("TESTING_DATABASE_URL") or "sqlite://"\n',
+            "CTFd/utils/uploads/uploaders.py": 'boto3.client("s3", endpoint_url=endpoint)\n'}
+    found = {s.kind: s for s in scan.detect(["pymysql", "boto3"], ctfd)}
+    assert found["mariadb"].env == {"DATABASE_URL": "url"}
+    s3 = {name: field for name, field in found["s3"].env.items() if field not in ("access_key", "secret_key")}
+    assert s3 == {"AWS_S3_ENDPOINT_URL": "endpoint", "AWS_DEFAULT_REGION": "region", "AWS_S3_REGION": "region",
+                  "AWS_S3_BUCKET": "bucket"}
     (tmp_path / "migrations").mkdir()
     assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
     (tmp_path / "migrations/env.py").write_text("")
