@@ -37,12 +37,12 @@ def lock_problems(path: Path, progress: Callable[[str], None]) -> tuple[list[str
             progress(line)
 
     for name, settings in project.manifest.targets.items():
-        try:
-            buildlock.lock_all(project, name, settings.kind, said)
+        try:  # "init:" on its lines: the lock is the build's, whichever target makes it first
+            buildlock.lock_all(project, "init", settings.kind, said)
         except BuildFailed as exc:
             if isinstance(exc, buildlock.PlatformLockFailed) and settings.kind == "functions":
                 functions_out = f"the app's requirements cannot be locked with {', '.join(exc.lines)} ({exc.why})"
             else:
-                stops.setdefault(exc.message.removeprefix(f"{name}: "), []).append(name)
+                stops.setdefault(exc.message.removeprefix("init: "), []).append(name)
     warnings = [f"`invoke build` will stop on {', '.join(names)}: {message}" for message, names in stops.items()]
     return warnings, functions_out

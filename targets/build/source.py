@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import SourceError
+from ..ui.lines import notice
 from . import ignore
 
 if TYPE_CHECKING:
@@ -179,7 +180,8 @@ def copy(project: Project, dest: Path, progress: Callable[[str], None] | None = 
     if shown and progress is not None:
         used = {label for _, label in left_out}
         labels = [rule.label for rule in rules if rule.label in used] + [ignore.DEFAULTS] * (ignore.DEFAULTS in used)
-        progress(ignore.summary(shown, list(dict.fromkeys(labels))))
+        line = ignore.summary(shown, list(dict.fromkeys(labels)))
+        notice(progress, line, ("left-out", line))  # every target ships the same code: said once
     return shown
 
 

@@ -258,7 +258,7 @@ def wait_http(url: str, within: float, container: Container | None, target: str)
                 if time.monotonic() - failing_since >= FAILING_FOR:
                     logs = docker_client.logs(container) if container is not None else ""
                     raise SmokeFailed(f"{target}: {url} is up but answers {last} (for {FAILING_FOR:g} s): "
-                                      "the app fails at its first requests; see its log above", logs)
+                                      "the app fails at its first requests; its log follows", logs)
             else:
                 failing_since = None
         except requests.RequestException as exc:
