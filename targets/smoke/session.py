@@ -8,6 +8,7 @@ except a target that never came up.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import secrets
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 POLL = 0.1
 FAILING_FOR = 2.0
+EXITING_WITHIN = 3  # seconds a server that stopped answering gets to exit, so that its reason is told
 TIMED = frozenset({"boot", "sigterm-stop"})
 # Checks recorded once per path under one name (one matrix row): their lines name the path,
 # or a run printed "edge-set-cookie-never-kept: ok" fourteen times, saying nothing of which.
@@ -186,6 +188,8 @@ class SmokeRun:
                     self.conform(target, variant, base, differences or {})
                 if extra is not None:
                     extra(self, target, variant, container)
+                if self._exited(target, variant, container):
+                    return  # its stop is not the app's: it is gone already
                 if stop_within is not None:
                     took = docker_client.timed_stop(container, stop_grace)
                     self.record(target, variant, "sigterm-stop", took < stop_within,
@@ -195,6 +199,29 @@ class SmokeRun:
                             vanished(exc))
             if any(r.status == "fail" and r.target == target for r in self.results):
                 self.logs[f"{target} [{variant}]"] = docker_client.logs(container)
+
+    def _exited(self, target: str, variant: str, container: Container) -> bool:
+        """Recorded as a failure with the app's last error, when the container exited under its
+        checks: flaskbb's workers died on a race after the first answer, and each check said
+        only ConnectionError, while the stop of a container gone already passed."""
+        container.reload()
+        if container.status == "running" and any(
+                r.target == target and r.variant == variant and r.status == "fail" and "ConnectionError" in r.got
+                for r in self.results):
+            # Checks that found no server: a master on its way out (gunicorn gives up on workers
+            # that fail to boot, and exits) gets a moment to go, so its reason can be told.
+            with contextlib.suppress(requests.RequestException, docker_client.DockerException):
+                container.wait(timeout=EXITING_WITHIN)
+            container.reload()
+        if container.status == "running":
+            return False
+        log = docker_client.logs(container)
+        self.logs[f"{target} [{variant}]"] = log
+        code = container.attrs.get("State", {}).get("ExitCode")
+        self.record(target, variant, "still-running", False, "the target keeps running through its checks",
+                    f"it exited (status {code}) under its checks" + hints.boot(log, self.project.manifest.app.release
+                                                                            is not None))
+        return True
 
     # --- backing services (targets/services): which a target uses, wired how its platform does it ---
 

@@ -91,3 +91,38 @@ def test_a_release_that_cannot_open_its_sqlite_file_is_told_to_use_a_service(bui
     smoke = invoke("smoke", "--manifest", path)
     assert_one_clear_line(smoke, "heroku [release] release", "could not open its SQLite database file",
                           "give it a database service", app_logs=True)
+
+
+DIES_AFTER_BOOT = '''
+import os
+import signal
+
+
+@app.get("/die")
+def die():
+    # Takes the whole server down after it booted: gunicorn's master goes (flaskbb's workers
+    # died on a race at their first requests, and the master gave up: "Worker failed to boot").
+    # SIGQUIT, gunicorn's quick shutdown: the master is the container's PID 1, which no signal
+    # without a handler reaches (not even SIGKILL).
+    os.kill(os.getppid(), signal.SIGQUIT)
+    return "bye"
+'''
+
+
+def test_a_server_that_dies_under_its_checks_is_told_with_its_exit_and_no_stop_passes(built: Path,
+                                                                                       tmp_path: Path) -> None:
+    root = copy_demo(tmp_path)
+    manifest = yaml.safe_load((root / "targets.yaml").read_text())
+    manifest["targets"] = {"heroku": manifest["targets"]["heroku"]}
+    manifest["smoke"]["checks"].insert(0, {"name": "die", "path": "/die", "status": 200})
+    (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
+    with (root / "app/wsgi.py").open("a") as handle:
+        handle.write(DIES_AFTER_BOOT)
+    path = str(root / "targets.yaml")
+    assert invoke("build", "--manifest", path).code == 0
+    smoke = invoke("smoke", "--manifest", path)
+    assert smoke.code != 0
+    gone = [line for line in smoke.stdout.splitlines() if "still-running: FAIL" in line]
+    assert gone and all("under its checks" in line for line in gone), smoke.stdout
+    assert "sigterm-stop: ok" not in smoke.stdout  # the stop of a container gone already is not the app's
