@@ -97,15 +97,23 @@ DIES_AFTER_BOOT = '''
 import os
 import signal
 
+# flaskbb's shape: workers that fail to boot once the server is up, and gunicorn's master,
+# which then gives up ("Worker failed to boot.") and exits.
+if os.path.exists("/tmp/flaskship-test-died"):
+    raise RuntimeError("the worker cannot boot any more")
+
 
 @app.get("/die")
 def die():
-    # Takes the whole server down after it booted: gunicorn's master goes (flaskbb's workers
-    # died on a race at their first requests, and the master gave up: "Worker failed to boot").
-    # SIGQUIT, gunicorn's quick shutdown: the master is the container's PID 1, which no signal
-    # without a handler reaches (not even SIGKILL).
-    os.kill(os.getppid(), signal.SIGQUIT)
-    return "bye"
+    open("/tmp/flaskship-test-died", "w").close()
+    for pid in os.listdir("/proc"):  # every other worker too: the master respawns them all
+        try:
+            if pid.isdigit() and int(pid) != os.getpid() and \\
+                    open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1] == str(os.getppid()):
+                os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(1)
 '''
 
 
@@ -114,7 +122,7 @@ def test_a_server_that_dies_under_its_checks_is_told_with_its_exit_and_no_stop_p
     root = copy_demo(tmp_path)
     manifest = yaml.safe_load((root / "targets.yaml").read_text())
     manifest["targets"] = {"heroku": manifest["targets"]["heroku"]}
-    manifest["smoke"]["checks"].insert(0, {"name": "die", "path": "/die", "status": 200})
+    manifest["smoke"]["checks"].insert(0, {"name": "die", "path": "/die"})  # answered by no one
     (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
     with (root / "app/wsgi.py").open("a") as handle:
@@ -125,4 +133,6 @@ def test_a_server_that_dies_under_its_checks_is_told_with_its_exit_and_no_stop_p
     assert smoke.code != 0
     gone = [line for line in smoke.stdout.splitlines() if "still-running: FAIL" in line]
     assert gone and all("under its checks" in line for line in gone), smoke.stdout
+    # With its cause: the app's last error, as a boot failure gets it.
+    assert all("RuntimeError: the worker cannot boot any more" in line for line in gone), gone
     assert "sigterm-stop: ok" not in smoke.stdout  # the stop of a container gone already is not the app's
