@@ -18,7 +18,7 @@ import importlib
 import json
 import os
 import sys
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 # Characters a smoke check's path may hold as they are; the rest are percent-encoded.
 SAFE = "/._~!$'()*+,;=:@-"
@@ -55,7 +55,10 @@ def routes(app):
             continue
         try:
             response = client.get(path)
-            found.append({"path": path, "status": response.status_code, "content_type": response.mimetype or ""})
+            route = {"path": path, "status": response.status_code, "content_type": response.mimetype or ""}
+            if 300 <= response.status_code < 400 and response.location:
+                route["location"] = urlsplit(response.location).path  # CTFd's every route: /setup
+            found.append(route)
             response.close()
         except Exception as exc:  # an app in testing mode may propagate; the platform would answer 500
             found.append({"path": path, "status": 500, "content_type": "", "error": f"{type(exc).__name__}: {exc}"})
