@@ -63,6 +63,7 @@ class Detected:
     build_steps: tuple[buildsteps.Step, ...] = ()  # what the app's own Dockerfile makes at build time
     native: natives.Natives | None = None  # Debian packages to compile what has no wheel (natives.py)
     functions_out: str | None = None  # why the functions runtime cannot be locked with the app (init's lock check)
+    sqlite: tuple[str, ...] = ()  # SQLite files the probe's run made, not opened: a database service is wired
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -169,9 +170,24 @@ WRITABLE_WHY = ("the probe's import and GET routes wrote here, and the code is r
 
 def top_writes_note(d: Detected) -> str:
     files = ", ".join(d.writes_top)
+    # The way out that fits what was written: a log goes to stdout; a key the app made itself
+    # (CTFd's .ctfd_secret_key) comes from the environment, as a secret.
+    instead = []
+    if any("log" in name.lower() for name in d.writes_top):
+        instead.append("log to stdout")
+    if any("secret" in name.lower() or "key" in name.lower() for name in d.writes_top):
+        instead.append("give it the key in its environment, listed under environments.<name>.secrets")
+    otherwise = f" (or {'; or '.join(instead)})" if instead else ""
     return (f"the probe's run wrote {files} at the top of {d.folder}/, beside the code, which is read-only in every "
             "image and cannot be made writable there; have the app write it into a folder and list that folder "
-            "under app.writable (or log to stdout)")
+            f"under app.writable{otherwise}")
+
+
+def sqlite_note(d: Detected) -> str | None:
+    if not d.sqlite:
+        return None
+    return (f"the probe's run made {', '.join(d.sqlite)} (SQLite: the app's own database when none is given, as in "
+            "the probe); the database service is wired instead, so no folder is made writable for it")
 
 
 def server_pin_note(d: Detected) -> str | None:
@@ -224,11 +240,18 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     flask_version = str(probe.get("flask_version") or "")
     command = backing.release(installed, app_dir, chosen.value, flask_version)
     release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
+    services = tuple(backing.detect(installed, texts))
+    written = probe["written"]
+    sqlite: tuple[str, ...] = ()
+    if written.databases and any(service.kind in ("postgres", "mariadb") for service in services):
+        # The probe ran without the database, so the app made its SQLite fallback (CTFd's
+        # CTFd/ctfd.db); wired to the service it writes none, and its package stays read-only.
+        written, sqlite = written.without_databases(), written.databases
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())), flask_version,
-                    tuple(backing.detect(installed, texts)), release if command else None,
+                    services, release if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
-                    probe["written"].folders, probe["written"].top, not_found_of(probe.get("not_found")),
+                    written.folders, written.top, not_found_of(probe.get("not_found")),
                     buildsteps.build_steps(app_dir),
-                    natives.needed(releases, version, cache_dir))
+                    natives.needed(releases, version, cache_dir), sqlite=sqlite)

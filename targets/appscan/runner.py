@@ -88,13 +88,24 @@ class Written:
 
     folders: tuple[str, ...]  # relative to the app folder: a folder it made, or one it made or changed files in
     top: tuple[str, ...]  # files it made or changed at the app folder's top, which no writable folder can hold
+    # SQLite files among those (relative paths): the app's fallback when no database is
+    # given, as in the probe; with a database service wired, no folder is opened for them.
+    databases: tuple[str, ...] = ()
+
+    def without_databases(self) -> Written:
+        """Where it wrote besides its SQLite files (CTFd's CTFd/ctfd.db opened its whole package)."""
+        others = [path for path in self.changed if path not in self.databases]
+        return Written(*_folders_and_top(others, self.made), self.databases, tuple(others), self.made)
+
+    changed: tuple[str, ...] = ()  # every file it made or changed, in a folder that was there before
+    made: tuple[str, ...] = ()  # folders it made, listed whole
 
 
 def written_by(app_dir: Path, copy: Path) -> Written:
     """Compare the probe's copy with the app folder it was copied from (copytree keeps each
     file's size and mtime). Flask's instance folder is left out: every image makes it writable."""
-    folders: set[str] = set()
-    top: list[str] = []
+    made: list[str] = []
+    changed: list[str] = []
     for folder, dirs, files in os.walk(copy):
         here = Path(folder)
         relative = here.relative_to(copy)
@@ -103,18 +114,30 @@ def written_by(app_dir: Path, copy: Path) -> Written:
             dirs[:] = []
             continue
         if not before.is_dir():  # a folder the app made: listed whole, nothing under it on its own
-            folders.add(relative.as_posix())
+            made.append(relative.as_posix())
             dirs[:] = []
             continue
-        for name in files:
-            if _changed(before / name, here / name):
-                if relative.parts:
-                    folders.add(relative.as_posix())
-                else:
-                    top.append(name)
+        changed += [(relative / name).as_posix() for name in files if _changed(before / name, here / name)]
+    databases = tuple(sorted(path for path in changed if _is_sqlite(copy / path)))
+    return Written(*_folders_and_top(changed, made), databases, tuple(sorted(changed)), tuple(sorted(made)))
+
+
+def _folders_and_top(changed: list[str] | tuple[str, ...], made: list[str] | tuple[str, ...]
+                     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the folders to open, the files at the top) for files changed and folders made."""
+    folders = {*made, *(path.rpartition("/")[0] for path in changed if "/" in path)}
+    top = [path for path in changed if "/" not in path]
     # A folder inside another listed one is already writable by it.
     outer = {f for f in folders if not any(f.startswith(other + "/") for other in folders)}
-    return Written(tuple(sorted(outer)), tuple(sorted(top)))
+    return tuple(sorted(outer)), tuple(sorted(top))
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _changed(before: Path, after: Path) -> bool:

@@ -18,7 +18,8 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from ..appscan import buildsteps
-from ..appscan.detect import WRITABLE_WHY, Detected, detect, server_pin_note, shadowed_note, top_writes_note
+from ..appscan.detect import (WRITABLE_WHY, Detected, detect, server_pin_note, shadowed_note, sqlite_note,
+                              top_writes_note)
 from ..appscan.errors import InitError
 from ..appscan.lockcheck import lock_problems
 from ..appscan.render import render
@@ -95,7 +96,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     if d.skipped:
         progress(f"  hint: {d.hint()}")
     warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
-                top_writes_note(d) if d.writes_top else None,
+                top_writes_note(d) if d.writes_top else None, sqlite_note(d),
                 buildsteps.note(d.build_steps), *problems)
     for warning in warnings:
         if warning:

@@ -28,14 +28,33 @@ def test_folders_the_run_made_or_wrote_in_are_listed_once_each(tmp_path: Path) -
     app = _app(tmp_path)
     copy = tmp_path / "copy"
     shutil.copytree(app, copy)  # as the runner copies: sizes and mtimes kept
-    assert runner.written_by(app, copy) == runner.Written((), ())
+    unwritten = runner.written_by(app, copy)
+    assert (unwritten.folders, unwritten.top) == ((), ())
     (copy / "log/nested").mkdir(parents=True)  # a folder it made: listed whole
     (copy / "log/nested/app.log").write_text("up\n")
     (copy / "data/seed.db").write_text("seed plus a row")  # a file it changed in a folder of the code
     (copy / "data/deep/new.txt").write_text("n")  # inside data/ already: not listed again
     (copy / "instance/app.sqlite").write_text("db")  # Flask's instance folder is always writable
     (copy / "app.pid").write_text("1")  # at the top: no folder can open it
-    assert runner.written_by(app, copy) == runner.Written(("data", "log"), ("app.pid",))
+    written = runner.written_by(app, copy)
+    assert (written.folders, written.top, written.databases) == (("data", "log"), ("app.pid",), ())
+
+
+def test_sqlite_files_the_run_made_are_told_apart(tmp_path: Path) -> None:
+    # CTFd, probed without its database, made CTFd/ctfd.db: its whole package became writable.
+    app = _app(tmp_path)
+    (app / "pkg").mkdir()
+    (app / "pkg/views.py").write_text("x = 1\n")
+    copy = tmp_path / "copy"
+    shutil.copytree(app, copy)
+    (copy / "pkg/shop.db").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    (copy / "log").mkdir()
+    (copy / "log/app.log").write_text("up\n")
+    written = runner.written_by(app, copy)
+    assert (written.folders, written.databases) == (("log", "pkg"), ("pkg/shop.db",))
+    assert written.without_databases().folders == ("log",)
+    (copy / "pkg/cache.txt").write_text("c")  # another write there: the folder stays
+    assert runner.written_by(app, copy).without_databases().folders == ("log", "pkg")
 
 
 def test_a_rewrite_with_the_same_size_counts_by_its_time(tmp_path: Path) -> None:
@@ -79,3 +98,20 @@ def test_the_probe_asks_the_unknown_path_of_the_real_app(tmp_path: Path) -> None
     out = subprocess.run([sys.executable, "-I", "-B", str(probe), "webapp:app", NOT_FOUND_PATH], cwd=tmp_path,
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1])["not_found"] == {"status": 404}
+
+
+def test_the_top_writes_note_offers_the_way_out_that_fits_the_file() -> None:
+    from targets.appscan.detect import Detected, Found, sqlite_note, top_writes_note
+
+    def detected(*top: str, sqlite: tuple[str, ...] = ()) -> Detected:
+        return Detected("CTFd", "ctfd", Found("CTFd:create_app()", "why"), Found("requirements.txt", "found"),
+                        Found(None, "none"), Found("/", "url"), Found("3.11", "pins"), Found("/", "route"), (), (),
+                        writes_top=top, sqlite=sqlite)
+    # CTFd's .ctfd_secret_key: "log to stdout" made no sense for a key.
+    key = top_writes_note(detected(".ctfd_secret_key"))
+    assert key.endswith("(or give it the key in its environment, listed under environments.<name>.secrets)"), key
+    assert "stdout" not in key
+    assert top_writes_note(detected("app.log")).endswith("under app.writable (or log to stdout)")
+    assert top_writes_note(detected("app.pid")).endswith("under app.writable")
+    assert sqlite_note(detected()) is None
+    assert (sqlite_note(detected(sqlite=("CTFd/ctfd.db",))) or "").startswith("the probe's run made CTFd/ctfd.db (SQLite")
