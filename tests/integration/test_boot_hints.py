@@ -5,7 +5,9 @@ line names the folder and the manifest key that fixes it, and that key does."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,19 +28,26 @@ app.logger.addHandler(RotatingFileHandler("logs/demo.log", maxBytes=10240, backu
 '''
 
 
-def test_an_app_writing_beside_its_code_is_told_the_key_and_the_key_works(built: Path, tmp_path: Path) -> None:
+def demo_built(built: Path, tmp_path: Path, targets: tuple[str, ...], code: str = "",
+               change: Callable[[dict[str, Any]], None] = lambda _manifest: None) -> tuple[Path, str, dict[str, Any]]:
+    """A copy of the demo with only `targets`, `code` appended to its wsgi.py and the manifest
+    `change`d, built on the shared build's caches (keyed by content): (root, manifest path, manifest)."""
     root = copy_demo(tmp_path)
     manifest = yaml.safe_load((root / "targets.yaml").read_text())
-    # compose too: its boot failure comes through compose's own words, and gets the same note.
-    manifest["targets"] = {"heroku": manifest["targets"]["heroku"], "compose": manifest["targets"]["compose"]}
+    manifest["targets"] = {name: manifest["targets"][name] for name in targets}
+    change(manifest)
     (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
-    # The wheels and venvs the shared build resolved: a cache keyed by content.
     shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
     with (root / "app/wsgi.py").open("a") as handle:
-        handle.write(LOGS_TO_A_FILE)
+        handle.write(code)
     path = str(root / "targets.yaml")
     assert invoke("build", "--manifest", path).code == 0
+    return root, path, manifest
 
+
+def test_an_app_writing_beside_its_code_is_told_the_key_and_the_key_works(built: Path, tmp_path: Path) -> None:
+    # compose too: its boot failure comes through compose's own words, and gets the same note.
+    root, path, manifest = demo_built(built, tmp_path, ("heroku", "compose"), LOGS_TO_A_FILE)
     smoke = invoke("smoke", "--manifest", path)
     assert_one_clear_line(smoke, "boot", "could not write /srv/app/logs",
                           "list 'logs' under app.writable in targets.yaml", app_logs=True)
@@ -60,18 +69,11 @@ def test_an_app_loads_outside_functions_frameworks_app_context(built: Path, tmp_
     # create_app ends with app.app_context().push(), which then failed at boot ("Popped wrong app
     # context"); Flask-Assets' Environment() kept its settings in that other app. The entry loads
     # the app with no app current, as gunicorn does, so both run on functions as on heroku.
-    root = copy_demo(tmp_path)
-    manifest = yaml.safe_load((root / "targets.yaml").read_text())
-    manifest["targets"] = {name: manifest["targets"][name] for name in ("functions", "heroku")}
-    (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
-    shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
-    with (root / "app/wsgi.py").open("a") as handle:
-        handle.write("\nimport flask as _flask\n"
-                     "if _flask.has_app_context():\n"
-                     "    raise RuntimeError(f'imported inside the app context of {_flask.current_app.name}')\n"
-                     "app.app_context().push()  # as flaskmvc's factory does\n")
-    path = str(root / "targets.yaml")
-    assert invoke("build", "--manifest", path).code == 0
+    inside = ("\nimport flask as _flask\n"
+              "if _flask.has_app_context():\n"
+              "    raise RuntimeError(f'imported inside the app context of {_flask.current_app.name}')\n"
+              "app.app_context().push()  # as flaskmvc's factory does\n")
+    root, path, _ = demo_built(built, tmp_path, ("functions", "heroku"), inside)
     smoke = invoke("smoke", "--manifest", path)
     assert smoke.code == 0, smoke.stdout + smoke.stderr
     report = yaml.safe_load((root / "build/smoke.json").read_text())["targets"]
@@ -80,14 +82,8 @@ def test_an_app_loads_outside_functions_frameworks_app_context(built: Path, tmp_
 
 def test_a_release_that_cannot_open_its_sqlite_file_is_told_to_use_a_service(built: Path, tmp_path: Path) -> None:
     # As CTFd's `flask db upgrade` on its default sqlite:///CTFd/ctfd.db does, in the release's container.
-    root = copy_demo(tmp_path)
-    manifest = yaml.safe_load((root / "targets.yaml").read_text())
-    manifest["targets"] = {"heroku": manifest["targets"]["heroku"]}
-    manifest["app"]["release"] = "python -c \"import sqlite3; sqlite3.connect('data/app.db').execute('select 1')\""
-    (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
-    shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
-    path = str(root / "targets.yaml")
-    assert invoke("build", "--manifest", path).code == 0
+    release = "python -c \"import sqlite3; sqlite3.connect('data/app.db').execute('select 1')\""
+    _, path, _ = demo_built(built, tmp_path, ("heroku",), change=lambda m: m["app"].__setitem__("release", release))
     smoke = invoke("smoke", "--manifest", path)
     assert_one_clear_line(smoke, "heroku [release] release", "could not open its SQLite database file",
                           "give it a database service", app_logs=True)
@@ -119,16 +115,8 @@ def die():
 
 def test_a_server_that_dies_under_its_checks_is_told_with_its_exit_and_no_stop_passes(built: Path,
                                                                                        tmp_path: Path) -> None:
-    root = copy_demo(tmp_path)
-    manifest = yaml.safe_load((root / "targets.yaml").read_text())
-    manifest["targets"] = {"heroku": manifest["targets"]["heroku"]}
-    manifest["smoke"]["checks"].insert(0, {"name": "die", "path": "/die"})  # answered by no one
-    (root / "targets.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
-    shutil.copytree(built / "build/.cache", root / "build/.cache", ignore=shutil.ignore_patterns("init-venv-*"))
-    with (root / "app/wsgi.py").open("a") as handle:
-        handle.write(DIES_AFTER_BOOT)
-    path = str(root / "targets.yaml")
-    assert invoke("build", "--manifest", path).code == 0
+    _, path, _ = demo_built(built, tmp_path, ("heroku",), DIES_AFTER_BOOT,  # /die is answered by no one
+                            change=lambda m: m["smoke"]["checks"].insert(0, {"name": "die", "path": "/die"}))
     smoke = invoke("smoke", "--manifest", path)
     assert smoke.code != 0
     gone = [line for line in smoke.stdout.splitlines() if "still-running: FAIL" in line]
