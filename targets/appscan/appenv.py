@@ -26,3 +26,12 @@ def reads_secret_key(texts: Mapping[str, str]) -> str | None:
 def probe_env(reader: str | None) -> dict[str, str]:
     """What the probe's environment adds: a throwaway SECRET_KEY where the app reads one."""
     return {SECRET_KEY: secrets.token_urlsafe(32)} if reader else {}
+
+
+def keeps_its_own_key(texts: Mapping[str, str], written_top: tuple[str, ...]) -> tuple[str, str] | None:
+    """(the file naming SECRET_KEY, the key file the app wrote) where the app, given no key, made
+    one of its own at its top (CTFd's .ctfd_secret_key, read through its config.ini): in an image
+    each worker then makes its own, and a session one worker signs the next cannot read."""
+    made = next((name for name in written_top if "secret" in name.lower() or "key" in name.lower()), None)
+    named = next((path for path, text in sorted(texts.items()) if SECRET_KEY in text), None)
+    return (named, made) if made and named else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ class Detected:
     native: natives.Natives | None = None  # Debian packages to compile what has no wheel (natives.py)
     functions_out: str | None = None  # why the functions runtime cannot be locked with the app (init's lock check)
     sqlite: tuple[str, ...] = ()  # SQLite files the probe's run made, not opened: a database service is wired
+    key_file: str | None = None  # the key file the app made for itself, given none (appenv.keeps_its_own_key)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -247,6 +248,11 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         # The probe ran without the database, so the app made its SQLite fallback (CTFd's
         # CTFd/ctfd.db); wired to the service it writes none, and its package stays read-only.
         written, sqlite = written.without_databases(), written.databases
+    key_file = None
+    if secret_key is None and (own := appenv.keeps_its_own_key(texts, written.top)):
+        # Given a key, it writes no file: the file is no longer one to warn about.
+        secret_key, key_file = own
+        written = replace(written, top=tuple(name for name in written.top if name != key_file))
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())), flask_version,
@@ -254,4 +260,4 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     written.folders, written.top, not_found_of(probe.get("not_found")),
                     buildsteps.build_steps(app_dir),
-                    natives.needed(releases, version, cache_dir), sqlite=sqlite)
+                    natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file)

@@ -100,8 +100,8 @@ def render(d: Detected, source: str) -> str:
         "environments:",
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
         "    env: {}  " + note("plain variables the app runs with, NAME: value"),
-        *([f"    secrets: [{SECRET_KEY}]  " + note(f"{d.secret_key} reads it from the environment; smoke uses a "
-                                                   "throwaway value unless the host sets it")] if d.secret_key else []),
+        *([f"    secrets: [{SECRET_KEY}]  " + note(f"{secret_why(d)}; smoke uses a throwaway value unless the host "
+                                                   "sets it")] if d.secret_key else []),
         "",
         "targets:",
         "  cloudrun:",
@@ -117,6 +117,13 @@ def render(d: Detected, source: str) -> str:
         *_functions(d),
     ]
     return "\n".join(lines) + "\n"
+
+
+def secret_why(d: Detected) -> str:
+    if d.key_file:
+        return (f"{d.secret_key} names it, and given none the app made its own {d.key_file}: one per worker in an "
+                "image, so that a session one worker signs the next cannot read")
+    return f"{d.secret_key} reads it from the environment"
 
 
 def _functions(d: Detected) -> list[str]:

@@ -22,7 +22,7 @@ from ..appscan.detect import (WRITABLE_WHY, Detected, detect, server_pin_note, s
                               top_writes_note)
 from ..appscan.errors import InitError
 from ..appscan.lockcheck import lock_problems
-from ..appscan.render import render
+from ..appscan.render import render, secret_why
 from ..errors import ManifestError
 from ..fields import Entry
 from ..files import atomic_write
@@ -70,8 +70,9 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     progress(f"  python        {d.python.value}  ({d.python.why})")
     progress(f"  health        {d.health.value}  ({d.health.why})")
     if d.secret_key:
-        progress(f"  secret        SECRET_KEY  ({d.secret_key} reads it from the environment: a throwaway value in the "
-                 "probe and in smoke, listed under environments.development.secrets)")
+        where = "smoke" if d.key_file else "the probe and in smoke"
+        progress(f"  secret        SECRET_KEY  ({secret_why(d)}: a throwaway value in {where}, listed under "
+                 "environments.development.secrets)")
     for service in d.services:
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")
     if d.release:

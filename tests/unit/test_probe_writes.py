@@ -115,3 +115,22 @@ def test_the_top_writes_note_offers_the_way_out_that_fits_the_file() -> None:
     assert top_writes_note(detected("app.pid")).endswith("under app.writable")
     assert sqlite_note(detected()) is None
     assert (sqlite_note(detected(sqlite=("CTFd/ctfd.db",))) or "").startswith("the probe's run made CTFd/ctfd.db (SQLite")
+
+
+def test_an_app_that_made_its_own_key_file_gets_secret_key_listed() -> None:
+    # CTFd, given no SECRET_KEY (read through its config.ini, never os.environ), wrote
+    # .ctfd_secret_key at its top: in an image each worker made its own key, and sessions broke.
+    from targets.appscan import appenv
+    from targets.appscan.detect import Detected, Found
+    from targets.appscan.render import render, secret_why
+
+    texts = {"CTFd/config.py": 'SECRET_KEY = config_ini["server"]["SECRET_KEY"] or _key_file()\n',
+             "CTFd/utils.py": "x = 1\n"}
+    assert appenv.keeps_its_own_key(texts, (".ctfd_secret_key", "app.pid")) == ("CTFd/config.py", ".ctfd_secret_key")
+    assert appenv.keeps_its_own_key(texts, ("app.pid",)) is None
+    assert appenv.keeps_its_own_key({"a.py": "x = 1\n"}, (".secret_key",)) is None  # SECRET_KEY named nowhere
+    detected = Detected("CTFd", "ctfd", Found("CTFd:create_app()", "why"), Found("requirements.txt", "found"),
+                        Found(None, "none"), Found("/", "url"), Found("3.11", "pins"), Found("/", "route"), (), (),
+                        secret_key="CTFd/config.py", key_file=".ctfd_secret_key")
+    text = render(detected, ".")
+    assert "secrets: [SECRET_KEY]" in text and "made its own .ctfd_secret_key" in secret_why(detected)
