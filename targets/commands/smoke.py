@@ -143,7 +143,9 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
     if failed:
         for where, logs in run.logs.items():
             report.print(run.scrub(f"--- last log lines of {where} ---\n{logs.rstrip()}"))
-        first = failed[0]
+        # The failure that says why before the first in order: a server that exited under its
+        # checks explains the ConnectionErrors of every check before it (flaskbb's dying workers).
+        first = next((r for r in failed if r.check == "still-running"), failed[0])
         released = any(r.target == first.target and r.check == "release" and r.status == "pass" for r in run.results)
         # The release note only where the failure shows missing state: realworld's check failed on
         # a 404 an edge cache had kept, and the note sent its reader to the release instead.

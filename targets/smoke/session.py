@@ -186,9 +186,11 @@ class SmokeRun:
             try:
                 if direct:
                     self.conform(target, variant, base, differences or {})
-                if extra is not None:
+                gone = self._exited(target, variant, container)
+                if extra is not None and not gone:  # not on a container gone already (docker's 409)
                     extra(self, target, variant, container)
-                if self._exited(target, variant, container):
+                    gone = self._exited(target, variant, container)
+                if gone:
                     return  # its stop is not the app's: it is gone already
                 if stop_within is not None:
                     took = docker_client.timed_stop(container, stop_grace)

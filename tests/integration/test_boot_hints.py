@@ -124,3 +124,6 @@ def test_a_server_that_dies_under_its_checks_is_told_with_its_exit_and_no_stop_p
     # With its cause: the app's last error, as a boot failure gets it.
     assert all("RuntimeError: the worker cannot boot any more" in line for line in gone), gone
     assert "sigterm-stop: ok" not in smoke.stdout  # the stop of a container gone already is not the app's
+    assert "web-concurrency: FAIL" not in smoke.stdout  # nor its worker count (docker's "409 ... is not running")
+    # The summary leads with why, not with the first ConnectionError it explains.
+    assert "check(s) failed, first heroku [" in smoke.stderr and "still-running: expected" in smoke.stderr, smoke.stderr
