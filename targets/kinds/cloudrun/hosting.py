@@ -15,6 +15,7 @@ from ...build.job import APP_DIR
 from ...errors import BuildFailed
 from ...files import tree_tar
 from ...once import once
+from ...smoke.hints import last_error
 from ...ui.lines import Detail, notice
 from .edge import config, lint
 from .settings import CloudRunSettings
@@ -103,8 +104,11 @@ def check(job: BuildJob, settings: CloudRunSettings) -> None:
         answers, log = once(repr(key), lambda: lint.probe(stage, job.name, job.app.entry, env, sorted(table),
                                                           settings.cdn_pages, files=files))
         if answers is None:
+            # The exception's own line, not the last line: SQLAlchemy ends with "(Background on this
+            # error at: https://sqlalche.me/e/14/e3q8)" after the "unable to open database file" that says why.
+            said = last_error(log) or (log.strip().splitlines()[-1] if log.strip() else "(none)")
             warnings.append("the app's routes could not be listed from the image, so static files were not checked "
-                            f"against them; its output: {log.strip().splitlines()[-1] if log.strip() else '(none)'}")
+                            f"against them; its output: {said}")
         else:
             warnings.extend(lint.shadowing(table, answers["routes"]) + lint.caching(answers["pages"]))
             warnings.extend(lint.session_cookie(answers.get("session_cookie"), job.project.app_dir))
