@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,12 +247,12 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     if written.databases and any(service.kind in ("postgres", "mariadb") for service in services):
         # The probe ran without the database, so the app made its SQLite fallback (CTFd's
         # CTFd/ctfd.db); wired to the service it writes none, and its package stays read-only.
-        written, sqlite = written.without_databases(), written.databases
+        written, sqlite = written.without(written.databases), written.databases
     key_file = None
     if secret_key is None and (own := appenv.keeps_its_own_key(texts, written.top)):
         # Given a key, it writes no file: the file is no longer one to warn about.
         secret_key, key_file = own
-        written = replace(written, top=tuple(name for name in written.top if name != key_file))
+        written = written.without((key_file,))
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())), flask_version,

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,19 +86,28 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
 class Written:
     """Where the probe's run (the import and the GET routes) wrote in the copy of the app."""
 
-    folders: tuple[str, ...]  # relative to the app folder: a folder it made, or one it made or changed files in
-    top: tuple[str, ...]  # files it made or changed at the app folder's top, which no writable folder can hold
-    # SQLite files among those (relative paths): the app's fallback when no database is
-    # given, as in the probe; with a database service wired, no folder is opened for them.
+    changed: tuple[str, ...]  # every file it made or changed in a folder that was there before (relative paths)
+    made: tuple[str, ...]  # folders it made, listed whole
+    # SQLite files among `changed`: the app's fallback when no database is given, as in the
+    # probe; with a database service wired, no folder is opened for them.
     databases: tuple[str, ...] = ()
 
-    def without_databases(self) -> Written:
-        """Where it wrote besides its SQLite files (CTFd's CTFd/ctfd.db opened its whole package)."""
-        others = [path for path in self.changed if path not in self.databases]
-        return Written(*_folders_and_top(others, self.made), self.databases, tuple(others), self.made)
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """The folders to open: one it made, or one it made or changed files in; a folder inside
+        another listed one is writable by it already."""
+        folders = {*self.made, *(path.rpartition("/")[0] for path in self.changed if "/" in path)}
+        return tuple(sorted(f for f in folders if not any(f.startswith(other + "/") for other in folders)))
 
-    changed: tuple[str, ...] = ()  # every file it made or changed, in a folder that was there before
-    made: tuple[str, ...] = ()  # folders it made, listed whole
+    @property
+    def top(self) -> tuple[str, ...]:
+        """Files it made or changed at the app folder's top, which no writable folder can hold."""
+        return tuple(path for path in self.changed if "/" not in path)
+
+    def without(self, paths: tuple[str, ...]) -> Written:
+        """As if it had not written `paths`: its SQLite files (CTFd's CTFd/ctfd.db opened its whole
+        package), or a key file it writes only when given none."""
+        return replace(self, changed=tuple(path for path in self.changed if path not in paths))
 
 
 def written_by(app_dir: Path, copy: Path) -> Written:
@@ -119,17 +128,7 @@ def written_by(app_dir: Path, copy: Path) -> Written:
             continue
         changed += [(relative / name).as_posix() for name in files if _changed(before / name, here / name)]
     databases = tuple(sorted(path for path in changed if _is_sqlite(copy / path)))
-    return Written(*_folders_and_top(changed, made), databases, tuple(sorted(changed)), tuple(sorted(made)))
-
-
-def _folders_and_top(changed: list[str] | tuple[str, ...], made: list[str] | tuple[str, ...]
-                     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(the folders to open, the files at the top) for files changed and folders made."""
-    folders = {*made, *(path.rpartition("/")[0] for path in changed if "/" in path)}
-    top = [path for path in changed if "/" not in path]
-    # A folder inside another listed one is already writable by it.
-    outer = {f for f in folders if not any(f.startswith(other + "/") for other in folders)}
-    return tuple(sorted(outer)), tuple(sorted(top))
+    return Written(tuple(sorted(changed)), tuple(sorted(made)), databases)
 
 
 def _is_sqlite(path: Path) -> bool:
