@@ -32,6 +32,11 @@ def keeps_its_own_key(texts: Mapping[str, str], written_top: tuple[str, ...]) ->
     """(the file naming SECRET_KEY, the key file the app wrote) where the app, given no key, made
     one of its own at its top (CTFd's .ctfd_secret_key, read through its config.ini): in an image
     each worker then makes its own, and a session one worker signs the next cannot read."""
-    made = next((name for name in written_top if "secret" in name.lower() or "key" in name.lower()), None)
+    made = next((name for name in written_top if is_key_file(name)), None)
     named = next((path for path, text in sorted(texts.items()) if SECRET_KEY in text), None)
     return (named, made) if made and named else None
+
+
+def is_key_file(name: str) -> bool:
+    """A file named like a key the app keeps for itself (.ctfd_secret_key)."""
+    return "secret" in name.lower() or "key" in name.lower()

@@ -176,7 +176,7 @@ def top_writes_note(d: Detected) -> str:
     instead = []
     if any("log" in name.lower() for name in d.writes_top):
         instead.append("log to stdout")
-    if any("secret" in name.lower() or "key" in name.lower() for name in d.writes_top):
+    if any(appenv.is_key_file(name) for name in d.writes_top):
         instead.append("give it the key in its environment, listed under environments.<name>.secrets")
     otherwise = f" (or {'; or '.join(instead)})" if instead else ""
     return (f"the probe's run wrote {files} at the top of {d.folder}/, beside the code, which is read-only in every "

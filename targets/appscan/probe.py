@@ -125,13 +125,8 @@ def raised_in(exc):
     import sysconfig
 
     site = os.path.realpath(sysconfig.get_paths()["purelib"]) + os.sep
-    frame = exc.__traceback__
-    inner = None
-    while frame is not None:
-        inner, frame = frame, frame.tb_next
-    if inner is None:
-        return None
-    path = os.path.realpath(inner.tb_frame.f_code.co_filename)
+    frames = _frames(exc)
+    path = frames[-1][0] if frames else ""
     return path[len(site):] if path.startswith(site) else None
 
 
@@ -140,13 +135,17 @@ def raised_at(exc):
     relative to the app's folder (the probe's working directory), or None: flaskbb's NameError
     named no file, and the user had nothing to open."""
     top = os.path.realpath(os.getcwd()) + os.sep
-    frame, found = exc.__traceback__, None
+    inside = [(path, line) for path, line in _frames(exc) if path.startswith(top)]
+    return "%s line %d" % (inside[-1][0][len(top):], inside[-1][1]) if inside else None
+
+
+def _frames(exc):
+    """(real path, line) of each frame of `exc`'s traceback, outermost first."""
+    frames, frame = [], exc.__traceback__
     while frame is not None:
-        path = os.path.realpath(frame.tb_frame.f_code.co_filename)
-        if path.startswith(top):
-            found = "%s line %d" % (path[len(top):], frame.tb_lineno)
+        frames.append((os.path.realpath(frame.tb_frame.f_code.co_filename), frame.tb_lineno))
         frame = frame.tb_next
-    return found
+    return frames
 
 
 def main():
