@@ -84,6 +84,15 @@ def wheel_pythons(spec: str, cache_dir: Path | None, index: str | None = None,
     return have
 
 
+def lacks_wheel(spec: str, python: str, cache_dir: Path | None) -> bool:
+    """Whether the index says `spec` has no Linux wheel for `python` (False when it cannot say,
+    or is not asked about that Python): what pip and the build would compile from source."""
+    if python not in PYTHONS:
+        return False
+    have = wheel_pythons(spec, cache_dir)
+    return have is not None and python not in have
+
+
 def older_wheels(spec: str, index: str | None = None) -> str | None:
     """The newest CPython older than PYTHONS that `spec`'s release has a Linux wheel for
     ("3.8": pillow 7.1.1 ships cp35-cp38 wheels), or None: it has none, or the index cannot say."""

@@ -46,12 +46,8 @@ def needed(installed: Sequence[str], python: str, cache_dir: Path | None) -> Nat
         needs = BUILD_NEEDS.get(canonicalize_name(name))
         if needs is None or not version:
             continue
-        if canonicalize_name(name) not in NO_LINUX_WHEELS:
-            if python not in wheel_index.PYTHONS:
-                continue  # the index is asked about these Pythons only
-            have = wheel_index.wheel_pythons(spec, cache_dir)
-            if have is None or python in have:
-                continue  # a wheel, or nothing the index can tell
+        if canonicalize_name(name) not in NO_LINUX_WHEELS and not wheel_index.lacks_wheel(spec, python, cache_dir):
+            continue  # a wheel, or nothing the index can tell
         compiled.append(spec)
         build += [package for package in needs if package not in build]
     if not compiled:

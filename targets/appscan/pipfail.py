@@ -132,13 +132,11 @@ def explain(output: str, pins: Iterable[str], python: str, cache_dir: Path | Non
 
 def _sources_next(by_name: dict[str, str], failed: list[str], python: str, cache_dir: Path | None) -> list[str]:
     """The app's other pins the index has no wheel for `python` of (pip would build them from source)."""
-    if python not in wheel_index.PYTHONS:
-        return []  # the index is asked about these Pythons only
     done = {canonicalize_name(name) for name in failed}
     pins = [pin for name, pin in sorted(by_name.items()) if name not in done]
     with ThreadPoolExecutor(max_workers=8) as pool:  # one index request each, on a cold cache
-        answers = list(pool.map(lambda pin: wheel_index.wheel_pythons(pin, cache_dir), pins))
-    return [pin for pin, have in zip(pins, answers, strict=True) if have is not None and python not in have]
+        lacking = list(pool.map(lambda pin: wheel_index.lacks_wheel(pin, python, cache_dir), pins))
+    return [pin for pin, lacks in zip(pins, lacking, strict=True) if lacks]
 
 
 # A line of a build's own output that says what failed: a compiler's (file:line: error: ...),
