@@ -24,6 +24,8 @@ def flask_before_2(version: str) -> bool:
         return bool(version) and Version(version) < Version("2.0")
     except InvalidVersion:
         return False
+
+
 # The oldest release of a server package an app may pin itself instead of the pin above:
 # it gets that range, floor to pin (build/serverpins.py). gunicorn 21.2.0: the generated
 # gunicorn.conf.py is run on it and on the pin by tests/unit/test_gunicorn_conf.py;

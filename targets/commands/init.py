@@ -10,8 +10,8 @@ leaves a half-written or unloadable manifest.
 from __future__ import annotations
 
 import shlex
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
