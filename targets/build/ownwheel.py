@@ -52,7 +52,9 @@ def pointing_at_code(wheel: Path, src: Path, cache_dir: Path, dest: str = APP_DI
     if any(name.startswith((f"{data}purelib/", f"{data}platlib/")) for name in files):
         return wheel
     code = [name for name in files if not name.startswith((f"{meta}/", data))]
-    roots = {_root(src, name, files[name]) for name in code}
+    # Where a package may sit in the shipped code: its top, or a top folder (src/ in a src layout).
+    tops = ["", *sorted(p.name for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    roots = {_root(src, tops, name, files[name]) for name in code}
     if not code or None in roots:
         return wheel
     kept = {name: content for name, content in files.items() if name not in code and name != f"{meta}/RECORD"}
@@ -73,10 +75,10 @@ def pointing_at_code(wheel: Path, src: Path, cache_dir: Path, dest: str = APP_DI
     return folder / wheel.name
 
 
-def _root(src: Path, name: str, content: bytes) -> str | None:
-    """The folder of `src` ("" for its top, "src" for a src layout) that holds the wheel's
-    file `name` with the same bytes, or None."""
-    for root in ["", *sorted(p.name for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))]:
+def _root(src: Path, tops: list[str], name: str, content: bytes) -> str | None:
+    """The folder of `src` among `tops` ("" for its top, "src" for a src layout) that holds the
+    wheel's file `name` with the same bytes, or None."""
+    for root in tops:
         path = src / root / name
         if path.is_file() and path.read_bytes() == content:
             return root
