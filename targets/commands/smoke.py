@@ -18,7 +18,7 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord
 from ..services import live as services
-from ..smoke import hints, parity
+from ..smoke import hints, parity, usage
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import SmokeRun
 from ..ui.progress import Reporter
@@ -59,6 +59,7 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
             run.results.extend(runs[name].results)
             run.logs.update(runs[name].logs)
             run.cached |= runs[name].cached
+            run.used.update(runs[name].used)
         _parity_and_report(run, selected, built, time.monotonic() - started, shown)
     return run
 
@@ -73,12 +74,15 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
         assert previous is not None
         run.results.extend(Result(**r) for r in previous["results"] if r["variant"] != parity.VARIANT)
         run.cached.add(name)
+        run.used[name] = previous.get("services_used", {})
         report.finish(name, "passed before with these very inputs, checks and env (cached; --force reruns it)")
         return run
     started = time.monotonic()
     report.phase(name, f"smoke ({settings.kind}, env {run.env_name})", since=started)
+    since: dict[str, int] = {}
     try:
         run.begin(name)
+        since = usage.before(run, name)
         behaviour(settings.kind).smoke(record, run)
     except SmokeFailed as exc:
         # An infrastructure failure (the engine refused a container, compose
@@ -87,6 +91,7 @@ def _smoke_target(parent: SmokeRun, record: BuildRecord, settings: TargetSetting
         if exc.detail:
             run.logs[f"{name} [infrastructure]"] = exc.detail
     _services_lasted(run, name)
+    usage.tell(run, name, since, passed(run.results, name))
     # Counted as the matrix counts them: a check once, however many ways the platform runs
     # the target (cloudrun's 21 checks were "63 checks passed" here, 21/21 in the table).
     checks = {r.check for r in run.results}
@@ -207,6 +212,8 @@ def write_report(project: Project, run: SmokeRun, built: dict[str, BuildRecord])
             "cache_key": cache_key(record, run),
             # Whether this run reused the verdict: a rerun can give the very same results.
             "cached": name in run.cached,
+            # How often the app reached each of its services (a cached pass: as it was then).
+            "services_used": run.used.get(name, {}),
         }
     # This run's services: what ran them and how long each took to answer (no credentials).
     services = {name: {"kind": i.settings.kind, "image": i.image, "ready_seconds": round(i.seconds, 2),

@@ -36,6 +36,7 @@ class ServiceKind(Protocol):
     port: int  # the port it listens on inside its container (and on the services network)
     # Generated per run: the credential fields, e.g. ("password",) or ("access_key", "secret_key").
     credentials: tuple[str, ...]
+    unit: str  # what uses() counts, plural: "connections", "commands", "requests"
 
     def image(self, settings: ServiceSettings) -> str:
         """The official image for this version (or settings.image)."""
@@ -55,6 +56,10 @@ class ServiceKind(Protocol):
 
     def snapshot(self, container: Container, settings: ServiceSettings) -> bool:
         """Keep the current state as what reset(snapshot=True) returns to; False if the kind has none."""
+
+    def uses(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> int:
+        """How often the app has reached it since it started, in `unit`; flaskship's own
+        traffic (readiness polls, resets, snapshots, this reading) never counts."""
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         """The connection, field by field (`url`, `host`, `password`, ...), as the app is told it."""

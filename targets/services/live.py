@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from docker.errors import DockerException
 from docker.models.containers import Container
 
 from ..engine import docker_client
@@ -89,6 +90,21 @@ class Live:
                 state = instance.container.attrs.get("State", {})
                 raise SmokeFailed(f"service {name} ({instance.settings.kind}) stopped during the run "
                                   f"(exit status {state.get('ExitCode')})", docker_client.logs(instance.container))
+
+    def uses(self, names: Iterable[str]) -> dict[str, int]:
+        """How often the app has reached each of these services so far (ServiceKind.uses); a
+        service that is down, or that could not be read, is left out rather than guessed."""
+        found: dict[str, int] = {}
+        for name in names:
+            instance = self.instances[name]
+            if instance.error or instance.container is None:
+                continue
+            try:
+                found[name] = instance.kind.uses(instance.container, instance.host_port, instance.settings,
+                                                 instance.creds)
+            except (FlaskshipError, DockerException, OSError, ValueError, IndexError):
+                continue
+        return found
 
     def reset(self, names: Iterable[str], to_snapshot: bool = False) -> None:
         """Empty each service; with to_snapshot, a database goes back to its snapshot instead."""

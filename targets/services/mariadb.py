@@ -21,7 +21,7 @@ DEBIAN_VERSION = "10.11"  # bookworm's mariadb-server
 # Speed over durability, for throwaway smoke instances only (never in docker-compose.yml):
 # every reset drops and loads the database again.
 THROWAWAY = ("--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0", "--innodb-doublewrite=0",
-             "--skip-log-bin", "--innodb-buffer-pool-size=64M")
+             "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--userstat=1")
 SNAPSHOT = "/tmp/flaskship-snapshot.sql"
 
 
@@ -29,6 +29,7 @@ class MariaDB:
     name = "mariadb"
     port = 3306
     credentials = ("password", "root_password")
+    unit = "connections"
 
     def image(self, settings: ServiceSettings) -> str:
         return settings.image or f"mariadb:{settings.version}"
@@ -67,6 +68,15 @@ class MariaDB:
         _run(container, f"mariadb-dump -uroot --single-transaction {db.database} > {SNAPSHOT}",
              f"keeping database {db.database}")
         return True
+
+    def uses(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> int:
+        # userstat (above) counts logins per user; resets, snapshots and this reading log in as
+        # root. The user is an Identifier ([a-z_][a-z0-9_]*), so it sits in the quotes as it is.
+        db = narrowed(settings, MariaDBSettings)
+        found = _run(container, "mariadb -uroot -N -e \"SELECT COALESCE(SUM(TOTAL_CONNECTIONS), 0) FROM "
+                                f"information_schema.USER_STATISTICS WHERE USER = '{db.user}'\"",
+                     "reading its connections")
+        return int(found.split()[-1])
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         db = narrowed(settings, MariaDBSettings)
@@ -108,14 +118,15 @@ def _root_password(container: Container) -> str:
     raise SmokeFailed(f"mariadb: container {container.name} has no MARIADB_ROOT_PASSWORD")
 
 
-def _run(container: Container, script: str, what: str) -> None:
+def _run(container: Container, script: str, what: str) -> str:
     """A shell line in the server's container, as root over its local socket; the password
-    goes in MYSQL_PWD, where the client reads it, never on a command line."""
+    goes in MYSQL_PWD, where the client reads it, never on a command line. Its output."""
     code, output = container.exec_run(["sh", "-c", script], environment={"MYSQL_PWD": _root_password(container)},
                                       user="mysql")
+    text = output.decode("utf-8", "replace").strip()
     if code != 0:
-        text = output.decode("utf-8", "replace").strip()
         raise SmokeFailed(f"mariadb: {what} failed: {text.splitlines()[-1] if text else code}", text)
+    return text
 
 
 KIND = MariaDB()

@@ -3,6 +3,7 @@ from the release step's snapshot (a template database), Heroku's DATABASE_URL.""
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 from docker.models.containers import Container
 
+from ..engine import docker_client
 from ..errors import SmokeFailed
 from .kinds import Start, database_fields, narrowed
 from .settings import PostgresSettings, ServiceSettings
@@ -19,13 +21,14 @@ DEBIAN_VERSION = "15"  # bookworm's postgresql
 SSL_REQUEST = struct.pack("!II", 8, 80877103)
 # Speed over durability, for throwaway smoke instances only (never in docker-compose.yml):
 # every reset is a CREATE DATABASE, which fsyncs the whole copy otherwise.
-THROWAWAY = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+THROWAWAY = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "log_connections=on")
 
 
 class Postgres:
     name = "postgres"
     port = 5432
     credentials = ("password",)
+    unit = "connections"
 
     def image(self, settings: ServiceSettings) -> str:
         return settings.image or f"postgres:{settings.version}"
@@ -65,6 +68,15 @@ class Postgres:
         _sql(container, pg, f'DROP DATABASE IF EXISTS "{_snapshot(pg)}"',
              f'CREATE DATABASE "{_snapshot(pg)}" TEMPLATE "{pg.database}"')
         return True
+
+    def uses(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> int:
+        # log_connections (above) logs each login as it happens, whatever the app's pool does
+        # after; the server's statistics would count it only once the session flushes them.
+        # Resets and snapshots log in to the `postgres` database, so they are not counted.
+        pg = narrowed(settings, PostgresSettings)
+        logged = docker_client.logs(container, "all")
+        return len(re.findall(rf"connection authorized: user={re.escape(pg.user)} database={re.escape(pg.database)}\b",
+                              logged))
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         pg = narrowed(settings, PostgresSettings)

@@ -13,9 +13,13 @@ from .kinds import Start
 from .settings import ServiceSettings
 
 
+# flaskship's own commands (readiness, reset, the reading of what the app sent): never the app's use.
+OWN_COMMANDS = frozenset({"auth", "ping", "flushall", "info"})
+
+
 def _command(password: str, *commands: str) -> bytes:
-    """RESP: AUTH, then each command, in one write."""
-    parts = [["AUTH", password], *([c] for c in commands)]
+    """RESP: AUTH, then each command (its words split on spaces), in one write."""
+    parts = [["AUTH", password], *(c.split() for c in commands)]
     return b"".join(f"*{len(p)}\r\n".encode() + b"".join(f"${len(a)}\r\n{a}\r\n".encode() for a in p) for p in parts)
 
 
@@ -31,10 +35,27 @@ def _ask(host_port: int, password: str, *commands: str) -> bytes:
         return answer
 
 
+def _info(host_port: int, password: str, section: str) -> str:
+    """The text of INFO <section>: one bulk string after AUTH's +OK."""
+    with socket.create_connection(("127.0.0.1", host_port), timeout=2) as sock:
+        sock.sendall(_command(password, f"INFO {section}"))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+            _, _, reply = answer.partition(b"\r\n")
+            if reply.startswith(b"-"):
+                raise OSError(reply.decode("utf-8", "replace").strip())
+            header, found, body = reply.partition(b"\r\n")
+            if found and len(body) >= int(header[1:]) + 2:
+                return body[:int(header[1:])].decode("utf-8", "replace")
+    raise OSError(f"INFO {section}: the connection closed before its answer")
+
+
 class Redis:
     name = "redis"
     port = 6379
     credentials = ("password",)
+    unit = "commands"
 
     def image(self, settings: ServiceSettings) -> str:
         return settings.image or f"redis:{settings.version}"
@@ -65,6 +86,12 @@ class Redis:
 
     def snapshot(self, container: Container, settings: ServiceSettings) -> bool:
         return False  # a cache starts empty on a new release too
+
+    def uses(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> int:
+        # Every command the server ran, by name (`cmdstat_get:calls=3,...`), less flaskship's own.
+        stats = _info(host_port, creds["password"], "commandstats")
+        return sum(int(line.split("calls=", 1)[1].split(",", 1)[0]) for line in stats.splitlines()
+                   if line.startswith("cmdstat_") and line[8:].split(":", 1)[0] not in OWN_COMMANDS)
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         password = creds["password"]

@@ -14,13 +14,14 @@ way a deploy would set them, but a wrong key would not be caught here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 from docker.models.containers import Container
 
-from ..engine import outbound
+from ..engine import docker_client, outbound
 from ..errors import SmokeFailed
 from .kinds import Start, narrowed
 from .settings import S3Settings, ServiceSettings
@@ -34,6 +35,9 @@ MAKE_BUCKET = (
 )
 
 
+REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[0-9.]+"')
+
+
 def _bucket_xml(region: str) -> bytes:
     if region == "us-east-1":
         return b""
@@ -45,6 +49,7 @@ class S3:
     name = "s3"
     port = 5000
     credentials = ("access_key", "secret_key")
+    unit = "requests"
 
     def image(self, settings: ServiceSettings) -> str:
         return settings.image or f"motoserver/moto:{settings.version}"
@@ -75,6 +80,14 @@ class S3:
 
     def snapshot(self, container: Container, settings: ServiceSettings) -> bool:
         return False
+
+    def uses(self, container: Container, host_port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> int:
+        # moto's server logs every request it answers (werkzeug's access line). flaskship's own
+        # go to /moto-api/ (readiness, reset), and PUT /<bucket> makes the bucket after a reset.
+        s3 = narrowed(settings, S3Settings)
+        ours = f"PUT /{s3.bucket}"
+        return sum(1 for method, path in REQUEST_LINE.findall(docker_client.logs(container, "all"))
+                   if not path.startswith("/moto-api/") and f"{method} {path}" != ours)
 
     def fields(self, host: str, port: int, settings: ServiceSettings, creds: Mapping[str, str]) -> dict[str, str]:
         s3 = narrowed(settings, S3Settings)

@@ -55,6 +55,8 @@ class SmokeRun:
     cancel: Callable[[], None] = lambda: None
     # Targets whose verdict this run took from an earlier one (a cached pass).
     cached: set[str] = field(default_factory=set)
+    # target -> service -> how often the app reached it over the target's smoke (smoke/usage.py).
+    used: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _, environment = self.project.environment(self.env_name)
@@ -73,7 +75,7 @@ class SmokeRun:
         """The same run (environment, secrets, suite) for one target on a thread of its
         own, with its own results and logs: the command merges them in target order."""
         twin = copy.copy(self)
-        twin.progress, twin.results, twin.logs, twin.cached = progress, [], {}, set()
+        twin.progress, twin.results, twin.logs, twin.cached, twin.used = progress, [], {}, set(), {}
         return twin
 
     def side_by_side(self, *variants: Callable[[SmokeRun], None]) -> None:

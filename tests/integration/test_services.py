@@ -125,6 +125,10 @@ def test_rows_are_written_and_read_back_on_every_kind(notes: Path, engine: docke
     for target in ("run", "dyno", "stack", "fn"):
         reads = [r for r in report[target]["results"] if r["check"] == "read"]
         assert reads and all(r["status"] == "pass" for r in reads), (target, reads)
+        # Logins to the app's database, read from the server's own log: the release's and the app's.
+        assert report[target]["services_used"]["db"] >= 2, (target, report[target]["services_used"])
+        assert re.search(rf"{target} \[services\] db \(postgres\): \d+ connections from the app", output)
+    assert "was never used" not in output
     # The release step migrated the real database, once per target.
     assert all(any(r["check"] == "release" and r["status"] == "pass" for r in report[t]["results"])
                for t in ("run", "dyno", "fn"))
@@ -312,6 +316,9 @@ def test_a_redis_visit_counter_starts_from_zero(tmp_path: Path, engine: docker.D
     root = _project(tmp_path, "redis_counter", COUNTER)
     smoke = built_and_smoked(root / "targets.yaml")
     assert "services: cache" in smoke.stdout and _leftovers(engine) == []
+    # Every way it runs sends at least its 4 checks' GET, INCR, INCR, GET; no FLUSHALL or PING of ours counts.
+    used = json.loads((root / "build/smoke.json").read_text())["targets"]["dyno"]["services_used"]
+    assert used["cache"] >= 4, used
 
 
 BLOB = bytes(range(256)) * 3 + b"\x00\xff end"
@@ -319,7 +326,8 @@ UPLOADS = f"""\
 app: {{source: ., entry: "storage:app", static: null}}
 services:
   files: {{kind: s3, bucket: uploads}}
-defaults: {{services: [files]}}
+  spare: {{kind: redis}}  # wired, and never read: the app has no REDIS_URL in it
+defaults: {{services: [files, spare]}}
 smoke:
   health: /healthz
   checks:
@@ -335,10 +343,15 @@ def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.D
     import hashlib
 
     root = _project(tmp_path, "s3_files", UPLOADS)
-    built_and_smoked(root / "targets.yaml")
+    smoke = built_and_smoked(root / "targets.yaml")
     report = json.loads((root / "build/smoke.json").read_text())["targets"]
     digests = {r["observed"]["digest"] for t in report.values() for r in t["results"] if r["check"] == "download"}
     assert digests == {hashlib.sha256(BLOB).hexdigest()}
+    # The bucket was reached by the app (not only by the reset that made it); the spare never.
+    assert report["run"]["services_used"]["files"] >= 3 and report["run"]["services_used"]["spare"] == 0
+    warnings = [line for line in smoke.stdout.splitlines() if "was never used" in line]
+    assert len(warnings) == 1 and "service spare (redis)" in warnings[0] and "REDIS_URL" in warnings[0], warnings
+    assert "services.spare.env in targets.yaml" in warnings[0]
     assert _leftovers(engine) == []
 
 
@@ -366,6 +379,7 @@ def test_the_notes_app_on_mariadb_through_pymysql(tmp_path: Path, engine: docker
     report = json.loads((root / "build/smoke.json").read_text())["targets"]
     for target in ("dyno", "stack"):
         assert all(r["status"] == "pass" for r in report[target]["results"]), (target, report[target]["results"])
+        assert report[target]["services_used"]["db"] >= 2, (target, report[target]["services_used"])
         assert [r["check"] for r in report[target]["results"] if r["check"] == "read"], target
     dyno = next(env for env in seen.values() if env["TARGET"] == "dyno" and "JAWSDB_MARIA_URL" in env)
     assert dyno["JAWSDB_MARIA_URL"].startswith("mysql://app:") and dyno["DATABASE_URL"].startswith("mysql+pymysql://")

@@ -1,0 +1,42 @@
+"""Whether the app used the services it was given: how often each one was reached over a
+target's smoke (its release step and every way it ran), read from the service itself.
+
+An app that reads another variable than the ones it is given falls back on its own
+default (SQLite beside its code, a cache in memory) and passes every check anyway:
+CTFd's config read TESTING_DATABASE_URL only in its test class, and three of its four
+targets passed on SQLite beside a MariaDB nobody used. Counting is how that shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..ui.lines import notice
+
+if TYPE_CHECKING:
+    from .session import SmokeRun
+
+
+def before(run: SmokeRun, target: str) -> dict[str, int]:
+    """The counts to measure this target's use from (services outlive targets)."""
+    return run.services.uses(run.service_names(target))
+
+
+def tell(run: SmokeRun, target: str, since: dict[str, int], passed: bool) -> None:
+    """Record each service's use by this target, and warn of one it never used when
+    everything else passed (when something failed, that failure is the news)."""
+    now = run.services.uses(since)
+    used = {name: now[name] - since[name] for name in since if name in now}
+    run.used[target] = used
+    for name, count in used.items():
+        instance = run.services.instances[name]
+        kind, unit = instance.settings.kind, instance.kind.unit
+        if count or not passed:
+            run.progress(f"  {target} [services] {name} ({kind}): {count} {unit} from the app")
+            continue
+        given = ", ".join(sorted(instance.settings.env)) or "no variable"
+        notice(run.progress,
+               f"  warning: {target}: service {name} ({kind}) was never used: no {unit} from the app in its release "
+               f"step or checks, though it was given {given}. An app that reads another variable runs on its own "
+               f"default instead (SQLite, a cache in memory): name that variable under services.{name}.env "
+               "in targets.yaml", ("unused-service", target, name))
