@@ -171,8 +171,14 @@ def test_failed_build_shows_log_tail_and_keeps_last_good_build(built: Path, engi
 
 def test_container_that_exits_at_boot_shows_its_logs(project: Path, engine: docker.DockerClient) -> None:
     wsgi = project / "app/wsgi.py"
-    wsgi.write_text('raise RuntimeError("boom-at-boot")\n' + wsgi.read_text())
-    assert invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun").code == 0
+    # A message whose last line is not the cause, as SQLAlchemy's errors end.
+    wsgi.write_text('raise RuntimeError("boom-at-boot\\n(Background on this error at: https://sqlalche.me/e/14/e3q8)")\n'
+                    + wsgi.read_text())
+    build = invoke("build", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
+    assert build.code == 0, build.stdout + build.stderr
+    # Hosting lint could not ask the app for its routes: a warning (Hosting would deploy it), quoting the cause.
+    warnings = [line for line in (build.stdout + build.stderr).splitlines() if "routes could not be listed" in line]
+    assert len(warnings) == 1 and warnings[0].endswith("its output: RuntimeError: boom-at-boot"), warnings
     result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
     assert_one_clear_line(result, "cloudrun [PORT unset] boot", "container exited at boot", app_logs=True)
     assert "boom-at-boot" in result.stdout  # the container's own logs
