@@ -4,7 +4,8 @@ target's smoke (its release step and every way it ran), read from the service it
 An app that reads another variable than the ones it is given falls back on its own
 default (SQLite beside its code, a cache in memory) and passes every check anyway:
 CTFd's config read TESTING_DATABASE_URL only in its test class, and three of its four
-targets passed on SQLite beside a MariaDB nobody used. Counting is how that shows.
+targets passed on SQLite beside a MariaDB nobody used; its uploads go to S3 only with
+UPLOAD_PROVIDER=s3, and without it a wired S3 sat idle. Counting is how that shows.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def tell(run: SmokeRun, target: str, since: dict[str, int], passed: bool) -> Non
         given = ", ".join(sorted(instance.settings.env)) or "no variable"
         notice(run.progress,
                f"  warning: {target}: service {name} ({kind}) was never used: no {unit} from the app in its release "
-               f"step or checks, though it was given {given}. An app that reads another variable runs on its own "
-               f"default instead (SQLite, a cache in memory): name that variable under services.{name}.env "
-               "in targets.yaml", ("unused-service", target, name))
+               f"step or checks, though it was given {given}. An app that reads another variable, or needs one set "
+               "to choose this service, runs on its own default (SQLite, a cache in memory, files on disk) and "
+               f"passes anyway: name its variable under services.{name}.env, or set the switch under "
+               f"environments.{run.env_name}.env in targets.yaml", ("unused-service", target, name))

@@ -351,7 +351,7 @@ def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.D
     assert report["run"]["services_used"]["files"] >= 3 and report["run"]["services_used"]["spare"] == 0
     warnings = [line for line in smoke.stdout.splitlines() if "was never used" in line]
     assert len(warnings) == 1 and "service spare (redis)" in warnings[0] and "REDIS_URL" in warnings[0], warnings
-    assert "services.spare.env in targets.yaml" in warnings[0]
+    assert "services.spare.env" in warnings[0] and "environments.development.env in targets.yaml" in warnings[0]
     assert _leftovers(engine) == []
 
 
