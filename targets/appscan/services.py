@@ -7,9 +7,9 @@ are tested without a venv:
             driver too, the one whose scheme (mysql, postgres) the code names, else postgres;
   redis     redis, rq or celery installed;
   s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
-Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) that is
-known to hold a connection, or is named like one (DEV_DATABASE_URL, REDISTOGO_URL), is
-wired to it; not one read only in a class or function named for tests (TestingConfig).
+Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) into a setting
+that holds the connection (SQLALCHEMY_DATABASE_URI = os.getenv("DB_URI")), that is known to
+hold one, or is named like one (DEV_DATABASE_URL, REDISTOGO_URL), is wired to it; not one read only in a class or function named for tests (TestingConfig).
 S3's names may also be settings the code names (AWS_S3_BUCKET), which a config file
 takes from the environment. Otherwise the platform's usual name.
 Flask-Migrate with a migrations/ folder means the release step runs `flask db upgrade`.
@@ -35,6 +35,11 @@ MYSQL_DRIVERS = {"pymysql": "mysql+pymysql", "mysqlclient": "mysql", "mysql-conn
 REDIS_CLIENTS = ("redis", "rq", "celery")
 DATABASE_VARIABLES = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "POSTGRES_URL", "POSTGRESQL_URL", "DB_URL")
 REDIS_VARIABLES = ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "RQ_REDIS_URL", "CACHE_REDIS_URL")
+# The settings a service's URL lives in, as Flask and its extensions name them: a variable read
+# into one of them is that service's, whatever its name (flask-shop: DB_URI, REDIS_URI).
+DATABASE_SETTINGS = frozenset({"SQLALCHEMY_DATABASE_URI", "DATABASE_URL", "DATABASE_URI"})
+REDIS_SETTINGS = frozenset({*REDIS_VARIABLES, "REDIS_URI", "RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URL",
+                            "SESSION_REDIS", "broker_url", "result_backend"})
 AWS_VARIABLES = {"AWS_ACCESS_KEY_ID": "access_key", "AWS_SECRET_ACCESS_KEY": "secret_key", "AWS_DEFAULT_REGION": "region"}
 
 
@@ -117,6 +122,72 @@ def _read_name(node: ast.AST) -> str | None:
     return None
 
 
+def assigned_reads(texts: Mapping[str, str], settings: frozenset[str]) -> list[str]:
+    """The variables whose value the app puts in one of `settings`, outside tests:
+    `SQLALCHEMY_DATABASE_URI = os.getenv("DB_URI", default)`, `app.config["REDIS_URL"] =
+    os.environ["X"]`, `app.config.update(REDIS_URL=...)`, `{"REDIS_URL": ...}`."""
+    found: list[str] = []
+    for text in texts.values():
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        found.extend(name for value in _setting_values(tree, settings, False) for name in _url_reads(value))
+    return _unique(found)
+
+
+def _setting_values(node: ast.AST, settings: frozenset[str], in_tests: bool) -> Iterator[ast.AST]:
+    if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        in_tests = in_tests or bool(_TESTS.search(node.name))
+    if not in_tests:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(_setting_name(target) in settings for target in targets):
+                yield node.value
+        elif isinstance(node, ast.Call):
+            yield from (k.value for k in node.keywords if k.arg in settings)
+        elif isinstance(node, ast.Dict):
+            yield from (v for k, v in zip(node.keys, node.values, strict=True)
+                        if isinstance(k, ast.Constant) and k.value in settings)
+    for child in ast.iter_child_nodes(node):
+        yield from _setting_values(child, settings, in_tests)
+
+
+def _setting_name(target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        return str(target.slice.value)
+    return None
+
+
+def _url_reads(value: ast.AST) -> Iterator[str]:
+    """Reads that are the value itself, not parts of it: the read, its default (another read),
+    a method on it (`.replace("postgres://", ...)`), either side of `or`, either branch of an
+    if-expression. An f-string's parts (DB_USER, DB_HOST) and a condition (USE_DB) are not URLs."""
+    name = _read_name(value)
+    if name is not None:
+        yield name
+        if isinstance(value, ast.Call) and len(value.args) > 1:
+            yield from _url_reads(value.args[1])
+    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        yield from _url_reads(value.func.value)
+        if value.func.attr == "from_url" and value.args:  # redis.from_url(os.getenv("X"))
+            yield from _url_reads(value.args[0])
+    elif isinstance(value, ast.BoolOp):
+        for operand in value.values:
+            yield from _url_reads(operand)
+    elif isinstance(value, ast.IfExp):
+        yield from _url_reads(value.body)
+        yield from _url_reads(value.orelse)
+
+
+def _unique(*groups: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(name for group in groups for name in group))
+
+
 def _is_environ(node: ast.AST) -> bool:
     return (isinstance(node, ast.Attribute) and node.attr == "environ") or (isinstance(node, ast.Name)
                                                                              and node.id == "environ")
@@ -137,13 +208,15 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
     database = _database(installed, texts)
     if database and setting:
         kind, driver = database
-        names = [v for v in reads if _database_variable(v)] or ["DATABASE_URL"]
+        names = _unique(assigned_reads(texts, DATABASE_SETTINGS), [v for v in reads if _database_variable(v)]) or [
+            "DATABASE_URL"]
         extra = {"scheme": MYSQL_DRIVERS[driver]} if kind == "mariadb" else {}
         found.append(Service("db", kind, {v: "url" for v in names},
                              f"{driver} is a dependency and {_where(texts, setting)} names {setting}", extra))
     client = next((c for c in REDIS_CLIENTS if c in installed), None)
     if client:
-        names = [v for v in reads if _redis_variable(v)] or ["REDIS_URL"]
+        names = _unique(assigned_reads(texts, REDIS_SETTINGS), [v for v in reads if _redis_variable(v)]) or [
+            "REDIS_URL"]
         found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency"))
     endpoint = next((v for v in reads if "ENDPOINT" in v), None)
     if "boto3" in installed and (endpoint or _where(texts, "endpoint_url")):
@@ -163,8 +236,8 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
 # DEV_DATABASE_URL, the config its factory runs by default) or a Heroku add-on's Redis
 # (REDISTOGO_URL, REDISCLOUD_URL): wired too, or the app runs on its default (SQLite,
 # localhost:6379) while smoke starts the services it never uses.
-_DATABASE_NAMED = re.compile(r"^(?:[A-Z0-9]+_)?DATABASE_(?:URL|URI)$")
-_REDIS_NAMED = re.compile(r"^REDIS[A-Z0-9]*_URL$")
+_DATABASE_NAMED = re.compile(r"^(?:[A-Z0-9]+_)?(?:DATABASE|DB)_(?:URL|URI)$")
+_REDIS_NAMED = re.compile(r"^REDIS[A-Z0-9]*_UR[LI]$")
 
 
 def _database_variable(name: str) -> bool:

@@ -226,6 +226,21 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
     s3 = {name: field for name, field in found["s3"].env.items() if field not in ("access_key", "secret_key")}
     assert s3 == {"AWS_S3_ENDPOINT_URL": "endpoint", "AWS_DEFAULT_REGION": "region", "AWS_S3_REGION": "region",
                   "AWS_S3_BUCKET": "bucket"}
+    # flask-shop: the variables are named for neither kind (DB_URI, REDIS_URI); what the app reads
+    # them into says whose they are. Parts of a URL (DB_USER in an f-string) and switches are not URLs.
+    shop = {"flaskshop/settings.py": 'class DBConfig:\n    user = os.getenv("DB_USER", "root")\n'
+                                     '    db_uri = f"mysql+pymysql://{user}@{os.getenv(\'DB_HOST\')}/shop"\n'
+                                     'class Config:\n    USE_REDIS = os.getenv("USE_REDIS", False)\n'
+                                     '    REDIS_URL = os.getenv("REDIS_URI", "redis://localhost:6379")\n'
+                                     '    SQLALCHEMY_DATABASE_URI = os.getenv("DB_URI", DBConfig.db_uri)\n'
+                                     'class TestConfig(Config):\n    SQLALCHEMY_DATABASE_URI = os.getenv("TEST_DB")\n'}
+    found = {s.kind: s for s in scan.detect(["pymysql", "redis"], shop)}
+    assert found["mariadb"].env == {"DB_URI": "url"} and found["redis"].env == {"REDIS_URI": "url"}
+    # The same through app.config, a Heroku-style rewrite, `or` and config.update().
+    inline = {"app.py": 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("PG", "").replace("postgres:", "x:")\n'
+                        'app.config.update(REDIS_URL=os.getenv("CACHE_AT") or "redis://localhost")\n'}
+    found = {s.kind: s for s in scan.detect(["psycopg2", "redis"], inline)}
+    assert found["postgres"].env == {"PG": "url"} and found["redis"].env == {"CACHE_AT": "url"}
     (tmp_path / "migrations").mkdir()
     assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
     (tmp_path / "migrations/env.py").write_text("")
