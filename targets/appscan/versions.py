@@ -1,7 +1,8 @@
 """Which Python the app wants, from the files the ecosystem already reads.
 
 First found wins: `.python-version` (pyenv, uv, buildpacks), `runtime.txt`
-(Heroku's `python-3.11.7`), the `FROM python:X...` of the app's own Dockerfile
+(Heroku's `python-3.11.7`), the python_version of a Pipfile.lock the images install (without
+a uv.lock), the `FROM python:X...` of the app's own Dockerfile
 (its last stage: what it runs on today), `requires-python` in pyproject.toml's
 [project], then uv.lock's (each: the newest of 3.10-3.13 it allows). When none
 says, the pinned dependencies choose: the newest of 3.10-3.13 for which every
@@ -111,16 +112,24 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
                 return _supported(version, f"{name} says {said}")
             passed.append(f"{name}'s {said!r} names no CPython 3.x version")
     docker = _dockerfile(app_dir)
+    pipenv = _pipenv_python(app_dir)
+    # Pipfile.lock is what the images install (deps.LOCKS: only uv.lock comes before it), and pipenv
+    # resolved it for its python_version: flask-shop's lock says 3.12, its Dockerfile runs 3.10 (and
+    # installs requirements.txt), and on 3.10 the lock lacks exceptiongroup, which its pytest needs.
+    if pipenv is not None and pipenv[1] == "Pipfile.lock" and not (app_dir / "uv.lock").is_file() \
+            and not _below(pipenv[0], OLDEST):
+        over = f" (over the Dockerfile's {docker[1]})" if docker is not None and docker[0] != pipenv[0] else ""
+        return pipenv[0], f"{pipenv[1]}'s python_version says {pipenv[0]}: the lock the images install was " \
+                          f"resolved for it{over}"
     if docker is not None:
         if docker[0]:
             return _supported(docker[0], f"the app's Dockerfile runs on {docker[1].removeprefix('FROM ')}")
         passed.append(f"the Dockerfile's {docker[1]} is not a python:3.X image")
-    pipenv = _pipenv_python(app_dir)
     if pipenv is not None:
         version, where = pipenv
         if not _below(version, OLDEST):
-            return version, f"{where} says {version} (Heroku's Python buildpack reads it too)"
-        passed.append(f"{where}'s {version} is older than {OLDEST}, which init's probe needs")
+            return version, f"{where}'s python_version says {version} (Heroku's Python buildpack reads it too)"
+        passed.append(f"{where}'s python_version {version} is older than {OLDEST}, which init's probe needs")
     for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
         spec = _requires_python(path, lock) if path.is_file() else None
         if spec is None:
@@ -154,7 +163,7 @@ def _pipenv_python(app_dir: Path) -> tuple[str, str] | None:
     except (ValueError, KeyError, TypeError, OSError):
         return None  # no such key, or a file deps.py reports on
     match = _VERSION.fullmatch(said) if isinstance(said, str) else None
-    return (match.group(1), f"{where}'s python_version") if match else None
+    return (match.group(1), where) if match else None
 
 
 def _supported(version: str, why: str) -> tuple[str, str]:

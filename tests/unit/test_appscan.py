@@ -156,6 +156,12 @@ def test_no_flask_app_is_an_error_naming_entry(tmp_path: Path) -> None:
     ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.9"}}}'}, "3.9", "Pipfile.lock's python_version"),
     ({"Pipfile": '[requires]\npython_version = "3.11"\n'}, "3.11", "Pipfile's python_version"),
     ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.7"}}}'}, "3.12", "older than 3.8"),
+    # flask-shop: the lock the images install was resolved for 3.12; its Dockerfile's 3.10 installs another file.
+    ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.12"}}}', "Dockerfile": "FROM python:3.10\n"},
+     "3.12", "resolved for it (over the Dockerfile's FROM python:3.10)"),
+    ({"Pipfile": '[requires]\npython_version = "3.12"\n', "Dockerfile": "FROM python:3.10\n"}, "3.10", "Dockerfile"),
+    ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.12"}}}', "Dockerfile": "FROM python:3.10\n",
+      "uv.lock": 'requires-python = ">=3.9"\n'}, "3.10", "Dockerfile"),
     ({}, "3.12", "flaskship's default"),
 ])
 def test_python_version_rules(tmp_path: Path, files: dict[str, str], version: str, source: str) -> None:
