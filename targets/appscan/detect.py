@@ -30,6 +30,10 @@ HINT = ("an app that needs its database initialised (or other setup) answers 5xx
         "(app.prestart / app.release), then add the check to smoke.checks")
 
 SETUP_COMMAND = re.compile(r"(?:^|[-_])(?:db|database|init|initdb|create|setup|seed|migrate|deploy)(?:$|[-_])", re.I)
+# A command that makes the database, named either way (createdb, init-db, create_tables), goes before
+# any other setup-like one: flask-shop's hint offered `db`, Flask-Migrate's group, which runs
+# nothing, over its own `createdb`, and before it `seed` would fill tables that are not there yet.
+MAKES_DATABASE = re.compile(r"^(?:re)?(?:create|init|initiali[sz]e|setup|make)[-_]?(?:db|database|tables?|all)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ class Detected:
         listed = f"{HINT}; the app's own flask commands: {', '.join(self.commands)}"
         # An example only of a command named for setting up data: realworld's first was `clean`
         # (it deletes .pyc files), which the hint offered as the database's setup.
-        setup = next((c for c in self.commands if SETUP_COMMAND.search(c)), None)
+        setup = next((c for c in self.commands if MAKES_DATABASE.match(c)), None) or next(
+            (c for c in self.commands if c != "db" and SETUP_COMMAND.search(c)), None)
         if setup is None:
             return listed
         return f"{listed} (e.g. app.prestart: {backing.flask_command(self.entry.value, setup, self.flask_version)})"

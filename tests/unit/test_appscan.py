@@ -437,6 +437,9 @@ def test_the_setup_example_is_a_command_named_for_setup_never_just_the_first() -
     assert "clean, lint, test, urls" in hint("clean", "lint", "test", "urls")
     assert hint("clean", "init-db").endswith("(e.g. app.prestart: flask --app autoapp:app init-db)")
     assert hint("recreate_db", "format").endswith("flask --app autoapp:app recreate_db)")
+    # flask-shop's: `db` is Flask-Migrate's group (it runs nothing by itself), and `seed` needs the tables first.
+    assert hint("clean", "createdb", "db", "flushrdb", "seed").endswith("flask --app autoapp:app createdb)")
+    assert hint("db", "seed").endswith("flask --app autoapp:app seed)")
 
 
 def test_an_error_raised_inside_an_installed_package_is_named_by_its_file() -> None:
