@@ -8,6 +8,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
 from ..engine import base_images as bases
 from ..engine import docker_client, standin_python
 from ..errors import FlaskshipError
@@ -98,24 +100,42 @@ def python_matches(project: Project) -> list[Found]:
                           f"defaults.python to {python!r}, or use a base with {wanted}"))
         else:
             found.append(("ok", "python", f"{image} has Python {python}, as defaults.python says", ""))
-        for name, tags in _built_wheel_tags(project, ref):
-            stale = sorted(t for t in tags if t.startswith("cp3") and t != "cp" + python.replace(".", ""))
+        for name, wheels in _built_wheels(project, ref):
+            stale = sorted({wheel.name.split("-")[-3] for wheel in wheels if not _runs_on(wheel.name, python)})
             if stale:
                 found.append(("fail", "wheelhouse", f"build/{name} has wheels for {', '.join(stale)}, its base has Python {python}",
                               f"rebuild: `invoke build --target {name}`"))
     return found
 
 
-def _built_wheel_tags(project: Project, ref: str) -> list[tuple[str, set[str]]]:
+def _built_wheels(project: Project, ref: str) -> list[tuple[str, list[Path]]]:
     out = []
     for name, settings in project.manifest.targets.items():
         if (settings.base_image or project.manifest.base_image()) != ref:
             continue
-        tags = {wheel.name.split("-")[-3] for wheel in (project.build_dir / name).glob("**/wheels/*.whl")
-                if zipfile.is_zipfile(wheel)}
-        if tags:
-            out.append((name, tags))
+        wheels = [wheel for wheel in (project.build_dir / name).glob("**/wheels/*.whl") if zipfile.is_zipfile(wheel)]
+        if wheels:
+            out.append((name, wheels))
     return out
+
+
+def _runs_on(filename: str, python: str) -> bool:
+    """Whether a wheel installs on CPython `python` (major.minor): its own cpXY, a pure pyX, or a
+    stable-ABI (abi3) build for cpXY or older; flask-shop's pycryptodome cp35-abi3 runs on 3.12."""
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return True  # not ours to judge: pip would say
+    major, minor = (int(part) for part in python.split(".")[:2])
+    for tag in tags:
+        if tag.interpreter.startswith("py") and tag.interpreter[2:3] in ("", str(major)):
+            return True
+        if not tag.interpreter.startswith("cp") or not tag.interpreter[2:].isdigit():
+            continue
+        version = (int(tag.interpreter[2]), int(tag.interpreter[3:] or 0))
+        if version == (major, minor) or (tag.abi == "abi3" and version <= (major, minor)):
+            return True
+    return False
 
 
 def disk(project: Project) -> list[Found]:

@@ -17,7 +17,11 @@ def test_doctor_reports_every_check_and_fails_on_wheels_built_for_another_python
     # a build whose wheels no longer match its base image's Python.
     wheels = project / "build/cloudrun/image/wheels"
     wheels.mkdir(parents=True)
-    (wheels / "fake-1.0-cp39-cp39-manylinux_2_17_x86_64.whl").write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip
+    empty_zip = b"PK\x05\x06" + b"\0" * 18
+    (wheels / "fake-1.0-cp39-cp39-manylinux_2_17_x86_64.whl").write_bytes(empty_zip)
+    # Wheels that do run on any later CPython: the stable ABI (flask-shop's pycryptodome, bcrypt), and pure ones.
+    (wheels / "stable-3.19.0-cp35-abi3-manylinux_2_17_x86_64.whl").write_bytes(empty_zip)
+    (wheels / "pure-1.0-py2.py3-none-any.whl").write_bytes(empty_zip)
     result = invoke("doctor", "--manifest", str(project / "targets.yaml"))
     lines = result.stdout.splitlines()
     topics = {line[6:18].strip() for line in lines if line[:4] in ("ok  ", "warn", "FAIL")}
