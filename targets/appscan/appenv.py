@@ -13,19 +13,28 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
-from .services import READS
+from .services import assigned_reads, env_reads
 
 SECRET_KEY = "SECRET_KEY"
 
 
-def reads_secret_key(texts: Mapping[str, str]) -> str | None:
-    """The first file (by path) that reads SECRET_KEY from the environment, or None."""
-    return next((path for path, text in sorted(texts.items()) if SECRET_KEY in READS.findall(text)), None)
+def reads_secret_key(texts: Mapping[str, str]) -> tuple[str, str] | None:
+    """(the first file, by path, that reads the app's SECRET_KEY from the environment, the variable),
+    or None: SECRET_KEY itself, else the variable the app reads into it (dribdat's DRIBDAT_SECRET,
+    whose default, a string in its code, every deploy that does not set it signs sessions with)."""
+    for path, text in sorted(texts.items()):
+        if SECRET_KEY in env_reads({path: text}):
+            return path, SECRET_KEY
+    for path, text in sorted(texts.items()):
+        into = assigned_reads({path: text}, frozenset({SECRET_KEY}))
+        if into:
+            return path, into[0]
+    return None
 
 
-def probe_env(reader: str | None) -> dict[str, str]:
-    """What the probe's environment adds: a throwaway SECRET_KEY where the app reads one."""
-    return {SECRET_KEY: secrets.token_urlsafe(32)} if reader else {}
+def probe_env(reader: tuple[str, str] | None) -> dict[str, str]:
+    """What the probe's environment adds: a throwaway value for the variable the app's key comes from."""
+    return {reader[1]: secrets.token_urlsafe(32)} if reader else {}
 
 
 def keeps_its_own_key(texts: Mapping[str, str], written_top: tuple[str, ...]) -> tuple[str, str] | None:

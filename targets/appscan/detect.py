@@ -58,7 +58,7 @@ class Detected:
     flask_version: str = ""  # the probe's Flask: how a `flask` command names the app (backing.flask_command)
     services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
     release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
-    secret_key: str | None = None  # the file that reads SECRET_KEY from the environment (appenv.py)
+    secret_key: str | None = None  # the file that reads the app's SECRET_KEY from the environment (appenv.py)
     server_pin: str | None = None  # what a build will refuse in the app's own gunicorn pin (deps.server_pin_problem)
     shadowed: tuple[str, ...] = ()  # app routes under the static URL, left out of the checks (shadowed_by_static)
     writable: tuple[str, ...] = ()  # folders the probe's run wrote in: app.writable (runner.written_by)
@@ -69,6 +69,7 @@ class Detected:
     functions_out: str | None = None  # why the functions runtime cannot be locked with the app (init's lock check)
     sqlite: tuple[str, ...] = ()  # SQLite files the probe's run made, not opened: a database service is wired
     key_file: str | None = None  # the key file the app made for itself, given none (appenv.keeps_its_own_key)
+    secret_variable: str = "SECRET_KEY"  # the variable the app's SECRET_KEY comes from (appenv.reads_secret_key)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -233,10 +234,11 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         candidate = candidates.choose(found, app_dir.name)
         chosen = Found(candidate.entry, candidates.why(candidate, folded, taken))
     texts = backing.source_text(app_dir)
-    secret_key = appenv.reads_secret_key(texts)
+    reader = appenv.reads_secret_key(texts)
+    secret_key, secret_variable = reader if reader else (None, appenv.SECRET_KEY)
     with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs
         venv = sandbox.ensure(cache_dir, app_dir, deps, progress, *interpreter.choose(app_dir, version))
-        probe = runner.run(venv, app_dir, chosen.value, extra=appenv.probe_env(secret_key))
+        probe = runner.run(venv, app_dir, chosen.value, extra=appenv.probe_env(reader))
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     checks, skipped = checks_of(probe["routes"])
@@ -265,4 +267,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     written.folders, written.top, not_found_of(probe.get("not_found")),
                     buildsteps.build_steps(app_dir),
-                    natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file)
+                    natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
+                    secret_variable=secret_variable)

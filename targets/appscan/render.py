@@ -100,8 +100,8 @@ def render(d: Detected, source: str) -> str:
         "environments:",
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
         "    env: {}  " + note("plain variables the app runs with, NAME: value"),
-        *([f"    secrets: [{SECRET_KEY}]  " + note(f"{secret_why(d)}; smoke uses a throwaway value unless the host "
-                                                   "sets it")] if d.secret_key else []),
+        *([f"    secrets: [{d.secret_variable}]  " + note(f"{secret_why(d)}; smoke uses a throwaway value unless "
+                                                          "the host sets it")] if d.secret_key else []),
         "",
         "targets:",
         "  cloudrun:",
@@ -123,6 +123,8 @@ def secret_why(d: Detected) -> str:
     if d.key_file:
         return (f"{d.secret_key} names it, and given none the app made its own {d.key_file}: one per worker in an "
                 "image, so that a session one worker signs the next cannot read")
+    if d.secret_variable != SECRET_KEY:
+        return f"{d.secret_key} reads it into SECRET_KEY"
     return f"{d.secret_key} reads it from the environment"
 
 

@@ -90,32 +90,44 @@ def env_reads(texts: Mapping[str, str]) -> list[str]:
         except (SyntaxError, ValueError):
             found.update(READS.findall(text))
             continue
-        found.update(_reads(tree, False))
+        found.update(_reads(tree, False, _environ_names(tree)))
     return sorted(found)
 
 
-def _reads(node: ast.AST, in_tests: bool) -> Iterator[str]:
+def _reads(node: ast.AST, in_tests: bool, environ: frozenset[str]) -> Iterator[str]:
     if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
         in_tests = in_tests or bool(_TESTS.search(node.name))
     if not in_tests:
-        name = _read_name(node)
+        name = _read_name(node, environ)
         if name is not None:
             yield name
     for child in ast.iter_child_nodes(node):
-        yield from _reads(child, in_tests)
+        yield from _reads(child, in_tests, environ)
 
 
-def _read_name(node: ast.AST) -> str | None:
-    """X of os.getenv("X"), os.environ.get("X"), os.environ["X"] (any module's environ)."""
+def _environ_names(tree: ast.AST) -> frozenset[str]:
+    """The names os.environ goes by in this module: `environ`, and an alias of it (dribdat's
+    `os_env = os.environ`, through which every setting is read; `from os import environ as env`)."""
+    names = {"environ"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _is_environ(node.value, frozenset(names)):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            names.update(alias.asname for alias in node.names if alias.name == "environ" and alias.asname)
+    return frozenset(names)
+
+
+def _read_name(node: ast.AST, environ: frozenset[str] = frozenset({"environ"})) -> str | None:
+    """X of os.getenv("X"), os.environ.get("X"), os.environ["X"] (any module's environ, or an alias of it)."""
     if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute | ast.Name):
         func = node.func
         called = func.attr if isinstance(func, ast.Attribute) else func.id
-        on_environ = called == "get" and isinstance(func, ast.Attribute) and _is_environ(func.value)
+        on_environ = called == "get" and isinstance(func, ast.Attribute) and _is_environ(func.value, environ)
         argument = node.args[0]
         named = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
         if (called == "getenv" or on_environ) and named:
             return str(argument.value)
-    if isinstance(node, ast.Subscript) and _is_environ(node.value):
+    if isinstance(node, ast.Subscript) and _is_environ(node.value, environ):
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             return key.value
@@ -132,7 +144,8 @@ def assigned_reads(texts: Mapping[str, str], settings: frozenset[str]) -> list[s
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
-        found.extend(name for value in _setting_values(tree, settings, False) for name in _url_reads(value))
+        environ = _environ_names(tree)
+        found.extend(name for value in _setting_values(tree, settings, False) for name in _url_reads(value, environ))
     return _unique(found)
 
 
@@ -163,34 +176,48 @@ def _setting_name(target: ast.AST) -> str | None:
     return None
 
 
-def _url_reads(value: ast.AST) -> Iterator[str]:
+def _url_reads(value: ast.AST, environ: frozenset[str]) -> Iterator[str]:
     """Reads that are the value itself, not parts of it: the read, its default (another read),
     a method on it (`.replace("postgres://", ...)`), either side of `or`, either branch of an
     if-expression. An f-string's parts (DB_USER, DB_HOST) and a condition (USE_DB) are not URLs."""
-    name = _read_name(value)
+    name = _read_name(value, environ)
     if name is not None:
         yield name
         if isinstance(value, ast.Call) and len(value.args) > 1:
-            yield from _url_reads(value.args[1])
+            yield from _url_reads(value.args[1], environ)
     elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-        yield from _url_reads(value.func.value)
+        yield from _url_reads(value.func.value, environ)
         if value.func.attr == "from_url" and value.args:  # redis.from_url(os.getenv("X"))
-            yield from _url_reads(value.args[0])
+            yield from _url_reads(value.args[0], environ)
     elif isinstance(value, ast.BoolOp):
         for operand in value.values:
-            yield from _url_reads(operand)
+            yield from _url_reads(operand, environ)
     elif isinstance(value, ast.IfExp):
-        yield from _url_reads(value.body)
-        yield from _url_reads(value.orelse)
+        yield from _url_reads(value.body, environ)
+        yield from _url_reads(value.orelse, environ)
 
 
 def _unique(*groups: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(name for group in groups for name in group))
 
 
-def _is_environ(node: ast.AST) -> bool:
+def _is_environ(node: ast.AST, names: frozenset[str] = frozenset({"environ"})) -> bool:
     return (isinstance(node, ast.Attribute) and node.attr == "environ") or (isinstance(node, ast.Name)
-                                                                             and node.id == "environ")
+                                                                             and node.id in names)
+
+
+def _s3_credentials(reads: Iterable[str]) -> dict[str, str]:
+    """S3 keys the app reads under names of its own (dribdat's S3_KEY and S3_SECRET), beside the
+    AWS_* names boto3 reads by itself: the app passes these to boto3, and without them it has none."""
+    found: dict[str, str] = {}
+    for name in reads:
+        if "S3" not in name or name in AWS_VARIABLES:
+            continue
+        if "SECRET" in name:
+            found[name] = "secret_key"
+        elif name.endswith(("_KEY", "_KEY_ID", "_ACCESS_KEY")):
+            found[name] = "access_key"
+    return found
 
 
 def _s3_settings(texts: Mapping[str, str], part: str) -> list[str]:
@@ -223,7 +250,7 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
         # Read from the environment, else named as settings (which a config file may take from
         # it), else the usual names.
         endpoints = [endpoint] if endpoint else _s3_settings(texts, "ENDPOINT") or ["S3_ENDPOINT_URL"]
-        env = {**{name: "endpoint" for name in endpoints}, **AWS_VARIABLES}
+        env = {**{name: "endpoint" for name in endpoints}, **AWS_VARIABLES, **_s3_credentials(reads)}
         env.update({v: "region" for v in _s3_settings(texts, "REGION")})
         env.update({v: "bucket" for v in reads if "BUCKET" in v}
                    or {v: "bucket" for v in _s3_settings(texts, "BUCKET")} or {"S3_BUCKET": "bucket"})

@@ -71,7 +71,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     progress(f"  health        {d.health.value}  ({d.health.why})")
     if d.secret_key:
         where = "smoke" if d.key_file else "the probe and in smoke"
-        progress(f"  secret        SECRET_KEY  ({secret_why(d)}: a throwaway value in {where}, listed under "
+        progress(f"  secret        {d.secret_variable}  ({secret_why(d)}: a throwaway value in {where}, listed under "
                  "environments.development.secrets)")
     for service in d.services:
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")

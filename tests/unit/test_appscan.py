@@ -406,11 +406,16 @@ def test_an_app_that_reads_secret_key_from_its_environment_gets_a_throwaway_one(
     from targets.appscan import appenv
 
     texts = {"config.py": "SECRET_KEY = os.environ.get('SECRET_KEY')\n", "app/__init__.py": "import os\n"}
-    assert appenv.reads_secret_key(texts) == "config.py"
-    assert appenv.reads_secret_key({"a.py": 'KEY = os.environ["SECRET_KEY"]\n'}) == "a.py"
+    assert appenv.reads_secret_key(texts) == ("config.py", "SECRET_KEY")
+    assert appenv.reads_secret_key({"a.py": 'KEY = os.environ["SECRET_KEY"]\n'}) == ("a.py", "SECRET_KEY")
     assert appenv.reads_secret_key({"a.py": "SECRET_KEY = 'dev'\napp.config['SECRET_KEY'] = SECRET_KEY\n"}) is None
-    first, second = appenv.probe_env("config.py"), appenv.probe_env("config.py")
+    # dribdat: every setting read through an alias of os.environ, the key from a variable of its own name.
+    dribdat = {"dribdat/settings.py": "import os\nos_env = os.environ\nclass Config:\n"
+                                      "    SECRET_KEY = os_env.get('DRIBDAT_SECRET', 'A-big-scary-Secret-goes-HERE.')\n"}
+    assert appenv.reads_secret_key(dribdat) == ("dribdat/settings.py", "DRIBDAT_SECRET")
+    first, second = appenv.probe_env(("config.py", "SECRET_KEY")), appenv.probe_env(("config.py", "SECRET_KEY"))
     assert set(first) == {"SECRET_KEY"} and len(first["SECRET_KEY"]) >= 32 and first != second  # never a fixed value
+    assert set(appenv.probe_env(("dribdat/settings.py", "DRIBDAT_SECRET"))) == {"DRIBDAT_SECRET"}
     assert appenv.probe_env(None) == {}
 
 
@@ -425,6 +430,9 @@ def test_the_written_yaml_lists_secret_key_and_a_shadowed_route_as_the_manifest_
     assert "# config.py reads it from the environment" in text
     assert "# GET /static/users: app route(s) under the static URL /static" in text
     assert [c.path for c in parsed.smoke.checks] == ["/"]
+    dribdat = render(replace(detected, secret_key="dribdat/settings.py", secret_variable="DRIBDAT_SECRET"), ".")
+    assert manifest.parse(yaml.safe_load(dribdat)).environments["development"].secrets == ("DRIBDAT_SECRET",)
+    assert "# dribdat/settings.py reads it into SECRET_KEY" in dribdat
 
 
 def test_the_setup_example_is_a_command_named_for_setup_never_just_the_first() -> None:

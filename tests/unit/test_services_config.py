@@ -241,6 +241,17 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
                         'app.config.update(REDIS_URL=os.getenv("CACHE_AT") or "redis://localhost")\n'}
     found = {s.kind: s for s in scan.detect(["psycopg2", "redis"], inline)}
     assert found["postgres"].env == {"PG": "url"} and found["redis"].env == {"CACHE_AT": "url"}
+    # dribdat: read through an alias of os.environ, and S3's keys under names of its own.
+    dribdat = {"dribdat/settings.py": "import os\nos_env = os.environ\nclass ProdConfig:\n"
+                                      '    CACHE_REDIS_URL = os_env.get("CACHE_REDIS_URL", "")\n'
+                                      '    S3_KEY = os_env.get("S3_KEY", None)\n    S3_SECRET = os_env.get("S3_SECRET")\n'
+                                      '    S3_ENDPOINT = os_env.get("S3_ENDPOINT", None)\n'
+                                      '    S3_BUCKET = os_env.get("S3_BUCKET", None)\n'}
+    found = {s.kind: s for s in scan.detect(["redis", "boto3"], dribdat)}
+    assert found["redis"].env == {"CACHE_REDIS_URL": "url"}
+    assert {k: v for k, v in found["s3"].env.items() if k.startswith("S3_")} == {
+        "S3_ENDPOINT": "endpoint", "S3_KEY": "access_key", "S3_SECRET": "secret_key", "S3_BUCKET": "bucket"}
+    assert scan.env_reads({"a.py": "from os import environ as env\nX = env['ONE']\n"}) == ["ONE"]
     (tmp_path / "migrations").mkdir()
     assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no env.py: not an Alembic folder
     (tmp_path / "migrations/env.py").write_text("")
