@@ -131,9 +131,16 @@ def _export(lock_path: str, key: str, hashes: bool, where: str) -> str:
 
 
 def uv_command() -> list[str]:
-    """uv as installed by pip (requirements-dev.txt): on PATH, or as this Python's module."""
-    found = shutil.which("uv")
-    return [found] if found else [sys.executable, "-m", "uv"]
+    """uv as pip installed it beside this Python (requirements-dev.txt), else the one on PATH.
+    PATH's may be a pyenv shim, which an app's .python-version naming another Python breaks: in
+    dribdat's folder (3.12) every lock failed on "pyenv: uv: command not found"."""
+    try:
+        from uv import find_uv_bin
+
+        return [find_uv_bin()]
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        return [found] if found else [sys.executable, "-m", "uv"]
 
 
 # Who is told that uv is about to run (BuildJob.lock sets it, for its thread): a lock made

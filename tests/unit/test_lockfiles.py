@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -78,6 +79,17 @@ def test_pipfile_lock_exports_its_default_packages_only_hashed() -> None:
 def test_without_hashes_for_the_probe() -> None:
     text = lockfiles.export(UV_APP / "uv.lock", "init", hashes=False)
     assert "--hash" not in text and exported(text)["flask"] == uv_locked_runtime()["flask"]
+
+
+def test_uv_is_the_one_beside_this_python_not_a_broken_shim_on_path(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # dribdat's .python-version (3.12) broke pyenv's uv shim in its folder: every lock failed.
+    shim = tmp_path / "uv"
+    shim.write_text("#!/bin/sh\necho 'pyenv: uv: command not found' >&2\nexit 127\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    ran = subprocess.run([*lockfiles.uv_command(), "--version"], capture_output=True, text=True, check=False)
+    assert ran.returncode == 0 and ran.stdout.startswith("uv "), ran.stderr
 
 
 def test_a_lock_without_its_project_file_is_one_error(tmp_path: Path) -> None:
