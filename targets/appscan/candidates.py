@@ -9,9 +9,11 @@ the scan found (a wsgi.py doing `app = create_app()`) is that factory's app,
 not a second one, so the factory is the entry (`flaskr:create_app()`; it is
 what gunicorn and the functions entry call, each once per process). Such an
 object is a candidate only when no factory of that name was found (it comes
-from an installed package). Of several, the one the app's own deploy files run
-(a gunicorn line in its Procfile, Dockerfile or a top-level shell script) is the
-entry; else an object in its top-level wsgi.py, the module named for the WSGI
+from an installed package). The one the app's own deploy files run (a gunicorn
+line in its Procfile, Dockerfile or a top-level shell script) is the entry,
+found or not, if its module binds the name (dribdat's `dribdat.app:init_app()`),
+but not from a module that monkey-patches for gevent or eventlet workers; else,
+of several, an object in its top-level wsgi.py, the module named for the WSGI
 entry (flaskbb's, beside a click helper's make_app). Otherwise exactly one must
 remain: none, or two (two objects, two factories, an object and a factory), is
 an error listing them, to be settled with --entry.
@@ -134,19 +136,69 @@ ENTRY_TOKEN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*(?:\(.*\))?")
 
 
 def settle(found: list[Candidate], app_dir: Path) -> tuple[list[Candidate], str]:
-    """Of several candidates, the one the app's deploy files run, else the one object in a
-    top-level wsgi.py: ([it], why it was taken over the others); else (`found`, "")."""
+    """The one the app's deploy files run (a candidate, or a name its module defines: dribdat's
+    Procfile runs `dribdat.app:init_app()`, a factory by another name), else, of several, the one
+    object in a top-level wsgi.py: ([it], why it was taken over the others); else (`found`, "")."""
+    others = f" (of {', '.join(c.entry for c in found)})" if found else ""
+    passed: list[str] = []
+    for name, line, entry in _deployed(app_dir):
+        named = [c for c in found if c.entry == entry] or _defined(app_dir, entry)
+        if not named:
+            continue
+        if MONKEY_PATCH.search(_text(app_dir / named[0].path)):
+            # dribdat's Procfile line 1: patched.py patches for gevent workers, and under
+            # flaskship's gthread workers its second request hung.
+            passed.append(f"{name} line {line}'s {entry}, whose module monkey-patches for gevent or eventlet "
+                          "workers (flaskship's are gthread or sync)")
+            continue
+        return named, f"{name} line {line} runs gunicorn on it{others}" + "".join(f"; not {p}" for p in passed)
     if len(found) < 2:
         return found, ""
-    others = ", ".join(c.entry for c in found)
-    for name, line, entry in _deployed(app_dir):
-        named = [c for c in found if c.entry == entry]
-        if named:
-            return named, f"{name} line {line} runs gunicorn on it (of {others})"
     wsgi = [c for c in found if c.module == "wsgi" and not c.factory]
     if len(wsgi) == 1:
-        return wsgi, f"wsgi.py is the module named for the WSGI entry (of {others})"
+        return wsgi, f"wsgi.py is the module named for the WSGI entry{others}"
     return found, ""
+
+
+MONKEY_PATCH = re.compile(r"\b(?:monkey_patch|patch_all)\s*\(")
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _defined(app_dir: Path, entry: str) -> list[Candidate]:
+    """[the entry as a candidate] when its module is a file of the app that binds the name at its
+    top (a def, an assignment, an import), else []: gunicorn would find it there, and the probe
+    then checks that it gives a Flask app."""
+    module, _, attr = entry.partition(":")
+    factory, name = attr.endswith(")"), attr.split("(", 1)[0]
+    for path in (app_dir.joinpath(*module.split(".")).with_suffix(".py"), app_dir.joinpath(*module.split("."), "__init__.py")):
+        if not path.is_file():
+            continue
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            return []
+        if name in _bound(tree):
+            return [Candidate(module, name, factory, path.relative_to(app_dir).as_posix())]
+    return []
+
+
+def _bound(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
 
 
 def _deployed(app_dir: Path) -> Iterator[tuple[str, int, str]]:

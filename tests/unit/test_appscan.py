@@ -126,6 +126,27 @@ def test_of_several_apps_the_one_a_deploy_file_runs_is_the_entry(tmp_path: Path)
         settled(tmp_path)
 
 
+def test_the_entry_a_procfile_runs_is_taken_though_its_factory_has_another_name(tmp_path: Path) -> None:
+    # dribdat: its factory is `init_app`, found by no name rule, beside two click helpers' create_app;
+    # the Procfile's web line runs a module that patches for gevent workers, its next line the factory.
+    helper = "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"
+    tree(tmp_path, {"cli.py": helper, "manage.py": helper,
+                    "dribdat/__init__.py": "", "dribdat/app.py": "from flask import Flask\n"
+                                                                  "def init_app(config_object=None):\n"
+                                                                  "    return Flask(__name__)\n",
+                    "patched.py": "from gevent.monkey import patch_all\npatch_all()\nfrom dribdat.app import init_app\n",
+                    "Procfile": "web: gunicorn --config=gunicorn.conf.py patched:init_app\\(\\)\n"
+                                "default: gunicorn dribdat.app:init_app() -b 0.0.0.0:$DEFAULT_PORT -w 3\n"})
+    entry, why = settled(tmp_path)
+    assert entry == "dribdat.app:init_app()", why
+    assert "Procfile line 2 runs gunicorn on it (of cli:create_app(), manage:create_app())" in why
+    assert why.endswith("not Procfile line 1's patched:init_app(), whose module monkey-patches for gevent or "
+                        "eventlet workers (flaskship's are gthread or sync)"), why
+    # Without the patching, the web line's module re-exports the factory: that is the entry.
+    (tmp_path / "patched.py").write_text("from dribdat.app import init_app\n")
+    assert settled(tmp_path)[0] == "patched:init_app()"
+
+
 def test_of_several_apps_the_object_in_wsgi_py_is_the_entry(tmp_path: Path) -> None:
     # flaskbb: wsgi.py's `flaskbb = create_app(config=...)`, and cli/main.py's click helper `def make_app`.
     tree(tmp_path, {"forum/__init__.py": "from .app import create_app\n",
