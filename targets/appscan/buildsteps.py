@@ -89,11 +89,12 @@ class Step:
     """One command of a RUN that makes files."""
 
     command: str  # as the Dockerfile has it
-    line: int
+    line: int  # 0: not the Dockerfile's, but init's own finding (`why`)
     folder: str | None = None  # where an earlier `cd` of the same RUN left it
+    why: str = ""
 
     def __str__(self) -> str:
-        return f"`{self.command}` (Dockerfile line {self.line})"
+        return f"`{self.command}` ({f'Dockerfile line {self.line}' if self.line else self.why})"
 
     @property
     def in_python(self) -> bool:
@@ -137,9 +138,38 @@ def build_command(steps: tuple[Step, ...]) -> str | None:
 
 
 def build_why(steps: tuple[Step, ...]) -> str:
-    lines = ", ".join(str(step.line) for step in steps if step.in_python)
-    return (f"the app's Dockerfile runs it (line {lines}); each build runs it once, offline, in the images' "
-            "dependency stage, and ships what it makes")
+    lines = ", ".join(str(step.line) for step in steps if step.in_python and step.line)
+    reasons = [*([f"the app's Dockerfile runs it (line {lines})"] if lines else []),
+               *(step.why for step in steps if step.in_python and not step.line)]
+    return f"{'; '.join(reasons)}; each build runs it once, offline, in the images' dependency stage, and ships what " \
+           "it makes"
+
+
+def static_writes(written: tuple[str, ...], static: str | None) -> tuple[str, ...]:
+    """The folders the probe's run wrote under the static folder, but for caches (`.webassets-cache`):
+    files the app makes for its pages at run time, which nginx and Hosting, serving the static
+    folder as built, never have (dribdat's Flask-Assets bundles: common.css answered 404 there)."""
+    if not static:
+        return ()
+    return tuple(folder for folder in written if folder.startswith(static.rstrip("/") + "/")
+                 and not any(part.startswith(".") for part in folder[len(static):].split("/")))
+
+
+def assets_step(folders: tuple[str, ...], commands: tuple[str, ...], command: str) -> Step | None:
+    """Flask-Assets' own `flask assets build` as app.build, where the app made its bundles at run time."""
+    if not folders or "assets" not in commands:
+        return None
+    return Step(command, 0, why=f"the app made its Flask-Assets bundles in {', '.join(folders)} at run time, and "
+                                "nginx and Hosting serve the static files as built")
+
+
+def static_note(folders: tuple[str, ...], steps: tuple[Step, ...]) -> str | None:
+    """A warning for files the app makes under its static folder that no build step makes."""
+    if not folders or any(not step.line for step in steps):
+        return None
+    return (f"the probe's run wrote in {', '.join(folders)}, under the static folder: nginx (compose) and Hosting "
+            "(cloudrun) serve the static files as built, so what the app makes there at run time answers 404 on "
+            "those platforms; make it at build time (app.build), or serve it from a route of the app")
 
 
 def note(steps: tuple[Step, ...]) -> str | None:

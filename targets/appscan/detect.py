@@ -70,6 +70,7 @@ class Detected:
     sqlite: tuple[str, ...] = ()  # SQLite files the probe's run made, not opened: a database service is wired
     key_file: str | None = None  # the key file the app made for itself, given none (appenv.keeps_its_own_key)
     secret_variable: str = "SECRET_KEY"  # the variable the app's SECRET_KEY comes from (appenv.reads_secret_key)
+    static_writes: tuple[str, ...] = ()  # folders under the static folder the probe's run wrote in (buildsteps)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -260,12 +261,15 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         # Given a key, it writes no file: the file is no longer one to warn about.
         secret_key, key_file = own
         written = written.without((key_file,))
+    served = buildsteps.static_writes(written.folders, static.value)
+    commands = tuple(str(c) for c in probe.get("commands", ()))
+    assets = buildsteps.assets_step(served, commands, backing.flask_command(chosen.value, "assets build", flask_version))
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())), flask_version,
                     services, release if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     written.folders, written.top, not_found_of(probe.get("not_found")),
-                    buildsteps.build_steps(app_dir),
+                    (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
-                    secret_variable=secret_variable)
+                    secret_variable=secret_variable, static_writes=served)

@@ -71,6 +71,8 @@ def render(d: Detected, source: str) -> str:
           if d.native else []),
         *(["  " + note(f"warning: {top_writes_note(d)}")] if d.writes_top else []),
         *(["  " + note(f"warning: {warned}")] if (warned := buildsteps.note(d.build_steps)) else []),
+        *(["  " + note(f"warning: {unserved}")]
+          if (unserved := buildsteps.static_note(d.static_writes, d.build_steps)) else []),
         "",
         "smoke:",
         f"  health: {q(d.health.value)}  {note(d.health.why)}",

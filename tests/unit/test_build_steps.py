@@ -67,3 +67,23 @@ def test_installs_checks_and_migrations_are_not_build_steps_and_continuations_ar
 def test_no_dockerfile_no_steps(tmp_path: Path) -> None:
     assert buildsteps.build_steps(tmp_path) == ()
     assert buildsteps.build_command(()) is None and buildsteps.note(()) is None
+
+
+def test_bundles_the_app_makes_in_its_static_folder_are_made_at_build_time_or_warned_of() -> None:
+    # dribdat: Flask-Assets wrote static/css/common.css at run time; nginx and Hosting serve the
+    # static folder as built, so the page's stylesheet answered 404 there.
+    written = ("dribdat/static/.webassets-cache", "dribdat/static/css", "dribdat/static/js", "dribdat/uploads")
+    served = buildsteps.static_writes(written, "dribdat/static")
+    assert served == ("dribdat/static/css", "dribdat/static/js")  # not its cache, nor what is outside static
+    assert buildsteps.static_writes(written, None) == () and buildsteps.static_writes(written, "dribdat/stat") == ()
+    command = "flask --app 'dribdat.app:init_app()' assets build"
+    step = buildsteps.assets_step(served, ("assets", "db", "routes"), command)
+    assert step is not None and buildsteps.build_command((step,)) == command
+    assert buildsteps.build_why((step,)).startswith(
+        "the app made its Flask-Assets bundles in dribdat/static/css, dribdat/static/js at run time")
+    assert buildsteps.static_note(served, (step,)) is None
+    # Without Flask-Assets' command there is nothing init can run: a warning names the folders.
+    assert buildsteps.assets_step(served, ("db",), command) is None
+    warned = buildsteps.static_note(served, ())
+    assert warned is not None and "dribdat/static/css, dribdat/static/js" in warned and "404" in warned
+    assert buildsteps.assets_step((), ("assets",), command) is None and buildsteps.static_note((), ()) is None
