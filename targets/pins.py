@@ -26,12 +26,13 @@ def flask_before_2(version: str) -> bool:
         return False
 
 
-# The oldest release of a server package an app may pin itself instead of the pin above:
-# it gets that range, floor to pin (build/serverpins.py). gunicorn 21.2.0: the generated
-# gunicorn.conf.py is run on it and on the pin by tests/unit/test_gunicorn_conf.py;
-# 20.x imports pkg_resources, which lean images leave out; 27 changed what its
-# post_worker_init hook reads.
+# The releases of a server package an app may pin itself instead of the pin above: it gets
+# that range, floor to ceiling (build/serverpins.py). The generated gunicorn.conf.py is run on
+# the floor, the pin, 25.3.0 and the ceiling by tests/unit/test_gunicorn_conf.py (24 to 27.0.1
+# were run on it when the ceiling was raised: dribdat pins 25.3.0, and 24 on are what an app
+# updated since 2025 pins). 20.x imports pkg_resources, which lean images leave out.
 FLOORS = {"gunicorn": "21.2.0"}
+CEILINGS = {"gunicorn": "27.0.1"}
 # Flask before 2.0 finds its CLI plugins (Flask-Migrate's `flask db`) through pkg_resources, which
 # lean images leave out with setuptools: an app that pins such a Flask gets it back
 # (build/serverpins.py). pkg_resources is gone from setuptools 81 on.

@@ -7,11 +7,11 @@ unsatisfiable, and every target failed to build. Now:
 - where what the app asks for admits flaskship's pin (plain `gunicorn`,
   `gunicorn>=20`, `gunicorn==23.0.0`), the pin stays: the same server as
   every other app gets;
-- otherwise, for a package with a tested range (pins.FLOORS: its floor up to
-  the pin), the line becomes that range, so the resolver keeps the app's
+- otherwise, for a package with a tested range (pins.FLOORS up to
+  pins.CEILINGS), the line becomes that range, so the resolver keeps the app's
   version when it is in it and refuses one the generated settings were never
-  run on (gunicorn 27 changed what gunicorn.conf.py's post_worker_init reads),
-  naming both;
+  run on (gunicorn 24 made the master's signal queue a queue.SimpleQueue, which
+  gunicorn.conf.py's post_worker_init reads), naming both;
 - a package without a range (functions-framework: the entry point relies on
   how the pinned release calls it) keeps its exact pin, and the resolver's
   error names both.
@@ -35,7 +35,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..errors import BuildFailed
-from ..pins import FLOORS, PKG_RESOURCES
+from ..pins import CEILINGS, FLOORS, PKG_RESOURCES
 from .reqlines import Entry, Expanded, expand
 
 
@@ -51,10 +51,15 @@ def own_lines(extra: tuple[str, ...], named: dict[str, Entry], hashed: bool, pre
         else:
             # An exact pin outside the range gets this line, not the resolver's "unsatisfiable"
             # (one with a marker may not apply here: the resolver decides that one).
+            # Up to the ceiling only for an app that needs a newer release than the pin (dribdat's
+            # gunicorn==25.3.0, `>=24`): the resolver takes a range's top, and one that may take
+            # the pin (a line whose marker may not apply here) gets the pin, as apps without one do.
+            ceiling = CEILINGS.get(name, pinned)
+            top = ceiling if _needs_newer(entry, pinned, ceiling) else pinned
             if hashed or not _has_marker(entry):
-                _check_pin(entry, requirement.name, floor, pinned, prefix, hashed)
+                _check_pin(entry, requirement.name, (floor, ceiling), pinned, prefix, hashed)
             if not hashed:
-                lines.append(f"{requirement.name}>={floor},<={pinned}")
+                lines.append(f"{requirement.name}>={floor},<={top}")
     return tuple(lines)
 
 
@@ -129,6 +134,18 @@ def _admits(entry: Entry, version: str) -> bool:
         return False
 
 
+def _needs_newer(entry: Entry, pinned: str, ceiling: str) -> bool:
+    """The app's line admits a release above the pin (the ceiling, or a version it names) and not the pin."""
+    try:
+        specifier = Requirement(entry.spec).specifier
+        named = [Version(spec.version) for spec in specifier if not spec.version.endswith(".*")]
+    except (InvalidRequirement, InvalidVersion):
+        return False
+    above = [version for version in (Version(ceiling), *named) if version > Version(pinned)]
+    return not specifier.contains(pinned, prereleases=True) and any(specifier.contains(v, prereleases=True)
+                                                                    for v in above)
+
+
 def _has_marker(entry: Entry) -> bool:
     try:
         return Requirement(entry.spec).marker is not None
@@ -136,15 +153,17 @@ def _has_marker(entry: Entry) -> bool:
         return False
 
 
-def _check_pin(entry: Entry, name: str, floor: str, pinned: str, prefix: str, hashed: bool = True) -> None:
+def _check_pin(entry: Entry, name: str, tested: tuple[str, str], pinned: str, prefix: str,
+               hashed: bool = True) -> None:
+    floor, top = tested
     try:
         pins = [Version(spec.version) for spec in Requirement(entry.spec).specifier if spec.operator in ("==", "===")]
     except (InvalidRequirement, InvalidVersion):
         return  # pip says what is wrong with the line
-    if pins and not Version(floor) <= pins[0] <= Version(pinned):
-        update = next((f"lock one of those (`{tool} '{name}>={floor},<={pinned}'`), or drop {name} from the "
+    if pins and not Version(floor) <= pins[0] <= Version(top):
+        update = next((f"lock one of those (`{tool} '{name}>={floor},<={top}'`), or drop {name} from the "
                        f"project to get {name}=={pinned}" for lock, tool in LOCK_UPDATES.items()
                        if entry.where.startswith(lock)), None)
         edit = f"pin one of those{' (with its hashes)' if hashed else ''}, or remove the line to get {name}=={pinned}"
         raise BuildFailed(f"{prefix}{entry.where}: {entry.spec}: flaskship's {name} settings are tested on {name} "
-                          f"{floor} to {pinned}; {update or edit}")
+                          f"{floor} to {top}; {update or edit}")

@@ -16,7 +16,7 @@ import pytest
 from targets import manifest
 from targets.build.lockfiles import uv_command
 from targets.commands.build import render_only
-from targets.pins import FLOORS, GUNICORN
+from targets.pins import CEILINGS, FLOORS, GUNICORN
 from tests.helpers import copy_demo, free_port
 
 APP = '''
@@ -27,10 +27,11 @@ def app(environ, start_response):
 
 
 
-@pytest.fixture(scope="module", params=[GUNICORN.split("==")[1], FLOORS["gunicorn"]])
+@pytest.fixture(scope="module", params=[GUNICORN.split("==")[1], FLOORS["gunicorn"], "25.3.0", CEILINGS["gunicorn"]])
 def python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """(a Python, its gunicorn's version): flaskship's pin, and the oldest an app may pin
-    instead (build/serverpins.py). The generated config must work on both."""
+    """(a Python, its gunicorn's version): flaskship's pin, and the oldest and newest an app may
+    pin instead (build/serverpins.py), and 25.3.0, whose control socket (25.1+) made every stop
+    take 2.3 s. The generated config must work on each."""
     version = request.param
     if version == GUNICORN.split("==")[1]:
         return sys.executable, version  # requirements-dev.txt installs the pin

@@ -14,7 +14,7 @@ from targets.appscan.deps import server_pin_problem
 from targets.build import lock, reqlines, requirements, serverpins
 from targets.build.job import BuildJob
 from targets.errors import BuildFailed
-from targets.pins import FLOORS, FUNCTIONS_FRAMEWORK, GUNICORN
+from targets.pins import CEILINGS, FLOORS, FUNCTIONS_FRAMEWORK, GUNICORN
 from tests.helpers import REPO
 
 IMAGES = (GUNICORN,)  # what every image adds; the build's union without a functions target
@@ -61,7 +61,7 @@ def test_a_pin_below_the_floor_is_refused_in_one_line_naming_both(tmp_path: Path
     # The file, the line, the range and the fix: not the resolver's "unsatisfiable" (flaskmvc pins 20.1.0).
     assert caught.value.message == (f"run: app.requirements: requirements.txt line 2: gunicorn==20.1.0: flaskship's "
                                     f"gunicorn settings are tested on gunicorn {FLOORS['gunicorn']} to "
-                                    f"{GUNICORN.split('==')[1]}; pin one of those, or remove the line to get {GUNICORN}")
+                                    f"{CEILINGS['gunicorn']}; pin one of those, or remove the line to get {GUNICORN}")
     # One that may not apply here (a marker) is the resolver's to decide.
     app = _app(tmp_path / "marker", "flask==3.1.0\ngunicorn==20.1.0 ; python_version < '3.0'\n")
     text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
@@ -92,8 +92,8 @@ def test_a_runtime_the_range_cannot_hold_is_the_resolvers_line_naming_both(tmp_p
 
 
 def test_an_app_that_admits_flaskships_pin_gets_it(tmp_path: Path) -> None:
-    # Plain `gunicorn` (most Heroku apps) must not float to the newest release: 27 changed
-    # what gunicorn.conf.py's post_worker_init reads, and every worker died at boot.
+    # Plain `gunicorn` (most Heroku apps) must not float to the newest release: every app that
+    # can take it gets the pin, the release the rest of flaskship is run on.
     for line in ("gunicorn", "gunicorn>=20", "gunicorn[gevent]", "gunicorn==21.2.0 ; python_version < '3.0'"):
         app = _app(tmp_path / line.split()[0].replace(">", "").replace("=", ""), f"flask==3.1.0\n{line}\n")
         text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache",
@@ -102,11 +102,22 @@ def test_an_app_that_admits_flaskships_pin_gets_it(tmp_path: Path) -> None:
 
 
 def test_a_pin_above_the_tested_range_is_refused_naming_both(tmp_path: Path) -> None:
-    app = _app(tmp_path, "flask==3.1.0\ngunicorn>=24\n")
+    app = _app(tmp_path, "flask==3.1.0\ngunicorn>=28\n")
     with pytest.raises(BuildFailed) as caught:
         requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
     assert "\n" not in caught.value.message
-    assert "you require gunicorn>=24 and gunicorn>=21.2.0,<=23.0.0" in caught.value.message
+    assert f"you require gunicorn>=28 and gunicorn>=21.2.0,<={CEILINGS['gunicorn']}" in caught.value.message
+
+
+def test_an_app_that_needs_a_gunicorn_newer_than_the_pin_gets_it_up_to_the_ceiling(tmp_path: Path) -> None:
+    # dribdat pins gunicorn==25.3.0: every lock failed, "gunicorn>=21.2.0,<=23.0.0" beside it.
+    for line, locked in (("gunicorn==25.3.0", "25.3.0"), ("gunicorn>=24", CEILINGS["gunicorn"]),
+                         ("gunicorn~=24.1", "24.1.1")):
+        app = _app(tmp_path / locked / line.replace(">", "").replace("=", "").replace("~", ""),
+                   f"flask==3.1.0\n{line}\n")
+        text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache",
+                                        union=IMAGES)
+        assert _pins(text)["gunicorn"] == locked, line
 
 
 def test_what_a_dot_line_and_a_constraint_file_name_counts_as_the_apps_own(tmp_path: Path) -> None:
@@ -130,11 +141,11 @@ def test_in_hash_mode_the_apps_hashed_pin_stands_alone_and_is_checked_against_th
     # pip's hash-checking mode takes no range: the platform's line is left out.
     assert serverpins.own_lines(RUNTIME, named("21.2.0"), True, "run: ") == (FUNCTIONS_FRAMEWORK,)
     assert serverpins.own_lines(IMAGES, named("23.0.0"), True, "run: ") == IMAGES  # the same pin: hashpins keeps one
-    for outside in ("20.1.0", "27.0.1"):
+    for outside in ("20.1.0", "28.0.0"):
         with pytest.raises(BuildFailed) as caught:
             serverpins.own_lines(IMAGES, named(outside), True, "run: app.requirements: ")
         assert caught.value.message.startswith(f"run: app.requirements: requirements.txt line 1: gunicorn=={outside}: ")
-        assert f"tested on gunicorn {FLOORS['gunicorn']} to 23.0.0" in caught.value.message
+        assert f"tested on gunicorn {FLOORS['gunicorn']} to {CEILINGS['gunicorn']}" in caught.value.message
 
 
 def test_a_pyproject_dependency_on_gunicorn_is_the_apps_own(tmp_path: Path) -> None:
@@ -188,12 +199,12 @@ def test_init_says_what_the_build_will_refuse_in_the_apps_own_gunicorn_pin(tmp_p
     (app / "more.txt").write_text("gunicorn==20.1.0\n")
     assert server_pin_problem(app, "requirements.txt") == (
         f"more.txt line 1: gunicorn==20.1.0: flaskship's gunicorn settings are tested on gunicorn "
-        f"{FLOORS['gunicorn']} to {GUNICORN.split('==')[1]}; pin one of those, or remove the line to get {GUNICORN}")
+        f"{FLOORS['gunicorn']} to {CEILINGS['gunicorn']}; pin one of those, or remove the line to get {GUNICORN}")
     (app / "more.txt").write_text("gunicorn==21.2.0\n")
     assert server_pin_problem(app, "requirements.txt") is None
-    (app / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["gunicorn==24.0.0"]\n')
+    (app / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["gunicorn==28.0.0"]\n')
     assert (server_pin_problem(app, "pyproject.toml") or "").startswith(
-        "pyproject.toml [project] dependencies: gunicorn==24.0.0: flaskship's gunicorn settings are tested on")
+        "pyproject.toml [project] dependencies: gunicorn==28.0.0: flaskship's gunicorn settings are tested on")
     assert server_pin_problem(app, "uv.lock") is None  # no such file: the build says so
 
 
@@ -208,7 +219,7 @@ def test_init_reads_a_lock_files_gunicorn_pin_as_the_build_does(tmp_path: Path) 
     problem = server_pin_problem(app, "Pipfile.lock") or ""
     assert problem.startswith("Pipfile.lock (as exported) line ") and ": gunicorn==20.0.4: " in problem, problem
     assert problem.endswith(f"lock one of those (`pipenv install 'gunicorn>={FLOORS['gunicorn']},"
-                            f"<={GUNICORN.split('==')[1]}'`), or drop gunicorn from the project to get {GUNICORN}")
+                            f"<={CEILINGS['gunicorn']}'`), or drop gunicorn from the project to get {GUNICORN}")
     lock["default"]["gunicorn"]["version"] = "==23.0.0"
     (app / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
     assert server_pin_problem(app, "Pipfile.lock") is None
