@@ -157,12 +157,13 @@ class SmokeRun:
               differences: Mapping[str, str] | None = None,
               extra: Callable[[SmokeRun, str, str, Container], None] | None = None,
               direct: bool = True, limits: Mapping[str, object] | None = None,
-              files: bytes | None = None) -> None:
+              files: bytes | None = None, slow_stop: str = "") -> None:
         """One way the platform runs the image: boot, the suite put to the container
         (unless `direct` is False: then `extra` puts it, through what stands in front),
         `extra`, and the stop. State in the services starts from the release's snapshot.
         `limits`: the platform's CPU and memory shape; `files`: a tar unpacked at / before
-        the start, the code of an image that holds none (docker_client.running)."""
+        the start, the code of an image that holds none (docker_client.running); `slow_stop`: a
+        known cause, told when the stop after SIGTERM is too slow."""
         target = record.target
         # One deadline per target: once a way of running it failed to boot, the
         # others would only wait out the same hang again.
@@ -197,7 +198,8 @@ class SmokeRun:
                 if stop_within is not None:
                     took = docker_client.timed_stop(container, stop_grace)
                     self.record(target, variant, "sigterm-stop", took < stop_within,
-                                f"exit within {stop_within:g} s of SIGTERM", f"{took:.2f} s")
+                                f"exit within {stop_within:g} s of SIGTERM",
+                                f"{took:.2f} s" + (f"; note: {slow_stop}" if slow_stop and took >= stop_within else ""))
             except (requests.RequestException, docker_client.DockerException) as exc:
                 self.record(target, variant, "still-running", False, "the target keeps running through its checks",
                             vanished(exc))

@@ -350,3 +350,20 @@ def test_render_refuses_a_flask_functions_framework_cannot_import(demo: manifest
     with pytest.raises(BuildFailed, match=r"^functions: the lock has Flask 1\.[0-9.]+; functions-framework needs "
                                           r"Flask 2\.0 or later .* or drop the functions target$"):
         render_only(demo, "functions", tmp_path / "out")
+
+
+def test_a_zip_that_locks_gunicorn_24_or_later_says_why_its_stop_is_slow(tmp_path: Path) -> None:
+    # dribdat pins gunicorn==25.3.0: under functions-framework the runner outlived SIGTERM while
+    # smoke's kept-alive connection stayed open (10.22 s, SIGKILL), and nothing said why.
+    from targets.kinds.functions.kind import _slow_stop
+
+    def zipped(version: str) -> Path:
+        path = tmp_path / f"fn-{version}.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("requirements.txt", f"flask==3.1.0 \\\n    --hash=sha256:{'a' * 64}\n"
+                                            f"gunicorn=={version} \\\n    --hash=sha256:{'b' * 64}\n")
+        return path
+
+    assert _slow_stop(zipped("25.3.0")).startswith("the zip locks gunicorn 25.3.0: under functions-framework")
+    assert "pin gunicorn<24" in _slow_stop(zipped("24.1.1"))
+    assert _slow_stop(zipped("23.0.0")) == "" and _slow_stop(tmp_path / "missing.zip") == ""

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.version import InvalidVersion, Version
+
 from ...build import code
 from ...build.images import build_images
 from ...errors import BuildFailed, PublishFailed
@@ -101,7 +103,7 @@ class Functions:
         # Cloud Functions (2nd gen) instances run on Cloud Run: SIGTERM, then SIGKILL 10 s later.
         run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080", **services},
                   container_port=8080, differences=self.differences, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
-                  files=files)
+                  files=files, slow_stop=_slow_stop(run.project.build_dir / f"{record.target}.zip"))
 
     def publish_steps(self, name: str, settings: TargetSettings, record: BuildRecord, label: str) -> list[Step]:
         assert isinstance(settings, FunctionsSettings)
@@ -159,6 +161,29 @@ def check_archive(target: str, zip_path: Path, entry_point: str, module: str, en
 
 
 KIND = Functions()
+
+
+_GUNICORN_PIN = re.compile(r"^\s*gunicorn\s*===?\s*(?P<version>[0-9][0-9A-Za-z.+!]*)", re.I | re.M)
+# Measured in this runner with one kept-alive connection open (smoke's, or a front end's):
+# docker stop took 1.42 s on gunicorn 23.0.0, and on 24.1.1, 25.0.3, 25.3.0, 26.2.0 and 27.0.1
+# the full 15 s grace, then SIGKILL. functions-framework runs gunicorn with settings of its own,
+# so the generated gunicorn.conf.py, whose hook makes 24 and later stop at once, is not there.
+KEEPS_WAITING_FROM = Version("24")
+
+
+def _slow_stop(archive: Path) -> str:
+    """Why the function may outlast SIGTERM: the gunicorn the zip locks, when it is 24 or later."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            pinned = _GUNICORN_PIN.search(zf.read("requirements.txt").decode("utf-8", "replace"))
+        version = Version(pinned["version"]) if pinned else None
+    except (OSError, KeyError, zipfile.BadZipFile, InvalidVersion):
+        return ""
+    if version is None or version < KEEPS_WAITING_FROM:
+        return ""
+    return (f"the zip locks gunicorn {version}: under functions-framework, gunicorn 24 and later wait on SIGTERM "
+            "while a kept-alive connection stays open (23.0.0 exits at once), and the platform kills the instance "
+            "10 s later; pin gunicorn<24 in the app's requirements for a clean stop")
 
 
 _FLASK_PIN = re.compile(r"^\s*flask\s*===?\s*(?P<version>[0-9][0-9A-Za-z.+!]*)", re.I | re.M)
