@@ -132,11 +132,14 @@ def written_by(app_dir: Path, copy: Path) -> Written:
 
 
 def _is_sqlite(path: Path) -> bool:
+    """By its header; or an empty file named like a database, as sqlite3.connect() leaves one before
+    the first table (dribdat's dribdat.db, beside a Postgres it was given)."""
     try:
         with path.open("rb") as handle:
-            return handle.read(16) == b"SQLite format 3\x00"
+            head = handle.read(16)
     except OSError:
         return False
+    return head == b"SQLite format 3\x00" or (not head and path.suffix in (".db", ".sqlite", ".sqlite3"))
 
 
 def _changed(before: Path, after: Path) -> bool:

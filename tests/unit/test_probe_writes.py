@@ -56,6 +56,10 @@ def test_sqlite_files_the_run_made_are_told_apart(tmp_path: Path) -> None:
     (copy / "pkg/cache.txt").write_text("c")  # another write there: the folder stays
     again = runner.written_by(app, copy)
     assert again.without(again.databases).folders == ("log", "pkg")
+    # dribdat: an empty dribdat.db at the top, as sqlite3.connect() leaves one before the first table.
+    (copy / "dribdat.db").write_bytes(b"")
+    (copy / "empty.txt").write_bytes(b"")
+    assert runner.written_by(app, copy).databases == ("dribdat.db", "pkg/shop.db")
 
 
 def test_a_rewrite_with_the_same_size_counts_by_its_time(tmp_path: Path) -> None:
