@@ -36,9 +36,11 @@ def tell(run: SmokeRun, target: str, since: dict[str, int], passed: bool) -> Non
             run.progress(f"  {target} [services] {name} ({kind}): {count} {unit} from the app")
             continue
         given = ", ".join(sorted(instance.settings.env)) or "no variable"
+        # Said once per service: every target of one app is told the same variables, and dribdat's
+        # unused S3 gave the same long line for each of its four targets.
         notice(run.progress,
-               f"  warning: {target}: service {name} ({kind}) was never used: no {unit} from the app in its release "
+               f"  warning: service {name} ({kind}) was never used: no {unit} from the app in {target}'s release "
                f"step or checks, though it was given {given}. An app that reads another variable, or needs one set "
                "to choose this service, runs on its own default (SQLite, a cache in memory, files on disk) and "
                f"passes anyway: name its variable under services.{name}.env, or set the switch under "
-               f"environments.{run.env_name}.env in targets.yaml", ("unused-service", target, name))
+               f"environments.{run.env_name}.env in targets.yaml", ("unused-service", name))
