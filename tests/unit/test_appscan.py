@@ -483,3 +483,26 @@ def test_an_error_raised_inside_an_installed_package_is_named_by_its_file() -> N
     with pytest.raises(ZeroDivisionError) as own:
         _ = 1 / 0
     assert probe.raised_in(own.value) is None  # this file is not an installed package's
+
+
+def test_the_probe_lists_the_commands_extensions_add_through_entry_points(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # dribdat's Flask-Assets adds `flask assets` through the flask.commands entry point, which
+    # app.cli.commands never holds: init could not offer `flask assets build` as app.build.
+    import flask
+
+    from targets.appscan import probe
+
+    info = tmp_path / "fakeassets-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakeassets\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[flask.commands]\nassets = fakeassets:assets\n"
+                                           "routes = flask.cli:routes_command\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = flask.Flask("shop")
+
+    @app.cli.command("createdb")
+    def createdb() -> None:
+        pass
+
+    assert probe.commands(app) == ["assets", "createdb"]  # not Flask's own routes, run, shell
