@@ -38,6 +38,9 @@ def _check(check: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{key}: {_value(value)}" for key, value in check.items()) + "}"
 
 
+SWITCH_ON = "true"  # what distutils' strtobool, `== "true"`, `.lower() in (...)` and truthiness all take
+
+
 def _services(d: Detected) -> list[str]:
     """The services block: each with why it was detected and the variables it is wired to."""
     if not d.services:
@@ -48,6 +51,17 @@ def _services(d: Detected) -> list[str]:
         lines += [f"  {service.name}:  {note(service.why)}", f"    kind: {service.kind}",
                   *(f"    {key}: {q(value)}" for key, value in service.settings.items()), f"    env: {{{env}}}"]
     return [*lines, ""]
+
+
+def _environment(d: Detected) -> str:
+    """The development environment's plain variables: the switches that turn a wired service on."""
+    switches = {name: service for service in d.services for name in service.switches}
+    if not switches:
+        return "    env: {}  " + note("plain variables the app runs with, NAME: value")
+    why = "; ".join(f"{name}: the app reads it, and {service.name} ({service.kind}) is wired"
+                    for name, service in switches.items())
+    return f"    env: {{{', '.join(f'{name}: {q(SWITCH_ON)}' for name in switches)}}}  " + note(
+        f"plain variables the app runs with; {why}")
 
 
 def render(d: Detected, source: str) -> str:
@@ -101,7 +115,7 @@ def render(d: Detected, source: str) -> str:
         *_services(d),
         "environments:",
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
-        "    env: {}  " + note("plain variables the app runs with, NAME: value"),
+        _environment(d),
         *([f"    secrets: [{d.secret_variable}]  " + note(f"{secret_why(d)}; smoke uses a throwaway value unless "
                                                           "the host sets it")] if d.secret_key else []),
         "",

@@ -50,6 +50,7 @@ class Service:
     env: dict[str, str]  # variable -> connection field
     why: str
     settings: dict[str, str] = field(default_factory=dict)  # kind-specific keys, e.g. mariadb's scheme
+    switches: tuple[str, ...] = ()  # variables the app must have set to use it at all (USE_REDIS)
 
 
 def normalise(name: str) -> str:
@@ -244,7 +245,9 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
     if client:
         names = _unique(assigned_reads(texts, REDIS_SETTINGS), [v for v in reads if _redis_variable(v)]) or [
             "REDIS_URL"]
-        found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency"))
+        switches = tuple(v for v in reads if _SWITCH.match(v) and "REDIS" in v)
+        found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency" + _on(switches),
+                             switches=switches))
     endpoint = next((v for v in reads if "ENDPOINT" in v), None)
     if "boto3" in installed and (endpoint or _where(texts, "endpoint_url")):
         # Read from the environment, else named as settings (which a config file may take from
@@ -255,7 +258,9 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
         env.update({v: "bucket" for v in reads if "BUCKET" in v}
                    or {v: "bucket" for v in _s3_settings(texts, "BUCKET")} or {"S3_BUCKET": "bucket"})
         how = f"reads {endpoint}" if endpoint else f"{_where(texts, 'endpoint_url')} sets endpoint_url"
-        found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}"))
+        switches = tuple(v for v in reads if _SWITCH.match(v) and "S3" in v)
+        found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}" + _on(switches),
+                             switches=switches))
     return found
 
 
@@ -265,6 +270,15 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
 # localhost:6379) while smoke starts the services it never uses.
 _DATABASE_NAMED = re.compile(r"^(?:[A-Z0-9]+_)?(?:DATABASE|DB)_(?:URL|URI)$")
 _REDIS_NAMED = re.compile(r"^REDIS[A-Z0-9]*_UR[LI]$")
+
+
+# A variable that turns a service on (flask-shop's USE_REDIS: without it, the app never used the
+# Redis it was given, and smoke said so): set to "true" where the service is wired.
+_SWITCH = re.compile(r"^(?:USE|ENABLE)_[A-Z0-9_]+$|^[A-Z0-9_]+_ENABLED$")
+
+
+def _on(switches: tuple[str, ...]) -> str:
+    return f"; it turns it on with {', '.join(switches)}, set under environments" if switches else ""
 
 
 def _database_variable(name: str) -> bool:

@@ -451,6 +451,10 @@ def test_the_written_yaml_lists_secret_key_and_a_shadowed_route_as_the_manifest_
     assert "# config.py reads it from the environment" in text
     assert "# GET /static/users: app route(s) under the static URL /static" in text
     assert [c.path for c in parsed.smoke.checks] == ["/"]
+    from targets.appscan.services import Service
+    shop = render(replace(detected, services=(Service("cache", "redis", {"REDIS_URI": "url"}, "redis",
+                                                      switches=("USE_REDIS",)),)), ".")
+    assert manifest.parse(yaml.safe_load(shop)).environments["development"].env == {"USE_REDIS": "true"}
     dribdat = render(replace(detected, secret_key="dribdat/settings.py", secret_variable="DRIBDAT_SECRET"), ".")
     assert manifest.parse(yaml.safe_load(dribdat)).environments["development"].secrets == ("DRIBDAT_SECRET",)
     assert "# dribdat/settings.py reads it into SECRET_KEY" in dribdat

@@ -236,6 +236,9 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
                                      'class TestConfig(Config):\n    SQLALCHEMY_DATABASE_URI = os.getenv("TEST_DB")\n'}
     found = {s.kind: s for s in scan.detect(["pymysql", "redis"], shop)}
     assert found["mariadb"].env == {"DB_URI": "url"} and found["redis"].env == {"REDIS_URI": "url"}
+    # Its Redis is used only with USE_REDIS set: smoke warned that the wired Redis was never used.
+    assert found["redis"].switches == ("USE_REDIS",) and found["mariadb"].switches == ()
+    assert found["redis"].why.endswith("; it turns it on with USE_REDIS, set under environments")
     # The same through app.config, a Heroku-style rewrite, `or` and config.update().
     inline = {"app.py": 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("PG", "").replace("postgres:", "x:")\n'
                         'app.config.update(REDIS_URL=os.getenv("CACHE_AT") or "redis://localhost")\n'}
