@@ -176,7 +176,8 @@ def _defined(app_dir: Path, entry: str) -> list[Candidate]:
     then checks that it gives a Flask app."""
     module, _, attr = entry.partition(":")
     factory, name = attr.endswith(")"), attr.split("(", 1)[0]
-    for path in (app_dir.joinpath(*module.split(".")).with_suffix(".py"), app_dir.joinpath(*module.split("."), "__init__.py")):
+    folder = app_dir.joinpath(*module.split("."))
+    for path in (folder.with_suffix(".py"), folder / "__init__.py"):
         if not path.is_file():
             continue
         try:

@@ -203,17 +203,22 @@ def server_pin_note(d: Detected) -> str | None:
     return f"the build stops on this until it is fixed: {d.server_pin}" if d.server_pin else None
 
 
-def not_found_of(answer: Mapping[str, Any] | None) -> str | None:
+def not_found_of(answer: Mapping[str, Any] | None, database: str | None = None) -> str | None:
     """A warning when the app answers a path it has no route for with a 5xx, which smoke's
-    not-found check fails on every target; None when it does not."""
+    not-found check fails on every target; None when it does not. `database`: the database
+    service wired for smoke, which the probe ran without."""
     if not answer or int(answer.get("status", 0)) < 500:
         return None
     # Its first line: an SQLAlchemy error goes on with the whole statement over several.
     said = str(answer.get("error") or "").strip().splitlines()
     error = f" ({said[0][:200]})" if said else ""
-    return (f"GET {NOT_FOUND_PATH}, a path the app has no route for, answered {answer['status']}{error} in the probe; "
-            "smoke's not-found check, which every target must pass, will fail until the app's 404 handler answers "
-            "without an error")
+    asked = f"GET {NOT_FOUND_PATH}, a path the app has no route for, answered {answer['status']}{error} in the probe"
+    if database:
+        # flask-shop's 404 page reads its settings from the database: the check passed once it was there.
+        return (f"{asked}, which ran without the database smoke gives it ({database}); if smoke's not-found check "
+                "fails too, the app's 404 handler fails with its database")
+    return (f"{asked}; smoke's not-found check, which every target must pass, will fail until the app's 404 handler "
+            "answers without an error")
 
 
 def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
@@ -261,15 +266,18 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         # Given a key, it writes no file: the file is no longer one to warn about.
         secret_key, key_file = own
         written = written.without((key_file,))
+    database = next((f"{service.name}: {service.kind}" for service in services
+                     if service.kind in ("postgres", "mariadb")), None)
     served = buildsteps.static_writes(written.folders, static.value)
     commands = tuple(str(c) for c in probe.get("commands", ()))
-    assets = buildsteps.assets_step(served, commands, backing.flask_command(chosen.value, "assets build", flask_version))
+    assets = buildsteps.assets_step(served, commands,
+                                    backing.flask_command(chosen.value, "assets build", flask_version))
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     tuple(str(c) for c in probe.get("commands", ())), flask_version,
                     services, release if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
-                    written.folders, written.top, not_found_of(probe.get("not_found")),
+                    written.folders, written.top, not_found_of(probe.get("not_found"), database),
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
                     secret_variable=secret_variable, static_writes=served)

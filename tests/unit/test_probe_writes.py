@@ -85,6 +85,11 @@ def test_a_5xx_for_an_unknown_path_is_a_warning_naming_smokes_check() -> None:
     warning = not_found_of({"status": 500, "error": sql})
     assert warning is not None and "(OperationalError: (sqlite3.OperationalError) no such table: admin) in" in warning
     assert "\n" not in warning
+    # flask-shop: the probe ran without the MariaDB smoke wires; its 404 passed in smoke.
+    warning = not_found_of({"status": 500, "error": "OperationalError: (2003, \"Can't connect\")"}, "db: mariadb")
+    assert warning is not None and warning.endswith(", which ran without the database smoke gives it (db: mariadb); "
+                                                    "if smoke's not-found check fails too, the app's 404 handler "
+                                                    "fails with its database")
 
 
 def test_the_probe_asks_the_unknown_path_of_the_real_app(tmp_path: Path) -> None:
