@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import tempfile
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,6 +112,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                            exc.message + note)
                 return
             run.record(target, variant, "boot", True, got=f"{seconds:.2f} s")
+            _release_ran(run, target, project)
             run.conform(target, variant, base, {})
             try:
                 _contract_checks(run, target, variant, base, project, settings, address)
@@ -211,6 +214,29 @@ def _raw(address: tuple[str, int], request: str) -> str:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks).decode("latin-1")
+
+
+def _release_ran(run: SmokeRun, target: str, project: str) -> None:
+    """The release service's run, recorded as the other kinds record theirs: web waited for it
+    to exit 0 (service_completed_successfully), and the matrix showed `-` for compose."""
+    if run.project.manifest.app.release is None:
+        return
+    for container in _containers(project, "release"):
+        state = container.attrs.get("State", {})
+        took = _seconds(state.get("StartedAt", ""), state.get("FinishedAt", ""))
+        code = state.get("ExitCode")
+        run.record(target, "release", "release", code == 0, "exit 0 before web starts",
+                   f"exit {code}" + (f" after {took:.1f} s" if took is not None else ""))
+
+
+def _seconds(started: str, finished: str) -> float | None:
+    """Seconds between two of the engine's RFC 3339 times (nanoseconds cut to microseconds)."""
+    try:
+        first, last = (datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", t).replace("Z", "+00:00"))
+                       for t in (started, finished))
+    except ValueError:
+        return None
+    return (last - first).total_seconds()
 
 
 def _containers(project: str, service: str) -> list[docker_client.Container]:
