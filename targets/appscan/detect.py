@@ -274,7 +274,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                                     backing.flask_command(chosen.value, "assets build", flask_version))
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
-                    tuple(str(c) for c in probe.get("commands", ())), flask_version,
+                    commands, flask_version,
                     services, release if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     written.folders, written.top, not_found_of(probe.get("not_found"), database),

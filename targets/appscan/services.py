@@ -7,9 +7,11 @@ are tested without a venv:
             driver too, the one whose scheme (mysql, postgres) the code names, else postgres;
   redis     redis, rq or celery installed;
   s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
-Each variable the app reads (os.environ[...], .get(...), os.getenv(...)) into a setting
-that holds the connection (SQLALCHEMY_DATABASE_URI = os.getenv("DB_URI")), that is known to
-hold one, or is named like one (DEV_DATABASE_URL, REDISTOGO_URL), is wired to it; not one read only in a class or function named for tests (TestingConfig).
+Each variable the app reads (os.environ[...], .get(...), os.getenv(...), or through an
+alias of os.environ) into a setting that holds the connection (SQLALCHEMY_DATABASE_URI =
+os.getenv("DB_URI")), that is known to hold one, or is named like one (DEV_DATABASE_URL,
+REDISTOGO_URL), is wired to it; not one read only in a class or function named for tests
+(TestingConfig). A variable named to turn the service on (USE_REDIS) is set to "true".
 S3's names may also be settings the code names (AWS_S3_BUCKET), which a config file
 takes from the environment. Otherwise the platform's usual name.
 Flask-Migrate with a migrations/ folder means the release step runs `flask db upgrade`.
