@@ -24,6 +24,8 @@ def lock_problems(path: Path, progress: Callable[[str], None]) -> tuple[list[str
     (build/.cache/locks), so that build does not make them again. Second: why the
     functions target is to be left out, when only the runtime it brings cannot be locked."""
     from ..build import buildlock  # loads the docker SDK's modules (build/requirements.py), never asks an engine
+    from ..kinds import KINDS
+    from ..kinds.functions.kind import slow_stop_of
 
     try:
         project = load(path)
@@ -36,13 +38,16 @@ def lock_problems(path: Path, progress: Callable[[str], None]) -> tuple[list[str
         if not isinstance(line, Notice):
             progress(line)
 
+    slow: list[str] = []
     for name, settings in project.manifest.targets.items():
         try:  # "init:" on its lines: the lock is the build's, whichever target makes it first
-            buildlock.lock_all(project, "init", settings.kind, said)
+            locked = buildlock.lock_all(project, "init", settings.kind, said)
+            if settings.kind == "functions" and (note := slow_stop_of(locked.get(KINDS["functions"].platform, ""))):
+                slow.append(f"smoke's sigterm-stop check will fail on {name}: {note}")
         except BuildFailed as exc:
             if isinstance(exc, buildlock.PlatformLockFailed) and settings.kind == "functions":
                 functions_out = f"the app's requirements cannot be locked with {', '.join(exc.lines)} ({exc.why})"
             else:
                 stops.setdefault(exc.message.removeprefix("init: "), []).append(name)
     warnings = [f"`invoke build` will stop on {', '.join(names)}: {message}" for message, names in stops.items()]
-    return warnings, functions_out
+    return [*warnings, *slow], functions_out

@@ -364,6 +364,6 @@ def test_a_zip_that_locks_gunicorn_24_or_later_says_why_its_stop_is_slow(tmp_pat
                                             f"gunicorn=={version} \\\n    --hash=sha256:{'b' * 64}\n")
         return path
 
-    assert _slow_stop(zipped("25.3.0")).startswith("the zip locks gunicorn 25.3.0: under functions-framework")
+    assert _slow_stop(zipped("25.3.0")).startswith("the lock has gunicorn 25.3.0: under functions-framework")
     assert "pin gunicorn<24" in _slow_stop(zipped("24.1.1"))
     assert _slow_stop(zipped("23.0.0")) == "" and _slow_stop(tmp_path / "missing.zip") == ""

@@ -175,13 +175,21 @@ def _slow_stop(archive: Path) -> str:
     """Why the function may outlast SIGTERM: the gunicorn the zip locks, when it is 24 or later."""
     try:
         with zipfile.ZipFile(archive) as zf:
-            pinned = _GUNICORN_PIN.search(zf.read("requirements.txt").decode("utf-8", "replace"))
+            return slow_stop_of(zf.read("requirements.txt").decode("utf-8", "replace"))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+
+
+def slow_stop_of(requirements: str) -> str:
+    """The same of a lock's text (init says it before the first build)."""
+    pinned = _GUNICORN_PIN.search(requirements)
+    try:
         version = Version(pinned["version"]) if pinned else None
-    except (OSError, KeyError, zipfile.BadZipFile, InvalidVersion):
+    except InvalidVersion:
         return ""
     if version is None or version < KEEPS_WAITING_FROM:
         return ""
-    return (f"the zip locks gunicorn {version}: under functions-framework, gunicorn 24 and later wait on SIGTERM "
+    return (f"the lock has gunicorn {version}: under functions-framework, gunicorn 24 and later wait on SIGTERM "
             "while a kept-alive connection stays open (23.0.0 exits at once), and the platform kills the instance "
             "10 s later; pin gunicorn<24 in the app's requirements for a clean stop")
 
