@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 POLL = 0.1
 FAILING_FOR = 2.0
 EXITING_WITHIN = 3  # seconds a server that stopped answering gets to exit, so that its reason is told
+# gunicorn's master log line for a worker that failed to boot (WORKER_BOOT_ERROR), after which it halts,
+# and how long that halt may take: past the longest graceful_timeout flaskship gives it (heroku: 25 s).
+BOOT_ERROR = "exited with code 3"
+HALTING_WITHIN = 30
 TIMED = frozenset({"boot", "sigterm-stop"})
 # Checks recorded once per path under one name (one matrix row): their lines name the path,
 # or a run printed "edge-set-cookie-never-kept: ok" fourteen times, saying nothing of which.
@@ -219,6 +223,12 @@ class SmokeRun:
             with contextlib.suppress(requests.RequestException, docker_client.DockerException):
                 container.wait(timeout=EXITING_WITHIN)
             container.reload()
+            if container.status == "running" and BOOT_ERROR in docker_client.logs(container):
+                # A worker failed to boot, so the master is halting; a second one failing in the same
+                # moment holds it in its stop loop up to graceful_timeout (a CI run: 25 s).
+                with contextlib.suppress(requests.RequestException, docker_client.DockerException):
+                    container.wait(timeout=HALTING_WITHIN)
+                container.reload()
         if container.status == "running":
             return False
         log = docker_client.logs(container)
