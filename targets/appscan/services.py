@@ -24,6 +24,7 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -88,13 +89,25 @@ def env_reads(texts: Mapping[str, str]) -> list[str]:
     for tests (a file Python cannot parse: every read the text shows)."""
     found: set[str] = set()
     for text in texts.values():
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        parsed = _parsed(text)
+        if parsed is None:
             found.update(READS.findall(text))
             continue
-        found.update(_reads(tree, False, _environ_names(tree)))
+        tree, environ = parsed
+        found.update(_reads(tree, False, environ))
     return sorted(found)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[ast.Module, frozenset[str]] | None:
+    """(the file's tree, the names os.environ goes by in it), made once: init asks the same files
+    for reads five times (the secret's, every read, the database's and Redis's settings), and
+    parsing and walking each time took 2.3 s for CTFd's 197 files. None: Python cannot parse it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    return tree, _environ_names(tree)
 
 
 def _reads(node: ast.AST, in_tests: bool, environ: frozenset[str]) -> Iterator[str]:
@@ -143,11 +156,10 @@ def assigned_reads(texts: Mapping[str, str], settings: frozenset[str]) -> list[s
     os.environ["X"]`, `app.config.update(REDIS_URL=...)`, `{"REDIS_URL": ...}`."""
     found: list[str] = []
     for text in texts.values():
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        parsed = _parsed(text)
+        if parsed is None:
             continue
-        environ = _environ_names(tree)
+        tree, environ = parsed
         found.extend(name for value in _setting_values(tree, settings, False) for name in _url_reads(value, environ))
     return _unique(found)
 
