@@ -8,6 +8,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from ..engine import base_images as bases
@@ -120,22 +121,18 @@ def _built_wheels(project: Project, ref: str) -> list[tuple[str, list[Path]]]:
 
 
 def _runs_on(filename: str, python: str) -> bool:
-    """Whether a wheel installs on CPython `python` (major.minor): its own cpXY, a pure pyX, or a
-    stable-ABI (abi3) build for cpXY or older; flask-shop's pycryptodome cp35-abi3 runs on 3.12."""
+    """Whether a wheel's interpreter and ABI tags are among those pip takes on CPython `python`
+    (major.minor): its own cpXY, a pure pyX, a stable-ABI (abi3) build for cpXY or older
+    (flask-shop's pycryptodome cp35-abi3 runs on 3.12). The platform is the build's to pick."""
     try:
         tags = parse_wheel_filename(filename)[3]
     except InvalidWheelFilename:
         return True  # not ours to judge: pip would say
-    major, minor = (int(part) for part in python.split(".")[:2])
-    for tag in tags:
-        if tag.interpreter.startswith("py") and tag.interpreter[2:3] in ("", str(major)):
-            return True
-        if not tag.interpreter.startswith("cp") or not tag.interpreter[2:].isdigit():
-            continue
-        version = (int(tag.interpreter[2]), int(tag.interpreter[3:] or 0))
-        if version == (major, minor) or (tag.abi == "abi3" and version <= (major, minor)):
-            return True
-    return False
+    version = (int(python.split(".")[0]), int(python.split(".")[1]))
+    fits = {(tag.interpreter, tag.abi) for tag in (*cpython_tags(version, platforms=["any"]),
+                                                    *compatible_tags(version, f"cp{version[0]}{version[1]}",
+                                                                     platforms=["any"]))}
+    return any((tag.interpreter, tag.abi) in fits for tag in tags)
 
 
 def disk(project: Project) -> list[Found]:
