@@ -163,7 +163,12 @@ def check_archive(target: str, zip_path: Path, entry_point: str, module: str, en
 KIND = Functions()
 
 
-_GUNICORN_PIN = re.compile(r"^\s*gunicorn\s*===?\s*(?P<version>[0-9][0-9A-Za-z.+!]*)", re.I | re.M)
+def _locked(name: str, requirements: str) -> str | None:
+    """The release of `name` a lock's text pins (`name==X`, the line's start), or None."""
+    found = re.search(rf"^\s*{re.escape(name)}\s*===?\s*(?P<version>[0-9][0-9A-Za-z.+!]*)", requirements, re.I | re.M)
+    return found["version"] if found else None
+
+
 # Measured in this runner with one kept-alive connection open (smoke's, or a front end's):
 # docker stop took 1.42 s on gunicorn 23.0.0, and on 24.1.1, 25.0.3, 25.3.0, 26.2.0 and 27.0.1
 # the full 15 s grace, then SIGKILL. functions-framework runs gunicorn with settings of its own,
@@ -182,9 +187,9 @@ def _slow_stop(archive: Path) -> str:
 
 def slow_stop_of(requirements: str) -> str:
     """The same of a lock's text (init says it before the first build)."""
-    pinned = _GUNICORN_PIN.search(requirements)
+    pinned = _locked("gunicorn", requirements)
     try:
-        version = Version(pinned["version"]) if pinned else None
+        version = Version(pinned) if pinned else None
     except InvalidVersion:
         return ""
     if version is None or version < KEEPS_WAITING_FROM:
@@ -194,14 +199,11 @@ def slow_stop_of(requirements: str) -> str:
             "10 s later; pin gunicorn<24 in the app's requirements for a clean stop")
 
 
-_FLASK_PIN = re.compile(r"^\s*flask\s*===?\s*(?P<version>[0-9][0-9A-Za-z.+!]*)", re.I | re.M)
-
-
 def _framework_runs_on(target: str, requirements: str) -> None:
     """Refuse a lock whose Flask functions-framework cannot import (pins.FRAMEWORK_NEEDS_FLASK_2):
     a zip built on it would die at import on the platform, found only when smoke boots it."""
-    pinned = _FLASK_PIN.search(requirements)
-    if pinned is not None and flask_before_2(pinned["version"]):
-        raise BuildFailed(f"{target}: the lock has Flask {pinned['version']}; {FRAMEWORK_NEEDS_FLASK_2}, so neither "
+    pinned = _locked("flask", requirements)
+    if pinned is not None and flask_before_2(pinned):
+        raise BuildFailed(f"{target}: the lock has Flask {pinned}; {FRAMEWORK_NEEDS_FLASK_2}, so neither "
                           "Google's runtime nor smoke could start this function: pin Flask>=2.0 in the app's "
                           "requirements, or drop the functions target")
