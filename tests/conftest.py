@@ -24,6 +24,19 @@ def _no_images_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         _SAID.append(f"removed the {removed} images this run's projects built, in {time.monotonic() - started:.1f} s")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # In an xdist worker (which has workeroutput), after its session fixtures' teardown:
+    # what they said goes to the controller, which prints the summary.
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["said"] = list(_SAID)
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist's controller: a worker ended; keep what its teardown said."""
+    _SAID.extend(getattr(node, "workeroutput", {}).get("said", []))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _SAID:
         terminalreporter.write_line(line)
