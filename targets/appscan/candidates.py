@@ -145,7 +145,7 @@ def settle(found: list[Candidate], app_dir: Path) -> tuple[list[Candidate], str]
         named = [c for c in found if c.entry == entry] or _defined(app_dir, entry)
         if not named:
             continue
-        if MONKEY_PATCH.search(_text(app_dir / named[0].path)):
+        if MONKEY_PATCH.search(text_of(app_dir / named[0].path)):
             # dribdat's Procfile line 1: patched.py patches for gevent workers, and under
             # flaskship's gthread workers its second request hung.
             passed.append(f"{name} line {line}'s {entry}, whose module monkey-patches for gevent or eventlet "
@@ -163,7 +163,8 @@ def settle(found: list[Candidate], app_dir: Path) -> tuple[list[Candidate], str]
 MONKEY_PATCH = re.compile(r"\b(?:monkey_patch|patch_all)\s*\(")
 
 
-def _text(path: Path) -> str:
+def text_of(path: Path) -> str:
+    """The file's text (undecodable bytes replaced), or "" when it cannot be read."""
     try:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:

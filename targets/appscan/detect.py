@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from .. import trim
 from ..manifest import Check
 from ..smoke.paths import NOT_FOUND_PATH
-from . import appenv, buildsteps, candidates, interpreter, natives, runner, sandbox
+from . import appenv, buildsteps, candidates, deployrelease, interpreter, natives, runner, sandbox
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
@@ -71,6 +71,7 @@ class Detected:
     key_file: str | None = None  # the key file the app made for itself, given none (appenv.keeps_its_own_key)
     secret_variable: str = "SECRET_KEY"  # the variable the app's SECRET_KEY comes from (appenv.reads_secret_key)
     static_writes: tuple[str, ...] = ()  # folders under the static folder the probe's run wrote in (buildsteps)
+    release_note: str = ""  # the deploy files' release command init did not take, with no release of its own
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -254,6 +255,12 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     flask_version = str(probe.get("flask_version") or "")
     command = backing.release(installed, app_dir, chosen.value, flask_version)
     release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
+    deployed = deployrelease.found(app_dir)
+    if command is None and deployed is not None and (own := deployrelease.taken(deployed)):
+        command, release = own, Found(own, f"{deployed.where} runs it once per deploy")
+    said = deployrelease.note(deployed, command)  # what init did with the file's release line, and why
+    if command and said:
+        release = Found(release.value, f"{release.why}; {said}")
     services = tuple(backing.detect(installed, texts))
     written = probe["written"]
     sqlite: tuple[str, ...] = ()
@@ -280,4 +287,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     written.folders, written.top, not_found_of(probe.get("not_found"), database),
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
-                    secret_variable=secret_variable, static_writes=served)
+                    secret_variable=secret_variable, static_writes=served,
+                    release_note=said if command is None else "")

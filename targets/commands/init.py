@@ -98,7 +98,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         progress(f"  hint: {d.hint()}")
     warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None, sqlite_note(d),
-                buildsteps.note(d.build_steps), buildsteps.static_note(d.static_writes, d.build_steps), *problems)
+                buildsteps.note(d.build_steps), buildsteps.static_note(d.static_writes, d.build_steps),
+                d.release_note, *problems)
     for warning in warnings:
         if warning:
             progress(f"  warning: {warning}")

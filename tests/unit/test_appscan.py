@@ -402,6 +402,20 @@ def test_the_probe_confirms_the_entry_in_its_own_venv(tmp_path: Path, cache: Pat
     assert any("reusing the probe venv" in line for line in again), again
 
 
+def test_the_procfiles_release_command_becomes_app_release_and_a_script_is_named(tmp_path: Path, cache: Path) -> None:
+    app = tree(tmp_path / "site", {**WSGI_APP, "Procfile": "web: gunicorn wsgi:app\nrelease: python -m shopfront\n"})
+    found = detect.detect(app, cache, None, lambda _line: None)
+    assert found.release == Found("python -m shopfront", "Procfile line 2 runs it once per deploy")
+    assert found.release_note == ""
+    text = render(found, ".")
+    assert manifest.parse(yaml.safe_load(text)).app.release == "python -m shopfront"
+    # dribdat's ./release.sh is not taken, and the manifest and init's report say so.
+    (app / "Procfile").write_text("release: ./release.sh\n")
+    found = detect.detect(app, cache, None, lambda _line: None)
+    assert found.release is None and found.release_note.startswith("Procfile line 1 runs './release.sh', a script")
+    assert f"  # warning: {found.release_note}" in render(found, ".")
+
+
 def test_an_entry_that_is_not_a_flask_app_is_one_line(tmp_path: Path, cache: Path) -> None:
     app = tree(tmp_path / "site", WSGI_APP)
     with pytest.raises(InitError, match=r"shopfront:abort is a .*, not a flask.Flask") as raised:
