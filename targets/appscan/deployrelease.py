@@ -13,6 +13,7 @@ file runs and what init did with it, so nothing in it is passed over silently.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,7 @@ class ReleaseLine:
     @property
     def script(self) -> bool:
         """It runs a file of the app's (./release.sh, bash bin/release): what that does, init cannot see."""
-        try:
-            words = shlex.split(self.command)
-        except ValueError:
-            return True
+        words = _words(self.command)
         if not words:
             return False
         first = words[1] if words[0] in _SHELL and len(words) > 1 else words[0]
@@ -62,18 +60,29 @@ def found(app_dir: Path) -> ReleaseLine | None:
     return None
 
 
-def taken(line: ReleaseLine | None) -> str | None:
-    """The command to take as app.release when init has none of its own: a plain command, not a script."""
-    return line.command if line is not None and not line.script else None
+def settle(line: ReleaseLine | None, own: str | None, own_why: str,
+           flask_command: Callable[[str], str]) -> tuple[str | None, str, str]:
+    """(app.release, its why, a warning) from init's own release (Flask-Migrate's upgrade, or None)
+    and the deploy file's line. flask_command(args) names the app for `flask` (backing.flask_command)."""
+    if line is None or line.command == own:
+        return own, own_why, ""
+    if own is None and not line.script:
+        words = _words(line.command)
+        if words[0] == "flask" and not any(w in ("-A", "--app") or w.startswith("--app=") for w in words):
+            # Heroku has FLASK_APP among the app's config vars; nothing sets it here.
+            return (flask_command(shlex.join(words[1:])),
+                    f"{line.where} runs {line.command!r} once per deploy; here with the app named", "")
+        return line.command, f"{line.where} runs it once per deploy", ""
+    said = (f"{line.where} runs {line.command!r}, a script of the app's, which init does not take: the code is "
+            "read-only in every image (on Heroku a release dyno may write beside it); put in app.release what "
+            "of it the deploy needs") if line.script else (
+            f"{line.where} runs {line.command!r}, not taken: init's is Flask-Migrate's upgrade with the app named; "
+            "if the file's does more, add that to app.release")
+    return (None, "", said) if own is None else (own, f"{own_why}; {said}", "")
 
 
-def note(line: ReleaseLine | None, release: str | None) -> str:
-    """What the manifest says of the file's release line beside init's own release (or none)."""
-    if line is None or release == line.command:
-        return ""
-    if line.script:
-        return (f"{line.where} runs {line.command!r}, a script of the app's, which init does not take: "
-                "the code is read-only in every image (on Heroku a release dyno may write beside it); "
-                "put in app.release what of it the deploy needs")
-    return (f"{line.where} runs {line.command!r}, not taken: init's is Flask-Migrate's upgrade with the app "
-            "named; if the file's does more, add that to app.release")
+def _words(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()

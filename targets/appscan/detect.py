@@ -254,13 +254,11 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     installed = [r.partition("==")[0] for r in releases]
     flask_version = str(probe.get("flask_version") or "")
     command = backing.release(installed, app_dir, chosen.value, flask_version)
-    release = Found(command, "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy")
-    deployed = deployrelease.found(app_dir)
-    if command is None and deployed is not None and (own := deployrelease.taken(deployed)):
-        command, release = own, Found(own, f"{deployed.where} runs it once per deploy")
-    said = deployrelease.note(deployed, command)  # what init did with the file's release line, and why
-    if command and said:
-        release = Found(release.value, f"{release.why}; {said}")
+    # Beside the release command the app's Procfile or heroku.yml runs: taken, or named and why not.
+    command, why, release_note = deployrelease.settle(
+        deployrelease.found(app_dir), command,
+        "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy",
+        lambda args: backing.flask_command(chosen.value, args, flask_version))
     services = tuple(backing.detect(installed, texts))
     written = probe["written"]
     sqlite: tuple[str, ...] = ()
@@ -282,10 +280,10 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     commands, flask_version,
-                    services, release if command else None,
+                    services, Found(command, why) if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     written.folders, written.top, not_found_of(probe.get("not_found"), database),
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
                     secret_variable=secret_variable, static_writes=served,
-                    release_note=said if command is None else "")
+                    release_note=release_note)
