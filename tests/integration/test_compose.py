@@ -11,7 +11,7 @@ import docker
 import pytest
 import yaml
 
-from tests.helpers import COMPOSE_PROGRAMS, assert_one_clear_line, compose_installed, invoke, managed_containers
+from tests.helpers import COMPOSE_PROGRAMS, SESSION, assert_one_clear_line, compose_installed, invoke, managed_containers
 
 pytestmark = pytest.mark.docker
 
@@ -59,7 +59,9 @@ def test_smoke_through_nginx(built: Path, engine: docker.DockerClient, program: 
                   "web-not-published"):
         assert statuses[check] == "pass", check
     assert managed_containers(engine) == []
-    assert not [n for n in engine.networks.list() if n.name.startswith("flaskship-compose")]
+    # This run's stacks only: another test worker's may be up (its project names hold its session).
+    assert not [n for n in engine.networks.list() if n.name.startswith("flaskship-compose")
+                and SESSION.lower() in n.name]
 
 
 def test_a_port_held_by_someone_else_does_not_stop_smoke(built: Path, engine: docker.DockerClient) -> None:

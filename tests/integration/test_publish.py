@@ -13,6 +13,7 @@ import pytest
 import requests
 import yaml
 
+from targets.engine.docker_client import project_id
 from tests.helpers import CliResult, assert_one_clear_line, invoke
 from tests.integration import heroku_standin, services, token_auth
 
@@ -41,12 +42,13 @@ def stack(built: Path, tmp_path_factory: pytest.TempPathFactory, engine: docker.
         try:
             yield {"manifest": path, "registry": reg, "gcs": gcs_url, "heroku": heroku, "env": env, "root": built}
         finally:
-            _untag(engine)
+            _untag(engine, built)
 
 
-def _untag(engine: docker.DockerClient) -> None:
-    """Drop the local tags publish made for this module's throwaway registries (the images stay)."""
-    for image in engine.images.list():
+def _untag(engine: docker.DockerClient, root: Path) -> None:
+    """Drop the local tags publish made for this module's throwaway registries (the images stay):
+    on this project's images only, as another test worker may be pushing its own meanwhile."""
+    for image in engine.images.list(filters={"label": f"io.flaskship.project={project_id(root)}"}):
         for tag in image.tags:
             if tag.startswith("127.0.0.1:") and "/flask-demo/" in tag:
                 engine.images.remove(tag, noprune=True)
