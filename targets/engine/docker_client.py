@@ -434,16 +434,35 @@ def with_cause(text: str, count: int = TAIL_LINES) -> str:
     """
     lines = text.rstrip("\n").splitlines()
     tail = lines[-count:]
-    first = next((i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")), None)
+    first = next((i for i, line in enumerate(lines) if line.startswith(TRACEBACK)), None)
     if first is None or first >= len(lines) - count:
         return "\n".join(tail)
-    end = first + 1
-    while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
-        end += 1
+    end = _chain_end(lines, first)
     block = lines[first:end + 1]
     if len(block) > 24:
         block = [block[0], "  ..."] + block[-22:]
     return "\n".join([*block, "...", *tail])
+
+
+TRACEBACK = "Traceback (most recent call last)"
+# How Python joins the tracebacks of a chain: the last one is the exception that ended the process
+# (searxng's FileNotFoundError for `git`, raised while handling a ModuleNotFoundError).
+_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+def _chain_end(lines: list[str], first: int) -> int:
+    """The index of the exception line that ends the chain of tracebacks starting at `first`."""
+    end = first + 1
+    while True:
+        while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+            end += 1
+        after = next((i for i in range(end + 1, len(lines)) if lines[i].strip()), len(lines))
+        if after < len(lines) and lines[after].startswith(_CHAINED):
+            start = next((i for i in range(after + 1, len(lines)) if lines[i].strip()), len(lines))
+            if start < len(lines) and lines[start].startswith(TRACEBACK):
+                end = start + 1
+                continue
+        return min(end, len(lines) - 1)
 
 
 def remove(container: Container) -> None:

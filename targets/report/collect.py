@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from typing import Any
 
 from ..manifest import Project
@@ -71,6 +73,11 @@ def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseExcep
     if failed:
         first = failed[0]
         why = f"[{first['variant']}] {first['check']}: expected {first['expected']}; got {first['got']}"
+        # One line a target: its first failure in full, and the others named, so that the lines add
+        # up to the count smoke's error gives (searxng's functions failed a static check and sigterm-stop).
+        others = Counter(f"[{r['variant']}] {r['check']}" for r in failed[1:])
+        named = ", ".join(name + (f" ({count}x)" if count > 1 else "") for name, count in others.items())
+        why += f" (and {len(failed) - 1} more: {named})" if others else ""
         return Row(name, kind, "FAIL", found, boot_seconds(results), "boot", why)
     return Row(name, kind, "cached" if entry.get("cached") else "pass", found, boot_seconds(results), "boot")
 

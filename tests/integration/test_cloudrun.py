@@ -178,7 +178,9 @@ def test_container_that_exits_at_boot_shows_its_logs(project: Path, engine: dock
     assert build.code == 0, build.stdout + build.stderr
     # Hosting lint could not ask the app for its routes: a warning (Hosting would deploy it), quoting the cause.
     warnings = [line for line in (build.stdout + build.stderr).splitlines() if "routes could not be listed" in line]
-    assert len(warnings) == 1 and warnings[0].endswith("its output: RuntimeError: boom-at-boot"), warnings
+    assert len(warnings) == 1 and warnings[0].endswith(
+        "imported in a container of the image (no network, no services), the app exited with status 1; its last "
+        "error: RuntimeError: boom-at-boot; if it fails so at boot too, smoke will show it"), warnings
     result = invoke("smoke", "--manifest", str(project / "targets.yaml"), "--target", "cloudrun")
     assert_one_clear_line(result, "cloudrun [PORT unset] boot", "container exited at boot", app_logs=True)
     assert "boom-at-boot" in result.stdout  # the container's own logs

@@ -30,13 +30,14 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from targets.engine.docker_client import logs
 from targets.kinds.cloudrun.edge import globs, run
 from targets.kinds.cloudrun.edge.checks import origin_calls
 from targets.pins import FIREBASE_TOOLS
 from targets.smoke.session import wait_http
-from tests.helpers import REPO, record
+from tests.helpers import REPO, invoke, record
 
 pytestmark = pytest.mark.docker
 HERE = Path(__file__).resolve().parent
@@ -372,6 +373,20 @@ def test_set_cookie_is_never_kept_and_a_services_404_is(built: Path) -> None:
         missing = [_get(url + "/no-such-page") for _ in range(2)]
         assert [r.status_code for r in missing] == [404, 404] and missing[1].headers["X-Cache"] == "HIT"
         assert "Cache-Control" not in missing[0].headers
+
+
+def test_edge_cache_is_shown_on_what_the_container_answers_not_a_hosting_file(built: Path) -> None:
+    # searxng's user put a static file's check first: public, max-age=3600, served from public/ by
+    # Hosting itself, so no request reached the container and edge-cache failed on it.
+    manifest = yaml.safe_load((built / "targets.yaml").read_text())
+    manifest["smoke"]["checks"].insert(0, {"name": "css", "path": "/static/style.css", "content_type": "text/css"})
+    path = built / "static-first.yaml"
+    path.write_text(yaml.safe_dump(manifest, allow_unicode=True))
+    result = invoke("smoke", "--manifest", str(path), "--target", "cloudrun", "--force")
+    assert result.code == 0, result.stdout + result.stderr
+    results = json.loads((built / "build/smoke.json").read_text())["targets"]["cloudrun"]["results"]
+    cache = [r for r in results if r["check"] == "edge-cache"]
+    assert [(r["status"], r["path"]) for r in cache] == [("pass", "/")], cache
 
 
 def test_static_files_win_over_the_run_rewrite_and_reserved_paths_are_hostings(built: Path) -> None:

@@ -90,6 +90,25 @@ def test_a_rerun_with_the_same_results_is_a_pass_and_only_a_reused_verdict_is_ca
     assert [(r.target, r.verdict) for r in rows] == [("functions", "pass"), ("heroku", "cached")]
 
 
+def test_a_target_with_several_failures_names_them_all_on_its_line(project: Path) -> None:
+    # searxng's functions failed a static check and sigterm-stop; the table gave one reason for it,
+    # under an error that counted both.
+    proj = manifest.load(project / "targets.yaml")
+    _record(project, "functions", "functions", "k1", archives={"zip": ZIP})
+    names = ["functions"]
+    before = collect.snapshot("smoke", proj, names)
+
+    def fail(check: str, got: str) -> dict[str, str]:
+        return {"target": "functions", "variant": "functions-framework", "check": check, "status": "fail",
+                "expected": "200", "got": got}
+
+    results = [fail("GET /static/a.css", "404"), fail("sigterm-stop", "10.51 s"), fail("sigterm-stop", "10.4 s")]
+    (project / "build" / collect.SMOKE).write_text(json.dumps({"targets": {"functions": {"results": results}}}))
+    row = collect.rows("smoke", proj, names, before, None)[0]
+    assert (row.verdict, row.reason) == ("FAIL", "[functions-framework] GET /static/a.css: expected 200; got 404 "
+                                                 "(and 2 more: [functions-framework] sigterm-stop (2x))")
+
+
 def test_json_document_is_whole_and_says_what_failed() -> None:
     rows = [Row("web", "cloudrun", "FAIL", [{"role": "app", "ref": "r", "id": "sha256:" + "c" * 64, "size": 5}],
                 1.5, "boot", "[PORT unset] home: expected 200; got 500")]

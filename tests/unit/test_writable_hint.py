@@ -67,3 +67,28 @@ def test_a_flask_command_that_fails_is_quoted_in_the_releases_line() -> None:
     # bluelog's `flask db upgrade` on Flask 1.1.2 without pkg_resources: click's usage and its Error line.
     log = "Usage: flask [OPTIONS] COMMAND [ARGS]...\nTry 'flask --help' for help.\n\nError: No such command 'db'.\n"
     assert hints.release(log) == "; note: the app's last error: Error: No such command 'db'."
+
+
+def test_the_error_that_ended_a_chain_is_quoted_not_the_one_it_was_handling() -> None:
+    from targets.engine.docker_client import with_cause
+
+    # searxng in compose: a worker's chain (the frozen version module missing, then `git` missing
+    # while handling it), then gunicorn's HaltServer traceback, which alone fills the tail.
+    chain = ["Traceback (most recent call last):", '  File "/srv/app/searx/version.py", line 109, in <module>',
+             "    vf = importlib.import_module('searx.version_frozen')",
+             "ModuleNotFoundError: No module named 'searx.version_frozen'", "",
+             "During handling of the above exception, another exception occurred:", "",
+             "Traceback (most recent call last):", '  File "/srv/app/searx/version.py", line 69, in get_git_version',
+             "    subprocess_run('git show -s')",
+             "FileNotFoundError: [Errno 2] No such file or directory: 'git'"]
+    halt = ["[2026-12-07 00:40:01 +0000] [1] [ERROR] Worker (pid:7) exited with code 3",
+            "Traceback (most recent call last):",
+            *[f'  File "/opt/venv/lib/python3.13/site-packages/gunicorn/arbiter.py", line {n}, in run' for n in range(30)],
+            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"]
+    log = with_cause("\n".join(["booting worker", *chain, *halt]))
+    assert "FileNotFoundError: [Errno 2] No such file or directory: 'git'" in log
+    assert hints.boot(log, release=False) == (
+        "; note: the app's last error: FileNotFoundError: [Errno 2] No such file or directory: 'git'")
+    # A lone traceback still ends at its own exception line.
+    lone = with_cause("\n".join(chain[:4] + ["", "after"] + halt))
+    assert "ModuleNotFoundError" in lone and "FileNotFoundError" not in lone

@@ -106,9 +106,12 @@ def check(job: BuildJob, settings: CloudRunSettings) -> None:
         if answers is None:
             # The exception's own line, not the last line: SQLAlchemy ends with "(Background on this
             # error at: https://sqlalche.me/e/14/e3q8)" after the "unable to open database file" that says why.
-            said = last_error(log) or (log.strip().splitlines()[-1] if log.strip() else "(none)")
+            how, _, output = log.partition("\n")
+            said = last_error(output) or (output.strip().splitlines()[-1] if output.strip() else "")
             warnings.append("the app's routes could not be listed from the image, so static files were not checked "
-                            f"against them; its output: {said}")
+                            f"against them: imported in a container of the image (no network, no services), "
+                            f"the app {how}" + (f"; its last error: {said}" if said else "")
+                            + "; if it fails so at boot too, smoke will show it")
         else:
             warnings.extend(lint.shadowing(table, answers["routes"]) + lint.caching(answers["pages"]))
             warnings.extend(lint.session_cookie(answers.get("session_cookie"), job.project.app_dir))

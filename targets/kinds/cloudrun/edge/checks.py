@@ -130,7 +130,7 @@ def probe_paths(paths: list[str]) -> dict[str, str]:
 
 
 def _cache(run: SmokeRun, target: str, base: str, probes: dict[str, str]) -> list[tuple[str, Callable[[int], None]]]:
-    """The first cacheable GET check: the container answers once, the edge the second time.
+    """The first cacheable GET check the container answers: it answers once, the edge the second time.
     Every GET check that sets a cookie: the container answers every time. Each check is
     recorded by the function returned with its probe URL, given the container's calls for it."""
     pending: list[tuple[str, Callable[[int], None]]] = []
@@ -147,7 +147,10 @@ def _cache(run: SmokeRun, target: str, base: str, probes: dict[str, str]) -> lis
                            f"X-Cache {again.headers.get('X-Cache')}, container called {calls} time(s) for 2 requests",
                            path=path)
             pending.append((probe, never_kept))
-        elif cacheable(first) and not checked:
+        elif cacheable(first) and "X-Cache" in first.headers and not checked:
+            # Only the run rewrite's answers carry X-Cache: a file of public/ (searxng's
+            # /static/...css, checked by a user) never reaches the container, so it cannot show
+            # the CDN keeping what the container said.
             checked = True
             second = outbound.get(base + probe, timeout=TIMEOUT, allow_redirects=False)
 

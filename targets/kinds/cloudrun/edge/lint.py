@@ -152,6 +152,8 @@ def probe(image: str, target: str, entry: str, env: Mapping[str, str], paths: Se
                                                        json.dumps(list(pages))], environment=env, timeout=60,
                                        network=docker_client.NO_NETWORK, files=files)
     lines = [line for line in log.splitlines() if line.startswith(MARK)]
+    if code is None:  # said first: the app's own log lines may be handled errors (searxng's engines, offline)
+        return None, f"did not finish within 60 s (its import hangs?)\n{log}"
     if code != 0 or not lines:
-        return None, log
+        return None, f"exited with status {code}\n{log}"
     return json.loads(lines[-1][len(MARK):]), log
