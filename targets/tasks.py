@@ -125,17 +125,20 @@ def base_images(c: Context, manifest: str = manifests.DEFAULT_MANIFEST) -> None:
         print(f"base-images: {len(built)} stand-in(s) built" + (f": {', '.join(built)}" if built else ""))
 
 
-@task(help={
+@task(iterable=["env"], help={
     "app": "Folder of the existing Flask app to look at.",
+    "env": "NAME=value the app needs to import (repeatable): the probe runs with it, and the manifest lists it "
+           "(a secret's name under secrets, its value never written).",
     "force": "Overwrite the manifest if it already exists.",
     "manifest": "Where to write the manifest (default: <app>/targets.yaml); the app must be inside its folder.",
     "entry": "The WSGI app as module:attr or module:factory(), instead of detecting it (e.g. when several are found).",
 })
-def init(c: Context, app: str = "", force: bool = False, manifest: str = "", entry: str = "") -> None:
+def init(c: Context, app: str = "", force: bool = False, manifest: str = "", entry: str = "",
+         env: list[str] | None = None) -> None:
     """Look at an existing Flask app and write a starting targets.yaml with one target of each kind."""
     with guarded():
         from .commands.init import init as init_manifest
-        init_manifest(app, manifest or None, force=force, entry=entry or None)
+        init_manifest(app, manifest or None, force=force, entry=entry or None, env=env or ())
 
 
 @task(help={"manifest": MANIFEST_HELP})

@@ -72,6 +72,7 @@ class Detected:
     secret_variable: str = "SECRET_KEY"  # the variable the app's SECRET_KEY comes from (appenv.reads_secret_key)
     static_writes: tuple[str, ...] = ()  # folders under the static folder the probe's run wrote in (buildsteps)
     release_note: str = ""  # the deploy files' release command init did not take, with no release of its own
+    given: tuple[tuple[str, str], ...] = ()  # init's --env NAME=value pairs: the probe ran with them
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -115,6 +116,19 @@ def static_of(app_dir: Path, folder: str | None, url_path: str | None, import_ro
     if not (app / rel).is_dir():
         return Found(None, f"app.static_folder {rel.as_posix()}/ does not exist"), Found(url, url_why)
     return Found(rel.as_posix(), how), Found(url, url_why)
+
+
+def whitenoise_static(app_dir: Path, served: Sequence[Sequence[str]]) -> tuple[Found, Found] | None:
+    """app.static and app.static_url from the first folder of the app's that WhiteNoise serves
+    (the probe recorded its root and prefix), for an app with Flask's static folder off."""
+    app = Path(os.path.realpath(app_dir))
+    for root, prefix in served:
+        real = Path(os.path.realpath(root))
+        if real.is_relative_to(app) and real != app and real.is_dir():
+            rel, url = real.relative_to(app).as_posix(), "/" + prefix.strip("/")
+            return (Found(rel, f"the app serves it through WhiteNoise (root {rel}/), its Flask static folder off"),
+                    Found(url, f"WhiteNoise's prefix {prefix!r}"))
+    return None
 
 
 # Of the routes that all redirect to one page, as many as smoke needs to see it: CTFd's
@@ -230,7 +244,10 @@ def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
     return Found("/", f"no {', '.join(HEALTH)} route answered below 500: the home page")
 
 
-def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable[[str], None]) -> Detected:
+def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable[[str], None],
+           given: Mapping[str, str] | None = None) -> Detected:
+    """What init writes. given: init's --env variables, which the probe runs with (searxng exits at
+    import unless SEARXNG_SECRET is set) and the manifest lists."""
     deps = dependencies(app_dir)
     version, version_why = python_version(app_dir, lambda: pins(app_dir, deps), cache_dir)
     if entry:
@@ -245,9 +262,11 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     secret_key, secret_variable = reader if reader else (None, appenv.SECRET_KEY)
     with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs
         venv = sandbox.ensure(cache_dir, app_dir, deps, progress, *interpreter.choose(app_dir, version))
-        probe = runner.run(venv, app_dir, chosen.value, extra=appenv.probe_env(reader))
+        probe = runner.run(venv, app_dir, chosen.value, extra={**appenv.probe_env(reader), **(given or {})})
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
+    if static.value is None and (served := whitenoise_static(app_dir, probe.get("whitenoise", ()))):
+        static, static_url = served
     checks, skipped = checks_of(probe["routes"])
     checks, shadowed = shadowed_by_static(checks, static.value, static_url.value)
     releases = [str(r) for r in probe.get("releases", ())]
@@ -286,4 +305,4 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
                     secret_variable=secret_variable, static_writes=served,
-                    release_note=release_note)
+                    release_note=release_note, given=tuple(sorted((given or {}).items())))

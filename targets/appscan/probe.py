@@ -7,7 +7,8 @@ checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
 "status", "content_type"}], "not_found": {"status", "error"?} for a path the
 app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
-"releases": what the venv has installed, as name==version}, or
+"releases": what the venv has installed, as name==version, "whitenoise": [root, prefix]
+of each folder the app gives WhiteNoise}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
 standard library and flask: nothing of flaskship exists in the venv.
@@ -33,6 +34,26 @@ def load(entry):
         kwargs = {k.arg: ast.literal_eval(k.value) for k in expression.keywords}
         return getattr(module, expression.func.id)(*args, **kwargs)
     return getattr(module, expression.id)
+
+
+def whitenoise_files():
+    """Each (root, prefix) the app gives WhiteNoise, recorded as it calls add_files (the
+    constructor's root= too): searxng turns Flask's static folder off and wraps app.wsgi_app
+    in WhiteNoise(root=<its settings' path>, prefix="static"), a path no source scan can read.
+    Empty when the venv has no WhiteNoise."""
+    found = []
+    try:
+        from whitenoise.base import WhiteNoise
+    except Exception:  # noqa: BLE001 - not installed, or broken: nothing to record
+        return found
+    original = WhiteNoise.add_files
+
+    def add_files(self, root, prefix=None, *args, **kwargs):
+        found.append([os.path.abspath(str(root)), str(prefix or "")])
+        return original(self, root, prefix, *args, **kwargs)
+
+    WhiteNoise.add_files = add_files
+    return found
 
 
 def import_root(module_name):
@@ -114,6 +135,7 @@ def inspect(entry, unknown):
         import flask
 
         stage = f"loading {entry}"
+        whitenoise = whitenoise_files()
         app = load(entry)
         if not isinstance(app, flask.Flask):
             return {"error": f"{entry} is a {type(app).__module__}.{type(app).__name__}, not a flask.Flask"}
@@ -121,7 +143,7 @@ def inspect(entry, unknown):
         return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
                 "not_found": not_found(app, unknown),
-                "commands": commands(app), "releases": releases(),
+                "commands": commands(app), "releases": releases(), "whitenoise": whitenoise,
                 "flask_version": flask_version()}
     except BaseException as exc:  # SystemExit too: an app may exit on import
         if isinstance(exc, KeyboardInterrupt):

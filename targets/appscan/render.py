@@ -8,6 +8,7 @@ structure; comments are made one printable line.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..pins import FRAMEWORK_NEEDS_FLASK_2, flask_before_2
@@ -53,15 +54,35 @@ def _services(d: Detected) -> list[str]:
     return [*lines, ""]
 
 
+# A name given with init's --env that holds a secret: listed under secrets (a throwaway value in
+# smoke), its value never written.
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|(?:^|_)KEY(?:$|_)")
+
+
 def _environment(d: Detected) -> str:
-    """The development environment's plain variables: the switches that turn a wired service on."""
-    switches = {name: service for service in d.services for name in service.switches}
-    if not switches:
+    """The development environment's plain variables: the switches that turn a wired service on,
+    and what init was given with --env that is not a secret."""
+    values = {name: SWITCH_ON for service in d.services for name in service.switches}
+    whys = [f"{name}: the app reads it, and {service.name} ({service.kind}) is wired"
+            for service in d.services for name in service.switches]
+    given = {name: value for name, value in d.given if not SECRET_NAME.search(name)}
+    values.update(given)
+    whys += [f"{', '.join(given)}: given to init with --env"] if given else []
+    if not values:
         return "    env: {}  " + note("plain variables the app runs with, NAME: value")
-    why = "; ".join(f"{name}: the app reads it, and {service.name} ({service.kind}) is wired"
-                    for name, service in switches.items())
-    return f"    env: {{{', '.join(f'{name}: {q(SWITCH_ON)}' for name in switches)}}}  " + note(
-        f"plain variables the app runs with; {why}")
+    return f"    env: {{{', '.join(f'{name}: {q(value)}' for name, value in values.items())}}}  " + note(
+        f"plain variables the app runs with; {'; '.join(whys)}")
+
+
+def _secrets(d: Detected) -> list[str]:
+    """The development environment's secrets: the app's key, and the secret names given with --env."""
+    given = [name for name, _ in d.given if SECRET_NAME.search(name) and not (d.secret_key and name == d.secret_variable)]
+    names = [d.secret_variable] * bool(d.secret_key) + given
+    if not names:
+        return []
+    whys = [secret_why(d)] * bool(d.secret_key) + ([f"{', '.join(given)}: given to init with --env"] if given else [])
+    return [f"    secrets: [{', '.join(names)}]  " + note(f"{'; '.join(whys)}; smoke uses a throwaway value unless "
+                                                         "the host sets it")]
 
 
 def render(d: Detected, source: str) -> str:
@@ -117,8 +138,7 @@ def render(d: Detected, source: str) -> str:
         "environments:",
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
         _environment(d),
-        *([f"    secrets: [{d.secret_variable}]  " + note(f"{secret_why(d)}; smoke uses a throwaway value unless "
-                                                          "the host sets it")] if d.secret_key else []),
+        *_secrets(d),
         "",
         "targets:",
         "  cloudrun:",

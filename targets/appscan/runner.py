@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -74,12 +75,34 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
                             f"the app's code): the release of {package} the app pins does not run on Python "
                             f"{python}; pin a newer {package}, or name an older Python in .python-version")
         at = f" (at {result['at']}, on Python {result.get('python')})" if result.get("at") else ""
-        raise InitError(f"{app_dir.name}: {result['error']}{at}; fix it, or name the app with --entry module:attr")
+        said = logged_error(proc.stderr, exited="SystemExit" in str(result["error"]))
+        logged = f"; the app logged: {said}" if said else ""
+        raise InitError(f"{app_dir.name}: {result['error']}{at}{logged}; fix it, give the probe a variable it needs "
+                        "with --env NAME=value, or name the app with --entry module:attr")
     result["written"] = written
-    for key in ("static_folder", "import_root"):  # as if it had run in the app's folder
-        if isinstance(result.get(key), str) and Path(result[key]).is_relative_to(copy):
-            result[key] = str(app_dir / Path(result[key]).relative_to(copy))
+    def moved(path: Any) -> Any:  # as if it had run in the app's folder
+        return str(app_dir / Path(path).relative_to(copy)) if isinstance(path, str) and Path(path).is_relative_to(copy) \
+            else path
+
+    for key in ("static_folder", "import_root"):
+        result[key] = moved(result.get(key))
+    result["whitenoise"] = [[moved(root), prefix] for root, prefix in result.get("whitenoise", ())]
     return result
+
+
+# A log line of the app's that says why it stops: searxng's `ERROR:searx.webapp: server.secret_key is
+# not changed...` before its sys.exit(1), which the probe saw only as `SystemExit: 1`.
+_LOGGED_ERROR = re.compile(r"\b(?:ERROR|CRITICAL|FATAL)\b")  # a log level, as logging and Flask write it
+
+
+def logged_error(stderr: str, exited: bool = False) -> str:
+    """The app's last error line in the probe's stderr (one line, at most 300 characters), or "".
+    exited: the app called sys.exit, so its last line says why even with no level on it (logging's
+    last-resort handler, a print to stderr)."""
+    found = [line.strip() for line in stderr.splitlines() if _LOGGED_ERROR.search(line)]
+    if not found and exited:
+        found = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return " ".join(found[-1].split())[:300] if found else ""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ..appscan.errors import InitError
 from ..appscan.lockcheck import lock_problems
 from ..appscan.render import render, secret_why
 from ..errors import ManifestError
-from ..fields import Entry
+from ..fields import Entry, EnvVarName, Line
 from ..files import atomic_write
 from ..manifest import DEFAULT_MANIFEST, parse_text
 from ..pins import FRAMEWORK_NEEDS_FLASK_2, flask_before_2
@@ -108,8 +108,27 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     progress(f"  invoke smoke --manifest {shown}")
 
 
+def given_env(pairs: Sequence[str]) -> dict[str, str]:
+    """--env NAME=value pairs, as targets.yaml takes a name and a value. A refusal quotes the name
+    only: the value may be a secret."""
+    given: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            TypeAdapter(EnvVarName).validate_python(name)
+            TypeAdapter(Line).validate_python(value)
+        except ValidationError:
+            sep = ""
+        if not sep:
+            raise InitError(f"--env {name[:40]!r}...: write NAME=value, NAME in capitals, digits and _ (as "
+                            "targets.yaml takes it) and the value on one printable line, e.g. --env SEARXNG_SECRET=x")
+        given[name] = value
+    return given
+
+
 def init(app: str, manifest: str | None = None, *, force: bool = False, entry: str | None = None,
-         progress: Callable[[str], None] = print) -> Path:
+         env: Sequence[str] = (), progress: Callable[[str], None] = print) -> Path:
+    given = given_env(env)
     app_dir, path, source = _paths(app, manifest, force)
     if entry:
         try:
@@ -119,7 +138,7 @@ def init(app: str, manifest: str | None = None, *, force: bool = False, entry: s
             message = "" if error["type"] == "string_pattern_mismatch" else str(error["msg"]).removeprefix("Value error, ") + "; "
             raise InitError(f"--entry {entry!r}: {message}write module:attr or module:factory() as gunicorn takes it, "
                             "e.g. wsgi:app or flaskr:create_app()") from None
-    detected = detect(app_dir, path.parent / "build" / ".cache", entry, progress)
+    detected = detect(app_dir, path.parent / "build" / ".cache", entry, progress, given)
     _write(detected, source, path)
     problems, functions_out = lock_problems(path, progress)
     if functions_out:  # as for an app on Flask 1: written commented, with the reason

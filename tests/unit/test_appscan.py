@@ -338,6 +338,14 @@ def test_an_existing_manifest_is_not_overwritten_without_force(tmp_path: Path) -
     assert (app / "targets.yaml").read_text() == "mine\n" and not (app / "build").exists()
 
 
+@pytest.mark.parametrize("pair", ["lower=1", "NO_VALUE", "MULTI=a\nb", "9LIVES=x"])
+def test_an_env_pair_init_cannot_use_is_refused_without_echoing_its_value(tmp_path: Path, pair: str) -> None:
+    app = tree(tmp_path / "site", {"main.py": OBJECT, "requirements.txt": "flask\n"})
+    result = invoke("init", "--app", str(app), "--env", "GOOD=1", "--env", pair)
+    assert_one_clear_line(result, f"--env {pair.partition('=')[0]!r}...: write NAME=value")
+    assert "a\nb" not in result.stderr and not (app / "targets.yaml").exists() and not (app / "build").exists()
+
+
 def test_an_app_outside_the_manifests_folder_is_refused(tmp_path: Path) -> None:
     app = tree(tmp_path / "site", {"main.py": OBJECT, "requirements.txt": "flask\n"})
     (tmp_path / "deploy").mkdir()
@@ -416,6 +424,56 @@ def test_the_procfiles_release_command_becomes_app_release_and_a_script_is_named
     assert f"  # warning: {found.release_note}" in render(found, ".")
 
 
+def test_an_app_that_exits_at_import_is_told_what_it_logged_and_runs_with_env_given(tmp_path: Path,
+                                                                                  cache: Path) -> None:
+    # searxng logs why, then sys.exit(1), unless its secret is changed; init said only `SystemExit: 1`.
+    guard = ("import logging, os, sys\n"
+             "logging.basicConfig()\n"
+             "if os.environ.get('SITE_SECRET', 'ultrasecretkey') == 'ultrasecretkey':\n"
+             "    logging.getLogger('site.webapp').error('server.secret_key is not changed.')\n"
+             "    sys.exit(1)\n")
+    app = tree(tmp_path / "site", {**WSGI_APP, "wsgi.py": guard + WSGI_APP["wsgi.py"]})
+    with pytest.raises(InitError) as raised:
+        detect.detect(app, cache, "wsgi:app", lambda _line: None)
+    assert "SystemExit: 1" in str(raised.value)
+    assert "; the app logged: ERROR:site.webapp:server.secret_key is not changed.; fix it, give the probe a " \
+           "variable it needs with --env NAME=value, or name the app with --entry" in str(raised.value)
+    # An exit with no level on its last line (a print, logging's last resort): that line says why.
+    (app / "wsgi.py").write_text(guard.replace("logging.basicConfig()\n", "") + WSGI_APP["wsgi.py"])
+    with pytest.raises(InitError, match="; the app logged: server.secret_key is not changed.; fix it"):
+        detect.detect(app, cache, "wsgi:app", lambda _line: None)
+    found = detect.detect(app, cache, "wsgi:app", lambda _line: None, {"SITE_SECRET": "k9-never-written", "SITE_MODE": "demo"})
+    assert found.given == (("SITE_MODE", "demo"), ("SITE_SECRET", "k9-never-written"))
+    text = render(found, ".")
+    development = manifest.parse(yaml.safe_load(text)).environments["development"]
+    assert development.env == {"SITE_MODE": "demo"} and development.secrets == ("SITE_SECRET",)
+    assert "k9-never-written" not in text  # a secret's value is never written
+
+
+def test_a_static_folder_served_by_whitenoise_is_app_static(tmp_path: Path, cache: Path) -> None:
+    # searxng: Flask's static folder off, WhiteNoise around app.wsgi_app with a root from its settings.
+    app = tree(tmp_path / "search", {
+        "requirements.txt": "Flask==3.1.3\nwhitenoise==6.12.0\n",
+        "web/__init__.py": """\
+            import os
+            from flask import Flask
+            from whitenoise import WhiteNoise
+
+            SETTINGS = {"static_path": os.path.join(os.path.dirname(__file__), "files")}
+            app = Flask(__name__, static_folder=None)
+            app.wsgi_app = WhiteNoise(app.wsgi_app, root=SETTINGS["static_path"], prefix="static")
+
+            @app.get("/")
+            def home():
+                return "home"
+            """,
+        "web/files/site.css": "body {}",
+    })
+    found = detect.detect(app, cache, None, lambda _line: None)
+    assert (found.static.value, found.static_url.value) == ("web/files", "/static")
+    assert "WhiteNoise" in found.static.why and found.static_url.why == "WhiteNoise's prefix 'static'"
+
+
 def test_an_entry_that_is_not_a_flask_app_is_one_line(tmp_path: Path, cache: Path) -> None:
     app = tree(tmp_path / "site", WSGI_APP)
     with pytest.raises(InitError, match=r"shopfront:abort is a .*, not a flask.Flask") as raised:
@@ -432,7 +490,8 @@ def test_an_error_the_apps_own_code_raises_at_import_names_its_file_and_line(tmp
         detect.detect(app, cache, "wsgi:app", lambda _line: None)
     message = str(raised.value)
     assert "NameError: name 'Distribution' is not defined (at shopfront/hooks.py line 4, on Python 3." in message, message
-    assert message.endswith("; fix it, or name the app with --entry module:attr") and "\n" not in message
+    assert message.endswith("; fix it, give the probe a variable it needs with --env NAME=value, or name the app "
+                            "with --entry module:attr") and "\n" not in message
 
 
 def test_an_app_route_under_the_static_url_is_left_out_and_named() -> None:
