@@ -434,10 +434,16 @@ def with_cause(text: str, count: int = TAIL_LINES) -> str:
     """
     lines = text.rstrip("\n").splitlines()
     tail = lines[-count:]
-    first = next((i for i, line in enumerate(lines) if line.startswith(TRACEBACK)), None)
-    if first is None or first >= len(lines) - count:
+    chains, walked = [], -1
+    for start in (i for i, line in enumerate(lines) if line.startswith(TRACEBACK)):
+        if start > walked:  # not a traceback inside a chain already walked
+            walked = _chain_end(lines, start)
+            chains.append((start, walked))
+    # gunicorn's own halt is no cause: where a log has scrolled the first worker's chain out of
+    # the window, the next worker's says why, not the master's HaltServer (searxng in compose).
+    first, end = next((c for c in chains if not lines[c[1]].startswith(_SERVER_HALTS)), chains[0] if chains else (-1, -1))
+    if first < 0 or first >= len(lines) - count:
         return "\n".join(tail)
-    end = _chain_end(lines, first)
     block = lines[first:end + 1]
     if len(block) > 24:
         block = [block[0], "  ..."] + block[-22:]
@@ -448,6 +454,7 @@ TRACEBACK = "Traceback (most recent call last)"
 # How Python joins the tracebacks of a chain: the last one is the exception that ended the process
 # (searxng's FileNotFoundError for `git`, raised while handling a ModuleNotFoundError).
 _CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
+_SERVER_HALTS = ("gunicorn.errors.HaltServer",)
 
 
 def _chain_end(lines: list[str], first: int) -> int:

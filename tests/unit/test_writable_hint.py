@@ -89,6 +89,10 @@ def test_the_error_that_ended_a_chain_is_quoted_not_the_one_it_was_handling() ->
     assert "FileNotFoundError: [Errno 2] No such file or directory: 'git'" in log
     assert hints.boot(log, release=False) == (
         "; note: the app's last error: FileNotFoundError: [Errno 2] No such file or directory: 'git'")
+    # compose restarts web (restart: unless-stopped): the window of the log may open on the master's
+    # HaltServer; the next worker's chain is the cause, not gunicorn's halt.
+    restarted = with_cause("\n".join([*halt[1:], "[INFO] Booting worker with pid: 8", *chain, *halt]))
+    assert hints.boot(restarted, release=False).endswith("FileNotFoundError: [Errno 2] No such file or directory: 'git'")
     # A lone traceback still ends at its own exception line.
     lone = with_cause("\n".join(chain[:4] + ["", "after"] + halt))
     assert "ModuleNotFoundError" in lone and "FileNotFoundError" not in lone
