@@ -80,6 +80,7 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         raise InitError(f"{app_dir.name}: {result['error']}{at}{logged}; fix it, give the probe a variable it needs "
                         "with --env NAME=value, or name the app with --entry module:attr")
     result["written"] = written
+
     def moved(path: Any) -> Any:  # as if it had run in the app's folder
         return str(app_dir / Path(path).relative_to(copy)) if isinstance(path, str) and Path(path).is_relative_to(copy) \
             else path
