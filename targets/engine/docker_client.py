@@ -441,8 +441,10 @@ def with_cause(text: str, count: int = TAIL_LINES) -> str:
             chains.append((start, walked))
     # gunicorn's own halt is no cause: where a log has scrolled the first worker's chain out of
     # the window, the next worker's says why, not the master's HaltServer (searxng in compose).
-    first, end = next((c for c in chains if not lines[c[1]].startswith(_SERVER_HALTS)), chains[0] if chains else (-1, -1))
-    if first < 0 or first >= len(lines) - count:
+    if not chains:
+        return "\n".join(tail)
+    first, end = next((c for c in chains if not lines[c[1]].startswith(_SERVER_HALTS)), chains[0])
+    if first >= len(lines) - count:
         return "\n".join(tail)
     block = lines[first:end + 1]
     if len(block) > 24:

@@ -15,7 +15,6 @@ from ...build.job import APP_DIR
 from ...errors import BuildFailed
 from ...files import tree_tar
 from ...once import once
-from ...smoke.hints import last_error
 from ...ui.lines import Detail, notice
 from .edge import config, lint
 from .settings import CloudRunSettings
@@ -101,17 +100,12 @@ def check(job: BuildJob, settings: CloudRunSettings) -> None:
         # paths and pages: a 16-target manifest's four cloudrun targets) share one run.
         key = ("hosting lint", stage, hashlib.sha256(files).hexdigest(), job.app.entry, sorted(environment.env.items()),
                sorted(environment.secrets), sorted(table), tuple(settings.cdn_pages))
-        answers, log = once(repr(key), lambda: lint.probe(stage, job.name, job.app.entry, env, sorted(table),
-                                                          settings.cdn_pages, files=files))
+        answers, ended = once(repr(key), lambda: lint.probe(stage, job.name, job.app.entry, env, sorted(table),
+                                                            settings.cdn_pages, files=files))
         if answers is None:
-            # The exception's own line, not the last line: SQLAlchemy ends with "(Background on this
-            # error at: https://sqlalche.me/e/14/e3q8)" after the "unable to open database file" that says why.
-            how, _, output = log.partition("\n")
-            said = last_error(output) or (output.strip().splitlines()[-1] if output.strip() else "")
             warnings.append("the app's routes could not be listed from the image, so static files were not checked "
                             f"against them: imported in a container of the image (no network, no services), "
-                            f"the app {how}" + (f"; its last error: {said}" if said else "")
-                            + "; if it fails so at boot too, smoke will show it")
+                            f"the app {ended}; if it fails so at boot too, smoke will show it")
         else:
             warnings.extend(lint.shadowing(table, answers["routes"]) + lint.caching(answers["pages"]))
             warnings.extend(lint.session_cookie(answers.get("session_cookie"), job.project.app_dir))

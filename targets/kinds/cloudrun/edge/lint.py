@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ....engine import docker_client
+from ....smoke.hints import last_error
 from . import config
 
 SERVICE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -145,15 +146,19 @@ def _uses_session(app_dir: Path) -> bool:
 
 def probe(image: str, target: str, entry: str, env: Mapping[str, str], paths: Sequence[str],
           pages: Sequence[str], files: bytes | None = None) -> tuple[dict[str, Any] | None, str]:
-    """The app's routes among `paths` and its answers to `pages`, from a container of
-    `image` (with `files`, a tar unpacked at /, put in before it starts)."""
+    """(The app's routes among `paths` and its answers to `pages`, ""), from a container of
+    `image` (with `files`, a tar unpacked at /, put in before it starts); or (None, how the
+    app's import there ended, with its last error)."""
     # No network: the app is imported and asked through its test client, in-process.
     code, log = docker_client.run_once(image, target, ["python", "-c", PROBE, entry, json.dumps(list(paths)),
                                                        json.dumps(list(pages))], environment=env, timeout=60,
                                        network=docker_client.NO_NETWORK, files=files)
     lines = [line for line in log.splitlines() if line.startswith(MARK)]
-    if code is None:  # said first: the app's own log lines may be handled errors (searxng's engines, offline)
-        return None, f"did not finish within 60 s (its import hangs?)\n{log}"
-    if code != 0 or not lines:
-        return None, f"exited with status {code}\n{log}"
-    return json.loads(lines[-1][len(MARK):]), log
+    if code == 0 and lines:
+        return json.loads(lines[-1][len(MARK):]), ""
+    # How it ended first: the app's own log lines may be handled errors (searxng's engines, offline).
+    # Then the exception's own line, not the last line: SQLAlchemy ends with "(Background on this
+    # error at: https://sqlalche.me/e/14/e3q8)" after the "unable to open database file" that says why.
+    how = "did not finish within 60 s (its import hangs?)" if code is None else f"exited with status {code}"
+    said = last_error(log) or (log.strip().splitlines()[-1] if log.strip() else "")
+    return None, how + (f"; its last error: {said}" if said else "")
