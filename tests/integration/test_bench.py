@@ -42,6 +42,10 @@ def test_bench_races_both_arms_on_an_app_that_is_not_the_demo(tmp_path: Path, en
     assert all(figures["load"][name][arm]["loopback"] == 1.0 for name in ("dyno", "run") for arm in ("ours", "naive"))
     assert "requests/s (--cpus 1 --memory 512m, on its loopback)" in result.stdout
     assert "cold build, all targets" in result.stdout and "ratio" in result.stdout
+    # The floor beside the cold build and smoke: the machine's busy CPU over the median run.
+    for figure in (figures["build"]["ours"]["cold"], figures["smoke"]["ours"]):
+        assert figure["cpu"] > 0 and figure["cores"] >= 1, figure
+    assert "machine busy" in next(line for line in result.stdout.splitlines() if line.startswith("smoke, all targets"))
     # What the figures were measured beside: the engine's images before the run (the bench's own gone since).
     held = bench["engine"]["images"]
     assert isinstance(held, int) and held > 0, bench["engine"]

@@ -134,3 +134,22 @@ def test_the_16_targets_median_run_is_taken_as_statistics_median_takes_it() -> N
     assert _median_run([(3.0, 1.0), (1.0, 2.0), (2.0, 5.0)]) == (2.0, 5.0)  # the middle run's CPU, not the middle CPU
     assert _median_run([(4.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7.0)]) == (2.5, 6.0)
     assert _median_run([(2.0, None), (1.0, 4.0), (3.0, 1.0)]) == (2.0, None)  # a remote engine's: no CPU
+
+
+def test_the_cold_build_and_smoke_show_the_floor_their_cpu_sets_where_the_record_has_it() -> None:
+    """The machine's busy CPU-seconds over the median run, over the cores: the least wall time
+    that much work takes here, against the naive arm's median for the cold build."""
+    record = json.loads(json.dumps(THREE_ROUNDS))
+    figures = record["figures"]
+    assert "cpu" not in figures["smoke"]["ours"]  # a record from before: no floor shown
+    assert "machine busy" not in bench_report.table(record)
+    naive = figures["build"]["naive"]["cold"]["median"]
+    figures["build"]["ours"]["cold"].update(cpu=16.0, cores=2)
+    figures["smoke"]["ours"].update(cpu=13.0, cores=2)
+    table = bench_report.table(record)
+    cold = _row(table, "cold build, all targets")
+    assert cold[1].endswith(f"; machine busy 16.0 CPU-s on 2 cores: >= 8.00 s, {8.0 / naive:.2f}x of naive")
+    smoke = _row(table, "smoke, all targets")
+    assert smoke[1].endswith("; machine busy 13.0 CPU-s on 2 cores: >= 6.50 s")
+    # The budget is still judged on the wall time alone.
+    assert smoke[-1] == ("met" if figures["smoke"]["ours"]["median"] <= 6.0 else "MISSED")
