@@ -237,11 +237,22 @@ def not_found_of(answer: Mapping[str, Any] | None, database: str | None = None) 
 
 
 def health_of(checks: Sequence[Mapping[str, Any]]) -> Found:
+    """A route the probe saw answer: one named like a health check, else the home page, else the
+    shortest route that answered 200 (anitya's / failed without its database; /api/version did
+    not). Smoke's boot waits for the health path to answer below 500, so one that failed in the
+    probe would fail every target's first smoke."""
     paths = {str(c["path"]) for c in checks}
     for path in HEALTH:
         if path in paths:
             return Found(path, f"a GET route named like a health check (looked for {', '.join(HEALTH)})")
-    return Found("/", f"no {', '.join(HEALTH)} route answered below 500: the home page")
+    looked = f"no {', '.join(HEALTH)} route answered below 500"
+    if "/" in paths:
+        return Found("/", f"{looked}: the home page")
+    answered = sorted((str(c["path"]) for c in checks if int(c["status"]) == 200), key=lambda path: (len(path), path))
+    if answered:
+        return Found(answered[0], f"{looked}, nor the home page: the shortest GET route that answered 200")
+    return Found("/", f"{looked}, and no GET route answered 200: the home page, which smoke's boot waits for; "
+                      "add a health route, or set it to one that answers without the app's services")
 
 
 def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable[[str], None],

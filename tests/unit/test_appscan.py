@@ -251,6 +251,22 @@ def test_checks_skip_5xx_and_health_prefers_a_health_route() -> None:
     assert detect.health_of([{"path": "/"}, {"path": "/healthcheck"}]).value == "/healthcheck"
 
 
+def test_health_is_never_a_route_that_failed_in_the_probe_when_another_answered() -> None:
+    # anitya: / answered 500 without its database's tables, /api/version 200; smoke's boot on /
+    # then failed every target at once.
+    routes = [{"path": "/", "status": 500}, {"path": "/login", "status": 302, "location": "/x"},
+              {"path": "/projects/updates", "status": 200}, {"path": "/api/version", "status": 200}]
+    checks, _ = detect.checks_of(routes)
+    found = detect.health_of(checks)
+    assert found.value == "/api/version" and "the shortest GET route that answered 200" in found.why
+    # A home page that answered (a redirect too) is still the home page.
+    assert detect.health_of(detect.checks_of([{"path": "/", "status": 302, "location": "/x"},
+                                              {"path": "/api", "status": 200}])[0]).value == "/"
+    # Nothing answered 200: the home page, saying so and how to fix it.
+    nothing = detect.health_of(detect.checks_of([{"path": "/", "status": 500}, {"path": "/a", "status": 302}])[0])
+    assert nothing.value == "/" and "no GET route answered 200" in nothing.why and "add a health route" in nothing.why
+
+
 def test_dns_label() -> None:
     assert detect.dns_label("My_Flask App!") == "my-flask-app"
     assert detect.dns_label("2048-game") == "game"
