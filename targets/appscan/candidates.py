@@ -1,7 +1,8 @@
 """The app's WSGI entry, found without running anything: an AST scan of its .py files.
 
 A candidate is a module-level `NAME = Flask(...)` (or `flask.Flask(...)`) or a
-top-level `def create_app` / `def make_app`. The probe later imports the one
+top-level `def create_app` / `def make_app`; where there is none, a wsgi module's
+`application` (or `app`) made by any call, as WSGI servers look for it. The probe later imports the one
 chosen and checks that it really is a flask.Flask.
 
 The factory-vs-object rule: a module-level object made by calling a factory
@@ -87,6 +88,7 @@ def scan(app_dir: Path) -> tuple[list[Candidate], list[Candidate]]:
     """(every candidate after the factory-vs-object rule, the objects that rule folded into their factory)."""
     found: list[Candidate] = []
     made: list[tuple[Candidate, str]] = []  # objects made by calling a factory, and its name
+    conventional: list[Candidate] = []  # a wsgi module's `application = ...(...)`: see below
     for module, path in modules(app_dir):
         rel = path.relative_to(app_dir).as_posix()
         try:
@@ -108,9 +110,17 @@ def scan(app_dir: Path) -> tuple[list[Candidate], list[Candidate]]:
                 elif callee in FACTORIES:
                     configured = bool(node.value.args or node.value.keywords)
                     made.append((Candidate(module, names[0], False, rel, callee, configured), callee))
+                elif module.rpartition(".")[2] == "wsgi" and {"application", "app"} & set(names) and callee:
+                    name = "application" if "application" in names else "app"
+                    conventional.append(Candidate(module, name, False, rel, callee))
     # An object made by calling a factory is that factory's app, so the factory is the entry;
     # unless the call passes arguments (bluelog's wsgi.py: create_app('production')): they are
     # the configuration the app deploys with, and the bare factory would run its default.
+    if not found and not made:
+        # The WSGI convention, where nothing else was found: anitya's anitya/wsgi.py binds
+        # `application = create()`, a factory by another name. Only then: a wsgi.py that wraps
+        # a found app in middleware would otherwise stand beside it. The probe checks it is Flask.
+        return conventional, []
     configured = {callee for c, callee in made if c.configured}
     factories = {c.name for c in found if c.factory and c.name not in configured}
     kept = [c for c in found if not (c.factory and c.name in configured)]
@@ -121,8 +131,9 @@ def scan(app_dir: Path) -> tuple[list[Candidate], list[Candidate]]:
 def choose(candidates: list[Candidate], label: str) -> Candidate:
     """The one candidate, or an error listing the choices."""
     if not candidates:
-        raise InitError(f"{label}: no Flask app found (no module-level Flask(...) object and no top-level "
-                        f"{'()/'.join(FACTORIES)}() outside tests and virtualenvs); name it with --entry module:attr")
+        raise InitError(f"{label}: no Flask app found (no module-level Flask(...) object, no top-level "
+                        f"{'()/'.join(FACTORIES)}() and no wsgi module's `application = ...` outside tests and "
+                        "virtualenvs); name it with --entry module:attr")
     if len(candidates) > 1:
         listed = ", ".join(f"{c.entry} ({c.path})" for c in candidates)
         raise InitError(f"{label}: found {len(candidates)} Flask apps: {listed}; pick one with --entry module:attr")

@@ -159,6 +159,23 @@ def test_of_several_apps_the_object_in_wsgi_py_is_the_entry(tmp_path: Path) -> N
     assert why.endswith("; wsgi.py is the module named for the WSGI entry (of forum.cli.main:make_app(), wsgi:forum)"), why
 
 
+def test_a_wsgi_modules_application_is_the_entry_when_nothing_else_is_found(tmp_path: Path) -> None:
+    # anitya: anitya/wsgi.py binds `application = create()`, a factory by another name.
+    tree(tmp_path, {"anitya/__init__.py": "", "anitya/app.py": FACTORY.replace("create_app", "create"),
+                    "anitya/wsgi.py": "from .app import create\n\napplication = create()\n"})
+    entry, why = settled(tmp_path)
+    assert entry == "anitya.wsgi:application"
+    assert why == "the only Flask app in the code: module-level application = create(...) in anitya/wsgi.py"
+
+
+def test_a_wsgi_module_wrapping_a_found_app_is_not_a_second_candidate(tmp_path: Path) -> None:
+    tree(tmp_path, {"shop/__init__.py": FACTORY,
+                    "wsgi.py": "from werkzeug.middleware.dispatcher import DispatcherMiddleware\n"
+                               "from shop import create_app\n\n"
+                               "application = DispatcherMiddleware(create_app(), {})\n"})
+    assert entry_of(tmp_path) == "shop:create_app()"
+
+
 def test_no_flask_app_is_an_error_naming_entry(tmp_path: Path) -> None:
     tree(tmp_path, {"main.py": "print('hello')\n", "tests/conftest.py": OBJECT})
     with pytest.raises(InitError, match="no Flask app found.*--entry module:attr"):
