@@ -10,6 +10,7 @@ leaves a half-written or unloadable manifest.
 from __future__ import annotations
 
 import shlex
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -104,8 +105,22 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
         if warning:
             progress(f"  warning: {warning}")
     progress("next:")
-    progress(f"  invoke build --manifest {shown} --target all")
-    progress(f"  invoke smoke --manifest {shown}")
+    again = started_as(sys.argv)
+    progress(f"  {again} build --manifest {shown} --target all")
+    progress(f"  {again} smoke --manifest {shown}")
+
+
+def started_as(argv: Sequence[str]) -> str:
+    """The command this run was started with, for the next ones: `flaskship`, or invoke with the
+    same --search-root (from an app's folder, a plain `invoke` finds no tasks there)."""
+    if Path(argv[0]).name == "flaskship":
+        return "flaskship"
+    for number, word in enumerate(argv[1:], 1):
+        if word.startswith("--search-root="):
+            return f"invoke --search-root {shlex.quote(word.partition('=')[2])}"
+        if word in ("--search-root", "-r") and number + 1 < len(argv):
+            return f"invoke --search-root {shlex.quote(argv[number + 1])}"
+    return "invoke"
 
 
 def given_env(pairs: Sequence[str]) -> dict[str, str]:

@@ -78,10 +78,11 @@ def test_init_detects_each_fixture_app(name: str, initialised: Callable[[str], t
     assert manifest["targets"]["cloudrun"]["region"] == "us-central1"
     assert manifest["targets"]["compose"]["publish"] == 8000
     assert manifest["targets"]["functions"]["entry_point"] == "handler"
-    # What it found, one line each, and the exact next commands.
+    # What it found, one line each, and the exact next commands: as this run was started, with
+    # its --search-root (from an app's folder, a plain `invoke` finds no tasks).
     assert f"  entry         {want['entry']}  (" in result.stdout
-    assert f"invoke build --manifest {copy / 'targets.yaml'} --target all" in result.stdout
-    assert f"invoke smoke --manifest {copy / 'targets.yaml'}" in result.stdout
+    assert f"  invoke --search-root {REPO} build --manifest {copy / 'targets.yaml'} --target all" in result.stdout
+    assert f"  invoke --search-root {REPO} smoke --manifest {copy / 'targets.yaml'}" in result.stdout
 
 
 def test_where_the_app_writes_becomes_app_writable_and_it_is_probed_on_the_images_python(

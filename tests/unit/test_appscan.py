@@ -623,3 +623,18 @@ def test_the_probe_lists_the_commands_extensions_add_through_entry_points(tmp_pa
         pass
 
     assert probe.commands(app) == ["assets", "createdb"]  # not Flask's own routes, run, shell
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["/usr/local/bin/flaskship", "init", "--app", "."], "flaskship"),
+    (["/x/invoke/__main__.py", "--search-root", "/opt/flaskship", "init"], "invoke --search-root /opt/flaskship"),
+    (["invoke", "-r", "/opt/my tool", "init"], "invoke --search-root '/opt/my tool'"),
+    (["invoke", "--search-root=/opt/flaskship", "init"], "invoke --search-root /opt/flaskship"),
+    (["invoke", "init", "--app", "."], "invoke"),
+])
+def test_the_next_commands_are_started_as_this_run_was(argv: list[str], said: str) -> None:
+    # anitya's helper ran init from the app's folder with --search-root; the plain `invoke build`
+    # init printed found no tasks there.
+    from targets.commands.init import started_as
+
+    assert started_as(argv) == said
