@@ -73,6 +73,7 @@ class Detected:
     static_writes: tuple[str, ...] = ()  # folders under the static folder the probe's run wrote in (buildsteps)
     release_note: str = ""  # the deploy files' release command init did not take, with no release of its own
     given: tuple[tuple[str, str], ...] = ()  # init's --env NAME=value pairs: the probe ran with them
+    refused: tuple[str, ...] = ()  # paths outside its folder the app tried to write in the probe (probe.fence)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -213,6 +214,16 @@ def sqlite_note(d: Detected) -> str | None:
             "the probe); the database service is wired instead, so no folder is made writable for it")
 
 
+def refused_note(d: Detected) -> str | None:
+    """Where the app writes outside its folder: refused in the probe; in a container the path
+    is the container's own, and what is written there goes with it (anitya's default database,
+    /var/tmp/anitya-dev.sqlite)."""
+    if not d.refused:
+        return None
+    return (f"{runner.refused_note(list(d.refused))}; in the images such a path is the container's own, lost when "
+            "it stops: give the app a database service, or its instance folder")
+
+
 def server_pin_note(d: Detected) -> str | None:
     """The app's own gunicorn pin a build refuses: a warning here, an error at every build."""
     return f"the build stops on this until it is fixed: {d.server_pin}" if d.server_pin else None
@@ -316,4 +327,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
                     secret_variable=secret_variable, static_writes=served,
-                    release_note=release_note, given=tuple(sorted((given or {}).items())))
+                    release_note=release_note, given=tuple(sorted((given or {}).items())),
+                    refused=tuple(str(path) for path in probe.get("refused", ())))

@@ -7,6 +7,7 @@ checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
 "status", "content_type"}], "not_found": {"status", "error"?} for a path the
 app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
+"refused": the paths outside its folder the app tried to write (fence()),
 "releases": what the venv has installed, as name==version, "whitenoise": [root, prefix]
 of each folder the app gives WhiteNoise}, or
 {"error": "..."}. The app's own output (even
@@ -19,7 +20,7 @@ import importlib
 import json
 import os
 import sys
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 # Characters a smoke check's path may hold as they are; the rest are percent-encoded.
 SAFE = "/._~!$'()*+,;=:@-"
@@ -184,8 +185,58 @@ def _frames(exc):
     return frames
 
 
+# Audit events (PEP 578) that write at a path: the indexes of their path arguments. sqlite3.connect
+# opens (and makes) a database file. A C extension's own writes go by no such event.
+_WRITES = {"os.mkdir": (0,), "os.remove": (0,), "os.rmdir": (0,), "os.rename": (0, 1), "os.replace": (0, 1),
+           "os.symlink": (1,), "os.link": (1,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,),
+           "os.utime": (0,), "shutil.rmtree": (0,), "sqlite3.connect": (0,)}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def fence(inside, refused):
+    """An audit hook that refuses, with PermissionError, any write outside the folders `inside`
+    (the throwaway folder holding the app's copy; /dev), and records the path in `refused`.
+
+    The probe runs on the host: anitya's default database is /var/tmp/anitya-dev.sqlite, which
+    its GET / made on the host itself, where a developer's own database of that name would have
+    been opened (and written by the routes). The images have their own /var/tmp."""
+    roots = tuple(os.path.realpath(folder) + os.sep for folder in inside)
+
+    def outside(path):
+        if isinstance(path, int) or path is None:
+            return None  # a file descriptor: opened, and fenced, before
+        text = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else ""
+        if text.startswith("file:"):  # sqlite's URI form (uri=True): its path, unless in memory
+            parts = urlsplit(text)
+            text = "" if "mode=memory" in parts.query else unquote(parts.path)
+        if not text or text == ":memory:":
+            return None
+        real = os.path.realpath(text)
+        return None if (real + os.sep).startswith(roots) else real
+
+    def hook(event, args):
+        if event == "open":
+            path, mode, flags = (tuple(args) + (None, None))[:3]
+            writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                     (isinstance(flags, int) and flags & _WRITE_FLAGS)
+            where = outside(path) if writes else None
+        elif event in _WRITES:
+            where = next((found for index in _WRITES[event] if index < len(args)
+                          for found in [outside(args[index])] if found), None)
+        else:
+            return
+        if where is not None:
+            if where not in refused:
+                refused.append(where)
+            raise PermissionError(13, "flaskship init's probe writes only in its throwaway copy of the app", where)
+
+    return hook
+
+
 def main():
     sys.path.insert(0, os.getcwd())  # as gunicorn does; -I left the script's own folder off
+    refused = []
+    sys.addaudithook(fence([os.environ.get("HOME", os.getcwd()), "/dev"], refused))
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
@@ -193,6 +244,7 @@ def main():
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
+    result["refused"] = refused
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
 

@@ -77,8 +77,9 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         at = f" (at {result['at']}, on Python {result.get('python')})" if result.get("at") else ""
         said = logged_error(proc.stderr, exited="SystemExit" in str(result["error"]))
         logged = f"; the app logged: {said}" if said else ""
-        raise InitError(f"{app_dir.name}: {result['error']}{at}{logged}; fix it, give the probe a variable it needs "
-                        "with --env NAME=value, or name the app with --entry module:attr")
+        refused = f"; {refused_note(result['refused'])}" if result.get("refused") else ""
+        raise InitError(f"{app_dir.name}: {result['error']}{at}{logged}{refused}; fix it, give the probe a variable "
+                        "it needs with --env NAME=value, or name the app with --entry module:attr")
     result["written"] = written
 
     def moved(path: Any) -> Any:  # as if it had run in the app's folder
@@ -89,6 +90,13 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         result[key] = moved(result.get(key))
     result["whitenoise"] = [[moved(root), prefix] for root, prefix in result.get("whitenoise", ())]
     return result
+
+
+def refused_note(paths: list[str]) -> str:
+    """What the probe refused the app (probe.fence): writes outside its throwaway copy."""
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return (f"the app tried to write outside its folder ({shown}), which init's probe refuses: it runs on this "
+            "machine, where a file of that name may be yours")
 
 
 # A log line of the app's that says why it stops: searxng's `ERROR:searx.webapp: server.secret_key is

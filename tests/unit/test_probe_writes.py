@@ -10,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from targets.appscan import runner
 from targets.appscan.detect import not_found_of
+from targets.appscan.errors import InitError
 from targets.smoke.paths import NOT_FOUND_PATH
 
 
@@ -144,3 +147,39 @@ def test_an_app_that_made_its_own_key_file_gets_secret_key_listed() -> None:
                         secret_key="CTFd/config.py", key_file=".ctfd_secret_key")
     text = render(detected, ".")
     assert "secrets: [SECRET_KEY]" in text and "made its own .ctfd_secret_key" in secret_why(detected)
+
+
+def _fake_venv(root: Path) -> Path:
+    """A 'venv' whose python is this one (Flask is installed here): runner.run as init runs it."""
+    (root / "venv/bin").mkdir(parents=True)
+    (root / "venv/bin/python").symlink_to(sys.executable)
+    return root / "venv"
+
+
+def test_the_probe_refuses_writes_outside_its_copy_and_init_names_them(tmp_path: Path) -> None:
+    # anitya's default database is /var/tmp/anitya-dev.sqlite: its GET / made it on the host,
+    # where a developer's own database of that name would have been opened and written.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    app = tmp_path / "shop"
+    app.mkdir()
+    (app / "webapp.py").write_text(
+        "import sqlite3\nfrom flask import Flask\napp = Flask(__name__)\n"
+        f"try:\n    open({str(outside / 'import.log')!r}, 'a').close()\nexcept PermissionError:\n    pass\n"
+        "@app.get('/')\ndef home():\n"
+        f"    sqlite3.connect({str(outside / 'dev.sqlite')!r}).execute('create table t (x)')\n    return 'home'\n"
+        "@app.get('/local')\ndef local():\n    sqlite3.connect('local.db').execute('create table t (x)')\n"
+        "    return 'ok'\n")
+    seen = runner.run(_fake_venv(tmp_path), app, "webapp:app")
+    assert not list(outside.iterdir())  # nothing was made there
+    assert seen["refused"] == [str((outside / "import.log").resolve()), str((outside / "dev.sqlite").resolve())]
+    statuses = {route["path"]: route["status"] for route in seen["routes"]}
+    assert statuses == {"/": 500, "/local": 200}  # inside its copy, as before
+    assert seen["written"].databases == ("local.db",) and not (app / "local.db").exists()
+    # An import that fails on it says so.
+    (app / "webapp.py").write_text(f"open({str(outside / 'boot.log')!r}, 'w')\nfrom flask import Flask\n"
+                                   "app = Flask(__name__)\n")
+    with pytest.raises(InitError) as failed:
+        runner.run(_fake_venv(tmp_path / "again"), app, "webapp:app")
+    assert "PermissionError" in failed.value.message and "tried to write outside its folder" in failed.value.message
+    assert str((outside / "boot.log").resolve()) in failed.value.message and not list(outside.iterdir())
