@@ -152,8 +152,10 @@ class Smoke(Strict):
     # database, from the release step; an empty bucket; an empty cache); `run`
     # only once, so a target reads what the ones before it wrote (in name order).
     reset: Literal["target", "run"] = "target"
-    # Seconds a target may take to answer its health path, at most; each
-    # platform's own limit (Heroku's 60 s) applies when it is shorter.
+    # Seconds a target may take to answer its health path, in place of smoke's window
+    # (30 s for cloudrun and functions, 60 for heroku, 90 for compose), up to each
+    # platform's own limit: Cloud Run's default startup probe, 240 s (functions run on
+    # Cloud Run too); Heroku's R10, 60 s.
     boot_within: int | None = Field(default=None, ge=1, le=600)
 
 

@@ -125,10 +125,12 @@ class SmokeRun:
             self.record(target, variant, check, outcome.ok, outcome.expected, outcome.got, differences, path,
                         outcome.observed)
 
-    def boot_within(self, platform: float) -> float:
-        """The platform's boot limit, or smoke.boot_within when that is shorter."""
-        cap = self.project.manifest.smoke.boot_within
-        return min(platform, float(cap)) if cap else platform
+    def boot_within(self, window: float, limit: float | None = None) -> float:
+        """How long a target may take to answer its health path: smoke.boot_within when set, up to
+        the platform's own limit (`limit`; else `window` is that limit), else `window`."""
+        wanted = self.project.manifest.smoke.boot_within
+        ceiling = window if limit is None else limit
+        return min(float(wanted), ceiling) if wanted else min(window, ceiling)
 
     def release(self, record: BuildRecord, image: str, *, env: Mapping[str, str] | None = None,
                 user: str | None = None, within: float = 300, files: bytes | None = None) -> bool:
@@ -157,7 +159,7 @@ class SmokeRun:
 
     def serve(self, record: BuildRecord, image: str, *, variant: str, env: Mapping[str, str],
               container_port: int, user: str | None = None, stop_within: float | None = None,
-              stop_grace: int = 10, boot_within: float = 30.0,
+              stop_grace: int = 10, boot_within: float = 30.0, boot_limit: float | None = None,
               differences: Mapping[str, str] | None = None,
               extra: Callable[[SmokeRun, str, str, Container], None] | None = None,
               direct: bool = True, limits: Mapping[str, object] | None = None,
@@ -165,6 +167,8 @@ class SmokeRun:
         """One way the platform runs the image: boot, the suite put to the container
         (unless `direct` is False: then `extra` puts it, through what stands in front),
         `extra`, and the stop. State in the services starts from the release's snapshot.
+        `boot_within`: smoke's window for the boot, which smoke.boot_within may raise up to
+        `boot_limit`, the platform's own (default: the window is the platform's limit).
         `limits`: the platform's CPU and memory shape; `files`: a tar unpacked at / before
         the start, the code of an image that holds none (docker_client.running); `slow_stop`: a
         known cause, told when the stop after SIGTERM is too slow."""
@@ -174,7 +178,8 @@ class SmokeRun:
         if any(r.target == target and r.check == "boot" and r.status == "fail" for r in self.results):
             self.progress(f"  {target} [{variant}]: not started: the target did not boot in another variant")
             return
-        boot_within = self.boot_within(boot_within)
+        window = boot_within
+        boot_within = self.boot_within(window, boot_limit)
         if self._resets:
             self.services.reset(self.service_names(target), to_snapshot=True)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
@@ -182,12 +187,17 @@ class SmokeRun:
                                    user=user, network=self.network(target), limits=limits,
                                    files=files) as (container, host_port):
             base = f"http://{docker_client.engine_endpoint().reach_host}:{host_port}"
+            started = time.monotonic()
             try:
                 seconds = wait_http(base + self.suite.health, boot_within, container, target)
             except SmokeFailed as exc:
                 self.logs[f"{target} [{variant}]"] = exc.detail
+                waited = time.monotonic() - started >= boot_within
+                longer = (f"; that is smoke's window, and the platform allows {boot_limit:g} s: set smoke.boot_within "
+                          f"(up to {boot_limit:g}) to wait longer" if waited and boot_limit and boot_within < boot_limit
+                          else "")
                 self.record(target, variant, "boot", False, f"{self.suite.health} answers within {boot_within:g} s",
-                            exc.message + hints.boot(exc.detail, self.project.manifest.app.release is not None))
+                            exc.message + longer + hints.boot(exc.detail, self.project.manifest.app.release is not None))
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
             try:

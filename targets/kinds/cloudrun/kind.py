@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 # Cloud Run sends SIGKILL 10 s after SIGTERM; gunicorn must finish first.
 STOP_GRACE = 10
+# Cloud Run's default startup probe (TCP, timeoutSeconds 240, periodSeconds 240,
+# failureThreshold 1: cloud.google.com/run/docs/configuring/healthchecks). Smoke waits
+# 30 s by default; smoke.boot_within may raise that up to this.
+BOOT_LIMIT = 240
 # Google's sample runs one worker per vCPU with eight threads and no worker timeout
 # (Cloud Run enforces the request timeout itself). Measured under Cloud Run's 1 vCPU
 # and 512 MiB (6 interleaved rounds of 5000 requests, 16 at a time), a second worker
@@ -83,11 +87,12 @@ class CloudRun(ContainerKind):
         # Hosting edge, and with an injected non-default PORT, as the platform may do.
         variants = (
             lambda twin: twin.serve(record, image, variant="PORT unset", env=services, container_port=8080,
-                                    limits=LIMITS),
+                                    boot_limit=BOOT_LIMIT, limits=LIMITS),
             lambda twin: twin.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=8080,
-                                    extra=behind_hosting, direct=False, limits=LIMITS),
+                                    extra=behind_hosting, direct=False, boot_limit=BOOT_LIMIT, limits=LIMITS),
             lambda twin: twin.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services},
-                                    container_port=9090, stop_within=STOP_GRACE, stop_grace=STOP_GRACE, limits=LIMITS),
+                                    container_port=9090, stop_within=STOP_GRACE, stop_grace=STOP_GRACE, boot_limit=BOOT_LIMIT,
+                                    limits=LIMITS),
         )
         run.suite = direct
         try:

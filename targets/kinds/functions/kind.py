@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 FRAMEWORK_STATIC_URL = "/static"
 RUNNER_CODE = "runner-code"  # the zip's files, byte-compiled: what the runner's containers get at start
 STOP_GRACE = 10
+# 2nd gen instances run on Cloud Run, under its default startup probe (240 s: cloudrun/kind.py).
+BOOT_LIMIT = 240
 MAX_ZIPPED = 100 * 1024 * 1024
 MAX_UNZIPPED = 500 * 1024 * 1024
 
@@ -103,6 +105,7 @@ class Functions:
         # Cloud Functions (2nd gen) instances run on Cloud Run: SIGTERM, then SIGKILL 10 s later.
         run.serve(record, record.image("runner"), variant="functions-framework", env={"PORT": "8080", **services},
                   container_port=8080, differences=self.differences, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
+                  boot_limit=BOOT_LIMIT,
                   files=files, slow_stop=_slow_stop(run.project.build_dir / f"{record.target}.zip"))
 
     def publish_steps(self, name: str, settings: TargetSettings, record: BuildRecord, label: str) -> list[Step]:
