@@ -8,7 +8,9 @@ hash-checking mode applies end to end, into the image's install):
 - uv.lock:      `uv export --frozen --no-default-groups --no-editable` (the
                 project itself becomes `.`, which images install as its wheel);
 - Pipfile.lock: `pipenv requirements --hash` (default packages only), beside its Pipfile;
-- poetry.lock:  `poetry export --only main` (Poetry's exporter plugin), when installed.
+- poetry.lock:  `poetry export --only main` (Poetry's exporter plugin), when installed;
+                it never lists the project itself, which Poetry installs in its package
+                mode (the default, with a [build-system]): then `.` is added, as uv's has it.
 
 The text is then read like any requirements file (reqlines.py). A lock file
 must be at the top of app.source, beside the project file its tool reads.
@@ -30,6 +32,7 @@ from itertools import takewhile
 from pathlib import Path
 
 from ..errors import BuildFailed
+from . import pyproject
 from .reqlines import redact
 
 TIMEOUT = 300
@@ -91,7 +94,24 @@ def export(lock: Path, where: str, hashes: bool = True) -> str:
         raise BuildFailed(f"{where}: {fmt.project} is not beside {lock.name}; {fmt.tool.split(' (')[0]} "
                           "exports the lock together with it")
     key = hashlib.sha256(lock.read_bytes() + b"\0" + project.read_bytes()).hexdigest()
-    return _export(str(lock.resolve()), key, hashes, where)
+    text = _export(str(lock.resolve()), key, hashes, where)
+    if lock.name == "poetry.lock" and poetry_installs_itself(project):
+        # anitya reads its own version with importlib.metadata at import: without `.` every
+        # target built, then failed at boot on PackageNotFoundError.
+        text += ("" if text.endswith("\n") or not text else "\n") + ".\n"
+    return text
+
+
+def poetry_installs_itself(project: Path) -> bool:
+    """Whether `poetry install` installs the project itself: Poetry's package mode, the default
+    where a [build-system] builds it, unless [tool.poetry] says `package-mode = false`."""
+    try:
+        data = pyproject.tables(project)
+    except pyproject.PyprojectError:
+        return False  # Poetry itself refuses such a file; its export says so first
+    poetry = data.get("tool", {}).get("poetry", {})
+    mode = poetry.get("package-mode", True) if isinstance(poetry, dict) else True
+    return "build-system" in data and mode is not False
 
 
 def available(name: str) -> bool:

@@ -141,6 +141,27 @@ def test_poetry_lock_is_read_through_poetry_export(poetry_app: Path, tmp_path: P
                                                                "main"]
 
 
+@pytest.mark.parametrize("pyproject, itself", [
+    # anitya: Poetry's package mode (its default) with poetry-core building the project
+    ('[tool.poetry]\nname = "x"\nversion = "1"\n[build-system]\nrequires = ["poetry-core>=1.0.0"]\n'
+     'build-backend = "poetry.core.masonry.api"\n', True),
+    ('[project]\nname = "x"\nversion = "1"\n[build-system]\nrequires = ["poetry-core>=2"]\n'
+     'build-backend = "poetry.core.masonry.api"\n', True),
+    ('[tool.poetry]\nname = "x"\npackage-mode = false\n[build-system]\nrequires = ["poetry-core"]\n'
+     'build-backend = "poetry.core.masonry.api"\n', False),
+    ('[tool.poetry]\nname = "x"\nversion = "1"\n', False),  # nothing builds it
+])
+def test_a_poetry_project_in_package_mode_installs_itself_as_dot(
+        poetry_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pyproject: str, itself: bool) -> None:
+    # poetry export never lists the project, which `poetry install` installs in package mode:
+    # anitya then built on every target and failed at boot on its own metadata.
+    (poetry_app / "pyproject.toml").write_text(pyproject)
+    fake_poetry(tmp_path / "bin", 'echo "flask==3.1.3"\n')
+    monkeypatch.setenv("PATH", str(tmp_path / "bin") + os.pathsep + "/usr/bin:/bin")
+    assert lockfiles.poetry_installs_itself(poetry_app / "pyproject.toml") is itself
+    assert lockfiles.export(poetry_app / "poetry.lock", "run") == "flask==3.1.3\n" + (".\n" if itself else "")
+
+
 def test_a_lock_below_the_top_of_the_app_is_refused(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     for name in ("pyproject.toml", "uv.lock"):
