@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from .. import trim
 from ..manifest import Check
 from ..smoke.paths import NOT_FOUND_PATH
-from . import appenv, buildsteps, candidates, deployrelease, interpreter, natives, runner, sandbox
+from . import appenv, buildsteps, candidates, deployrelease, interpreter, natives, nodelinks, runner, sandbox
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
@@ -74,6 +74,7 @@ class Detected:
     release_note: str = ""  # the deploy files' release command init did not take, with no release of its own
     given: tuple[tuple[str, str], ...] = ()  # init's --env NAME=value pairs: the probe ran with them
     refused: tuple[str, ...] = ()  # paths outside its folder the app tried to write in the probe (probe.fence)
+    node_links: tuple[str, ...] = ()  # templates that link files in node_modules/, which never ships (nodelinks.py)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -328,4 +329,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
                     secret_variable=secret_variable, static_writes=served,
                     release_note=release_note, given=tuple(sorted((given or {}).items())),
-                    refused=tuple(str(path) for path in probe.get("refused", ())))
+                    refused=tuple(str(path) for path in probe.get("refused", ())),
+                    node_links=tuple(nodelinks.links(app_dir)))

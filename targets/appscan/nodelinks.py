@@ -1,0 +1,50 @@
+"""Pages that link npm's install folder, which no artifact ever holds.
+
+flaskship leaves node_modules/ out of every image and zip (build/ignore.py's
+defaults), and app.build has no Node to make it. anitya's pages link
+bootstrap and jquery from static/node_modules/ (its container file runs `npm
+install` there): every target answered its pages without their CSS and
+scripts, and smoke, which fetches no linked file, passed. init says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .candidates import text_of
+
+TEMPLATES = (".html", ".htm", ".jinja", ".jinja2", ".j2")
+SKIPPED = frozenset({"node_modules", "__pycache__", "tests", "test", "venv", "build", "dist"})
+LINK = re.compile(r"node_modules/[\w@.+/-]+")
+MAX_FILES = 5000  # a template folder, not a vendored site: stop looking past this many
+
+
+def links(app_dir: Path) -> list[str]:
+    """Each template that links a file in node_modules/: "file line N: node_modules/...", its first."""
+    found: list[str] = []
+    seen = 0
+    for folder, dirs, files in os.walk(app_dir):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED and not d.startswith(".")
+                         and not (here / d / "pyvenv.cfg").is_file())
+        for name in sorted(n for n in files if n.endswith(TEMPLATES)):
+            seen += 1
+            if seen > MAX_FILES:
+                return found
+            for number, line in enumerate(text_of(here / name).splitlines(), 1):
+                if match := LINK.search(line):
+                    found.append(f"{(here / name).relative_to(app_dir).as_posix()} line {number}: {match[0]}")
+                    break
+    return found
+
+
+def note(found: list[str]) -> str | None:
+    """The warning for them; None when no page links node_modules/."""
+    if not found:
+        return None
+    shown = "; ".join(found[:2]) + (f"; and {len(found) - 2} more file(s)" if len(found) > 2 else "")
+    return (f"the app's pages link files in node_modules/ ({shown}): flaskship leaves node_modules out of every "
+            "artifact, so they answer 404 on every target, and smoke fetches none of them; copy what the pages use "
+            "into the static folder, outside node_modules (app.build has no npm), or link them from a CDN")

@@ -1,0 +1,40 @@
+"""init warns of pages that link files in node_modules/, which no artifact holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from targets.appscan import nodelinks
+from targets.build.ignore import default_excluded
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_pages_that_link_node_modules_are_named_with_their_first_link(tmp_path: Path) -> None:
+    # anitya's master.html links bootstrap and jquery from static/node_modules/.
+    app = _write(tmp_path / "app", {
+        "anitya/templates/master.html": "<html>\n<link href=\"{{ url_for('static', filename="
+                                        "'node_modules/bootstrap/dist/css/bootstrap.min.css') }}\">\n"
+                                        "<script src=\"/static/node_modules/jquery/dist/jquery.min.js\"></script>\n",
+        "anitya/templates/about.html": "<link href=\"https://cdn.example/bootstrap.css\">\n",
+        "anitya/static/node_modules/pkg/index.html": "node_modules/other/x.js\n",  # npm's own files: not pages
+        "tests/templates/t.html": "node_modules/x.js\n",
+        "anitya/templates/emails/note.j2": "see /static/node_modules/@popperjs/core/dist/umd/popper.min.js\n",
+    })
+    found = nodelinks.links(app)
+    assert found == ["anitya/templates/master.html line 2: node_modules/bootstrap/dist/css/bootstrap.min.css",
+                     "anitya/templates/emails/note.j2 line 1: node_modules/@popperjs/core/dist/umd/popper.min.js"]
+    note = nodelinks.note(found)
+    assert note is not None and note.startswith("the app's pages link files in node_modules/ (anitya/templates/")
+    assert "answer 404 on every target" in note and "smoke fetches none of them" in note
+    assert nodelinks.note([]) is None
+
+
+def test_node_modules_is_left_out_of_every_artifact_as_the_warning_says() -> None:
+    # The warning stands on build/ignore.py's defaults: if they ever ship node_modules, it must go.
+    assert default_excluded("anitya/static/node_modules", is_dir=True, is_venv=False)
