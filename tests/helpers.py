@@ -68,6 +68,14 @@ def assert_one_clear_line(result: CliResult, *fragments: str, app_logs: bool = F
         assert fragment in result.last_line, result.last_line
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Each relative path's text under `root`, folders made as needed; `root`."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
 def copy_demo(dest: Path) -> Path:
     """A copy of the demo app and its targets.yaml under dest; returns dest."""
     shutil.copytree(REPO / "app", dest / "app", ignore=shutil.ignore_patterns("__pycache__"))

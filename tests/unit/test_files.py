@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from targets.files import atomic_write, ship_modes, staging_dir, tree_hash
+from tests.helpers import write_tree
 
 
 def test_a_reader_never_sees_a_partial_record(tmp_path: Path) -> None:
@@ -59,16 +60,9 @@ def test_staging_replaces_only_on_success(tmp_path: Path) -> None:
     assert sorted(p.name for p in final.parent.iterdir()) == ["t"]
 
 
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
-
-
 def test_tree_hash_depends_on_content_path_and_exec_bit_only(tmp_path: Path) -> None:
-    a = _tree(tmp_path / "a", {"x/1.txt": "one", "2.txt": "two"})
-    b = _tree(tmp_path / "b", {"2.txt": "two", "x/1.txt": "one"})  # written in another order
+    a = write_tree(tmp_path / "a", {"x/1.txt": "one", "2.txt": "two"})
+    b = write_tree(tmp_path / "b", {"2.txt": "two", "x/1.txt": "one"})  # written in another order
     assert tree_hash(a) == tree_hash(b)
     (b / "2.txt").write_text("TWO")
     assert tree_hash(a) != tree_hash(b)
@@ -81,7 +75,7 @@ def test_tree_hash_depends_on_content_path_and_exec_bit_only(tmp_path: Path) -> 
 
 
 def test_tree_hash_skips_only_what_it_is_told(tmp_path: Path) -> None:
-    a = _tree(tmp_path / "a", {"keep": "k", "build.json": "1"})
+    a = write_tree(tmp_path / "a", {"keep": "k", "build.json": "1"})
     before = tree_hash(a, frozenset({"build.json"}))
     (a / "build.json").write_text("2")
     assert tree_hash(a, frozenset({"build.json"})) == before
@@ -90,11 +84,11 @@ def test_tree_hash_skips_only_what_it_is_told(tmp_path: Path) -> None:
 
 def test_tree_hash_skips_a_top_level_folder_whole_and_only_at_the_top(tmp_path: Path) -> None:
     # The code's .flaskship/ (gunicorn's settings per platform) is not the app's: its wheel key skips it.
-    a = _tree(tmp_path / "a", {"pkg/m.py": "m", ".flaskship/gunicorn.conf.py": "cloudrun"})
-    b = _tree(tmp_path / "b", {"pkg/m.py": "m", ".flaskship/gunicorn.conf.py": "heroku"})
+    a = write_tree(tmp_path / "a", {"pkg/m.py": "m", ".flaskship/gunicorn.conf.py": "cloudrun"})
+    b = write_tree(tmp_path / "b", {"pkg/m.py": "m", ".flaskship/gunicorn.conf.py": "heroku"})
     skip = frozenset({".flaskship"})
     assert tree_hash(a, skip) == tree_hash(b, skip) and tree_hash(a) != tree_hash(b)
-    _tree(b, {"pkg/.flaskship/x": "nested"})  # the same name further down is the app's own
+    write_tree(b, {"pkg/.flaskship/x": "nested"})  # the same name further down is the app's own
     assert tree_hash(a, skip) != tree_hash(b, skip)
 
 

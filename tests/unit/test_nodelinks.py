@@ -6,18 +6,12 @@ from pathlib import Path
 
 from targets.appscan import nodelinks
 from targets.build.ignore import default_excluded
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
+from tests.helpers import write_tree
 
 
 def test_pages_that_link_node_modules_are_named_with_their_first_link(tmp_path: Path) -> None:
     # anitya's master.html links bootstrap and jquery from static/node_modules/.
-    app = _write(tmp_path / "app", {
+    app = write_tree(tmp_path / "app", {
         "anitya/templates/master.html": "<html>\n<link href=\"{{ url_for('static', filename="
                                         "'node_modules/bootstrap/dist/css/bootstrap.min.css') }}\">\n"
                                         "<script src=\"/static/node_modules/jquery/dist/jquery.min.js\"></script>\n",
