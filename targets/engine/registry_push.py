@@ -56,8 +56,11 @@ def push(image_id: str, repository: str, tag: str, login: Login, target: str,
         existed = True
     except docker.errors.ImageNotFound:
         existed = False
-    engine.images.get(image_id).tag(repository, tag)
     try:
+        # Inside the try: a Ctrl-C that lands while the engine makes the tag (one target's
+        # publish runs on the main thread) still takes it back. It came right after the
+        # "pushing" line, and the tag stayed (test_secrets' Ctrl-C test, once in CI).
+        engine.images.get(image_id).tag(repository, tag)
         return _push(engine, repository, tag, login, target, progress)
     except BaseException:
         if not existed:
