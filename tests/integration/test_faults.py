@@ -55,7 +55,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = copy_demo(tmp_path_factory.mktemp("faulty"))
     (root / "app/wsgi.py").write_text((REPO / "tests/fixtures/faultapp/wsgi.py").read_text())
     manifest = yaml.safe_load((root / "targets.yaml").read_text())
-    manifest["environments"].update({name: {"env": {**FAULTY_ENV, "FAULT": name}} for name in ("crash", "hang")})
+    manifest["environments"].update({name: {"env": {**FAULTY_ENV, "FAULT": name}} for name in ("crash", "hang", "failing")})
     (root / "targets.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True))
     # The crash and the hang fail every target: bound each one's boot window, so the test is short.
     manifest["smoke"]["boot_within"] = BOOT_WITHIN
@@ -85,6 +85,26 @@ def test_a_crash_at_import_fails_every_target_with_its_cause_in_view(faulty: Pat
     for target in ("cloudrun", "compose", "functions", "heroku"):
         logs = result.stdout.split(f"--- last log lines of {target} ")[1].split("--- last log lines of")[0]
         assert "RuntimeError: planted crash at import (FAULT=crash)" in logs, (target, logs)
+    assert leftovers(engine, run) == []
+
+
+def test_an_app_that_starts_and_answers_500_fails_every_target_without_waiting_out_compose(
+        faulty: Path, engine: docker.DockerClient) -> None:
+    # anitya without its tables answered 500: compose's `up` waited out web's healthcheck
+    # start_period (60 s) where the other kinds failed after 2 s of 500s. Its watch now reads
+    # the status the healthcheck prints and stops `up`.
+    run = session()
+    result = _smoke(faulty, run, "--env", "failing", "--force", manifest="targets.yaml")
+    assert_one_clear_line(result, "smoke failed", "boot", app_logs=True)
+    report = json.loads((faulty / "build/smoke.json").read_text())["targets"]
+    boot = next(r for r in report["compose"]["results"] if r["check"] == "boot")
+    assert boot["status"] == "fail" and "web is up but answers /healthz with HTTP 500 (its healthcheck, for" \
+        in boot["got"], boot
+    logs = result.stdout.split("--- last log lines of compose ")[1].split("--- last log lines of")[0]
+    assert "planted failure of every request (FAULT=failing)" in logs, logs
+    for target in ("cloudrun", "functions", "heroku"):
+        boots = [r for r in report[target]["results"] if r["check"] == "boot"]
+        assert boots and all("answers HTTP 500" in str(b["got"]) for b in boots), (target, boots)
     assert leftovers(engine, run) == []
 
 

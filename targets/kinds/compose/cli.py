@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
+import threading
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -35,22 +38,38 @@ def command() -> tuple[str, ...]:
 
 
 def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str], target: str,
-        timeout: float = TIMEOUT) -> str:
+        timeout: float = TIMEOUT, stop: threading.Event | None = None) -> str:
+    """The compose command's output. `stop`: set by another thread to end it early (SmokeFailed)."""
     cmd = [*command(), "--project-name", project]
     for file in files:
         cmd += ["--file", str(file)]
-    try:
-        # A session of its own: a Ctrl-C at the terminal reaches flaskship, which decides, and
-        # never kills the `down` that cleans up after it.
-        result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=environment(env), timeout=timeout,
-                                start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s") from None
-    if result.returncode != 0:
-        output = (result.stderr or result.stdout).strip().splitlines()
+    # A session of its own: a Ctrl-C at the terminal reaches flaskship, which decides, and
+    # never kills the `down` that cleans up after it.
+    proc = subprocess.Popen([*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=environment(env), start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.25)
+            break
+        except subprocess.TimeoutExpired:
+            stopped = stop is not None and stop.is_set()
+            if not stopped and time.monotonic() < deadline:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # compose and anything it started in its session
+            except ProcessLookupError:
+                pass  # it ended just now
+            proc.communicate()
+            if stopped:
+                raise SmokeFailed(f"{target}: compose {args[0]} stopped") from None
+            raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s"
+                              ) from None
+    if proc.returncode != 0:
+        output = (err or out).strip().splitlines()
         raise SmokeFailed(f"{target}: compose {args[0]} failed: {output[-1] if output else 'no output'}",
                           "\n".join(output[-30:]))
-    return result.stdout
+    return out
 
 
 # Compose v1 as Debian and Ubuntu ship it (1.29, Python) imports distutils at its start

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,8 @@ from ...errors import SmokeFailed
 from ...smoke import hints
 from ...smoke.session import vanished, wait_http
 from . import cli as compose_cli
+from . import watch
+from .watch import containers, seconds
 
 if TYPE_CHECKING:
     from ...manifest import Project
@@ -97,7 +98,7 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
                 # `up` waits for web to be healthy before it starts nginx: bound it by the
                 # boot window too, or a hung app costs the healthcheck's whole budget.
                 started = time.monotonic()
-                compose_cli.run(project, files, ["up", "-d", *_shared_services(run, target)], env, target, timeout=within)
+                _up(project, files, _shared_services(run, target), env, target, within, run.suite.health)
                 base = f"http://{address[0]}:{address[1]}"
                 wait_http(base + run.suite.health, max(within - (time.monotonic() - started), 1.0), None, target)
                 seconds = time.monotonic() - started
@@ -127,6 +128,25 @@ def smoke_stack(record: BuildRecord, run: SmokeRun, settings: ComposeSettings) -
             docker_client.remove_compose_project(project)
 
 
+def _up(project: str, files: list[Path], services: list[str], env: dict[str, str], target: str, within: float,
+        health: str) -> None:
+    """`compose up -d`, stopped as soon as web's healthcheck shows the app failing (watch.py)."""
+    stop, done = threading.Event(), threading.Event()
+    found: list[SmokeFailed] = []
+    watcher = threading.Thread(target=watch.fail_fast, args=(project, health, target, stop, done, found),
+                               name=f"flaskship-{target}-watch", daemon=True)
+    watcher.start()
+    try:
+        compose_cli.run(project, files, ["up", "-d", *services], env, target, timeout=within, stop=stop)
+    except SmokeFailed:
+        if found:
+            raise found[0] from None
+        raise
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _app_services(run: SmokeRun) -> tuple[str, ...]:
     return ("release", "web") if run.project.manifest.app.release else ("web",)
 
@@ -145,7 +165,7 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
     echo = run.project.manifest.smoke.url_echo
     if static_url:
         response = outbound.get(base + static_url, timeout=10)
-        web_log = "\n".join(c.logs().decode("utf-8", "replace") for c in _containers(project, "web"))
+        web_log = "\n".join(c.logs().decode("utf-8", "replace") for c in containers(project, "web"))
         from_nginx = response.status_code == 200 and static_url not in web_log
         run.record(target, variant, "static-from-nginx", from_nginx,
                    "served by nginx; absent from gunicorn's access log",
@@ -164,10 +184,10 @@ def _contract_checks(run: SmokeRun, target: str, variant: str, base: str, projec
         run.record(target, variant, "host-spoofing", *_host_spoofing(settings, address, echo))
     leaks = [path for path in TRAVERSALS if _leaks(_raw_get(address, path))]
     run.record(target, variant, "path-traversal", not leaks, "no path outside the static folder", f"leaked via {leaks}" if leaks else "none leaked")
-    published = [c.name for c in _containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]
+    published = [c.name for c in containers(project, "web") if any(c.attrs["NetworkSettings"]["Ports"].get(p) for p in c.attrs["NetworkSettings"]["Ports"])]
     run.record(target, variant, "web-not-published", not published, "only nginx publishes a port", f"web published: {published}")
     # `docker compose stop`/`down` sends SIGTERM and waits STOP_GRACE s before SIGKILL.
-    for web in _containers(project, "web"):
+    for web in containers(project, "web"):
         took = docker_client.timed_stop(web, STOP_GRACE)
         run.record(target, variant, "sigterm-stop", took < STOP_GRACE, f"exit within {STOP_GRACE} s of SIGTERM",
                    f"{took:.2f} s")
@@ -221,33 +241,18 @@ def _release_ran(run: SmokeRun, target: str, project: str) -> None:
     to exit 0 (service_completed_successfully), and the matrix showed `-` for compose."""
     if run.project.manifest.app.release is None:
         return
-    for container in _containers(project, "release"):
+    for container in containers(project, "release"):
         state = container.attrs.get("State", {})
-        took = _seconds(state.get("StartedAt", ""), state.get("FinishedAt", ""))
+        took = seconds(state.get("StartedAt", ""), state.get("FinishedAt", ""))
         code = state.get("ExitCode")
         run.record(target, "release", "release", code == 0, "exit 0 before web starts",
                    f"exit {code}" + (f" after {took:.1f} s" if took is not None else ""))
-
-
-def _seconds(started: str, finished: str) -> float | None:
-    """Seconds between two of the engine's RFC 3339 times (nanoseconds cut to microseconds)."""
-    try:
-        first, last = (datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", t).replace("Z", "+00:00"))
-                       for t in (started, finished))
-    except ValueError:
-        return None
-    return (last - first).total_seconds()
-
-
-def _containers(project: str, service: str) -> list[docker_client.Container]:
-    return docker_client.client().containers.list(all=True, filters={
-        "label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"]})
 
 
 def _logs(project: str) -> str:
     """Each service's log: its last lines, and the first traceback if that scrolled out of them."""
     parts = []
     for service in ("release", "web", "nginx"):
-        for container in _containers(project, service):
+        for container in containers(project, service):
             parts.append(f"[{service}]\n{docker_client.logs(container)}")
     return "\n".join(parts)
