@@ -93,7 +93,13 @@ class _Interrupts:
             passed_on(unraisable)
             return
         self.seen = False
-        threading.Timer(0.01, os.kill, (os.getpid(), self.signum)).start()
+        # To the main thread itself, where the handler runs: sent to the process from the timer's
+        # thread, the kernel may deliver it there, and a main thread blocked in a read (`up`
+        # following an idle container's log) never wakes to run the handler: CI's `up` test
+        # then waited 120 s for an exit after its Ctrl-C.
+        main = threading.main_thread().ident
+        assert main is not None
+        threading.Timer(0.01, signal.pthread_kill, (main, self.signum)).start()
 
 
 def _os_error(exc: OSError) -> str:
