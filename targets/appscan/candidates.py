@@ -54,7 +54,9 @@ class Candidate:
         return f"{self.module}:{self.name}()" if self.factory else f"{self.module}:{self.name}"
 
 
-def _skipped(folder: Path, name: str, top: bool) -> bool:
+def skipped(folder: Path, name: str, top: bool) -> bool:
+    """A folder of no app file: tests, virtualenvs, caches, vendored JS, hidden ones, and at the top
+    what flaskship never ships (nodelinks.py walks the same folders)."""
     return (name.startswith(".") or name in SKIP_ANYWHERE or (top and name in SKIP_AT_TOP)
             or name.endswith(".egg-info") or (folder / name / "pyvenv.cfg").is_file())
 
@@ -67,7 +69,7 @@ def modules(app_dir: Path) -> Iterator[tuple[str, Path]]:
     """(dotted module name, file) of every .py file gunicorn could import from the app folder."""
     for folder, dirs, files in os.walk(app_dir):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _skipped(here, d, here == app_dir))
+        dirs[:] = sorted(d for d in dirs if not skipped(here, d, here == app_dir))
         for name in sorted(files):
             if not name.endswith(".py") or _is_test(name):
                 continue

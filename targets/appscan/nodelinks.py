@@ -13,10 +13,10 @@ import os
 import re
 from pathlib import Path
 
-from .candidates import text_of
+from .candidates import skipped, text_of
 
 TEMPLATES = (".html", ".htm", ".jinja", ".jinja2", ".j2")
-SKIPPED = frozenset({"node_modules", "__pycache__", "tests", "test", "venv", "build", "dist"})
+OUTPUT = ("build", "dist")  # packaging output at any depth, beside what candidates.skipped() leaves out
 LINK = re.compile(r"node_modules/[\w@.+/-]+")
 MAX_FILES = 5000  # a template folder, not a vendored site: stop looking past this many
 
@@ -27,8 +27,7 @@ def links(app_dir: Path) -> list[str]:
     seen = 0
     for folder, dirs, files in os.walk(app_dir):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED and not d.startswith(".")
-                         and not (here / d / "pyvenv.cfg").is_file())
+        dirs[:] = sorted(d for d in dirs if not skipped(here, d, here == app_dir) and d not in OUTPUT)
         for name in sorted(n for n in files if n.endswith(TEMPLATES)):
             seen += 1
             if seen > MAX_FILES:

@@ -103,9 +103,7 @@ def _floor(scale: dict[str, Any], key: str) -> str:
     cpu = scale.get("cpu", {}).get(key)
     if cpu is None or not scale["ratio"][key]:
         return ""
-    four = scale[key] / scale["ratio"][key]
-    floor = cpu / scale["cores"]
-    return f"; machine busy {cpu:.1f} CPU-s on {scale['cores']} cores: >= {floor:.2f} s, {floor / four:.2f}x of 4"
+    return _busy({"cpu": cpu, "cores": scale["cores"]}, scale[key] / scale["ratio"][key], "4")
 
 
 def _load(arm: dict[str, Any]) -> str:

@@ -178,8 +178,7 @@ class SmokeRun:
         if any(r.target == target and r.check == "boot" and r.status == "fail" for r in self.results):
             self.progress(f"  {target} [{variant}]: not started: the target did not boot in another variant")
             return
-        window = boot_within
-        boot_within = self.boot_within(window, boot_limit)
+        boot_within = self.boot_within(boot_within, boot_limit)
         if self._resets:
             self.services.reset(self.service_names(target), to_snapshot=True)
         self.progress(f"  {target} [{variant}]: starting {image[:19]} ...")
@@ -196,8 +195,9 @@ class SmokeRun:
                 longer = (f"; that is smoke's window, and the platform allows {boot_limit:g} s: set smoke.boot_within "
                           f"(up to {boot_limit:g}) to wait longer" if waited and boot_limit and boot_within < boot_limit
                           else "")
+                hint = hints.boot(exc.detail, self.project.manifest.app.release is not None)
                 self.record(target, variant, "boot", False, f"{self.suite.health} answers within {boot_within:g} s",
-                            exc.message + longer + hints.boot(exc.detail, self.project.manifest.app.release is not None))
+                            exc.message + longer + hint)
                 return
             self.record(target, variant, "boot", seconds < boot_within, f"within {boot_within:g} s", f"{seconds:.2f} s")
             try:

@@ -91,8 +91,8 @@ class CloudRun(ContainerKind):
             lambda twin: twin.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=8080,
                                     extra=behind_hosting, direct=False, boot_limit=BOOT_LIMIT, limits=LIMITS),
             lambda twin: twin.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services},
-                                    container_port=9090, stop_within=STOP_GRACE, stop_grace=STOP_GRACE, boot_limit=BOOT_LIMIT,
-                                    limits=LIMITS),
+                                    container_port=9090, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
+                                    boot_limit=BOOT_LIMIT, limits=LIMITS),
         )
         run.suite = direct
         try:
