@@ -18,7 +18,7 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord
 from ..services import live as services
-from ..smoke import hints, parity, usage
+from ..smoke import hints, parity, repeats, usage
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import SmokeRun
 from ..ui.progress import Reporter
@@ -146,7 +146,8 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
     write_report(run.project, run, built)
     failed = [r for r in run.results if r.status == "fail"]
     if failed:
-        for where, logs in run.logs.items():
+        # Each traceback in full once: every variant and target logs the same failure.
+        for where, logs in repeats.folded(run.logs).items():
             report.print(run.scrub(f"--- last log lines of {where} ---\n{logs.rstrip()}"))
         # The failure that says why before the first in order: a server that exited under its
         # checks explains the ConnectionErrors of every check before it (flaskbb's dying workers).

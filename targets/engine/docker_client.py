@@ -32,6 +32,7 @@ DockerException = docker.errors.DockerException
 from ..errors import BuildFailed, DaemonUnreachable, SmokeFailed
 from ..files import bytes_tar
 from . import endpoint
+from .tracebacks import CAUSE_LINES, TAIL_LINES, with_cause
 from ..ui.lines import Detail
 
 LABEL = "io.flaskship"
@@ -44,7 +45,6 @@ INVOCATION = uuid.uuid4().hex[:12]
 # Compose projects this process has up; stack.py adds one before `up` and
 # forgets it once `down` succeeded.
 COMPOSE_PROJECTS: set[str] = set()
-TAIL_LINES = 30
 
 
 # The project (the manifest's folder) everything is labelled with, so `invoke
@@ -420,58 +420,6 @@ def logs(container: Container, tail: int | str = TAIL_LINES) -> str:
         return with_cause(container.logs(tail=CAUSE_LINES).decode("utf-8", "replace"), int(tail))
     except docker.errors.DockerException:
         return "(logs unavailable)"
-
-
-CAUSE_LINES = 500  # how far back to look for the first traceback
-
-
-def with_cause(text: str, count: int = TAIL_LINES) -> str:
-    """The last `count` lines, preceded by the first traceback when that scrolled out of them.
-
-    The first is the cause: gunicorn's workers each print the app's exception,
-    then the master prints its own HaltServer traceback, which alone fills a
-    30-line tail (Heroku's three workers did exactly that).
-    """
-    lines = text.rstrip("\n").splitlines()
-    tail = lines[-count:]
-    chains, walked = [], -1
-    for start in (i for i, line in enumerate(lines) if line.startswith(TRACEBACK)):
-        if start > walked:  # not a traceback inside a chain already walked
-            walked = _chain_end(lines, start)
-            chains.append((start, walked))
-    # gunicorn's own halt is no cause: where a log has scrolled the first worker's chain out of
-    # the window, the next worker's says why, not the master's HaltServer (searxng in compose).
-    if not chains:
-        return "\n".join(tail)
-    first, end = next((c for c in chains if not lines[c[1]].startswith(_SERVER_HALTS)), chains[0])
-    if first >= len(lines) - count:
-        return "\n".join(tail)
-    block = lines[first:end + 1]
-    if len(block) > 24:
-        block = [block[0], "  ..."] + block[-22:]
-    return "\n".join([*block, "...", *tail])
-
-
-TRACEBACK = "Traceback (most recent call last)"
-# How Python joins the tracebacks of a chain: the last one is the exception that ended the process
-# (searxng's FileNotFoundError for `git`, raised while handling a ModuleNotFoundError).
-_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
-_SERVER_HALTS = ("gunicorn.errors.HaltServer",)
-
-
-def _chain_end(lines: list[str], first: int) -> int:
-    """The index of the exception line that ends the chain of tracebacks starting at `first`."""
-    end = first + 1
-    while True:
-        while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
-            end += 1
-        after = next((i for i in range(end + 1, len(lines)) if lines[i].strip()), len(lines))
-        if after < len(lines) and lines[after].startswith(_CHAINED):
-            start = next((i for i in range(after + 1, len(lines)) if lines[i].strip()), len(lines))
-            if start < len(lines) and lines[start].startswith(TRACEBACK):
-                end = start + 1
-                continue
-        return min(end, len(lines) - 1)
 
 
 def remove(container: Container) -> None:

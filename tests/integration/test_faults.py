@@ -85,6 +85,10 @@ def test_a_crash_at_import_fails_every_target_with_its_cause_in_view(faulty: Pat
     for target in ("cloudrun", "compose", "functions", "heroku"):
         logs = result.stdout.split(f"--- last log lines of {target} ")[1].split("--- last log lines of")[0]
         assert "RuntimeError: planted crash at import (FAULT=crash)" in logs, (target, logs)
+    # Every worker of every variant logged that traceback: it is printed in full once, and each
+    # repeat is one line naming where it was shown (smoke/repeats.py).
+    assert result.stdout.count('raise RuntimeError("planted crash at import (FAULT=crash)")') == 1, result.stdout
+    assert "(the same traceback as in cloudrun [PORT unset] above: RuntimeError: planted crash" in result.stdout
     assert leftovers(engine, run) == []
 
 

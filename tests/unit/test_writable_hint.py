@@ -70,7 +70,7 @@ def test_a_flask_command_that_fails_is_quoted_in_the_releases_line() -> None:
 
 
 def test_the_error_that_ended_a_chain_is_quoted_not_the_one_it_was_handling() -> None:
-    from targets.engine.docker_client import with_cause
+    from targets.engine.tracebacks import with_cause
 
     # searxng in compose: a worker's chain (the frozen version module missing, then `git` missing
     # while handling it), then gunicorn's HaltServer traceback, which alone fills the tail.
