@@ -8,7 +8,7 @@ from targets.smoke.repeats import folded
 
 def _chain(root: str, message: str, address: str = "0x7f3a2c1d0e50") -> list[str]:
     return ["Traceback (most recent call last):",
-            f'  File "/opt/venv/lib/python3.12/site-packages/flask/app.py", line 1511, in wsgi_app',
+            '  File "/opt/venv/lib/python3.12/site-packages/flask/app.py", line 1511, in wsgi_app',
             "    response = self.full_dispatch_request()",
             f'  File "{root}/app/views.py", line 12, in index',
             "    return render(Project.query.count())",
