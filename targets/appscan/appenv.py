@@ -10,6 +10,8 @@ no value is ever written to a file or an image.
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import secrets
 from collections.abc import Mapping
 
@@ -33,8 +35,11 @@ def reads_secret_key(texts: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def probe_env(reader: tuple[str, str] | None) -> dict[str, str]:
-    """What the probe's environment adds: a throwaway value for the variable the app's key comes from."""
-    return {reader[1]: secrets.token_urlsafe(32)} if reader else {}
+    """What the probe's environment adds: a throwaway value for the variable the app's key comes
+    from, SECRET_KEY itself where the scan found no read. An app that reads it in a way the scan
+    cannot see (the demo's loop over the names it takes) then signs with the throwaway, not with
+    its default: only a key the app takes from its source is one written_in() finds."""
+    return {reader[1] if reader else SECRET_KEY: secrets.token_urlsafe(32)}
 
 
 def keeps_its_own_key(texts: Mapping[str, str], written_top: tuple[str, ...]) -> tuple[str, str] | None:
@@ -49,3 +54,34 @@ def keeps_its_own_key(texts: Mapping[str, str], written_top: tuple[str, ...]) ->
 def is_key_file(name: str) -> bool:
     """A file named like a key the app keeps for itself (.ctfd_secret_key)."""
     return "secret" in name.lower() or "key" in name.lower()
+
+
+def written_in(texts: Mapping[str, str], fingerprint: str | None) -> str | None:
+    """"file, line N" of the string in the app's source its SECRET_KEY is (by the probe's sha256 of
+    it), or None: a key anyone with the source can sign sessions with, the one every deploy gets
+    unless something overrides it (anitya's "changeme please" in its DEFAULTS, used where no
+    config file names one). Only .py files; one Python cannot parse is passed over."""
+    if not fingerprint:
+        return None
+    for path, text in sorted(texts.items()):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and node.value:
+                value = node.value.encode("utf-8", "surrogatepass") if isinstance(node.value, str) else node.value
+                if hashlib.sha256(value).hexdigest() == fingerprint:
+                    return f"{path}, line {node.lineno}"
+    return None
+
+
+def written_note(where: str | None, secret_variable: str) -> str | None:
+    """What init says of a SECRET_KEY written in the source (written_in)."""
+    if where is None:
+        return None
+    return (f"the app ignored the {secret_variable} init's probe gave it and signs its sessions with the string "
+            f"written in {where}; so does every deploy that sets its key no other way, and anyone with the source "
+            f"can forge them: have the app read it from its environment (e.g. app.config[\"SECRET_KEY\"] = "
+            f"os.environ[\"{secret_variable}\"]), list {secret_variable} under the environments' secrets, and "
+            "set it on each platform")

@@ -75,6 +75,7 @@ class Detected:
     given: tuple[tuple[str, str], ...] = ()  # init's --env NAME=value pairs: the probe ran with them
     refused: tuple[str, ...] = ()  # paths outside its folder the app tried to write in the probe (probe.fence)
     node_links: tuple[str, ...] = ()  # templates that link files in node_modules/, which never ships (nodelinks.py)
+    key_written: str | None = None  # "file, line N": the string in the source the app's SECRET_KEY is (appenv)
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -330,4 +331,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     secret_variable=secret_variable, static_writes=served,
                     release_note=release_note, given=tuple(sorted((given or {}).items())),
                     refused=tuple(str(path) for path in probe.get("refused", ())),
-                    node_links=tuple(nodelinks.links(app_dir)))
+                    node_links=tuple(nodelinks.links(app_dir)),
+                    key_written=appenv.written_in(texts, probe.get("secret_key")))

@@ -9,13 +9,14 @@ checks that it is a flask.Flask, and prints one JSON object on stdout:
 app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
 "refused": the paths outside its folder the app tried to write (fence()),
 "releases": what the venv has installed, as name==version, "whitenoise": [root, prefix]
-of each folder the app gives WhiteNoise}, or
+of each folder the app gives WhiteNoise, "secret_key": the sha256 of its SECRET_KEY or null}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
 standard library and flask: nothing of flaskship exists in the venv.
 """
 
 import ast
+import hashlib
 import importlib
 import json
 import os
@@ -130,6 +131,15 @@ def commands(app):
     return sorted(set(app.cli.commands) | (plugins - {"routes", "run", "shell"}))
 
 
+def key_fingerprint(app):
+    """The sha256 of the app's SECRET_KEY, or None: init looks for the string in the app's source
+    without the key itself ever leaving this process (it may be one given with --env)."""
+    key = app.config.get("SECRET_KEY")
+    if isinstance(key, str):
+        key = key.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(key).hexdigest() if isinstance(key, bytes) and key else None
+
+
 def inspect(entry, unknown):
     stage = "importing flask (is Flask among the app's dependencies?)"
     try:
@@ -145,7 +155,7 @@ def inspect(entry, unknown):
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
                 "not_found": not_found(app, unknown),
                 "commands": commands(app), "releases": releases(), "whitenoise": whitenoise,
-                "flask_version": flask_version()}
+                "flask_version": flask_version(), "secret_key": key_fingerprint(app)}
     except BaseException as exc:  # SystemExit too: an app may exit on import
         if isinstance(exc, KeyboardInterrupt):
             raise

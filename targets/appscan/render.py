@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..pins import FRAMEWORK_NEEDS_FLASK_2, flask_before_2
-from . import buildsteps
+from . import appenv, buildsteps
 from .appenv import SECRET_KEY
 from .detect import WRITABLE_WHY, Detected, server_pin_note, shadowed_note, top_writes_note
 
@@ -139,6 +139,8 @@ def render(d: Detected, source: str) -> str:
         "  development:  " + note("the one `invoke smoke` uses unless --env names another"),
         _environment(d),
         *_secrets(d),
+        *(["    " + note(f"warning: {written}")]
+          if (written := appenv.written_note(d.key_written, d.secret_variable)) else []),
         "",
         "targets:",
         "  cloudrun:",

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from ..appscan import buildsteps, nodelinks
+from ..appscan import appenv, buildsteps, nodelinks
 from ..appscan.detect import (WRITABLE_WHY, Detected, detect, refused_note, server_pin_note, shadowed_note,
                               sqlite_note, top_writes_note)
 from ..appscan.errors import InitError
@@ -100,7 +100,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None, sqlite_note(d),
                 buildsteps.note(d.build_steps), buildsteps.static_note(d.static_writes, d.build_steps),
-                d.release_note, refused_note(d), nodelinks.note(list(d.node_links)), *problems)
+                d.release_note, refused_note(d), nodelinks.note(list(d.node_links)),
+                appenv.written_note(d.key_written, d.secret_variable), *problems)
     for warning in warnings:
         if warning:
             progress(f"  warning: {warning}")

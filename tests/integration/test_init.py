@@ -156,6 +156,9 @@ def test_the_written_manifest_builds_and_smokes_on_every_target(
         name: str, initialised: Callable[[str], tuple[Path, CliResult]], engine: docker.DockerClient) -> None:
     copy, result = initialised(name)
     assert result.code == 0, result.stdout + result.stderr
+    # Its development settings sign sessions with "dev" whatever SECRET_KEY says (appenv.written_in).
+    written = "signs its sessions with the string written in config/__init__.py, line 4"
+    assert (written in result.stdout) == (name == "config_pkg"), result.stdout
     path = copy / "targets.yaml"
     # The edits: compose's host port (8000 is what init writes, asserted above, but other
     # tests on this shared engine publish there too), and for an app whose database must

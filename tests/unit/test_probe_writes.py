@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.appscan import runner
+from targets.appscan import appenv, runner
 from targets.appscan.detect import not_found_of
 from targets.appscan.errors import InitError
 from targets.smoke.paths import NOT_FOUND_PATH
@@ -183,3 +183,38 @@ def test_the_probe_refuses_writes_outside_its_copy_and_init_names_them(tmp_path:
         runner.run(_fake_venv(tmp_path / "again"), app, "webapp:app")
     assert "PermissionError" in failed.value.message and "tried to write outside its folder" in failed.value.message
     assert str((outside / "boot.log").resolve()) in failed.value.message and not list(outside.iterdir())
+
+
+def test_a_secret_key_written_in_the_source_is_found_by_its_hash_and_named(tmp_path: Path) -> None:
+    # anitya's DEFAULTS hold SECRET_KEY="changeme please", used wherever no config file names a key:
+    # every deploy would sign its sessions with a key anyone with the source has.
+    app = tmp_path / "tracker"
+    (app / "tracker").mkdir(parents=True)
+    (app / "tracker/__init__.py").write_text("")
+    (app / "tracker/config.py").write_text('import os\n\nDEFAULTS = dict(\n    DEBUG=False,\n'
+                                           '    SECRET_KEY="changeme please",\n)\n')
+    (app / "webapp.py").write_text("from flask import Flask\nfrom tracker.config import DEFAULTS\n"
+                                   "app = Flask(__name__)\napp.config.update(DEFAULTS)\n"
+                                   "@app.get('/')\ndef home():\n    return 'home'\n")
+    # As init runs it: SECRET_KEY is set, and the app never reads it.
+    seen = runner.run(_fake_venv(tmp_path), app, "webapp:app", extra=appenv.probe_env(None))
+    assert "changeme" not in json.dumps({k: v for k, v in seen.items() if k != "written"})  # only its hash leaves
+    texts = {"tracker/config.py": (app / "tracker/config.py").read_text(), "webapp.py": (app / "webapp.py").read_text()}
+    where = appenv.written_in(texts, seen["secret_key"])
+    assert where == "tracker/config.py, line 5"
+    note = appenv.written_note(where, "SECRET_KEY")
+    assert note is not None and "tracker/config.py, line 5" in note and "changeme" not in note
+    # Read from the environment in a way the scan cannot see (the demo's loop over the names it
+    # takes), with the probe's throwaway value: no string in the source is it.
+    (app / "webapp.py").write_text("import os\nfrom flask import Flask\nfrom tracker.config import DEFAULTS\n"
+                                   "app = Flask(__name__)\napp.config.update(DEFAULTS)\n"
+                                   "for name in ('SECRET_KEY', 'DEBUG'):\n    if name in os.environ:\n"
+                                   "        app.config[name] = os.environ[name]\n")
+    texts["webapp.py"] = (app / "webapp.py").read_text()
+    assert appenv.reads_secret_key(texts) is None
+    again = runner.run(_fake_venv(tmp_path / "again"), app, "webapp:app", extra=appenv.probe_env(None))
+    assert again["secret_key"] and appenv.written_in(texts, again["secret_key"]) is None
+    # No key at all: nothing to find, and nothing said.
+    (app / "webapp.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    bare = runner.run(_fake_venv(tmp_path / "bare"), app, "webapp:app", extra=appenv.probe_env(None))
+    assert bare["secret_key"] is None and appenv.written_note(appenv.written_in(texts, None), "SECRET_KEY") is None
