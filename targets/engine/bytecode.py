@@ -159,7 +159,10 @@ def _compile(src: Path, base: str, dest: str, label: str, command: list[str], fi
         with docker_client._labelled(label, create) as container:
             container.put_archive("/", files)
             container.start()
-            status = int(container.wait(timeout=TIMEOUT).get("StatusCode", 1))
+            status = docker_client.exit_status(container, TIMEOUT)
+            if status is None:
+                raise BuildFailed(f"{label}: byte-compiling the app in {base} did not finish within {TIMEOUT} s",
+                                  docker_client.logs(container))
             chunks, _ = container.get_archive(dest)
             _extract_pycs(b"".join(chunks), src)
             return status, container.logs(stdout=True, stderr=False).decode("utf-8", "replace")

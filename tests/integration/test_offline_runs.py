@@ -39,3 +39,14 @@ def test_a_run_without_network_has_loopback_and_its_hosts_only(engine: docker.Do
     assert seen["interfaces"] == ["lo"]
     assert seen["resolved"] == {"localhost": "127.0.0.1", "web": "127.0.0.1", "example.com": None}
     assert managed_containers(engine) == []
+
+
+def test_a_run_that_outlasts_its_timeout_is_told_apart_and_removed(engine: docker.DockerClient) -> None:
+    # The SDK says a wait's timeout as requests' ConnectionError ("Read timed out"): the Hosting
+    # lint's probe of zou, slow at import, gave that text as "a check did not finish" (docker_client.exit_status).
+    base = base_images.resolve("python:3.12-slim", lambda _line: None)
+    code, log = docker_client.run_once(base, "offline-test", ["python3", "-c", "print('started', flush=True)\n"
+                                       "import time; time.sleep(60)"], environment={}, timeout=2,
+                                       network=docker_client.NO_NETWORK)
+    assert (code, log.strip()) == (None, "started")
+    assert managed_containers(engine) == []
