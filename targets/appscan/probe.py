@@ -1,7 +1,9 @@
 """Run by path inside the throwaway venv, with cwd = the app's folder; flaskship never imports it.
 
-    <venv>/bin/python -I -B probe.py 'module:attr' | 'module:factory(<literal args>)' <unknown path>
+    <venv>/bin/python -I -B probe.py 'module:attr' | 'module:factory(<literal args>)' <unknown path> [<dump after>]
 
+With <dump after> (seconds), the stacks of its threads go to stderr then (faulthandler), so
+that a probe init stops for taking too long says where it was (stuck.py).
 Imports the entry as gunicorn would (the working folder first on sys.path),
 checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
@@ -16,6 +18,7 @@ standard library and flask: nothing of flaskship exists in the venv.
 """
 
 import ast
+import faulthandler
 import hashlib
 import importlib
 import json
@@ -244,6 +247,8 @@ def fence(inside, refused):
 
 
 def main():
+    if len(sys.argv) > 3:
+        faulthandler.dump_traceback_later(float(sys.argv[3]), exit=False)
     sys.path.insert(0, os.getcwd())  # as gunicorn does; -I left the script's own folder off
     refused = []
     sys.addaudithook(fence([os.environ.get("HOME", os.getcwd()), "/dev"], refused))

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..smoke.paths import NOT_FOUND_PATH
+from . import stuck
 from .errors import InitError
 from .sandbox import python_of, special
 
@@ -52,11 +53,11 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
             raise InitError(f"{exc.filename or app_dir}: could not copy it for the probe ({exc.strerror}); make it "
                             "readable, or move it out of the app folder") from None
         try:
-            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry, NOT_FOUND_PATH], cwd=copy,
+            proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry, NOT_FOUND_PATH,
+                                   str(stuck.dump_after(timeout))], cwd=copy,
                                   env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise InitError(f"{entry}: the probe did not finish within {timeout:.0f} s (importing the app or one of "
-                            "its GET routes hangs?); name the entry with --entry, or fix what blocks") from None
+        except subprocess.TimeoutExpired as exc:
+            raise _ran_out(entry, timeout, exc, str(copy)) from None
         written = written_by(app_dir, copy)
     tail = "\n".join(proc.stderr.splitlines()[-20:])
     lines = proc.stdout.strip().splitlines()
@@ -90,6 +91,19 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         result[key] = moved(result.get(key))
     result["whitenoise"] = [[moved(root), prefix] for root, prefix in result.get("whitenoise", ())]
     return result
+
+
+def _ran_out(entry: str, timeout: float, exc: subprocess.TimeoutExpired, copy: str) -> InitError:
+    """Where the probe was when it was stopped (its stacks, stuck.py), the app's last logged error,
+    and the way on: init's probe runs with no service, so one the app waits on is the usual cause."""
+    stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+    at = stuck.where(stderr, copy) or "importing the app or one of its GET routes hangs?"
+    said = logged_error(stderr.split("Timeout (")[0])
+    logged = f"; the app logged: {said}" if said else ""
+    return InitError(f"{entry}: the probe did not finish within {timeout:.0f} s ({at}){logged}; init's probe runs "
+                     "with no database, cache or other service: where the app waits on one, run it and give the "
+                     "probe its address with --env NAME=value, or name the entry with --entry",
+                     detail="\n".join(stderr.replace(copy + "/", "").splitlines()[-40:]))
 
 
 def refused_note(paths: list[str]) -> str:

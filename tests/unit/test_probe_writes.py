@@ -218,3 +218,28 @@ def test_a_secret_key_written_in_the_source_is_found_by_its_hash_and_named(tmp_p
     (app / "webapp.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     bare = runner.run(_fake_venv(tmp_path / "bare"), app, "webapp:app", extra=appenv.probe_env(None))
     assert bare["secret_key"] is None and appenv.written_note(appenv.written_in(texts, None), "SECRET_KEY") is None
+
+
+def test_a_probe_that_runs_out_of_time_says_where_it_was_stuck(tmp_path: Path) -> None:
+    # zou's create_app() waited 63 s on Redis retries; init said only "hangs?".
+    app = tmp_path / "tracker"
+    app.mkdir()
+    (app / "webapp.py").write_text(
+        "import logging, threading\nfrom flask import Flask\n\n"
+        "def sync_config():\n    logging.error('Redis unavailable while syncing config')\n"
+        "    threading.Event().wait(30)\n\n"
+        "app = Flask(__name__)\nsync_config()\n")
+    with pytest.raises(InitError) as failed:
+        runner.run(_fake_venv(tmp_path), app, "webapp:app", timeout=4)
+    message = failed.value.message
+    assert message.startswith("webapp:app: the probe did not finish within 4 s (importing the app, in webapp.py "
+                              "line 6 (sync_config), waiting in "), message
+    assert ", waiting in threading.py line " in message and "(wait))" in message
+    assert "the app logged: ERROR:root:Redis unavailable while syncing config" in message
+    assert "--env NAME=value" in message and "sync_config" in failed.value.detail
+    # A GET route that hangs is told apart from the import.
+    (app / "webapp.py").write_text("import threading\nfrom flask import Flask\napp = Flask(__name__)\n\n"
+                                   "@app.get('/report')\ndef report():\n    threading.Event().wait(30)\n")
+    with pytest.raises(InitError) as failed:
+        runner.run(_fake_venv(tmp_path / "again"), app, "webapp:app", timeout=4)
+    assert "(requesting its GET routes, in webapp.py line 7 (report), waiting in " in failed.value.message
