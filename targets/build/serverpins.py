@@ -27,6 +27,7 @@ constraint files.
 
 from __future__ import annotations
 
+import configparser
 import tomllib
 from pathlib import Path
 
@@ -69,7 +70,10 @@ def app_names(expanded: Expanded, app_dir: Path, prefix: str) -> dict[str, Entry
     named: dict[str, Entry] = {}
     for entry in expanded.entries:
         if entry.kind == "self":
-            named.update(pyproject_names(app_dir / "pyproject.toml", entry.extras))
+            # setup.cfg where pyproject.toml has no [project] dependencies: zou's gunicorn==26.0.0
+            # sat in its install_requires, unseen, and the lock beside our pin failed.
+            named.update(pyproject_names(app_dir / "pyproject.toml", entry.extras)
+                         or setup_cfg_names(app_dir / "setup.cfg", entry.extras))
         elif entry.kind == "constraint" and (app_dir / entry.spec).is_file():
             constraints = expand((app_dir / entry.spec).read_text(encoding="utf-8"), app_dir / entry.spec, app_dir,
                                  prefix, constraint=True)
@@ -95,6 +99,29 @@ def pyproject_names(path: Path, extras: str = "") -> dict[str, Entry]:
         except InvalidRequirement:
             continue  # the lock reports it, in uv's words
         names[name] = Entry("named", str(dependency), path.name, 0, spec=str(dependency), name=name)
+    return names
+
+
+def setup_cfg_names(path: Path, extras: str = "") -> dict[str, Entry]:
+    """setuptools' declarative config: [options] install_requires, and the groups of
+    [options.extras_require] `extras` names, by canonical name (a setup.py is code: not read)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return {}
+    wanted = {canonicalize_name(group) for group in extras.strip("[]").split(",") if group.strip()}
+    texts = [parser.get("options", "install_requires", fallback="")]
+    if parser.has_section("options.extras_require"):
+        texts += [text for group, text in parser.items("options.extras_require") if canonicalize_name(group) in wanted]
+    names: dict[str, Entry] = {}
+    for line in (line.split("#", 1)[0].strip() for text in texts for line in text.splitlines()):
+        try:
+            name = canonicalize_name(Requirement(line).name) if line else ""
+        except InvalidRequirement:
+            continue  # the lock reports it, in uv's words
+        if name:
+            names[name] = Entry("named", line, path.name, 0, spec=line, name=name)
     return names
 
 

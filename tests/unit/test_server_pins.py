@@ -133,6 +133,24 @@ def test_what_a_dot_line_and_a_constraint_file_name_counts_as_the_apps_own(tmp_p
     assert serverpins.own_lines(IMAGES, {"gunicorn": loose}, False, "") == IMAGES  # it admits the pin
 
 
+def test_a_dot_lines_setup_cfg_dependencies_count_as_the_apps_own(tmp_path: Path) -> None:
+    # zou: `-e .[dev,test]`, a pyproject.toml with tool settings only, and gunicorn==26.0.0 in
+    # setup.cfg's install_requires; unseen, our pin beside it made every target's lock fail.
+    app = _app(tmp_path, "-e .[dev,test]\n")
+    (app / "pyproject.toml").write_text("[tool.black]\nline-length = 79\n")
+    (app / "setup.cfg").write_text("[metadata]\nname = zou\n\n[options]\ninstall_requires =\n    flask==3.1.3\n"
+                                   "    gunicorn==26.0.0\n\n[options.extras_require]\ndev =\n    wheel\n\n"
+                                   "test =\n    # pinned for the CI\n    pytest==9.0.3\n\nprod =\n    sentry-sdk\n")
+    expanded = reqlines.expand((app / "requirements.txt").read_text(), app / "requirements.txt", app, "run: ")
+    named = serverpins.app_names(expanded, app, "run: ")
+    assert sorted(named) == ["flask", "gunicorn", "pytest", "wheel"]  # not prod's: not asked for
+    assert named["gunicorn"].file == "setup.cfg"
+    # The platform's line becomes the tested range, which the app's own pin then picks from.
+    assert serverpins.own_lines(IMAGES, named, False, "") == (f"gunicorn>={FLOORS['gunicorn']},<={CEILINGS['gunicorn']}",)
+    (app / "setup.cfg").write_text("[options\n")  # unreadable: nothing named, the lock says what is wrong
+    assert serverpins.app_names(expanded, app, "run: ") == {}
+
+
 def test_in_hash_mode_the_apps_hashed_pin_stands_alone_and_is_checked_against_the_range() -> None:
     def named(version: str) -> dict[str, reqlines.Entry]:
         hashed = f"gunicorn=={version} --hash=sha256:" + "a" * 64 + "\n"
