@@ -22,6 +22,7 @@ Delete the folder to take newer releases. A requirement pip cannot hash-check
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -141,11 +142,24 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
                               doing=doing or f"locking the dependencies for Python >= {python}",
                               failed=f"cannot lock the dependencies with {', '.join(extra)} for Python >= {python}")
         except BuildFailed as exc:
+            exc.message += _own_server_pin(exc.message, extra)
             _failed[name] = (where, exc)
             raise
     kept.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(kept, text)
     return text
+
+
+def _own_server_pin(message: str, extra: tuple[str, ...]) -> str:
+    """The way on when uv says the app itself depends on another release of a server flaskship
+    pins: its requirements name none that flaskship could read (a setup.py is code)."""
+    for line in extra:
+        server, _, version = line.partition("==")
+        if version and re.search(rf"depends on {re.escape(server)}\s*[=<>!~]", message, re.IGNORECASE):
+            return (f"; where the app's own package pins {server} (in a setup.py, which flaskship does not run), "
+                    f"name that pin in the requirements file as well: flaskship then locks {server} within the "
+                    "releases its settings are tested on")
+    return ""
 
 
 def _requires_python(app_dir: Path, source: str, python: str) -> str:
