@@ -7,6 +7,7 @@ are tested without a venv:
             driver too, the one whose scheme (mysql, postgres) the code names, else postgres;
   redis     redis, rq or celery installed;
   s3        boto3 installed, and the code sets an endpoint (endpoint_url, or reads a *ENDPOINT* variable).
+Where it reads no URL but the parts of one (DB_HOST, DB_PORT, ...), those are wired instead.
 Each variable the app reads (os.environ[...], .get(...), os.getenv(...), or through an
 alias of os.environ) into a setting that holds the connection (SQLALCHEMY_DATABASE_URI =
 os.getenv("DB_URI")), that is known to hold one, or is named like one (DEV_DATABASE_URL,
@@ -250,18 +251,19 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
     database = _database(installed, texts)
     if database and setting:
         kind, driver = database
-        names = _unique(assigned_reads(texts, DATABASE_SETTINGS), [v for v in reads if _database_variable(v)]) or [
-            "DATABASE_URL"]
+        names = _unique(assigned_reads(texts, DATABASE_SETTINGS), [v for v in reads if _database_variable(v)])
+        parts = {} if names else _parts(reads, _DATABASE_PART)
         extra = {"scheme": MYSQL_DRIVERS[driver]} if kind == "mariadb" else {}
-        found.append(Service("db", kind, {v: "url" for v in names},
-                             f"{driver} is a dependency and {_where(texts, setting)} names {setting}", extra))
+        found.append(Service("db", kind, parts or {v: "url" for v in names or ["DATABASE_URL"]},
+                             f"{driver} is a dependency and {_where(texts, setting)} names {setting}"
+                             + _built_from(parts), extra))
     client = next((c for c in REDIS_CLIENTS if c in installed), None)
     if client:
-        names = _unique(assigned_reads(texts, REDIS_SETTINGS), [v for v in reads if _redis_variable(v)]) or [
-            "REDIS_URL"]
+        names = _unique(assigned_reads(texts, REDIS_SETTINGS), [v for v in reads if _redis_variable(v)])
+        parts = {} if names else _parts(reads, _REDIS_PART)
         switches = tuple(v for v in reads if _SWITCH.match(v) and "REDIS" in v)
-        found.append(Service("cache", "redis", {v: "url" for v in names}, f"{client} is a dependency" + _on(switches),
-                             switches=switches))
+        found.append(Service("cache", "redis", parts or {v: "url" for v in names or ["REDIS_URL"]},
+                             f"{client} is a dependency" + _built_from(parts) + _on(switches), switches=switches))
     endpoint = next((v for v in reads if "ENDPOINT" in v), None)
     if "boto3" in installed and (endpoint or _where(texts, "endpoint_url")):
         # Read from the environment, else named as settings (which a config file may take from
@@ -284,6 +286,32 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
 # localhost:6379) while smoke starts the services it never uses.
 _DATABASE_NAMED = re.compile(r"^(?:[A-Z0-9]+_)?(?:DATABASE|DB)_(?:URL|URI)$")
 _REDIS_NAMED = re.compile(r"^REDIS[A-Z0-9]*_UR[LI]$")
+
+
+# The parts an app builds its connection URL from, where it reads no URL (zou: DB_HOST, DB_PORT,
+# DB_USERNAME, DB_PASSWORD, DB_DATABASE and KV_HOST, KV_PORT, KV_PASSWORD): wired part by part,
+# or the app never reads the DATABASE_URL it is given and smoke finds no server at its default.
+# libpq's own PGHOST ... too. The last group is the part; a host among them is required.
+_DATABASE_PART = re.compile(r"^(?:(?:[A-Z0-9]+_)?(?:DB|DATABASE|POSTGRES|POSTGRESQL|PG|MYSQL|MARIADB)_|PG)"
+                            r"(HOST|HOSTNAME|SERVER|PORT|USER|USERNAME|PASSWORD|PASS|NAME|DATABASE|DB)$")
+_REDIS_PART = re.compile(r"^(?:[A-Z0-9]+_)?(?:REDIS|KV|CACHE_REDIS)_(HOST|HOSTNAME|PORT|PASSWORD|PASS)$")
+_PART_FIELDS = {"HOST": "host", "HOSTNAME": "host", "SERVER": "host", "PORT": "port", "USER": "user",
+                "USERNAME": "user", "PASSWORD": "password", "PASS": "password", "NAME": "database",
+                "DATABASE": "database", "DB": "database"}
+
+
+def _parts(reads: Iterable[str], pattern: re.Pattern[str]) -> dict[str, str]:
+    """Variable -> connection field, for the parts the app reads (the first of each field), or {}
+    when none of them is a host: a lone DB_NAME or REDIS_PORT is no connection."""
+    found: dict[str, str] = {}
+    for name in reads:
+        if (match := pattern.match(name)) and _PART_FIELDS[match[1]] not in found.values():
+            found[name] = _PART_FIELDS[match[1]]
+    return found if "host" in found.values() else {}
+
+
+def _built_from(parts: Mapping[str, str]) -> str:
+    return f"; the app reads no URL but its parts: {', '.join(parts)}" if parts else ""
 
 
 # A variable that turns a service on (flask-shop's USE_REDIS: without it, the app never used the

@@ -182,6 +182,31 @@ def test_checks_save_values_for_the_checks_after_them() -> None:
     assert conformance.expand_all(nxt.json_body, saved) == {"n": "7"}
 
 
+def test_an_app_that_builds_its_urls_from_parts_gets_the_parts_wired() -> None:
+    # zou reads DB_HOST ... DB_DATABASE and KV_HOST, KV_PORT, KV_PASSWORD, never a URL: wired with
+    # DATABASE_URL and REDIS_URL, it ran on its localhost defaults and smoke found no server.
+    zou = {"zou/app/config.py":
+           'DATABASE = {"host": os.getenv("DB_HOST", "localhost"), "port": os.getenv("DB_PORT", "5432"),\n'
+           '    "username": os.getenv("DB_USERNAME", "postgres"), "password": os.getenv("DB_PASSWORD", "x"),\n'
+           '    "database": os.getenv("DB_DATABASE", "zoudb"), "pool": os.getenv("DB_POOL_SIZE", "30")}\n'
+           'SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://%(username)s@%(host)s" % DATABASE\n'
+           'KEY_VALUE_STORE = {"host": os.getenv("KV_HOST", "localhost"), "port": os.getenv("KV_PORT", "6379"),\n'
+           '    "password": os.getenv("KV_PASSWORD", None)}\nDEBUG_HOST = os.getenv("DEBUG_HOST")\n'}
+    found = {s.kind: s for s in scan.detect(["psycopg", "redis"], zou)}
+    assert found["postgres"].env == {"DB_HOST": "host", "DB_PORT": "port", "DB_USERNAME": "user",
+                                     "DB_PASSWORD": "password", "DB_DATABASE": "database"}
+    assert found["postgres"].why.endswith("; the app reads no URL but its parts: DB_DATABASE, DB_HOST, DB_PASSWORD, "
+                                          "DB_PORT, DB_USERNAME")
+    assert found["redis"].env == {"KV_HOST": "host", "KV_PORT": "port", "KV_PASSWORD": "password"}
+    # libpq's own names are parts too; a URL read wins over parts; parts without a host are no connection.
+    libpq = {"db.py": 'SQLALCHEMY_DATABASE_URI = "x"\nH = os.environ["PGHOST"]\nD = os.environ["PGDATABASE"]\n'}
+    assert scan.detect(["psycopg2"], libpq)[0].env == {"PGHOST": "host", "PGDATABASE": "database"}
+    both = {"db.py": 'SQLALCHEMY_DATABASE_URI = os.getenv("DATABASE_URL")\nH = os.getenv("DB_HOST")\n'}
+    assert scan.detect(["psycopg2"], both)[0].env == {"DATABASE_URL": "url"}
+    hostless = {"db.py": 'SQLALCHEMY_DATABASE_URI = "x"\nN = os.getenv("DB_NAME")\nR = os.getenv("REDIS_PORT")\n'}
+    assert [s.env for s in scan.detect(["psycopg2", "redis"], hostless)] == [{"DATABASE_URL": "url"}, {"REDIS_URL": "url"}]
+
+
 def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> None:
     texts = {"app.py": 'app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["SQLALCHEMY_DATABASE_URI"]\n'
                        'celery = Celery(broker=os.getenv("CELERY_BROKER_URL"))\n'
