@@ -227,13 +227,25 @@ def _s3_credentials(reads: Iterable[str]) -> dict[str, str]:
     AWS_* names boto3 reads by itself: the app passes these to boto3, and without them it has none."""
     found: dict[str, str] = {}
     for name in reads:
-        if "S3" not in name or name in AWS_VARIABLES:
+        if "S3" not in name or name in AWS_VARIABLES or _NOT_A_CREDENTIAL.search(name):
             continue
         if "SECRET" in name:
             found[name] = "secret_key"
         elif name.endswith(("_KEY", "_KEY_ID", "_ACCESS_KEY")):
             found[name] = "access_key"
     return found
+
+
+# A key that encrypts what is stored, not one that signs requests: zou's FS_S3_AES256_KEY was
+# given the access key.
+_NOT_A_CREDENTIAL = re.compile(r"AES|ENCRYPT|KMS|SSE|CUSTOMER")
+
+
+def _is_bucket(name: str) -> bool:
+    """A variable that holds a bucket's name, not a part of names (zou's FS_BUCKET_PREFIX, to
+    which it adds its own: given the bucket, it would have asked for `<bucket>thumbnails`) nor a
+    switch (FS_S3_CREATE_BUCKET)."""
+    return "BUCKET" in name and not re.search(r"PREFIX|SUFFIX|CREATE", name)
 
 
 def _s3_settings(texts: Mapping[str, str], part: str) -> list[str]:
@@ -271,8 +283,8 @@ def detect(distributions: Iterable[str], texts: Mapping[str, str]) -> list[Servi
         endpoints = [endpoint] if endpoint else _s3_settings(texts, "ENDPOINT") or ["S3_ENDPOINT_URL"]
         env = {**{name: "endpoint" for name in endpoints}, **AWS_VARIABLES, **_s3_credentials(reads)}
         env.update({v: "region" for v in _s3_settings(texts, "REGION")})
-        env.update({v: "bucket" for v in reads if "BUCKET" in v}
-                   or {v: "bucket" for v in _s3_settings(texts, "BUCKET")} or {"S3_BUCKET": "bucket"})
+        env.update({v: "bucket" for v in reads if _is_bucket(v)}
+                   or {v: "bucket" for v in _s3_settings(texts, "BUCKET") if _is_bucket(v)} or {"S3_BUCKET": "bucket"})
         how = f"reads {endpoint}" if endpoint else f"{_where(texts, 'endpoint_url')} sets endpoint_url"
         switches = tuple(v for v in reads if _SWITCH.match(v) and "S3" in v)
         found.append(Service("files", "s3", env, f"boto3 is a dependency and the app {how}" + _on(switches),

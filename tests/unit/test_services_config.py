@@ -203,6 +203,14 @@ def test_an_app_that_builds_its_urls_from_parts_gets_the_parts_wired() -> None:
     assert scan.detect(["psycopg2"], libpq)[0].env == {"PGHOST": "host", "PGDATABASE": "database"}
     both = {"db.py": 'SQLALCHEMY_DATABASE_URI = os.getenv("DATABASE_URL")\nH = os.getenv("DB_HOST")\n'}
     assert scan.detect(["psycopg2"], both)[0].env == {"DATABASE_URL": "url"}
+    # Its S3 settings: an encryption key is no credential, a bucket prefix no bucket.
+    s3 = {"config.py": 'E = os.getenv("FS_S3_ENDPOINT")\nA = os.getenv("FS_S3_ACCESS_KEY")\n'
+                       'S = os.getenv("FS_S3_SECRET_KEY")\nK = os.getenv("FS_S3_AES256_KEY")\n'
+                       'P = os.getenv("FS_BUCKET_PREFIX", "")\nC = os.getenv("FS_S3_CREATE_BUCKET")\n'}
+    (files,) = scan.detect(["boto3"], s3)
+    assert {n: f for n, f in files.env.items() if n.startswith(("FS_", "S3_"))} == {
+        "FS_S3_ENDPOINT": "endpoint", "FS_S3_ACCESS_KEY": "access_key", "FS_S3_SECRET_KEY": "secret_key",
+        "S3_BUCKET": "bucket"}
     hostless = {"db.py": 'SQLALCHEMY_DATABASE_URI = "x"\nN = os.getenv("DB_NAME")\nR = os.getenv("REDIS_PORT")\n'}
     assert [s.env for s in scan.detect(["psycopg2", "redis"], hostless)] == [{"DATABASE_URL": "url"}, {"REDIS_URL": "url"}]
 
