@@ -162,6 +162,7 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
             # Unless the line has a note already (the boot's own: hints.boot).
             + (hints.RELEASE if released and first.check != "release" and hints.NOTE not in first.got
                and first.variant not in ("infrastructure", "services") and hints.state_missing(shown) else "")
+            + usage.unreached_note(run, first.target)
         )
 
 

@@ -32,10 +32,15 @@ def tell(run: SmokeRun, target: str, since: dict[str, int], passed: bool) -> Non
     for name, count in used.items():
         instance = run.services.instances[name]
         kind, unit = instance.settings.kind, instance.kind.unit
+        given = ", ".join(sorted(instance.settings.env)) or "no variable"
         if count or not passed:
             run.progress(f"  {target} [services] {name} ({kind}): {count} {unit} from the app")
+            if not count:
+                # zou was given DATABASE_URL and REDIS_URL, read DB_HOST and KV_HOST, and failed at
+                # boot waiting on localhost: the count is the clue, and it was only a count.
+                notice(run.progress, f"  warning: {target} failed, and service {name} ({kind}) was never reached "
+                       f"(given {given}): {unreached([name])}", ("unreached-service", name))
             continue
-        given = ", ".join(sorted(instance.settings.env)) or "no variable"
         # Said once per service: every target of one app is told the same variables, and dribdat's
         # unused S3 gave the same long line for each of its four targets.
         notice(run.progress,
@@ -44,3 +49,17 @@ def tell(run: SmokeRun, target: str, since: dict[str, int], passed: bool) -> Non
                "to choose this service, runs on its own default (SQLite, a cache in memory, files on disk) and "
                f"passes anyway: name its variable under services.{name}.env, or set the switch under "
                f"environments.{run.env_name}.env in targets.yaml", ("unused-service", name))
+
+
+def unreached(names: list[str]) -> str:
+    """What to do about services a failed target never reached."""
+    where = " and ".join(f"services.{name}.env" for name in names)
+    return (f"an app that reads other variables (a URL by another name, its own host and port ones) looks for "
+            f"its server at its default instead; name them under {where} in targets.yaml")
+
+
+def unreached_note(run: SmokeRun, target: str) -> str:
+    """For the failure's line: the services `target` never reached, and what to do."""
+    never = [name for name, count in run.used.get(target, {}).items() if not count and name in run.services.instances]
+    shown = ", ".join(f"{name} ({run.services.instances[name].settings.kind})" for name in never)
+    return f"; note: it never reached {shown}: {unreached(never)}" if never else ""

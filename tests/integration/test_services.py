@@ -353,6 +353,18 @@ def test_an_s3_upload_comes_back_byte_identical(tmp_path: Path, engine: docker.D
     warnings = [line for line in smoke.stdout.splitlines() if "was never used" in line]
     assert len(warnings) == 1 and "service spare (redis)" in warnings[0] and "REDIS_URL" in warnings[0], warnings
     assert "services.spare.env" in warnings[0] and "environments.development.env in targets.yaml" in warnings[0]
+    # When the target fails, a service it never reached is the clue (zou read DB_HOST, was given
+    # DATABASE_URL, and waited on localhost): said beside the failure, not only counted.
+    failing = UPLOADS.replace("    - {name: empty,", "    - {name: gone, path: /files, status: 418}\n    - {name: empty,")
+    (root / "targets.yaml").write_text(failing)
+    failed = invoke("smoke", "--manifest", str(root / "targets.yaml"))
+    assert failed.code != 0
+    lines = failed.stderr.strip().splitlines()
+    assert lines[0].startswith("error: smoke failed: 3 check(s) failed, first run [") and " gone: expected 418" in lines[0]
+    assert lines[0].endswith("; note: it never reached spare (redis): an app that reads other variables (a URL by "
+                             "another name, its own host and port ones) looks for its server at its default instead; "
+                             "name them under services.spare.env in targets.yaml"), lines
+    assert "warning: run failed, and service spare (redis) was never reached (given REDIS_URL)" in failed.stdout
     assert _leftovers(engine) == []
 
 
