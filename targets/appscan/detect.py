@@ -300,7 +300,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     # Beside the release command the app's Procfile or heroku.yml runs: taken, or named and why not.
     command, why, release_note = deployrelease.settle(
         deployrelease.found(app_dir), command,
-        "Flask-Migrate is a dependency and migrations/ exists: migrate once per deploy",
+        f"Flask-Migrate is a dependency and {backing.migrations_folder(app_dir)}/ exists: migrate once per deploy",
         lambda args: backing.flask_command(chosen.value, args, flask_version))
     services = tuple(backing.detect(installed, texts))
     written = probe["written"]

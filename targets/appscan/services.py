@@ -366,7 +366,25 @@ def flask_command(entry: str, args: str, version: str) -> str:
 
 
 def release(distributions: Iterable[str], app_dir: Path, entry: str, flask_version: str = "") -> str | None:
-    """`flask db upgrade` when Flask-Migrate is installed and the app has its migrations folder."""
-    if "flask-migrate" in {normalise(d) for d in distributions} and (app_dir / "migrations" / "env.py").is_file():
-        return flask_command(entry, "db upgrade", flask_version)
-    return None
+    """`flask db upgrade` when Flask-Migrate is installed and the app has its migrations folder;
+    `--directory` names one inside a package (zou's zou/migrations), which `flask db` would not find."""
+    folder = migrations_folder(app_dir)
+    if "flask-migrate" not in {normalise(d) for d in distributions} or folder is None:
+        return None
+    args = "db upgrade" if folder == "migrations" else f"db upgrade --directory {shlex.quote(folder)}"
+    return flask_command(entry, args, flask_version)
+
+
+def migrations_folder(app_dir: Path) -> str | None:
+    """The app's Alembic folder for Flask-Migrate: migrations/ at its top, else the one
+    `<package>/migrations` (or one level deeper) that holds an env.py; none where there are several."""
+    if (app_dir / "migrations" / "env.py").is_file():
+        return "migrations"
+    found = sorted({path.parent.relative_to(app_dir).as_posix() for pattern in ("*/migrations/env.py",
+                                                                              "*/*/migrations/env.py")
+                    for path in app_dir.glob(pattern) if not _SKIPPED_PARTS & set(path.relative_to(app_dir).parts)})
+    return found[0] if len(found) == 1 else None
+
+
+# Folders whose migrations are not the app's: its tests', a virtualenv's installed packages.
+_SKIPPED_PARTS = {"tests", "test", "node_modules", "venv", ".venv", "site-packages", "build", "dist"}

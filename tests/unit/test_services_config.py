@@ -297,3 +297,22 @@ def test_init_detects_services_only_with_driver_and_setting(tmp_path: Path) -> N
         "FLASK_APP='CTFd:create_app()' flask db upgrade")
     assert scan.flask_command("pkg:create_app('prod')", "init-db", "3.1.0") == (
         "flask --app 'pkg:create_app('\"'\"'prod'\"'\"')' init-db")
+
+
+def test_a_migrations_folder_inside_the_package_is_named_to_flask_db(tmp_path: Path) -> None:
+    # zou keeps its Alembic folder in zou/migrations, and its Migrate() names no directory:
+    # `flask db upgrade` alone would look for ./migrations and fail.
+    assert scan.release(["Flask-Migrate"], tmp_path, "app:app") is None  # no folder: no release
+    (tmp_path / "zou/migrations").mkdir(parents=True)
+    (tmp_path / "zou/migrations/env.py").write_text("")
+    (tmp_path / "tests/migrations").mkdir(parents=True)  # a test suite's own: not the app's
+    (tmp_path / "tests/migrations/env.py").write_text("")
+    assert scan.release(["flask-migrate"], tmp_path, "zou.app:app", "3.1.3") == (
+        "flask --app zou.app:app db upgrade --directory zou/migrations")
+    assert scan.release(["flask"], tmp_path, "zou.app:app") is None  # no Flask-Migrate: not its folder
+    (tmp_path / "other/migrations").mkdir(parents=True)  # two packages' folders: no guess
+    (tmp_path / "other/migrations/env.py").write_text("")
+    assert scan.migrations_folder(tmp_path) is None
+    (tmp_path / "migrations").mkdir()  # the top one always wins, as `flask db` finds it
+    (tmp_path / "migrations/env.py").write_text("")
+    assert scan.release(["Flask-Migrate"], tmp_path, "app:app", "3.1.3") == "flask --app app:app db upgrade"
