@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from .. import trim
 from ..manifest import Check
 from ..smoke.paths import NOT_FOUND_PATH
-from . import appenv, buildsteps, candidates, deployrelease, interpreter, natives, nodelinks, runner, sandbox
+from . import (appenv, buildsteps, candidates, deployrelease, interpreter, natives, nodelinks, probeservices, runner,
+               sandbox)
 from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
@@ -286,7 +287,12 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     secret_key, secret_variable = reader if reader else (None, appenv.SECRET_KEY)
     with trim.holding(cache_dir):  # a build's trim must not take the probe venv while it runs
         venv = sandbox.ensure(cache_dir, app_dir, deps, progress, *interpreter.choose(app_dir, version))
-        probe = runner.run(venv, app_dir, chosen.value, extra={**appenv.probe_env(reader), **(given or {})})
+        # With the services the manifest will list, on loopback: an app that reads its config from
+        # Redis at import (zou) would otherwise wait out the probe's limit on retries.
+        early = backing.detect(probeservices.installed(venv), texts)
+        with probeservices.running(early, f"python:{version}-slim", cache_dir, progress) as reach:
+            probe = runner.run(venv, app_dir, chosen.value,
+                               extra={**reach, **appenv.probe_env(reader), **(given or {})})
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     if static.value is None and (served := whitenoise_static(app_dir, probe.get("whitenoise", ()))):

@@ -11,9 +11,10 @@ only the targets that use it fail.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docker.errors import DockerException
@@ -134,13 +135,22 @@ def running(project: Project, names: Iterable[str], progress: Callable[[str], No
     """Start these services (names from the manifest's `services`), wait until each
     answers, yield them; always remove them and their network."""
     wanted = sorted(set(names))
-    if not wanted:
+    declared = {name: project.manifest.services[name] for name in wanted}
+    with started(declared, project.manifest.base_image(), project.build_dir / ".cache", progress) as live:
+        yield live
+
+
+@contextmanager
+def started(declared: Mapping[str, ServiceSettings], base_image: str, cache: Path,
+            progress: Callable[[str], None] = print) -> Iterator[Live]:
+    """running(), for services given by their settings (init's probe has no manifest yet)."""
+    if not declared:
         yield NONE
         return
     with ExitStack() as stack:
         network = stack.enter_context(docker_client.network(LABEL))
         # Images first (a stand-in may have to be built), so start times count only the start.
-        live = Live(network, _instances(project, wanted, progress))
+        live = Live(network, _instances(declared, base_image, cache, progress))
         for instance in live.instances.values():
             if instance.error:
                 continue
@@ -160,23 +170,23 @@ def running(project: Project, names: Iterable[str], progress: Callable[[str], No
 def planned(project: Project, names: Iterable[str], progress: Callable[[str], None] = print) -> Live:
     """These services with fresh credentials and their images, none started: what a
     compose stack, which runs its own from its file, takes in its variables."""
-    live = Live(None, _instances(project, sorted(set(names)), progress))
+    declared = {name: project.manifest.services[name] for name in sorted(set(names))}
+    live = Live(None, _instances(declared, project.manifest.base_image(), project.build_dir / ".cache", progress))
     for instance in live.instances.values():
         if instance.error:
             raise SmokeFailed(instance.error, instance.logs)
     return live
 
 
-def _instances(project: Project, names: list[str], progress: Callable[[str], None]) -> dict[str, Instance]:
-    """An Instance per name, with generated credentials and its image resolved (or its error)."""
-    declared, cache = project.manifest.services, project.build_dir / ".cache"
+def _instances(declared: Mapping[str, ServiceSettings], base_image: str, cache: Path,
+               progress: Callable[[str], None]) -> dict[str, Instance]:
+    """An Instance per service, with generated credentials and its image resolved (or its error)."""
     instances: dict[str, Instance] = {}
-    for name in names:
-        kind = behaviour(declared[name].kind)
-        instance = instances[name] = Instance(name, declared[name], kind, generate(kind))
+    for name, settings in declared.items():
+        kind = behaviour(settings.kind)
+        instance = instances[name] = Instance(name, settings, kind, generate(kind))
         try:
-            instance.image = images.resolve(name, instance.settings, kind, project.manifest.base_image(), cache,
-                                            progress)
+            instance.image = images.resolve(name, instance.settings, kind, base_image, cache, progress)
         except FlaskshipError as exc:
             instance.error, instance.logs = f"service {name} ({kind.name}) has no image: {exc.message}", exc.detail
     return instances

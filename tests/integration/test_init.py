@@ -116,6 +116,20 @@ def test_an_app_that_needs_its_database_has_its_home_page_skipped_with_a_hint(
 
 
 
+def test_the_probe_runs_the_app_with_the_services_it_finds(
+        initialised: Callable[[str], tuple[Path, CliResult]], engine: docker.DockerClient) -> None:
+    # redis_counter reads Redis in GET /visits: probed without a server, that route answered 500 and
+    # was left out; zou's import waited out the probe's limit on Redis retries. Now the probe gets
+    # a Redis of its own on a loopback port, removed after it.
+    copy, result = initialised("redis_counter")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "init: starting cache (redis) for the probe ..." in result.stdout
+    assert "/visits 200 application/json" in result.stdout and "skipped" not in result.stdout, result.stdout
+    assert {"path": "/visits", "status": 200, "content_type": "application/json"} in written(copy)["smoke"]["checks"]
+    assert written(copy)["services"]["cache"] == {"kind": "redis", "env": {"REDIS_URL": "url"}}
+    assert managed_containers(engine) == []
+
+
 def test_init_leaves_the_app_folder_as_it_was_when_the_app_writes_where_it_runs(
         initialised: Callable[[str], tuple[Path, CliResult]], tmp_path: Path) -> None:
     # microblog's factory makes logs/ and a log file in its working directory; the probe
