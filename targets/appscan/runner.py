@@ -95,14 +95,15 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
 
 def _ran_out(entry: str, timeout: float, exc: subprocess.TimeoutExpired, copy: str) -> InitError:
     """Where the probe was when it was stopped (its stacks, stuck.py), the app's last logged error,
-    and the way on: init's probe runs with no service, so one the app waits on is the usual cause."""
+    and the way on: a server the app waits on that the probe did not start for it (probeservices.py
+    starts only those init finds) is the usual cause."""
     stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
     at = stuck.where(stderr, copy) or "importing the app or one of its GET routes hangs?"
     said = logged_error(stderr.split("Timeout (")[0])
     logged = f"; the app logged: {said}" if said else ""
-    return InitError(f"{entry}: the probe did not finish within {timeout:.0f} s ({at}){logged}; init's probe runs "
-                     "with no database, cache or other service: where the app waits on one, run it and give the "
-                     "probe its address with --env NAME=value, or name the entry with --entry",
+    return InitError(f"{entry}: the probe did not finish within {timeout:.0f} s ({at}){logged}; where the app "
+                     "waits on a server the probe did not start for it (a database, a cache, an API), run one and "
+                     "give the probe its address with --env NAME=value, or name the entry with --entry",
                      detail="\n".join(stderr.replace(copy + "/", "").splitlines()[-40:]))
 
 
