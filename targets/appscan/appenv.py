@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 
-from .services import assigned_reads, env_reads
+from .services import assigned_reads, env_reads, parsed_source
 
 SECRET_KEY = "SECRET_KEY"
 
@@ -64,11 +64,10 @@ def written_in(texts: Mapping[str, str], fingerprint: str | None) -> str | None:
     if not fingerprint:
         return None
     for path, text in sorted(texts.items()):
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        parsed = parsed_source(text)  # the tree the service scan made of it already
+        if parsed is None:
             continue
-        for node in ast.walk(tree):
+        for node in ast.walk(parsed[0]):
             if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and node.value:
                 value = node.value.encode("utf-8", "surrogatepass") if isinstance(node.value, str) else node.value
                 if hashlib.sha256(value).hexdigest() == fingerprint:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from .candidates import modules
+from .candidates import modules, skipped
 
 READS = re.compile(r"""(?:environ(?:\.get)?\s*[\[(]|getenv\()\s*["']([A-Z_][A-Z0-9_]*)["']""")
 POSTGRES_DRIVERS = ("psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary")
@@ -90,7 +90,7 @@ def env_reads(texts: Mapping[str, str]) -> list[str]:
     for tests (a file Python cannot parse: every read the text shows)."""
     found: set[str] = set()
     for text in texts.values():
-        parsed = _parsed(text)
+        parsed = parsed_source(text)
         if parsed is None:
             found.update(READS.findall(text))
             continue
@@ -100,7 +100,7 @@ def env_reads(texts: Mapping[str, str]) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def _parsed(text: str) -> tuple[ast.Module, frozenset[str]] | None:
+def parsed_source(text: str) -> tuple[ast.Module, frozenset[str]] | None:
     """(the file's tree, the names os.environ goes by in it), made once: init asks the same files
     for reads five times (the secret's, every read, the database's and Redis's settings), and
     parsing and walking each time took 2.3 s for CTFd's 197 files. None: Python cannot parse it."""
@@ -157,7 +157,7 @@ def assigned_reads(texts: Mapping[str, str], settings: frozenset[str]) -> list[s
     os.environ["X"]`, `app.config.update(REDIS_URL=...)`, `{"REDIS_URL": ...}`."""
     found: list[str] = []
     for text in texts.values():
-        parsed = _parsed(text)
+        parsed = parsed_source(text)
         if parsed is None:
             continue
         tree, environ = parsed
@@ -382,9 +382,11 @@ def migrations_folder(app_dir: Path) -> str | None:
         return "migrations"
     found = sorted({path.parent.relative_to(app_dir).as_posix() for pattern in ("*/migrations/env.py",
                                                                               "*/*/migrations/env.py")
-                    for path in app_dir.glob(pattern) if not _SKIPPED_PARTS & set(path.relative_to(app_dir).parts)})
+                    for path in app_dir.glob(pattern) if not _under_skipped(app_dir, path.parent.parent)})
     return found[0] if len(found) == 1 else None
 
 
-# Folders whose migrations are not the app's: its tests', a virtualenv's installed packages.
-_SKIPPED_PARTS = {"tests", "test", "node_modules", "venv", ".venv", "site-packages", "build", "dist"}
+def _under_skipped(app_dir: Path, folder: Path) -> bool:
+    """Whether `folder` is in one the entry scan passes over (a test suite's, a virtualenv's)."""
+    parts = folder.relative_to(app_dir).parts
+    return any(skipped(app_dir.joinpath(*parts[:i]), part, i == 0) for i, part in enumerate(parts))
