@@ -99,7 +99,7 @@ def _ran_out(entry: str, timeout: float, exc: subprocess.TimeoutExpired, copy: s
     starts only those init finds) is the usual cause."""
     stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
     at = stuck.where(stderr, copy) or "importing the app or one of its GET routes hangs?"
-    said = logged_error(stderr.split("Timeout (")[0])
+    said = logged_error(stuck.before_stacks(stderr))
     logged = f"; the app logged: {said}" if said else ""
     return InitError(f"{entry}: the probe did not finish within {timeout:.0f} s ({at}){logged}; where the app "
                      "waits on a server the probe did not start for it (a database, a cache, an API), run one and "
