@@ -27,6 +27,10 @@ class TargetSettings(Strict):
     # Whether the backing services' settings go into what this kind builds (compose's
     # file declares them); elsewhere they reach the app only at run time.
     builds_services: ClassVar[bool] = False
+    # Settings that only say where `invoke publish` sends the artifacts: they reach nothing
+    # built or run, so a change to one rebuilds nothing, and copies of a target that differ
+    # only there are one smoke run (smoke/same_run.py).
+    publish_only: ClassVar[frozenset[str]] = frozenset({"registry", "auth", "tags"})
 
     kind: str
     # Overrides defaults.base_image for this target.

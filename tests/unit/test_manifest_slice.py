@@ -66,3 +66,25 @@ def test_an_edited_build_folder_is_still_refused(project: Path) -> None:
     (project / "build/compose/docker-compose.yml").write_text("services: {x: {}}\n")
     with pytest.raises(SmokeFailed, match="build/compose/ changed since it was built"):
         manifest_slice.refuse_stale(manifest.load(project / "targets.yaml"), "compose")
+
+
+@pytest.mark.parametrize("target, old, new, same", [
+    ("heroku", "app: flask-demo", "app: flask-prod", True),  # where publish pushes, not what is built
+    ("functions", "bucket: flask-demo-functions", "bucket: other-bucket", True),
+    ("cloudrun", "region: us-central1", "region: europe-west1", False),  # firebase.json's rewrite names it
+    ("heroku", "app: flask-demo", "app: flask-demo\n    port: 8081", False),
+])
+def test_a_kinds_publish_only_settings_are_not_in_its_slice(project: Path, target: str, old: str, new: str,
+                                                            same: bool) -> None:
+    before = manifest_slice.digest(manifest.load(project / "targets.yaml"), target)
+    assert (manifest_slice.digest(_edit(project, old, new), target) == before) is same
+
+
+def test_two_copies_of_a_target_have_one_slice_apart_from_their_names(project: Path) -> None:
+    path = project / "targets.yaml"
+    path.write_text(path.read_text() + "  heroku-b:\n    kind: heroku\n    app: flask-prod\n"
+                    "  heroku-c:\n    kind: heroku\n    app: flask-prod\n    port: 8081\n")
+    loaded = manifest.load(path)
+    alike = {name: manifest_slice.digest(loaded, name, as_name="*") for name in ("heroku", "heroku-b", "heroku-c")}
+    assert alike["heroku"] == alike["heroku-b"] != alike["heroku-c"]
+    assert manifest_slice.digest(loaded, "heroku") != manifest_slice.digest(loaded, "heroku-b")

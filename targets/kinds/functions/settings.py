@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import StringConstraints
 
@@ -13,6 +13,9 @@ Bucket = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,61}[a
 
 
 class FunctionsSettings(TargetSettings):
+    # Where the zip is uploaded and deployed: nothing in the zip or the runner image says.
+    publish_only: ClassVar[frozenset[str]] = TargetSettings.publish_only | {"region", "bucket", "token_env"}
+
     kind: Literal["functions"]
     entry_point: Identifier = "handler"
     region: Region = "us-central1"

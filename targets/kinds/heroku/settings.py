@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import StringConstraints
 
@@ -11,6 +11,9 @@ from ..base import RegistryAuth, TargetSettings
 
 
 class HerokuSettings(TargetSettings):
+    # The app and the API only name where publish pushes and releases: heroku.yml has neither.
+    publish_only: ClassVar[frozenset[str]] = TargetSettings.publish_only | {"app", "api"}
+
     kind: Literal["heroku"]
     app: ServiceId  # the Heroku app name: registry.heroku.com/<app>/web
     api: Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.:\[\]-]+$")] = "https://api.heroku.com"
