@@ -18,7 +18,7 @@ from ..kinds.protocol import behaviour
 from ..manifest import Project
 from ..records import BuildRecord
 from ..services import live as services
-from ..smoke import hints, parity, repeats, usage
+from ..smoke import hints, parity, repeats, same_run, usage
 from ..smoke.report import Result, matrix, passed
 from ..smoke.session import SmokeRun
 from ..ui.progress import Reporter
@@ -51,15 +51,26 @@ def smoke(project: Project, target: str | list[str], env: str | None, report: Re
         # 14.2-15.7 s with 2 at a time, 10.9-12.6 s with 3, 9.9-11.6 s with 4.
         width = 1 if used else jobs or default_jobs() + 1
         kinds = dict(selected)  # the longest smokes start first, when there are lanes to choose
+        # Copies of a target (the same layers, settings and checks; another registry) take its verdict.
+        # Not with shared state, where a verdict depends on the targets smoked before it.
+        copies = {} if _shares_state(project) else same_run.originals(built, lambda record: _alike(run, record))
         with services.running(project, used, shown) as run.services:
             runs = run_each({name: (lambda name=name, settings=settings: _smoke_target(
-                run, built[name], settings, previous.get(name), force, shown)) for name, settings in selected},
+                run, built[name], settings, previous.get(name), force, shown))
+                for name, settings in selected if name not in copies},
                 width, shown, first=lambda name: KINDS[kinds[name].kind].smoke_work)
+        for name, source in copies.items():
+            runs[name] = same_run.taken(runs[source], source, name, shown.target(name))
+            checks = {r.check for r in runs[name].results}
+            failed = {r.check for r in runs[name].results if r.status == "fail"}
+            shown.finish(name, f"built and run as {source} is, but for its name: {source}'s run stands for it "
+                         f"({len(checks)} checks" + (f", {len(failed)} failed)" if failed else " passed)"), ok=not failed)
         for name, _ in selected:  # in target order, however the threads finished
             run.results.extend(runs[name].results)
             run.logs.update(runs[name].logs)
             run.cached |= runs[name].cached
             run.used.update(runs[name].used)
+            run.same_as.update(runs[name].same_as)
         _parity_and_report(run, selected, built, time.monotonic() - started, shown)
     return run
 
@@ -167,14 +178,26 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
 
 
 def cache_key(record: BuildRecord, run: SmokeRun) -> str:
-    """What a verdict depends on: the build (its key and files), the environment,
-    and the suite itself (checks, health path, the static file's bytes)."""
-    suite = run.suite
-    parts = [record.key, record.inputs, run.env_name, json.dumps(dict(suite.env), sort_keys=True), suite.health,
-             json.dumps([c.model_dump(mode="json") for c in suite.checks], sort_keys=True), str(suite.static_url),
-             hashlib.sha256(suite.static_bytes).hexdigest(), json.dumps(run.project.manifest.smoke.url_echo),
-             _services_key(run.project, record.target)]
+    """What a verdict depends on: the build (its key and files), and the rest of _verdict_parts."""
+    parts = [record.key, record.inputs, *_verdict_parts(run, record.target)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _alike(run: SmokeRun, record: BuildRecord) -> list[str]:
+    """What two targets whose images are alike (smoke/same_run.py) must also share for one run to
+    stand for both: their slices of targets.yaml apart from their names, and the rest of a verdict's inputs."""
+    return [manifest_slice.digest(run.project, record.target, as_name=same_run.ANY_NAME),
+            *_verdict_parts(run, record.target)]
+
+
+def _verdict_parts(run: SmokeRun, target: str) -> list[str]:
+    """Besides the build: the environment, the suite itself (checks, health path, the static file's
+    bytes) and the target's services as declared."""
+    suite = run.suite
+    return [run.env_name, json.dumps(dict(suite.env), sort_keys=True), suite.health,
+            json.dumps([c.model_dump(mode="json") for c in suite.checks], sort_keys=True), str(suite.static_url),
+            hashlib.sha256(suite.static_bytes).hexdigest(), json.dumps(run.project.manifest.smoke.url_echo),
+            _services_key(run.project, target)]
 
 
 def _services_key(project: Project, target: str) -> str:
@@ -214,6 +237,8 @@ def write_report(project: Project, run: SmokeRun, built: dict[str, BuildRecord])
             "cache_key": cache_key(record, run),
             # Whether this run reused the verdict: a rerun can give the very same results.
             "cached": name in run.cached,
+            # The target whose run in this smoke stands for this one's (smoke/same_run.py), if any.
+            "same_as": run.same_as.get(name),
             # How often the app reached each of its services (a cached pass: as it was then).
             "services_used": run.used.get(name, {}),
         }

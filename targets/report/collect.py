@@ -54,7 +54,7 @@ def _build(project: Project, name: str, before: dict[str, Any], error: BaseExcep
         return Row(name, kind, "not built")
     moved = before.get(name) != _record_bytes(project, name)  # a rebuild rewrites it (its time, its image ids)
     verdict = "built" if moved else ("up to date" if error is None else "not built")
-    return Row(name, kind, verdict, artifacts(record), record.seconds if moved else None, "build")
+    return Row(name, kind, verdict, artifacts(record), *((record.seconds, "build") if moved else (None, "")))
 
 
 def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseException | None, failure: str | None,
@@ -78,7 +78,10 @@ def _smoke(project: Project, name: str, before: dict[str, Any], error: BaseExcep
         named = ", ".join(name + (f" ({count}x)" if count > 1 else "") for name, count in others.items())
         why += f" (and {len(failed) - 1} more: {named})" if others else ""
         return Row(name, kind, "FAIL", found, boot_seconds(results), "boot", why)
-    return Row(name, kind, "cached" if entry.get("cached") else "pass", found, boot_seconds(results), "boot")
+    verdict = "cached" if entry.get("cached") else "pass"
+    if entry.get("same_as"):  # its original's run, not one of its own: no boot of its own to time
+        return Row(name, kind, verdict, found, None, f"run as {entry['same_as']}")
+    return Row(name, kind, verdict, found, boot_seconds(results), "boot")
 
 
 def _publish(project: Project, name: str, before: dict[str, Any], error: BaseException | None, failure: str | None,

@@ -25,7 +25,7 @@ class Row:
     verdict: str  # built, up to date, pass, cached, published, would push, FAIL, not run
     artifacts: list[dict[str, Any]] = field(default_factory=list)  # role, ref/path, id/digest/sha256, size
     seconds: float | None = None
-    time_label: str = ""  # what `seconds` measures: build, boot, push
+    time_label: str = ""  # what `seconds` measures: build, boot, push (without seconds: the time cell itself)
     reason: str = ""
 
     @property

@@ -47,7 +47,7 @@ def artifact_text(artifact: dict[str, Any]) -> str:
 
 def cells(row: Row) -> list[list[str]]:
     """One line per artifact; the target's other cells on its first line."""
-    time_cell = f"{row.time_label} {row.seconds:.1f} s" if row.seconds is not None else "-"
+    time_cell = f"{row.time_label} {row.seconds:.1f} s" if row.seconds is not None else row.time_label or "-"
     found = row.artifacts or [{}]
     lines = []
     for index, artifact in enumerate(found):

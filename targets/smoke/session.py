@@ -61,6 +61,8 @@ class SmokeRun:
     cached: set[str] = field(default_factory=set)
     # target -> service -> how often the app reached it over the target's smoke (smoke/usage.py).
     used: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Targets whose verdict is another's in this very run (smoke/same_run.py): copy -> that target.
+    same_as: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _, environment = self.project.environment(self.env_name)
@@ -79,7 +81,7 @@ class SmokeRun:
         """The same run (environment, secrets, suite) for one target on a thread of its
         own, with its own results and logs: the command merges them in target order."""
         twin = copy.copy(self)
-        twin.progress, twin.results, twin.logs, twin.cached, twin.used = progress, [], {}, set(), {}
+        twin.progress, twin.results, twin.logs, twin.cached, twin.used, twin.same_as = progress, [], {}, set(), {}, {}
         return twin
 
     def side_by_side(self, *variants: Callable[[SmokeRun], None]) -> None:
