@@ -242,7 +242,8 @@ def _zips(copy: Project, kinds: dict[str, str]) -> dict[str, Any]:
 def _scale(path: Path, bases: tuple[str, str], run_id: str, session: str, salted: list[str],
            figures: dict[str, Any], rounds: int) -> dict[str, Any]:
     """Cold build, no-op and smoke of a 16-target manifest (four of each target), against the
-    4-target figures: medians over as many rounds as those, each cold on bases of its own."""
+    4-target figures: medians over as many rounds as those, each cold on bases of its own; and
+    the smoke of 16 targets no two of which are alike."""
     data = yaml.safe_load(path.read_text())
     data["targets"] = {f"{name}-{i}": dict(settings) for name, settings in data["targets"].items() for i in range(1, 5)}
     big = path.with_name("targets-16.yaml")
@@ -255,9 +256,19 @@ def _scale(path: Path, bases: tuple[str, str], run_id: str, session: str, salted
         runs["cold"].append(arms.invoke_cpu("build", "--manifest", str(big), session=session))
         runs["noop"].append(arms.invoke_cpu("build", "--manifest", str(big), session=session))
         runs["smoke"].append(arms.invoke_cpu("smoke", "--force", "--manifest", str(big), session=session))
+    # Four of each target are alike, and smoke runs one of each four (smoke/same_run.py). The
+    # same copies, each with a port of its own, are 16 runs: what 16 targets cost when no two are alike.
+    for i, settings in enumerate(data["targets"].values()):
+        settings["port"] = 8080 + i
+    distinct = path.with_name("targets-16-distinct.yaml")
+    distinct.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    arms.invoke("build", "--manifest", str(distinct), session=session)
+    runs["smoke_distinct"] = [arms.invoke_cpu("smoke", "--force", "--manifest", str(distinct), session=session)
+                              for _ in range(rounds)]
     median = {key: _median_run(measured) for key, measured in runs.items()}
     four = {"cold": figures["build"]["ours"]["cold"]["median"], "noop": figures["build"]["ours"]["noop"]["median"],
             "smoke": figures["smoke"]["ours"]["median"]}
+    four["smoke_distinct"] = four["smoke"]
     return {"targets": len(data["targets"]), "rounds": rounds, **{key: wall for key, (wall, _) in median.items()},
             "spread": {key: [min(w for w, _ in measured), max(w for w, _ in measured)] for key, measured in runs.items()},
             "ratio": {key: median[key][0] / four[key] for key in runs},

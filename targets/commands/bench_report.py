@@ -75,10 +75,14 @@ def _rows(f: dict[str, Any]) -> list[list[str]]:
                          _ratio(size, f["zip"]["naive"]), "", None))
     if "scale" in f:
         s = f["scale"]
-        for key in ("cold", "noop", "smoke"):
+        # A record from before smoke ran alike targets once has no smoke_distinct.
+        for key in ("cold", "noop", "smoke", "smoke_distinct"):
+            if key not in s:
+                continue
             # A record from before the 16 had rounds has no spread.
             spread = f" ({s['spread'][key][0]:.2f}-{s['spread'][key][1]:.2f})" if s.get("rounds", 1) > 1 else ""
-            rows.append(_row(f"16 targets vs 4: {key}", f"{s[key]:.2f} s{spread}" + _floor(s, key), "-",
+            what = {"smoke": "smoke (4 of each target, alike)", "smoke_distinct": "smoke (no two alike)"}.get(key, key)
+            rows.append(_row(f"16 targets vs 4: {what}", f"{s[key]:.2f} s{spread}" + _floor(s, key), "-",
                              s["ratio"][key], "<= 2x of 4", s["ratio"][key] <= 2.0))
     return rows
 

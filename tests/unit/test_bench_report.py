@@ -116,6 +116,23 @@ def test_the_16_targets_rows_show_their_spread_over_rounds() -> None:
     assert cold[-2:] == ["<= 2x of 4", "met" if scale["ratio"]["cold"] <= 2 else "MISSED"]
 
 
+def test_the_16_copies_smoke_and_the_16_distinct_smoke_are_two_rows() -> None:
+    """The 16 are four copies of each target, which smoke runs once each (smoke/same_run.py):
+    the row says so, and the 16 that are no two alike have a row of their own."""
+    record = json.loads(json.dumps(THREE_ROUNDS))
+    scale = record["figures"]["scale"]
+    assert "no two alike" not in bench_report.table(record)  # a record from before has no such row
+    four = scale["smoke"] / scale["ratio"]["smoke"]
+    scale.update(smoke_distinct=14.0, rounds=3, spread={**{k: [1.0, 2.0] for k in ("cold", "noop", "smoke")},
+                                                         "smoke_distinct": [13.5, 14.9]})
+    scale["ratio"]["smoke_distinct"] = 14.0 / four
+    table = bench_report.table(record)
+    assert _row(table, "16 targets vs 4: smoke (4 of each target, alike)")[1].startswith(f"{scale['smoke']:.2f} s")
+    distinct = _row(table, "16 targets vs 4: smoke (no two alike)")
+    assert distinct[1] == "14.00 s (13.50-14.90)"
+    assert distinct[-2:] == ["<= 2x of 4", "met" if 14.0 / four <= 2 else "MISSED"]
+
+
 def test_the_first_200_row_shows_the_floor_a_bare_server_sets_when_measured() -> None:
     record = json.loads(json.dumps(THREE_ROUNDS))
     serve = record["figures"]["serve"]["cloudrun"]
