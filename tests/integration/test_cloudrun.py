@@ -253,3 +253,15 @@ def test_a_smoke_that_passed_with_the_same_everything_is_reported_cached(built: 
     other = invoke("smoke", "--manifest", manifest, "--target", "cloudrun", "--env", "staging",
                    env={"SECRET_KEY": "staging-only-test-value"})
     assert other.code == 0 and "cached" not in other.stdout and "[PORT unset] boot: ok" in other.stdout
+
+
+def test_a_port_of_its_own_is_where_the_image_serves_when_port_is_unset(project: Path) -> None:
+    """targets.X.port is the image's PORT: smoke's "PORT unset" run and the Hosting edge reach it
+    there (they polled 8080, and every run of such a target failed at boot)."""
+    manifest = project / "targets.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text.replace("    service_id: flask-demo\n", "    service_id: flask-demo\n    port: 5000\n", 1))
+    assert invoke("build", "--manifest", str(manifest), "--target", "cloudrun").code == 0
+    smoked = invoke("smoke", "--manifest", str(manifest), "--target", "cloudrun")
+    assert smoked.code == 0, smoked.stdout + smoked.stderr
+    assert "[PORT unset] boot: ok" in smoked.stdout and "[PORT=9090] boot: ok" in smoked.stdout

@@ -71,3 +71,21 @@ def test_cloudrun_runs_the_release_as_a_job_before_the_service() -> None:
     args = shlex.split(commands[0])
     # A comma in the command must not split gcloud's list: ^DELIM^ syntax.
     assert args[args.index("--args") + 1] == "^@^-c@flask db upgrade, then more"
+
+
+def test_cloudrun_tells_the_service_a_port_other_than_8080() -> None:
+    """Cloud Run injects PORT=8080 unless told the container's port: the image's own default
+    (targets.X.port), which smoke's "PORT unset" run polls, must be the one it serves on there."""
+    import shlex
+
+    from targets import manifest
+
+    project = manifest.load(REPO / "targets.yaml")
+    entry = {"image": "r/x@sha256:" + "0" * 64}
+    settings = project.target("cloudrun")
+    for port, flag in ((8080, []), (5000, ["--port", "5000"])):
+        commands = behaviour("cloudrun").deploy_commands("cloudrun", settings.model_copy(update={"port": port}),
+                                                         entry, Deploy({}, "3.12"))
+        deploy = shlex.split(commands[0])
+        assert deploy[:4] == ["gcloud", "run", "deploy", "flask-demo"]
+        assert [deploy[i:i + 2] for i, word in enumerate(deploy) if word == "--port"] == ([flag] if flag else [])

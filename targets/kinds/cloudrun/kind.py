@@ -79,16 +79,17 @@ class CloudRun(ContainerKind):
             # which write to the services start from the same state as the others.
             twin.suite = suite
             try:
-                through_edge(twin, target, container, 8080, firebase_json, settings.service_id)
+                through_edge(twin, target, container, settings.port, firebase_json, settings.service_id)
             finally:
                 twin.suite = direct
 
-        # As Cloud Run runs it by default (PORT=8080 from the image), behind the
+        # As Cloud Run runs it by default (PORT from the image: targets.X.port, 8080 unless
+        # set, which the deploy command names as the service's port), behind the
         # Hosting edge, and with an injected non-default PORT, as the platform may do.
         variants = (
-            lambda twin: twin.serve(record, image, variant="PORT unset", env=services, container_port=8080,
+            lambda twin: twin.serve(record, image, variant="PORT unset", env=services, container_port=settings.port,
                                     boot_limit=BOOT_LIMIT, limits=LIMITS),
-            lambda twin: twin.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=8080,
+            lambda twin: twin.serve(record, image, variant=EDGE_VARIANT, env=services, container_port=settings.port,
                                     extra=behind_hosting, direct=False, boot_limit=BOOT_LIMIT, limits=LIMITS),
             lambda twin: twin.serve(record, image, variant="PORT=9090", env={"PORT": "9090", **services},
                                     container_port=9090, stop_within=STOP_GRACE, stop_grace=STOP_GRACE,
@@ -120,7 +121,9 @@ class CloudRun(ContainerKind):
         return [
             *release,
             shell("gcloud", "run", "deploy", settings.service_id, "--image", entry["image"],
-                  "--region", settings.region, *gcloud_env_flag(deploy.env)),
+                  "--region", settings.region,
+                  # Cloud Run injects PORT=8080 unless told the container's port.
+                  *(["--port", str(settings.port)] if settings.port != 8080 else []), *gcloud_env_flag(deploy.env)),
             f"(cd {shell(f'build/{name}')} && firebase deploy --only hosting)",
         ]
 
