@@ -43,15 +43,23 @@ _NO_RUN = "#(nop) "
 def originals(built: Mapping[str, BuildRecord], alike: Callable[[BuildRecord], list[str]]) -> dict[str, str]:
     """copy -> the target (earlier in `built`'s order) whose run it would repeat; `alike(record)`:
     the rest a verdict depends on, apart from the target's name. Targets with no other alike are not in it."""
-    first: dict[str, str] = {}
-    same: dict[str, str] = {}
+    candidates: dict[str, list[str]] = {}
     for name, record in built.items():
-        key = _key(record, alike(record))
-        if key in first:
-            same[name] = first[key]
-        else:
-            first[key] = name
-    return same
+        archives = {role: archive["sha256"] for role, archive in sorted(record.archives.items())}
+        candidates.setdefault(_digest([record.kind, json.dumps(archives, sort_keys=True), *alike(record)]),
+                              []).append(name)
+    same: dict[str, str] = {}
+    # The engine is asked about images only where the manifest has copies: the usual
+    # targets, each its own, cost smoke no call.
+    for names in (names for names in candidates.values() if len(names) > 1):
+        first: dict[str, str] = {}
+        for name in names:
+            key = _digest([json.dumps(_images(built[name]), sort_keys=True)])
+            if key in first:
+                same[name] = first[key]
+            else:
+                first[key] = name
+    return {name: same[name] for name in built if name in same}
 
 
 def run_identity(attrs: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -86,9 +94,11 @@ def taken(original: SmokeRun, source: str, name: str, progress: Callable[[str], 
     return run
 
 
-def _key(record: BuildRecord, alike: list[str]) -> str:
-    images = {role: run_identity((image := docker_client.client().images.get(entry["id"])).attrs, image.history())
-              for role, entry in sorted(record.images.items())}
-    archives = {role: archive["sha256"] for role, archive in sorted(record.archives.items())}
-    parts = [record.kind, json.dumps(images, sort_keys=True), json.dumps(archives, sort_keys=True), *alike]
+def _images(record: BuildRecord) -> dict[str, dict[str, Any]]:
+    engine = docker_client.client()
+    return {role: run_identity((image := engine.images.get(entry["id"])).attrs, image.history())
+            for role, entry in sorted(record.images.items())}
+
+
+def _digest(parts: list[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
