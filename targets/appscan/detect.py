@@ -26,6 +26,7 @@ from . import services as backing
 from .deps import dependencies, pins, server_pin_problem
 from .versions import python_version
 
+DATABASES = ("postgres", "mariadb")  # the service kinds a release migrates
 HEALTH = ("/healthz", "/health", "/healthcheck", "/status", "/ping")  # CTFd answers /healthcheck
 HINT = ("an app that needs its database initialised (or other setup) answers 5xx until it is: run that setup "
         "(app.prestart / app.release), then add the check to smoke.checks")
@@ -77,6 +78,12 @@ class Detected:
     refused: tuple[str, ...] = ()  # paths outside its folder the app tried to write in the probe (probe.fence)
     node_links: tuple[str, ...] = ()  # templates that link files in node_modules/, which never ships (nodelinks.py)
     key_written: str | None = None  # "file, line N": the string in the source the app's SECRET_KEY is (appenv)
+    released: str = ""  # what the probe ran on its own database before asking the routes (`flask db upgrade`)
+    release_failed: str = ""  # why that failed, when it did
+
+    def after_release(self) -> str:
+        """What the probe ran before it asked the routes the checks come from, if anything."""
+        return f", after `{self.released}` on the probe's own throwaway database" if self.released else ""
 
     def hint(self) -> str:
         """What to do about the skipped routes, naming the app's own commands when it has any."""
@@ -90,6 +97,18 @@ class Detected:
         if setup is None:
             return listed
         return f"{listed} (e.g. app.prestart: {backing.flask_command(self.entry.value, setup, self.flask_version)})"
+
+
+def released_in_probe(args: str | None, outcome: Mapping[str, Any] | None,
+                      database: backing.Service | None) -> tuple[str, str]:
+    """(what the probe ran before the routes, or ""; a warning if that failed, or "")."""
+    if not args or database is None or outcome is None:
+        return "", ""
+    if outcome.get("ok"):
+        return f"flask {args}", ""
+    return "", (f"`flask {args}` failed in init's probe, on a throwaway {database.kind} ({outcome.get('error')}): "
+                f"routes that read its tables are left out, and smoke runs the release the same way before "
+                f"its checks; fix the migrations, or set app.release to what migrates the database")
 
 
 def dns_label(name: str) -> str:
@@ -289,10 +308,19 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         venv = sandbox.ensure(cache_dir, app_dir, deps, progress, *interpreter.choose(app_dir, version))
         # With the services the manifest will list, on loopback: an app that reads its config from
         # Redis at import (zou) would otherwise wait out the probe's limit on retries.
-        early = backing.detect(probeservices.installed(venv), texts)
+        early_installed = probeservices.installed(venv)
+        early = backing.detect(early_installed, texts)
         with probeservices.running(early, f"python:{version}-slim", cache_dir, progress) as reach:
+            # With a database of its own, the probe runs the app's release first, as a platform
+            # does before the app serves: routes that read its tables (zou's /config, pg_notes'
+            # /notes) then answer as they will in smoke, not 500 on an empty database.
+            database = next((s for s in early if s.kind in DATABASES and set(s.env) <= set(reach)), None)
+            migrate = backing.release_args(early_installed, app_dir) if database else None
+            if migrate and database:
+                progress(f"init: the probe runs `flask {migrate}` on {database.name} ({database.kind}) first")
             probe = runner.run(venv, app_dir, chosen.value,
-                               extra={**reach, **appenv.probe_env(reader), **(given or {})})
+                               extra={**reach, **appenv.probe_env(reader), **(given or {})}, release=migrate)
+    released, release_failed = released_in_probe(migrate, probe.get("release"), database)
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     if static.value is None and (served := whitenoise_static(app_dir, probe.get("whitenoise", ()))):
@@ -311,7 +339,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     services = tuple(backing.detect(installed, texts))
     written = probe["written"]
     sqlite: tuple[str, ...] = ()
-    if written.databases and any(service.kind in ("postgres", "mariadb") for service in services):
+    if written.databases and any(service.kind in DATABASES for service in services):
         # The probe ran without the database, so the app made its SQLite fallback (CTFd's
         # CTFd/ctfd.db); wired to the service it writes none, and its package stays read-only.
         written, sqlite = written.without(written.databases), written.databases
@@ -321,7 +349,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
         secret_key, key_file = own
         written = written.without((key_file,))
     database = next((f"{service.name}: {service.kind}" for service in services
-                     if service.kind in ("postgres", "mariadb")), None)
+                     if service.kind in DATABASES), None)
     served = buildsteps.static_writes(written.folders, static.value)
     commands = tuple(str(c) for c in probe.get("commands", ()))
     assets = buildsteps.assets_step(served, commands,
@@ -338,4 +366,5 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     release_note=release_note, given=tuple(sorted((given or {}).items())),
                     refused=tuple(str(path) for path in probe.get("refused", ())),
                     node_links=tuple(nodelinks.links(app_dir)),
-                    key_written=appenv.written_in(texts, probe.get("secret_key")))
+                    key_written=appenv.written_in(texts, probe.get("secret_key")),
+                    released=released, release_failed=release_failed)

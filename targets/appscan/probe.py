@@ -11,7 +11,8 @@ checks that it is a flask.Flask, and prints one JSON object on stdout:
 app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
 "refused": the paths outside its folder the app tried to write (fence()),
 "releases": what the venv has installed, as name==version, "whitenoise": [root, prefix]
-of each folder the app gives WhiteNoise, "secret_key": the sha256 of its SECRET_KEY or null}, or
+of each folder the app gives WhiteNoise, "secret_key": the sha256 of its SECRET_KEY or null,
+"release": null, or how the release run before the routes ended (release())}, or
 {"error": "..."}. The app's own output (even
 from C code) goes to stderr, so stdout carries only the JSON. Only the
 standard library and flask: nothing of flaskship exists in the venv.
@@ -28,6 +29,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 # Characters a smoke check's path may hold as they are; the rest are percent-encoded.
 SAFE = "/._~!$'()*+,;=:@-"
+# The `flask` arguments of the app's release, to run before the routes are asked (release()), and its time.
+RELEASE = "FLASKSHIP_PROBE_RELEASE"
+RELEASE_WITHIN = "FLASKSHIP_PROBE_RELEASE_WITHIN"
 
 
 def load(entry):
@@ -143,6 +147,42 @@ def key_fingerprint(app):
     return hashlib.sha256(key).hexdigest() if isinstance(key, bytes) and key else None
 
 
+def release(app, args, within):
+    """The app's release (`flask db upgrade`, init's own, in FLASKSHIP_PROBE_RELEASE), run on the
+    loaded app as `flask` would, before its routes are asked: the platform runs it before the app
+    serves, so the routes then find the tables the probe's throwaway database would otherwise lack.
+    {"ok": true}, or {"error": "..."}; one that runs past `within` seconds is left behind (the
+    probe's exit ends it) and the routes are asked anyway."""
+    import shlex
+    import threading
+
+    from flask.cli import FlaskGroup
+
+    outcome = {}
+
+    def run():
+        try:
+            # The `flask` command's plugins too (Flask-Migrate's `db` is an entry point).
+            FlaskGroup(create_app=lambda *_: app).main(args=shlex.split(args), prog_name="flask",
+                                                        standalone_mode=False)
+            outcome["ok"] = True
+        except SystemExit as exc:  # click's ctx.exit(): 0 is success
+            if exc.code in (0, None):
+                outcome["ok"] = True
+            else:
+                outcome["error"] = f"exited with {exc.code}"
+        except BaseException as exc:  # noqa: BLE001 - what the release would have failed with
+            text = " ".join(str(exc).split())[:300]
+            outcome["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    thread = threading.Thread(target=run, name="release", daemon=True)
+    thread.start()
+    thread.join(within)
+    if thread.is_alive():
+        return {"error": f"did not finish within {within:g} s"}
+    return outcome
+
+
 def inspect(entry, unknown):
     stage = "importing flask (is Flask among the app's dependencies?)"
     try:
@@ -153,8 +193,12 @@ def inspect(entry, unknown):
         app = load(entry)
         if not isinstance(app, flask.Flask):
             return {"error": f"{entry} is a {type(app).__module__}.{type(app).__name__}, not a flask.Flask"}
+        released = None
+        if os.environ.get(RELEASE):
+            stage = f"running the release ({os.environ[RELEASE]}) of {entry}"
+            released = release(app, os.environ[RELEASE], float(os.environ.get(RELEASE_WITHIN, "60")))
         stage = f"requesting the GET routes of {entry}"
-        return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
+        return {"static_folder": app.static_folder, "static_url_path": app.static_url_path, "release": released,
                 "import_root": import_root(entry.partition(":")[0]), "routes": routes(app),
                 "not_found": not_found(app, unknown),
                 "commands": commands(app), "releases": releases(), "whitenoise": whitenoise,

@@ -112,7 +112,8 @@ def render(d: Detected, source: str) -> str:
         "",
         "smoke:",
         f"  health: {q(d.health.value)}  {note(d.health.why)}",
-        "  " + note("Every GET route without parameters, as the app answered it once in init's probe."),
+        "  " + note("Every GET route without parameters, as the app answered it once in init's probe"
+                    f"{d.after_release()}."),
         "  " + note("Add `contains:`, `headers:` or `json_includes:` to say more; see Check in the README."),
     ]
     if d.checks:
@@ -121,6 +122,8 @@ def render(d: Detected, source: str) -> str:
     else:
         lines.append("  checks: []")
     lines += ["  " + note(f"skipped: {reason} in the probe") for reason in d.skipped]
+    if d.release_failed:
+        lines.append("  " + note(f"warning: {d.release_failed}"))
     if d.shadowed:
         lines.append("  " + note(shadowed_note(d)))
     if d.not_found:

@@ -33,15 +33,22 @@ from .sandbox import python_of, special
 
 PROBE = Path(__file__).with_name("probe.py")
 TIMEOUT = 60
+# How long the app's release may take in the probe (probe.release()), on top of TIMEOUT:
+# a long migration history on a fresh database (zou's) is not the app hanging.
+RELEASE_WITHIN = 120
 
 
 def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
-        extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+        extra: Mapping[str, str] | None = None, release: str | None = None) -> dict[str, Any]:
     """What the probe saw of `entry`; one-line InitError if it is no Flask app or the probe fails.
-    `extra`: variables of init's own making (appenv.py's throwaway SECRET_KEY), never the host's."""
+    `extra`: variables of init's own making (appenv.py's throwaway SECRET_KEY), never the host's.
+    `release`: `flask` arguments to run on the app before its routes are asked (probe.release())."""
     with tempfile.TemporaryDirectory(prefix="flaskship-probe-") as home:
         env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": home, "TMPDIR": home,
                "LANG": "C.UTF-8", **(extra or {})}
+        if release:
+            env.update({"FLASKSHIP_PROBE_RELEASE": release, "FLASKSHIP_PROBE_RELEASE_WITHIN": str(RELEASE_WITHIN)})
+            timeout += RELEASE_WITHIN
         copy = Path(home).resolve() / "app" / app_dir.name  # resolved: the probe reports os.getcwd()'s paths
         try:
             shutil.copytree(app_dir, copy, ignore=_never_read(app_dir), symlinks=True)

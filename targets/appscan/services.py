@@ -366,13 +366,18 @@ def flask_command(entry: str, args: str, version: str) -> str:
 
 
 def release(distributions: Iterable[str], app_dir: Path, entry: str, flask_version: str = "") -> str | None:
-    """`flask db upgrade` when Flask-Migrate is installed and the app has its migrations folder;
-    `--directory` names one inside a package (zou's zou/migrations), which `flask db` would not find."""
+    """`flask db upgrade` when Flask-Migrate is installed and the app has its migrations folder."""
+    args = release_args(distributions, app_dir)
+    return flask_command(entry, args, flask_version) if args else None
+
+
+def release_args(distributions: Iterable[str], app_dir: Path) -> str | None:
+    """release()'s `flask` arguments: `--directory` names a folder inside a package (zou's
+    zou/migrations), which `flask db` would not find."""
     folder = migrations_folder(app_dir)
     if "flask-migrate" not in {normalise(d) for d in distributions} or folder is None:
         return None
-    args = "db upgrade" if folder == "migrations" else f"db upgrade --directory {shlex.quote(folder)}"
-    return flask_command(entry, args, flask_version)
+    return "db upgrade" if folder == "migrations" else f"db upgrade --directory {shlex.quote(folder)}"
 
 
 def migrations_folder(app_dir: Path) -> str | None:

@@ -92,7 +92,8 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     if d.writable:
         progress(f"  writable      {', '.join(d.writable)}  ({WRITABLE_WHY})")
     listed = ", ".join(f"{c['path']} {c['status']} {c.get('content_type', '')}".rstrip() for c in d.checks)
-    progress(f"  checks        {len(d.checks)}: {listed or 'none'}  (GET routes without parameters, as the app answered them)")
+    progress(f"  checks        {len(d.checks)}: {listed or 'none'}  "
+             f"(GET routes without parameters, as the app answered them{d.after_release()})")
     for reason in d.skipped:
         progress(f"  skipped       {reason} in the probe: not checked")
     if d.skipped:
@@ -100,7 +101,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None, sqlite_note(d),
                 buildsteps.note(d.build_steps), buildsteps.static_note(d.static_writes, d.build_steps),
-                d.release_note, refused_note(d), nodelinks.note(list(d.node_links)),
+                d.release_note, d.release_failed, refused_note(d), nodelinks.note(list(d.node_links)),
                 appenv.written_note(d.key_written, d.secret_variable), *problems)
     for warning in warnings:
         if warning:

@@ -130,6 +130,34 @@ def test_the_probe_runs_the_app_with_the_services_it_finds(
     assert managed_containers(engine) == []
 
 
+def test_the_probe_migrates_its_own_database_before_it_asks_the_routes(
+        initialised: Callable[[str], tuple[Path, CliResult]], engine: docker.DockerClient, tmp_path: Path) -> None:
+    # pg_notes' GET /notes reads its table: on the probe's empty Postgres it answered 500 and was left
+    # out, as zou's /config was. The probe now runs the release it found first, as a platform does.
+    copy, result = initialised("pg_notes")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "init: the probe runs `flask db upgrade` on db (postgres) first" in result.stdout, result.stdout
+    assert "/notes 200 application/json" in result.stdout and "skipped" not in result.stdout, result.stdout
+    assert "as the app answered them, after `flask db upgrade` on the probe's own throwaway database" in result.stdout
+    manifest = written(copy)
+    assert {"path": "/notes", "status": 200, "content_type": "application/json"} in manifest["smoke"]["checks"]
+    assert manifest["app"]["release"].endswith(" db upgrade")
+    assert managed_containers(engine) == []
+    # A migration that fails: init still writes the manifest, says why, and leaves the route out.
+    broken = tmp_path / "pg_notes"
+    shutil.copytree(copy, broken, ignore=shutil.ignore_patterns("targets.yaml"))
+    version = broken / "migrations/versions/0001_notes_table.py"
+    version.write_text(version.read_text().replace("    op.create_table(", "    op.execute('SELECT no_such_function()')\n"
+                                                                     "    op.create_table(", 1))
+    failed = invoke("init", "--app", str(broken))
+    assert failed.code == 0, failed.stdout + failed.stderr
+    warning = next(line for line in failed.stdout.splitlines() if "failed in init's probe" in line)
+    assert "`flask db upgrade` failed in init's probe, on a throwaway postgres (" in warning and "no_such_function" in warning
+    assert "skipped       GET /notes answered 500 in the probe" in failed.stdout
+    assert "# warning: `flask db upgrade` failed in init's probe" in (broken / "targets.yaml").read_text()
+    assert managed_containers(engine) == []
+
+
 def test_init_leaves_the_app_folder_as_it_was_when_the_app_writes_where_it_runs(
         initialised: Callable[[str], tuple[Path, CliResult]], tmp_path: Path) -> None:
     # microblog's factory makes logs/ and a log file in its working directory; the probe
