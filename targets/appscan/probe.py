@@ -162,9 +162,13 @@ def release(app, args, within):
 
     def run():
         try:
-            # The `flask` command's plugins too (Flask-Migrate's `db` is an entry point).
-            FlaskGroup(create_app=lambda *_: app).main(args=shlex.split(args), prog_name="flask",
-                                                        standalone_mode=False)
+            # The `flask` command's plugins too (Flask-Migrate's `db` is an entry point). No .env
+            # read and no FLASK_DEBUG applied to the app, whose routes are asked next as they were.
+            try:
+                group = FlaskGroup(create_app=lambda *_: app, load_dotenv=False, set_debug_flag=False)
+            except TypeError:  # Flask 1.0: no set_debug_flag
+                group = FlaskGroup(create_app=lambda *_: app, load_dotenv=False)
+            group.main(args=shlex.split(args), prog_name="flask", standalone_mode=False)
             outcome["ok"] = True
         except SystemExit as exc:  # click's ctx.exit(): 0 is success
             if exc.code in (0, None):
