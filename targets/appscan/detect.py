@@ -314,13 +314,13 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
             # With a database of its own, the probe runs the app's release first, as a platform
             # does before the app serves: routes that read its tables (zou's /config, pg_notes'
             # /notes) then answer as they will in smoke, not 500 on an empty database.
-            database = next((s for s in early if s.kind in DATABASES and set(s.env) <= set(reach)), None)
-            migrate = backing.release_args(early_installed, app_dir) if database else None
-            if migrate and database:
-                progress(f"init: the probe runs `flask {migrate}` on {database.name} ({database.kind}) first")
+            migrated = next((s for s in early if s.kind in DATABASES and set(s.env) <= set(reach)), None)
+            migrate = backing.release_args(early_installed, app_dir) if migrated else None
+            if migrate and migrated:
+                progress(f"init: the probe runs `flask {migrate}` on {migrated.name} ({migrated.kind}) first")
             probe = runner.run(venv, app_dir, chosen.value,
                                extra={**reach, **appenv.probe_env(reader), **(given or {})}, release=migrate)
-    released, release_failed = released_in_probe(migrate, probe.get("release"), database)
+    released, release_failed = released_in_probe(migrate, probe.get("release"), migrated)
     chosen = Found(chosen.value, chosen.why + "; the probe imported it and got a flask.Flask")
     static, static_url = static_of(app_dir, probe["static_folder"], probe["static_url_path"], probe["import_root"])
     if static.value is None and (served := whitenoise_static(app_dir, probe.get("whitenoise", ()))):
