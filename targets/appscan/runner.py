@@ -36,6 +36,9 @@ TIMEOUT = 60
 # How long the app's release may take in the probe (probe.release()), on top of TIMEOUT:
 # a long migration history on a fresh database (zou's) is not the app hanging.
 RELEASE_WITHIN = 120
+# The variables that hand the probe its release and that time: probe.RELEASE and probe.RELEASE_WITHIN,
+# named again here because the probe runs in the app's venv and imports nothing of flaskship.
+RELEASE_VARIABLES = ("FLASKSHIP_PROBE_RELEASE", "FLASKSHIP_PROBE_RELEASE_WITHIN")
 
 
 def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
@@ -47,7 +50,7 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": home, "TMPDIR": home,
                "LANG": "C.UTF-8", **(extra or {})}
         if release:
-            env.update({"FLASKSHIP_PROBE_RELEASE": release, "FLASKSHIP_PROBE_RELEASE_WITHIN": str(RELEASE_WITHIN)})
+            env.update(zip(RELEASE_VARIABLES, (release, str(RELEASE_WITHIN)), strict=True))
             timeout += RELEASE_WITHIN
         copy = Path(home).resolve() / "app" / app_dir.name  # resolved: the probe reports os.getcwd()'s paths
         try:

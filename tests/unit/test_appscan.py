@@ -639,3 +639,10 @@ def test_the_next_commands_are_started_as_this_run_was(argv: list[str], said: st
     from targets.commands.init import started_as
 
     assert started_as(argv) == said
+
+
+def test_the_runner_hands_the_probe_its_release_in_the_variables_the_probe_reads() -> None:
+    # The probe imports nothing of flaskship, so the two names are written twice: they must agree.
+    from targets.appscan import probe, runner
+
+    assert runner.RELEASE_VARIABLES == (probe.RELEASE, probe.RELEASE_WITHIN)
