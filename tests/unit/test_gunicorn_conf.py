@@ -25,6 +25,9 @@ def app(environ, start_response):
     return [b"ok"]
 '''
 
+# gthread's poll: a stop without the signal-pipe hook waits it out and then exits (1.27 s
+# measured each time with the hook taken out); with the hook, about 0.1 s, 0.72 s on a busy CI.
+POLL_MISSED = 1.0
 
 
 @pytest.fixture(scope="module", params=[GUNICORN.split("==")[1], FLOORS["gunicorn"], "25.3.0", CEILINGS["gunicorn"]])
@@ -91,14 +94,20 @@ def test_every_worker_shape_serves_and_stops_promptly(python: tuple[str, str], t
     app_dir = tmp_path / "app"
     app_dir.mkdir()
     (app_dir / "wsgi.py").write_text(APP)
-    took, log = _serve_then_stop(python[0], tmp_path / "out/image/src/.flaskship/gunicorn.conf.py", app_dir,
-                                 {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": threads})
-    assert ("Using worker: gthread" if threads != "1" else "Using worker: sync") in log
-    assert "Exception in worker process" not in log, log[-2000:]
-    assert f"Starting gunicorn {python[1]}" in log  # the version meant, not whatever was installed
-    # gthread's own poll is 1 s; the hook that watches the signal pipe ends it at once
-    # (about 0.1 s). 0.6 s keeps the two apart on a busy machine.
-    assert took < 0.6, f"{target} with GUNICORN_THREADS={threads} took {took:.2f} s to stop:\n{log[-2000:]}"
+    stops: list[float] = []
+    # The SIGTERM goes out just after the worker's answer, when a gthread worker has entered its
+    # 1 s select(): without the hook that watches the signal pipe, every stop waits that second
+    # out; with it, a stop takes about 0.1 s. The best of up to three keeps a busy CI machine's
+    # one slow stop (0.72 s seen) from reading as the missing hook, which fails all three.
+    while len(stops) < 3 and (not stops or min(stops) >= POLL_MISSED):
+        took, log = _serve_then_stop(python[0], tmp_path / "out/image/src/.flaskship/gunicorn.conf.py", app_dir,
+                                     {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": threads})
+        assert ("Using worker: gthread" if threads != "1" else "Using worker: sync") in log
+        assert "Exception in worker process" not in log, log[-2000:]
+        assert f"Starting gunicorn {python[1]}" in log  # the version meant, not whatever was installed
+        stops.append(took)
+    assert min(stops) < POLL_MISSED, (f"{target} with GUNICORN_THREADS={threads} took "
+                                      f"{', '.join(f'{s:.2f}' for s in stops)} s to stop:\n{log[-2000:]}")
 
 
 FLASK_SEEN = '''
