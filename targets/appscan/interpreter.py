@@ -51,6 +51,6 @@ def choose(app_dir: Path, wanted: str) -> tuple[str, str]:
         if (program := hostpython.answering(version)) is not None:
             return program, version
     need = " or ".join(f"python{v}" for v in fitting) or f"a Python that {spec!r} allows"
-    raise InitError(f"{where}'s requires-python {spec!r} excludes this Python ({HOST}), which init's probe would "
+    raise InitError(f"{where} {spec!r} excludes this Python ({HOST}), which init's probe would "
                     f"install the app into, and no {need} answers on PATH or in pyenv's versions; install one "
                     f"(pyenv install, apt-get install, or uv python install), then run init again")

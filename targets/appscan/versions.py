@@ -4,7 +4,8 @@ First found wins: `.python-version` (pyenv, uv, buildpacks), `runtime.txt`
 (Heroku's `python-3.11.7`), the python_version of a Pipfile.lock the images install (without
 a uv.lock), the `FROM python:X...` of the app's own Dockerfile
 (its last stage: what it runs on today), `requires-python` in pyproject.toml's
-[project], then uv.lock's (each: the newest of 3.10-3.13 it allows). When none
+[project], then uv.lock's, then setuptools' python_requires (setup.py's literal, else
+setup.cfg's: build/setupmeta.py; each: the newest of 3.10-3.13 it allows). When none
 says, the pinned dependencies choose: the newest of 3.10-3.13 for which every
 pinned release that ships binary wheels has one (asked of the index,
 targets/wheel_index.py), so no compiler is needed. With no such pin,
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import wheel_index as availability
+from ..build import setupmeta
 from .errors import InitError
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -74,13 +76,23 @@ def _requires_python(path: Path, lock: bool = False) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def requires_python(app_dir: Path) -> tuple[str, str] | None:
-    """(the file, its requires-python) from pyproject.toml's [project], else uv.lock; None when neither says."""
+def declared_pythons(app_dir: Path) -> list[tuple[str, str]]:
+    """(what says it, the specifier) for each file that states the Python versions the app allows:
+    pyproject.toml's [project] requires-python, uv.lock's, then setuptools' python_requires
+    (build/setupmeta.py: setup.py's literal, else setup.cfg's)."""
+    found: list[tuple[str, str]] = []
     for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
         spec = _requires_python(path, lock) if path.is_file() else None
         if spec is not None:
-            return path.name, spec
-    return None
+            found.append((f"{path.name}'s requires-python", spec))
+    if (setup := setupmeta.python_requires(app_dir)) is not None:
+        found.append((f"{setup[0]}'s python_requires", setup[1]))
+    return found
+
+
+def requires_python(app_dir: Path) -> tuple[str, str] | None:
+    """(what says it, the specifier) from the first of declared_pythons; None when no file says."""
+    return next(iter(declared_pythons(app_dir)), None)
 
 
 def _dockerfile(app_dir: Path) -> tuple[str | None, str] | None:
@@ -130,11 +142,8 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
         if not _below(version, OLDEST):
             return version, f"{where}'s python_version says {version} (Heroku's Python buildpack reads it too)"
         passed.append(f"{where}'s python_version {version} is older than {OLDEST}, which init's probe needs")
-    for path, lock in ((app_dir / "pyproject.toml", False), (app_dir / "uv.lock", True)):
-        spec = _requires_python(path, lock) if path.is_file() else None
-        if spec is None:
-            continue
-        where = f"{path.name}'s requires-python {spec!r}"
+    for said, spec in declared_pythons(app_dir):
+        where = f"{said} {spec!r}"
         try:
             version = newest_allowed(spec)
         except InvalidSpecifier:
@@ -143,7 +152,7 @@ def python_version(app_dir: Path, pins: Callable[[], Sequence[str]] | None = Non
         if version:
             return version, f"the newest of {', '.join(SUPPORTED)} that {where} allows"
         passed.append(f"{where} allows none of {', '.join(SUPPORTED)}")
-    reason = "; ".join(passed) if passed else "no .python-version, runtime.txt, Dockerfile or requires-python"
+    reason = "; ".join(passed) if passed else "no .python-version, runtime.txt, Dockerfile, requires-python or python_requires"
     if pins is not None:
         chosen = by_wheels(pins(), cache_dir)
         if chosen is not None:

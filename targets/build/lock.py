@@ -152,11 +152,12 @@ def _compile(app_dir: Path, source: str, extra: tuple[str, ...], constraints: st
 
 def _own_server_pin(message: str, extra: tuple[str, ...]) -> str:
     """The way on when uv says the app itself depends on another release of a server flaskship
-    pins: its requirements name none that flaskship could read (a setup.py is code)."""
+    pins: its requirements name none that flaskship could read (a setup.py builds it at run time,
+    and build/setupmeta.py reads only its literals)."""
     for line in extra:
         server, _, version = line.partition("==")
         if version and re.search(rf"depends on {re.escape(server)}\s*[=<>!~]", message, re.IGNORECASE):
-            return (f"; where the app's own package pins {server} (in a setup.py, which flaskship does not run), "
+            return (f"; where the app's own package pins {server} (in a setup.py, made at run time, which flaskship does not run), "
                     f"name that pin in the requirements file as well: flaskship then locks {server} within the "
                     "releases its settings are tested on")
     return ""

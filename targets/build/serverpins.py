@@ -27,7 +27,6 @@ constraint files.
 
 from __future__ import annotations
 
-import configparser
 import tomllib
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import BuildFailed
 from ..pins import CEILINGS, FLOORS, PKG_RESOURCES
+from . import setupmeta
 from .reqlines import Entry, Expanded, expand
 
 
@@ -70,10 +70,10 @@ def app_names(expanded: Expanded, app_dir: Path, prefix: str) -> dict[str, Entry
     named: dict[str, Entry] = {}
     for entry in expanded.entries:
         if entry.kind == "self":
-            # setup.cfg where pyproject.toml has no [project] dependencies: zou's gunicorn==26.0.0
-            # sat in its install_requires, unseen, and the lock beside our pin failed.
-            named.update(pyproject_names(app_dir / "pyproject.toml", entry.extras)
-                         or setup_cfg_names(app_dir / "setup.cfg", entry.extras))
+            # setuptools' files where pyproject.toml has no [project] dependencies: zou's
+            # gunicorn==26.0.0 sat in setup.cfg's install_requires, unseen, and the lock beside
+            # our pin failed.
+            named.update(pyproject_names(app_dir / "pyproject.toml", entry.extras) or setup_names(app_dir, entry.extras))
         elif entry.kind == "constraint" and (app_dir / entry.spec).is_file():
             constraints = expand((app_dir / entry.spec).read_text(encoding="utf-8"), app_dir / entry.spec, app_dir,
                                  prefix, constraint=True)
@@ -102,26 +102,16 @@ def pyproject_names(path: Path, extras: str = "") -> dict[str, Entry]:
     return names
 
 
-def setup_cfg_names(path: Path, extras: str = "") -> dict[str, Entry]:
-    """setuptools' declarative config: [options] install_requires, and the groups of
-    [options.extras_require] `extras` names, by canonical name (a setup.py is code: not read)."""
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, configparser.Error):
-        return {}
-    wanted = {canonicalize_name(group) for group in extras.strip("[]").split(",") if group.strip()}
-    texts = [parser.get("options", "install_requires", fallback="")]
-    if parser.has_section("options.extras_require"):
-        texts += [text for group, text in parser.items("options.extras_require") if canonicalize_name(group) in wanted]
+def setup_names(app_dir: Path, extras: str = "") -> dict[str, Entry]:
+    """What a setuptools project declares it installs (setupmeta.py: setup.cfg, and setup.py's
+    literal arguments, never run), with the groups `extras` names, by canonical name."""
     names: dict[str, Entry] = {}
-    for line in (line.split("#", 1)[0].strip() for text in texts for line in text.splitlines()):
+    for where, line in setupmeta.requirements(app_dir, extras):
         try:
-            name = canonicalize_name(Requirement(line).name) if line else ""
+            name = canonicalize_name(Requirement(line).name)
         except InvalidRequirement:
             continue  # the lock reports it, in uv's words
-        if name:
-            names[name] = Entry("named", line, path.name, 0, spec=line, name=name)
+        names[name] = Entry("named", line, where, 0, spec=line, name=name)
     return names
 
 

@@ -200,6 +200,12 @@ def test_no_flask_app_is_an_error_naming_entry(tmp_path: Path) -> None:
     ({"Pipfile": '[requires]\npython_version = "3.12"\n', "Dockerfile": "FROM python:3.10\n"}, "3.10", "Dockerfile"),
     ({"Pipfile.lock": '{"_meta": {"requires": {"python_version": "3.12"}}}', "Dockerfile": "FROM python:3.10\n",
       "uv.lock": 'requires-python = ">=3.9"\n'}, "3.10", "Dockerfile"),
+    # zou: setup(python_requires=">=3.10, <3.15"), read as a literal, never run.
+    ({"setup.py": 'from setuptools import setup\nsetup(python_requires=">=3.10, <3.15")\n'}, "3.13",
+     "setup.py's python_requires '>=3.10, <3.15'"),
+    ({"setup.cfg": "[options]\npython_requires = >=3.9,<3.12\n"}, "3.11", "setup.cfg's python_requires"),
+    ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.10,<3.11"\n',
+      "setup.py": 'from setuptools import setup\nsetup(python_requires=">=3.12")\n'}, "3.10", "pyproject.toml's"),
     ({}, "3.12", "flaskship's default"),
 ])
 def test_python_version_rules(tmp_path: Path, files: dict[str, str], version: str, source: str) -> None:

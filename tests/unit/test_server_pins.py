@@ -288,18 +288,25 @@ def test_an_app_whose_dependencies_need_a_newer_python_than_debians_is_locked_fo
     assert "for Python >= 3.12: " in caught.value.message and "3.11" not in caught.value.message, caught.value.message
 
 
-def test_a_setup_py_pin_that_breaks_the_lock_gets_the_way_on(tmp_path: Path) -> None:
-    # A setup.py is code: its gunicorn pin is found only by uv's resolution, which then fails
-    # beside flaskship's pin. The failure says how to make the pin one flaskship reads.
+def test_a_setup_py_literal_pin_is_the_apps_own_and_a_computed_one_gets_the_way_on(tmp_path: Path) -> None:
+    # A setup.py is code, never run; its literal arguments are read (build/setupmeta.py), so a
+    # literal gunicorn pin is the app's own as a setup.cfg one is, and the lock takes it.
     app = _app(tmp_path, ".\n")
     (app / "setup.py").write_text("from setuptools import setup\n"
                                   "setup(name='tracker', version='1.0', py_modules=[], install_requires=['gunicorn==26.0.0'])\n")
+    text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
+    assert _pins(text)["gunicorn"] == "26.0.0"
+    # One made at run time is found only by uv's resolution, which then fails beside flaskship's
+    # pin; the failure says how to make the pin one flaskship reads.
+    (app / "setup.py").write_text("from setuptools import setup\nSERVER = 'gunicorn'\n"
+                                  "setup(name='tracker', version='1.0', py_modules=[], install_requires=[SERVER + '==26.0.0'])\n")
     with pytest.raises(BuildFailed) as caught:
         requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
     assert "depends on gunicorn==26.0.0" in caught.value.message, caught.value.message
-    assert caught.value.message.endswith("; where the app's own package pins gunicorn (in a setup.py, which flaskship "
-                                         "does not run), name that pin in the requirements file as well: flaskship "
-                                         "then locks gunicorn within the releases its settings are tested on")
+    assert caught.value.message.endswith("; where the app's own package pins gunicorn (in a setup.py, made at run time, "
+                                         "which flaskship does not run), name that pin in the requirements file as "
+                                         "well: flaskship then locks gunicorn within the releases its settings are "
+                                         "tested on")
     (app / "requirements.txt").write_text(".\ngunicorn==26.0.0\n")  # the way on, taken
     text = requirements.deploy_text(app, "requirements.txt", IMAGES, "run", cache=tmp_path / "cache", union=IMAGES)
     assert _pins(text)["gunicorn"] == "26.0.0"
