@@ -10,7 +10,9 @@ in the manifest it writes, and the first build compiles them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +57,19 @@ def needed(installed: Sequence[str], python: str, cache_dir: Path | None) -> Nat
     system = tuple(dict.fromkeys(RUNTIME_PACKAGES[package] for package in build if package in RUNTIME_PACKAGES))
     return Natives(tuple(build), system, f"{', '.join(compiled)} has no wheel for Python {python}, so the build "
                                          "compiles it: the builder needs these, the images the libraries they provide")
+
+
+def missing_on_host(distributions: Iterable[str]) -> tuple[str, ...]:
+    """The Debian packages BUILD_NEEDS names for `distributions` that this host has not
+    installed, as dpkg sees it: init's probe installs the app here, so an sdist among them is
+    compiled here (PowerDNS-Admin's mysqlclient: "Can not find valid pkg-config name").
+    () on a host without dpkg, which cannot be asked."""
+    wanted = list(dict.fromkeys(package for name in distributions
+                                for package in BUILD_NEEDS.get(canonicalize_name(name), ())))
+    if not wanted or shutil.which("dpkg-query") is None:
+        return ()
+    # One line per package dpkg knows; one it has never heard of is only an error on stderr.
+    listed = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *wanted],
+                            capture_output=True, text=True, timeout=30).stdout
+    installed = {line.split()[0] for line in listed.splitlines() if line.endswith(" installed")}
+    return tuple(package for package in wanted if package not in installed)

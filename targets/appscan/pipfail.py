@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 from .. import wheel_index
 from ..build.lockfiles import BUILD_ERROR
 from ..debian import NO_LINUX_WHEELS
+from . import natives
 
 # pip 23 and older: "Failed building wheel for X"; pip 24 and newer: "Failed to build X"
 # or "Failed to build installable wheels for some pyproject.toml based projects (X, Y)".
@@ -34,7 +35,10 @@ _SUMMARY = ("ERROR:", "×", "╰─>", "note:", "hint:")
 # and a setup.py that failed before any build ("...generating package metadata. ╰─> See above
 # for output."), which names nothing: the package is the one pip was collecting then.
 _INSTALL_FAILED = re.compile(r"Encountered error while trying to install package\.\s*\n\s*╰─> ([A-Za-z0-9._-]+)")
-_METADATA_FAILED = "Encountered error while generating package metadata"
+# pip 23.1 and newer say the latter two for a PEP 517 build (PowerDNS-Admin's mysqlclient).
+_METADATA_FAILED = ("Encountered error while generating package metadata",
+                    "Getting requirements to build wheel did not run successfully",
+                    "Preparing metadata (pyproject.toml) did not run successfully")
 _COLLECTING = re.compile(r"^\s*Collecting ([A-Za-z0-9._-]+)", re.M)
 
 
@@ -42,7 +46,7 @@ def failed_builds(output: str) -> list[str]:
     """The distributions pip could not build a wheel for, in the order it named them."""
     found = [name for pattern in (*_FAILED, _INSTALL_FAILED) for match in pattern.finditer(output)
              for name in match.group(1).split(",")]
-    at = output.find(_METADATA_FAILED)
+    at = min((spot for marker in _METADATA_FAILED if (spot := output.find(marker)) >= 0), default=-1)
     collecting = _COLLECTING.findall(output[:at]) if at >= 0 else []
     if collecting:
         found.append(collecting[-1])
@@ -104,9 +108,16 @@ def explain(output: str, pins: Iterable[str], python: str, cache_dir: Path | Non
     if not names:
         return None
     by_name = {canonicalize_name(found[0]): spec for spec in pins if (found := wheel_index.pinned(spec))}
+    later = _sources_next(by_name, names, python, cache_dir)
+    # Packages this host lacks for a source build: no other pin would build here either.
+    lacking = natives.missing_on_host([*names, *(named[0] for pin in later if (named := wheel_index.pinned(pin)))])
     wheeled, unwheeled = [], []
     for name in names:
         pin = by_name.get(canonicalize_name(name))
+        if lacking and set(natives.BUILD_NEEDS.get(canonicalize_name(name), ())) & set(lacking):
+            unwheeled.append(f"{pin or name} has no wheel for Python {python} and its source needs Debian "
+                             f"packages this host lacks")
+            continue
         have = wheel_index.wheel_pythons(pin, cache_dir) if pin else None
         never = canonicalize_name(name) in NO_LINUX_WHEELS or (
             have == [] and pin is not None and wheel_index.older_wheels(pin) is None)
@@ -120,13 +131,17 @@ def explain(output: str, pins: Iterable[str], python: str, cache_dir: Path | Non
     cause = build_error(output)
     said = f" ({cause})" if cause else ""
     fixes = ([f"{'; '.join(wheeled)}; pin a release that has a wheel for Python {python}"] if wheeled else []) + (
-        [f"{'; '.join(unwheeled)}{said}; pin a release whose source builds on Python {python} (usually a newer one)"]
+        [f"{'; '.join(unwheeled)}{said}" + ("" if lacking else
+                                            f"; pin a release whose source builds on Python {python} (usually a newer one)")]
         if unwheeled else [])
-    later = _sources_next(by_name, names, python, cache_dir)
     if later:
         # pip stops at the first build that fails: realworld's stale lock took six init runs, one
         # package each. The others it would build from source are named now, to fix at once.
         fixes.append(f"not tried yet, also with no wheel for Python {python}: {', '.join(later)}")
+    if lacking:
+        fixes.append(f"init's probe installs the app on this host, so install what their builds need here, then run "
+                     f"init again: apt-get install {' '.join(lacking)} (the images' builder gets them from "
+                     "app.build_packages, which init writes)")
     return "; ".join(fixes)
 
 

@@ -3,12 +3,14 @@ one line naming the pin and the Pythons the index has wheels for, pip's summary,
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from targets.appscan import pipfail, sandbox
+from targets.appscan import natives, pipfail, sandbox
 from targets.appscan.deps import Dependencies, pins
 from targets.appscan.errors import InitError
 from tests.unit import test_target_deps
@@ -182,3 +184,65 @@ def test_the_pins_pip_would_have_built_next_are_named_with_the_first_failure(tmp
     line = pipfail.explain(PIP_LEGACY, ["psycopg2==2.7.5", "PyYAML==3.13", "Flask==3.1.3"], "3.12", tmp_path)
     assert line is not None and line.startswith("psycopg2==2.7.5 has no Linux wheel for any Python")
     assert line.endswith("; not tried yet, also with no wheel for Python 3.12: PyYAML==3.13")  # not Flask: it has one
+
+
+# As pip 25 printed it for PowerDNS-Admin's mysqlclient==2.2.8 on a host without its -dev package
+# (shortened): a PEP 517 build that failed before building, naming no package.
+PIP_25_REQUIRES = """\
+Collecting lxml==6.1.1 (from -r requirements.txt (line 28))
+  Using cached lxml-6.1.1-cp313-cp313-manylinux_2_28_x86_64.whl (5.2 MB)
+Collecting mysqlclient==2.2.8 (from -r requirements.txt (line 29))
+  Downloading mysqlclient-2.2.8.tar.gz (92 kB)
+  Getting requirements to build wheel: finished with status 'error'
+  error: subprocess-exited-with-error
+
+  × Getting requirements to build wheel did not run successfully.
+  │ exit code: 1
+  ╰─> [30 lines of output]
+      Trying pkg-config --exists mysqlclient
+      Command 'pkg-config --exists mysqlclient' returned non-zero exit status 1.
+      Exception: Can not find valid pkg-config name.
+      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+"""
+
+
+def _dpkg_knows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installed: set[str]) -> None:
+    """A dpkg-query on PATH that answers as dpkg does, for a host with `installed` only."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    known = " ".join(sorted(installed))
+    (bin_dir / "dpkg-query").write_text(
+        "#!/bin/sh\nshift 2\nfor p in \"$@\"; do case \" " + known + " \" in *\" $p \"*) echo \"$p installed\";; "
+        "*) echo \"dpkg-query: no packages found matching $p\" >&2;; esac; done\n")
+    (bin_dir / "dpkg-query").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+
+
+def test_a_build_that_needs_debian_packages_this_host_lacks_names_them_and_the_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert pipfail.failed_builds(PIP_25_REQUIRES) == ["mysqlclient"]  # the one pip was collecting
+    _dpkg_knows(tmp_path, monkeypatch, {"pkg-config", "libpq-dev"})
+    line = pipfail.explain(PIP_25_REQUIRES, ["mysqlclient==2.2.8", "psycopg2==2.9.12"], "3.13", tmp_path)
+    # No pin to try instead: mysqlclient never ships a Linux wheel. The fix is the host's packages,
+    # all of them at once (psycopg2's libpq-dev is there, pkg-config too).
+    assert line == ("mysqlclient==2.2.8 has no wheel for Python 3.13 and its source needs Debian packages this host "
+                    "lacks (Exception: Can not find valid pkg-config name.); not tried yet, also with no wheel for "
+                    "Python 3.13: psycopg2==2.9.12; init's probe installs the app on this host, so install what "
+                    "their builds need here, then run init again: apt-get install default-libmysqlclient-dev (the "
+                    "images' builder gets them from app.build_packages, which init writes)")
+    # With the packages installed, a failure is the source's own: pin one whose source builds.
+    _dpkg_knows(tmp_path / "later", monkeypatch, {"pkg-config", "libpq-dev", "default-libmysqlclient-dev"})
+    line = pipfail.explain(PIP_25_REQUIRES, ["mysqlclient==2.2.8"], "3.13", tmp_path)
+    assert line is not None and line.endswith("; pin a release whose source builds on Python 3.13 (usually a newer one)")
+
+
+def test_missing_on_host_agrees_with_dpkg(tmp_path: Path) -> None:
+    # The real dpkg of this machine, asked another way (`dpkg -s`, whose exit status says installed or not).
+    wanted = [package for name in ("mysqlclient", "psycopg2", "python-ldap") for package in natives.BUILD_NEEDS[name]]
+    status = {package: subprocess.run(["dpkg", "-s", package], capture_output=True, text=True) for package in wanted}
+    expected = tuple(package for package in wanted
+                     if status[package].returncode != 0 or "Status: install ok installed" not in status[package].stdout)
+    assert natives.missing_on_host(["mysqlclient", "psycopg2", "python-ldap", "flask"]) == expected
+    assert natives.missing_on_host(["flask"]) == ()  # nothing it knows of needs a package
