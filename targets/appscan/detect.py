@@ -157,6 +157,7 @@ def whitenoise_static(app_dir: Path, served: Sequence[Sequence[str]]) -> tuple[F
 # Of the routes that all redirect to one page, as many as smoke needs to see it: CTFd's
 # 85 of 89 answered 302 to /setup, and each target ran every one of them.
 SAME_REDIRECT = 3
+SAME_RAISED = 4  # routes named on the line of one error; the rest counted
 
 
 def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -172,12 +173,19 @@ def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]]
             skipped.append(f"{len(paths) - SAME_REDIRECT} more GET routes answered {status} to {location} "
                            f"({len(paths)} in all: the app sends everything there)")
     dropped = {path for paths in redirected.values() if len(paths) > SAME_REDIRECT for path in paths[SAME_REDIRECT:]}
+    # 5xx answers that raised: one line per error, which says why (PowerDNS-Admin's 15 routes
+    # failed on one asset file its Node step makes), the routes it failed listed after.
+    raised: dict[tuple[int, str], list[str]] = {}
     for route in routes:
         if str(route["path"]) in dropped:
             continue
         path, status = str(route["path"]), int(route["status"])
         if status >= 500:
-            skipped.append(f"GET {path} answered {status}")
+            error = (str(route.get("error") or "").strip().splitlines() or [""])[0][:200]
+            if error:
+                raised.setdefault((status, error), []).append(path)
+            else:
+                skipped.append(f"GET {path} answered {status}")
             continue
         check: dict[str, Any] = {"path": path, "status": status}
         if route.get("content_type"):
@@ -188,6 +196,9 @@ def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]]
             skipped.append(f"GET {path} cannot be written as a smoke check path")
             continue
         checks.append(check)
+    for (status, error), paths in raised.items():
+        more = f" and {len(paths) - SAME_RAISED} more" if len(paths) > SAME_RAISED else ""
+        skipped.append(f"GET {', '.join(paths[:SAME_RAISED])}{more} answered {status} ({error})")
     return checks, skipped
 
 
@@ -359,7 +370,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     commands, flask_version,
                     services, Found(command, why) if command else None,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
-                    written.folders, written.top, not_found_of(probe.get("not_found"), database),
+                    written.folders, written.top, not_found_of(probe.get("not_found"), None if released else database),
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),
                     natives.needed(releases, version, cache_dir), sqlite=sqlite, key_file=key_file,
                     secret_variable=secret_variable, static_writes=served,

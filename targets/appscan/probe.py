@@ -73,36 +73,75 @@ def import_root(module_name):
     return os.path.dirname(where) if paths else where
 
 
+class Raised:
+    """The exceptions Flask handled as a 500 while a request ran (its got_request_exception
+    signal): what a 500 was, which the page the app answered with does not say (flaskr's
+    `OperationalError: no such table: post`). Without blinker an old Flask has no signals:
+    then nothing is recorded."""
+
+    def __init__(self, app):
+        self.app, self.seen, self.signal = app, [], None
+        try:
+            from flask import got_request_exception
+            got_request_exception.connect(self.record, app)
+            self.signal = got_request_exception
+        except Exception:  # noqa: BLE001 - Flask before 2.3 without blinker: signals are inert
+            pass
+
+    def record(self, sender, exception=None, **extra):
+        self.seen.append(exception)
+
+    def said(self):
+        """The last recorded exception as `Type: message`, emptied for the next request; "" if none."""
+        last, self.seen[:] = (self.seen[-1] if self.seen else None), []
+        return "" if last is None else f"{type(last).__name__}: {last}"
+
+    def close(self):
+        if self.signal is not None:
+            self.signal.disconnect(self.record, self.app)
+
+
+def _get(client, raised, path):
+    """One GET: (the response's fields, closed), with "error" where it was a 5xx that raised."""
+    raised.said()  # nothing of an earlier request
+    try:
+        response = client.get(path)
+    except Exception as exc:  # an app in testing mode may propagate; the platform would answer 500
+        return {"status": 500, "content_type": "", "error": f"{type(exc).__name__}: {exc}"}
+    answer = {"status": response.status_code, "content_type": response.mimetype or ""}
+    if 300 <= response.status_code < 400 and response.location:
+        answer["location"] = urlsplit(response.location).path  # CTFd's every route: /setup
+    error = raised.said()
+    if response.status_code >= 500 and error:
+        answer["error"] = error
+    response.close()
+    return answer
+
+
 def routes(app):
     """Each GET route without parameters, requested once through the test client."""
-    client = app.test_client()
+    client, raised = app.test_client(), Raised(app)
     found = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static" or rule.arguments or "GET" not in (rule.methods or ()) or rule.host:
-            continue
-        path = quote(rule.rule, safe=SAFE)
-        if any(r["path"] == path for r in found):
-            continue
-        try:
-            response = client.get(path)
-            route = {"path": path, "status": response.status_code, "content_type": response.mimetype or ""}
-            if 300 <= response.status_code < 400 and response.location:
-                route["location"] = urlsplit(response.location).path  # CTFd's every route: /setup
-            found.append(route)
-            response.close()
-        except Exception as exc:  # an app in testing mode may propagate; the platform would answer 500
-            found.append({"path": path, "status": 500, "content_type": "", "error": f"{type(exc).__name__}: {exc}"})
+    try:
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if rule.endpoint == "static" or rule.arguments or "GET" not in (rule.methods or ()) or rule.host:
+                continue
+            path = quote(rule.rule, safe=SAFE)
+            if not any(r["path"] == path for r in found):
+                found.append({"path": path, **_get(client, raised, path)})
+    finally:
+        raised.close()
     return found
 
 
 def not_found(app, path):
     """What the app answers for a path it has no route for: smoke requires no 5xx there."""
+    raised = Raised(app)
     try:
-        response = app.test_client().get(path)
-        response.close()
-        return {"status": response.status_code}
-    except Exception as exc:  # noqa: BLE001 - what the platform would answer with a 500
-        return {"status": 500, "error": f"{type(exc).__name__}: {exc}"}
+        answer = _get(app.test_client(), raised, path)
+    finally:
+        raised.close()
+    return {key: answer[key] for key in ("status", "error") if key in answer}
 
 
 def releases():

@@ -99,6 +99,10 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
 
     for key in ("static_folder", "import_root"):
         result[key] = moved(result.get(key))
+    # The app's errors name files in the probe's copy; said relative to the app's folder instead.
+    for answer in (*result.get("routes", ()), result.get("not_found") or {}):
+        if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+            answer["error"] = answer["error"].replace(f"{copy}/", "")
     result["whitenoise"] = [[moved(root), prefix] for root, prefix in result.get("whitenoise", ())]
     return result
 

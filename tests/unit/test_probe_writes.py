@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from targets.appscan import appenv, runner
+from targets.appscan import appenv, detect, runner
 from targets.appscan.detect import not_found_of
 from targets.appscan.errors import InitError
 from targets.smoke.paths import NOT_FOUND_PATH
@@ -106,11 +106,36 @@ def test_the_probe_asks_the_unknown_path_of_the_real_app(tmp_path: Path) -> None
                          capture_output=True, text=True, check=True)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["routes"] == [{"path": "/", "status": 200, "content_type": "text/html"}]
-    assert seen["not_found"]["status"] == 500
+    # Flask answered a 500 page; what raised comes from its got_request_exception signal.
+    assert seen["not_found"] == {"status": 500, "error": 'TypeError: can only concatenate str (not "NotFound") to str'}
     (tmp_path / "webapp.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     out = subprocess.run([sys.executable, "-I", "-B", str(probe), "webapp:app", NOT_FOUND_PATH], cwd=tmp_path,
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1])["not_found"] == {"status": 404}
+
+
+def test_routes_that_raised_say_what_with_the_apps_own_paths_one_line_per_error(tmp_path: Path) -> None:
+    # PowerDNS-Admin: 15 routes answered 500, each for want of one asset file its Node step makes;
+    # init listed fifteen bare "answered 500" lines and blamed a database.
+    app = tmp_path / "pda"
+    app.mkdir()
+    pages = "".join(f"@app.get('/p{n}')\ndef p{n}():\n    return open(os.path.join(HERE, 'static/node_modules/all.css')).read()\n"
+                    for n in range(6))
+    (app / "webapp.py").write_text(
+        "import os\nfrom flask import Flask\napp = Flask(__name__)\nHERE = os.path.dirname(os.path.abspath(__file__))\n"
+        + pages +
+        "@app.get('/db')\ndef db():\n    raise RuntimeError('no such table: post')\n"
+        "@app.get('/quiet')\ndef quiet():\n    return 'down', 503\n")
+    seen = runner.run(_fake_venv(tmp_path), app, "webapp:app")
+    by_path = {route["path"]: route for route in seen["routes"]}
+    # Relative to the app's folder, not the probe's throwaway copy of it.
+    missing = "FileNotFoundError: [Errno 2] No such file or directory: 'static/node_modules/all.css'"
+    assert by_path["/p0"] == {"path": "/p0", "status": 500, "content_type": "text/html", "error": missing}
+    assert by_path["/quiet"] == {"path": "/quiet", "status": 503, "content_type": "text/html"}  # answered, raised nothing
+    _, skipped = detect.checks_of(seen["routes"])
+    assert skipped == ["GET /quiet answered 503",
+                       "GET /db answered 500 (RuntimeError: no such table: post)",
+                       f"GET /p0, /p1, /p2, /p3 and 2 more answered 500 ({missing})"]
 
 
 def test_the_top_writes_note_offers_the_way_out_that_fits_the_file() -> None:
