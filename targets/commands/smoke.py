@@ -171,8 +171,9 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
             f"smoke failed: {len(failed)} check(s) failed, first {first.target} [{first.variant}] {first.check}: "
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
             # Unless the line has a note already (the boot's own: hints.boot).
-            + (hints.RELEASE if released and first.check != "release" and hints.NOTE not in first.got
-               and first.variant not in ("infrastructure", "services") and hints.state_missing(shown) else "")
+            + ("" if hints.NOTE in first.got else hints.unshipped(shown) or (
+                hints.RELEASE if released and first.check != "release" and first.variant not in
+                ("infrastructure", "services") and hints.state_missing(shown) else ""))
             + usage.unreached_note(run, first.target)
         )
 

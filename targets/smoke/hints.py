@@ -51,11 +51,25 @@ OLD_FLASK = (f"{NOTE}{FRAMEWORK_NEEDS_FLASK_2}, and the app pins an older Flask;
 _EXCEPTION = re.compile(r"^(?:(?:[A-Za-z_]\w*\.)*[A-Z]\w*)?(?:Error|Exception|Exit|Interrupt)(?::.*)?$", re.M)
 # What the app says when state a release should have made is not there: then the release note applies.
 _MISSING_STATE = ("no such table", "does not exist", "UndefinedTable", "No such file or directory")
+# A file under node_modules/ is never state: no artifact holds that folder (build/ignore.py's
+# defaults). PowerDNS-Admin's Flask-Assets bundles read it, and its 404 page failed on every target.
+_NODE_MODULES = re.compile(r"No such file or directory: '(?P<path>[^'\n]*/node_modules/[^'\n]*)'")
 
 
 def state_missing(text: str) -> bool:
     """Whether the app's log or answer shows state that is not there (a table, a file)."""
+    text = _NODE_MODULES.sub("", text)
     return any(sign in text for sign in _MISSING_STATE)
+
+
+def unshipped(text: str) -> str:
+    """A note where the app failed reading a file in node_modules/; "" where it did not."""
+    found = _NODE_MODULES.search(text)
+    if found is None:
+        return ""
+    return (f"{NOTE}the app reads {found['path']}, under node_modules/, which flaskship leaves out of every "
+            "artifact (app.build has no npm): copy what it uses into the static folder, outside node_modules, "
+            "or link it from a CDN")
 
 
 def last_error(log: str) -> str:
@@ -92,6 +106,8 @@ def boot(log: str, release: bool) -> str:
         return SQLITE
     if _OLD_FLASK in log:
         return OLD_FLASK
+    if note := unshipped(log):
+        return note
     error = last_error(log)
     if release and (not error or state_missing(log)):
         return RELEASE

@@ -96,3 +96,19 @@ def test_the_error_that_ended_a_chain_is_quoted_not_the_one_it_was_handling() ->
     # A lone traceback still ends at its own exception line.
     lone = with_cause("\n".join(chain[:4] + ["", "after"] + halt))
     assert "ModuleNotFoundError" in lone and "FileNotFoundError" not in lone
+
+
+def test_a_file_under_node_modules_is_named_as_never_shipped_not_as_missing_state() -> None:
+    # PowerDNS-Admin's Flask-Assets bundles read node_modules/, which its yarn step makes and no
+    # artifact holds: its 404 page failed on every target, and smoke's line sent its reader to the
+    # release, which had nothing to do with it.
+    log = ("Traceback (most recent call last):\n"
+           "FileNotFoundError: [Errno 2] No such file or directory: "
+           "'/srv/app/powerdnsadmin/static/node_modules/@fortawesome/fontawesome-free/css/all.css'\n")
+    assert not hints.state_missing(log)
+    assert hints.state_missing(log + "FileNotFoundError: [Errno 2] No such file or directory: 'data/seed.json'\n")
+    note = hints.boot(log, release=True)
+    assert note == hints.unshipped(log) and note.startswith(
+        "; note: the app reads /srv/app/powerdnsadmin/static/node_modules/@fortawesome/fontawesome-free/css/all.css, "
+        "under node_modules/, which flaskship leaves out of every artifact")
+    assert hints.unshipped("FileNotFoundError: [Errno 2] No such file or directory: 'data/seed.json'") == ""
