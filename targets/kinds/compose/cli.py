@@ -48,28 +48,41 @@ def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str]
     proc = subprocess.Popen([*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=environment(env), start_new_session=True)
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            out, err = proc.communicate(timeout=0.25)
-            break
-        except subprocess.TimeoutExpired:
-            stopped = stop is not None and stop.is_set()
-            if not stopped and time.monotonic() < deadline:
-                continue
+    try:
+        while True:
             try:
-                os.killpg(proc.pid, signal.SIGKILL)  # compose and anything it started in its session
-            except ProcessLookupError:
-                pass  # it ended just now
-            proc.communicate()
-            if stopped:
-                raise SmokeFailed(f"{target}: compose {args[0]} stopped") from None
-            raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s"
-                              ) from None
+                out, err = proc.communicate(timeout=0.25)
+                break
+            except subprocess.TimeoutExpired:
+                stopped = stop is not None and stop.is_set()
+                if not stopped and time.monotonic() < deadline:
+                    continue
+                _kill(proc)
+                if stopped:
+                    raise SmokeFailed(f"{target}: compose {args[0]} stopped") from None
+                raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s"
+                                  ) from None
+    except BaseException:
+        # A Ctrl-C here reaches flaskship alone: compose, in its own session, went on making the
+        # project's network and containers after the caller's cleanup had run (a CI run found the
+        # network left). Ended first, so that the cleanup sees all it made.
+        _kill(proc)
+        raise
     if proc.returncode != 0:
         output = (err or out).strip().splitlines()
         raise SmokeFailed(f"{target}: compose {args[0]} failed: {output[-1] if output else 'no output'}",
                           "\n".join(output[-30:]))
     return out
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL compose and anything it started in its session, and reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it ended just now
+    proc.communicate()
 
 
 # Compose v1 as Debian and Ubuntu ship it (1.29, Python) imports distutils at its start
