@@ -363,7 +363,7 @@ def test_init_leaves_out_the_functions_target_when_its_runtime_cannot_be_locked_
     (app / "requirements.txt").write_text("flask==3.1.0\ngunicorn==25.3.0\n")
     problems, functions_out = lock_problems(path, lines.append)
     assert functions_out is None and problems == [
-        "smoke's sigterm-stop check will fail on functions: the lock has gunicorn 25.3.0: under functions-framework, "
+        "smoke's sigterm-stop check may fail on functions: the lock has gunicorn 25.3.0: under functions-framework, "
         "gunicorn 24 and later wait on SIGTERM while a kept-alive connection stays open (23.0.0 exits at once), and "
         "the platform kills the instance 10 s later; pin gunicorn<24 in the app's requirements for a clean stop"]
 
