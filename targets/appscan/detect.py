@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from .. import trim
 from ..manifest import Check
+from ..smoke.missing import state_missing
 from ..smoke.paths import NOT_FOUND_PATH
 from . import (appenv, buildsteps, candidates, deployrelease, interpreter, natives, nodelinks, probeservices, runner,
                sandbox)
@@ -80,6 +81,8 @@ class Detected:
     key_written: str | None = None  # "file, line N": the string in the source the app's SECRET_KEY is (appenv)
     released: str = ""  # what the probe ran on its own database before asking the routes (`flask db upgrade`)
     release_failed: str = ""  # why that failed, when it did
+    # Whether setup may be what the skipped 5xx routes lack (setup_may_help): the hint is for that.
+    setup_hint: bool = True
 
     def after_release(self) -> str:
         """What the probe ran before it asked the routes the checks come from, if anything."""
@@ -158,6 +161,14 @@ def whitenoise_static(app_dir: Path, served: Sequence[Sequence[str]]) -> tuple[F
 # 85 of 89 answered 302 to /setup, and each target ran every one of them.
 SAME_REDIRECT = 3
 SAME_RAISED = 4  # routes named on the line of one error; the rest counted
+
+
+def setup_may_help(routes: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a route answered 5xx with nothing the probe saw raised, or with missing state
+    (a table, a file: smoke/missing.py): what the hint's setup could cure. Not
+    PowerDNS-Admin's, which all failed on an asset under node_modules/ that never ships."""
+    return any(int(route["status"]) >= 500 and (not route.get("error") or state_missing(str(route["error"])))
+               for route in routes)
 
 
 def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -378,4 +389,4 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     refused=tuple(str(path) for path in probe.get("refused", ())),
                     node_links=tuple(nodelinks.links(app_dir)),
                     key_written=appenv.written_in(texts, probe.get("secret_key")),
-                    released=released, release_failed=release_failed)
+                    released=released, release_failed=release_failed, setup_hint=setup_may_help(probe["routes"]))

@@ -128,7 +128,7 @@ def render(d: Detected, source: str) -> str:
         lines.append("  " + note(shadowed_note(d)))
     if d.not_found:
         lines.append("  " + note(f"warning: {d.not_found}"))
-    if d.skipped:
+    if d.skipped and d.setup_hint:
         lines.append("  " + note(f"hint: {d.hint()}"))
     lines += [
         "",

@@ -96,7 +96,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
              f"(GET routes without parameters, as the app answered them{d.after_release()})")
     for reason in d.skipped:
         progress(f"  skipped       {reason} in the probe: not checked")
-    if d.skipped:
+    if d.skipped and d.setup_hint:
         progress(f"  hint: {d.hint()}")
     warnings = (server_pin_note(d), shadowed_note(d) if d.shadowed else None, d.not_found,
                 top_writes_note(d) if d.writes_top else None, sqlite_note(d),

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 from ..build.job import APP_DIR as APP_FOLDER
 from ..pins import FRAMEWORK_NEEDS_FLASK_2
+from .missing import NODE_MODULES, state_missing
 
 APP_DIR = PurePosixPath(APP_FOLDER)  # where every Python image has the app's code
 # How each note starts on a check's line: smoke's last line adds none to a line that has one.
@@ -49,22 +50,9 @@ OLD_FLASK = (f"{NOTE}{FRAMEWORK_NEEDS_FLASK_2}, and the app pins an older Flask;
 # The last line of a Python traceback: the exception and its message (`flask.cli.NoAppException: ...`),
 # or a click command's own `Error: No such command 'db'.` (a flask command that failed without one).
 _EXCEPTION = re.compile(r"^(?:(?:[A-Za-z_]\w*\.)*[A-Z]\w*)?(?:Error|Exception|Exit|Interrupt)(?::.*)?$", re.M)
-# What the app says when state a release should have made is not there: then the release note applies.
-_MISSING_STATE = ("no such table", "does not exist", "UndefinedTable", "No such file or directory")
-# A file under node_modules/ is never state: no artifact holds that folder (build/ignore.py's
-# defaults). PowerDNS-Admin's Flask-Assets bundles read it, and its 404 page failed on every target.
-_NODE_MODULES = re.compile(r"No such file or directory: '(?P<path>[^'\n]*/node_modules/[^'\n]*)'")
-
-
-def state_missing(text: str) -> bool:
-    """Whether the app's log or answer shows state that is not there (a table, a file)."""
-    text = _NODE_MODULES.sub("", text)
-    return any(sign in text for sign in _MISSING_STATE)
-
-
 def unshipped(text: str) -> str:
     """A note where the app failed reading a file in node_modules/; "" where it did not."""
-    found = _NODE_MODULES.search(text)
+    found = NODE_MODULES.search(text)
     if found is None:
         return ""
     return (f"{NOTE}the app reads {found['path']}, under node_modules/, which flaskship leaves out of every "

@@ -652,3 +652,16 @@ def test_the_runner_hands_the_probe_its_release_in_the_variables_the_probe_reads
     from targets.appscan import probe, runner
 
     assert runner.RELEASE_VARIABLES == (probe.RELEASE, probe.RELEASE_WITHIN)
+
+
+def test_the_setup_hint_is_for_5xx_that_setup_could_cure() -> None:
+    # flaskr: no table yet; a 500 whose cause the probe did not see: setup may help.
+    assert detect.setup_may_help([{"path": "/", "status": 500, "error": "OperationalError: no such table: post"}])
+    assert detect.setup_may_help([{"path": "/", "status": 500}])
+    # PowerDNS-Admin: every 5xx was an asset under node_modules/, which never ships: no database
+    # setup cures that, and its redirects alone are no reason either.
+    pda = [{"path": "/login", "status": 500, "error": "FileNotFoundError: [Errno 2] No such file or directory: "
+                                                      "'powerdnsadmin/static/node_modules/x/all.css'"},
+           {"path": "/admin", "status": 302, "location": "/login"}]
+    assert not detect.setup_may_help(pda)
+    assert not detect.setup_may_help([{"path": "/", "status": 500, "error": "TypeError: unsupported operand"}])
