@@ -163,6 +163,13 @@ SAME_REDIRECT = 3
 SAME_RAISED = 4  # routes named on the line of one error; the rest counted
 
 
+def first_line(error: object) -> str:
+    """What the probe saw raised, as one line to quote: an SQLAlchemy error goes on with the
+    whole statement over several. "" for none."""
+    lines = str(error or "").strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
 def setup_may_help(routes: Sequence[Mapping[str, Any]]) -> bool:
     """Whether a route answered 5xx with nothing the probe saw raised, or with missing state
     (a table, a file: smoke/missing.py): what the hint's setup could cure. Not
@@ -192,7 +199,7 @@ def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]]
             continue
         path, status = str(route["path"]), int(route["status"])
         if status >= 500:
-            error = (str(route.get("error") or "").strip().splitlines() or [""])[0][:200]
+            error = first_line(route.get("error"))
             if error:
                 raised.setdefault((status, error), []).append(path)
             else:
@@ -276,12 +283,11 @@ def server_pin_note(d: Detected) -> str | None:
 def not_found_of(answer: Mapping[str, Any] | None, database: str | None = None) -> str | None:
     """A warning when the app answers a path it has no route for with a 5xx, which smoke's
     not-found check fails on every target; None when it does not. `database`: the database
-    service wired for smoke, which the probe ran without."""
+    service wired for smoke, unless the probe migrated one of its own (then not the cause)."""
     if not answer or int(answer.get("status", 0)) < 500:
         return None
-    # Its first line: an SQLAlchemy error goes on with the whole statement over several.
-    said = str(answer.get("error") or "").strip().splitlines()
-    error = f" ({said[0][:200]})" if said else ""
+    said = first_line(answer.get("error"))
+    error = f" ({said})" if said else ""
     asked = f"GET {NOT_FOUND_PATH}, a path the app has no route for, answered {answer['status']}{error} in the probe"
     if database:
         # flask-shop's 404 page reads its settings from the database: the check passed once it was there.

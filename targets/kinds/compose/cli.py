@@ -57,15 +57,15 @@ def run(project: str, files: list[Path], args: list[str], env: Mapping[str, str]
                 stopped = stop is not None and stop.is_set()
                 if not stopped and time.monotonic() < deadline:
                     continue
-                _kill(proc)
+                # Either way compose is ended below, as on any exception.
                 if stopped:
                     raise SmokeFailed(f"{target}: compose {args[0]} stopped") from None
                 raise SmokeFailed(f"{target}: `{' '.join(cmd[:2])} {args[0]}` did not finish within {timeout:g} s"
                                   ) from None
     except BaseException:
-        # A Ctrl-C here reaches flaskship alone: compose, in its own session, went on making the
-        # project's network and containers after the caller's cleanup had run (a CI run found the
-        # network left). Ended first, so that the cleanup sees all it made.
+        # Stopped, out of time, or a Ctrl-C, which reaches flaskship alone: compose, in its own
+        # session, went on making the project's network and containers after the caller's cleanup
+        # had run (a CI run found the network left). Ended first, so that the cleanup sees all it made.
         _kill(proc)
         raise
     if proc.returncode != 0:
