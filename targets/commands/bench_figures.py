@@ -107,14 +107,17 @@ def sizes(images: dict[str, str], bases: Sequence[str]) -> dict[str, object]:
 
 
 def first_200_and_stop(image: str, env: dict[str, str], port: int, path: str, session: str,
-                       stop_after: int, limits: Sequence[str] = ()) -> tuple[float, float, bool]:
+                       stop_after: int | None, limits: Sequence[str] = ()) -> tuple[float, float | None, bool]:
     """`docker run` (with the platform's `limits`) to the first 200 on `path`, then `docker stop`:
-    both wall times (CLI processes included), and whether the stop had to SIGKILL."""
+    both wall times (CLI processes included), and whether the stop had to SIGKILL. With no
+    `stop_after`, no stop is timed (None): the container is removed at once."""
     started = time.monotonic()
     container = _detached(image, env, port, session, limits)
     try:
         url = f"http://127.0.0.1:{_host_port(container, port)}{path}"
         up = _first_200(url, started, container)
+        if stop_after is None:
+            return up, None, False
         stopping = time.monotonic()
         subprocess.run(["docker", "stop", "-t", str(stop_after), container], capture_output=True, check=True)
         stopped = time.monotonic() - stopping
