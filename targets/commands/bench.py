@@ -188,7 +188,7 @@ def _env(copy: Project) -> dict[str, str]:
 # whole minutes slower than others): each round starts each arm this many times, the arms and the
 # bare server taking turns, so a slow minute hits all three alike. Only the first start of each
 # round is stopped with SIGTERM and timed (the naive arm's stop waits out its whole grace).
-STARTS_PER_ROUND = 3
+STARTS_PER_ROUND = 5
 
 
 def _serve(copy: Project, kinds: dict[str, str], ours: dict[str, str], naive: dict[str, str], rounds: int,
