@@ -46,3 +46,14 @@ def test_a_platform_that_declares_the_path_never_sets_the_norm() -> None:
                _r("heroku", "robots", 404, "application/json", path="/robots.txt")]
     found = compare(results, {"fn": {"/robots.txt": "the framework answers it"}})
     assert [(r.target, r.status) for r in found] == [("fn", "differs")]
+
+
+def test_answers_that_failed_their_own_check_neither_set_the_norm_nor_fail_again() -> None:
+    # ihatemoney: three targets' workers crashed at boot and their proxies answered 502 (each
+    # check already failed); the one target that served 200 failed parity against them.
+    crashed = [Result(t, "v", "health", "fail", path="/x", observed={"status": 502, "content_type": "text/html",
+                                                                      "digest": ""}) for t in ("a", "b", "c")]
+    assert compare([*crashed, _r("fn", "health", 200)], {}) == []
+    # Among the answers that passed, the odd one out still fails.
+    found = compare([*crashed, _r("fn", "health", 200), _r("d", "health", 200), _r("e", "health", 200, "text/plain")], {})
+    assert [(r.target, r.got) for r in found] == [("e", "200 text/plain")]
