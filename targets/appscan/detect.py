@@ -61,6 +61,7 @@ class Detected:
     flask_version: str = ""  # the probe's Flask: how a `flask` command names the app (backing.flask_command)
     services: tuple[backing.Service, ...] = ()  # postgres, redis, s3 it talks to
     release: Found | None = None  # `flask db upgrade` for a Flask-Migrate app
+    release_key: str = "release"  # where it goes: app.release, or app.prestart for a database in each instance
     secret_key: str | None = None  # the file that reads the app's SECRET_KEY from the environment (appenv.py)
     server_pin: str | None = None  # what a build will refuse in the app's own gunicorn pin (deps.server_pin_problem)
     shadowed: tuple[str, ...] = ()  # app routes under the static URL, left out of the checks (shadowed_by_static)
@@ -100,6 +101,21 @@ class Detected:
         if setup is None:
             return listed
         return f"{listed} (e.g. app.prestart: {backing.flask_command(self.entry.value, setup, self.flask_version)})"
+
+
+def release_place(command: str | None, own: str | None, services: Sequence[backing.Service],
+                  why: str) -> tuple[str, str]:
+    """(the app key, its why) for init's release: app.release, unless it is init's own migration and no
+    database service is wired. Then the database is a file in each instance (SQLite), which a release,
+    in a container of its own whose files are discarded, would migrate for nothing: app.prestart
+    migrates each instance's own before its server starts. ihatemoney's create_app() migrates too,
+    and its workers, each upgrading the same empty /tmp database at once, crashed ("table
+    bill_version already exists") on every target but functions."""
+    if command is None or command != own or any(service.kind in DATABASES for service in services):
+        return "release", why
+    return "prestart", (f"{why}; no database service is wired, so the database is a file in each instance: it is "
+                        "migrated at every boot, before the server starts (a release's container and its files "
+                        "are discarded)")
 
 
 def released_in_probe(args: str | None, outcome: Mapping[str, Any] | None,
@@ -358,13 +374,14 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     releases = [str(r) for r in probe.get("releases", ())]
     installed = [r.partition("==")[0] for r in releases]
     flask_version = str(probe.get("flask_version") or "")
-    command = backing.release(installed, app_dir, chosen.value, flask_version)
+    own = backing.release(installed, app_dir, chosen.value, flask_version)
     # Beside the release command the app's Procfile or heroku.yml runs: taken, or named and why not.
     command, why, release_note = deployrelease.settle(
-        deployrelease.found(app_dir), command,
+        deployrelease.found(app_dir), own,
         f"Flask-Migrate is a dependency and {backing.migrations_folder(app_dir)}/ exists: migrate once per deploy",
         lambda args: backing.flask_command(chosen.value, args, flask_version))
     services = tuple(backing.detect(installed, texts))
+    release_key, why = release_place(command, own, services, why)
     written = probe["written"]
     sqlite: tuple[str, ...] = ()
     if written.databases and any(service.kind in DATABASES for service in services):
@@ -385,7 +402,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     return Detected(app_dir.name, dns_label(app_dir.name), chosen, Found(deps.file, deps.why), static, static_url,
                     Found(version, version_why), health_of(checks), tuple(checks), tuple(skipped),
                     commands, flask_version,
-                    services, Found(command, why) if command else None,
+                    services, Found(command, why) if command else None, release_key,
                     secret_key, server_pin_problem(app_dir, deps.file), tuple(shadowed),
                     written.folders, written.top, not_found_of(probe.get("not_found"), None if released else database),
                     (*buildsteps.build_steps(app_dir), *([assets] if assets else [])),

@@ -97,7 +97,7 @@ def render(d: Detected, source: str) -> str:
         *(["  " + note(f"warning: {pinned}")] if (pinned := server_pin_note(d)) else []),
         f"  static: {_value(d.static.value)}  {note(d.static.why)}",
         f"  static_url: {q(d.static_url.value)}  {note(d.static_url.why)}",
-        *([f"  release: {q(d.release.value)}  {note(d.release.why)}"] if d.release else []),
+        *([f"  {d.release_key}: {q(d.release.value)}  {note(d.release.why)}"] if d.release else []),
         *(["  " + note(f"warning: {d.release_note}")] if d.release_note else []),
         *([f"  build: {q(built)}  {note(buildsteps.build_why(d.build_steps))}"]
           if (built := buildsteps.build_command(d.build_steps)) else []),

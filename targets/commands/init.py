@@ -77,7 +77,7 @@ def report(detected: Detected, path: Path, shown: str, progress: Callable[[str],
     for service in d.services:
         progress(f"  service       {service.name}: {service.kind}  ({service.why})")
     if d.release:
-        progress(f"  release       {d.release.value}  ({d.release.why})")
+        progress(f"  {d.release_key:<13} {d.release.value}  ({d.release.why})")
     if flask_before_2(d.flask_version):
         progress(f"  functions     left out (commented in the file): the app runs Flask {d.flask_version}, and "
                  f"{FRAMEWORK_NEEDS_FLASK_2}")

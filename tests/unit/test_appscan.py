@@ -19,6 +19,7 @@ from targets.appscan.detect import Detected, Found
 from targets.appscan.errors import InitError
 from targets.appscan.lockcheck import lock_problems
 from targets.appscan.render import render
+from targets.appscan.services import Service
 from targets.pins import FUNCTIONS_FRAMEWORK
 from tests.helpers import REPO, assert_one_clear_line, invoke
 
@@ -665,3 +666,21 @@ def test_the_setup_hint_is_for_5xx_that_setup_could_cure() -> None:
            {"path": "/admin", "status": 302, "location": "/login"}]
     assert not detect.setup_may_help(pda)
     assert not detect.setup_may_help([{"path": "/", "status": 500, "error": "TypeError: unsupported operand"}])
+
+
+def test_a_migration_with_no_database_service_runs_at_every_boot_not_once_per_deploy() -> None:
+    # ihatemoney: SQLite in /tmp, no database service. As app.release, the migration ran in a container
+    # whose files are discarded, and each worker's create_app() then upgraded the empty database at once.
+    upgrade, why = "flask --app site:create_app() db upgrade", "Flask-Migrate is a dependency"
+    db = Service("db", "postgres", {"DATABASE_URL": "url"}, "psycopg")
+    assert detect.release_place(upgrade, upgrade, (), why)[0] == "prestart"
+    assert detect.release_place(upgrade, upgrade, (db,), why) == ("release", why)  # one database: once per deploy
+    # The app's own release line (Procfile) may do anything: it stays a release.
+    assert detect.release_place("python -m shopfront", None, (), "Procfile line 2") == ("release", "Procfile line 2")
+    key, said = detect.release_place(upgrade, upgrade, (), why)
+    detected = Detected("site", "site", Found("site:create_app()", "why"), Found("requirements.txt", "found"),
+                        Found(None, "none"), Found("/", "url"), Found("3.12", "default"), Found("/", "route"), (), (),
+                        release=Found(upgrade, said), release_key=key)
+    app = manifest.parse(yaml.safe_load(render(detected, "."))).app
+    assert app.prestart == upgrade and app.release is None
+    assert "no database service is wired, so the database is a file in each instance" in said
