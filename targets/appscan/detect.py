@@ -103,6 +103,9 @@ class Detected:
         return f"{listed} (e.g. app.prestart: {backing.flask_command(self.entry.value, setup, self.flask_version)})"
 
 
+ONCE_PER_DEPLOY = ": migrate once per deploy"  # the why of init's own migration as app.release
+
+
 def release_place(command: str | None, own: str | None, services: Sequence[backing.Service],
                   why: str) -> tuple[str, str]:
     """(the app key, its why) for init's release: app.release, unless it is init's own migration and no
@@ -113,9 +116,9 @@ def release_place(command: str | None, own: str | None, services: Sequence[backi
     bill_version already exists") on every target but functions."""
     if command is None or command != own or any(service.kind in DATABASES for service in services):
         return "release", why
-    return "prestart", (f"{why}; no database service is wired, so the database is a file in each instance: it is "
-                        "migrated at every boot, before the server starts (a release's container and its files "
-                        "are discarded)")
+    return "prestart", (f"{why.removesuffix(ONCE_PER_DEPLOY)}, and no database service is wired: the database is "
+                        "a file in each instance, so every boot migrates its own before the server starts (a "
+                        "release's container and its files are discarded)")
 
 
 def released_in_probe(args: str | None, outcome: Mapping[str, Any] | None,
@@ -378,7 +381,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
     # Beside the release command the app's Procfile or heroku.yml runs: taken, or named and why not.
     command, why, release_note = deployrelease.settle(
         deployrelease.found(app_dir), own,
-        f"Flask-Migrate is a dependency and {backing.migrations_folder(app_dir)}/ exists: migrate once per deploy",
+        f"Flask-Migrate is a dependency and {backing.migrations_folder(app_dir)}/ exists{ONCE_PER_DEPLOY}",
         lambda args: backing.flask_command(chosen.value, args, flask_version))
     services = tuple(backing.detect(installed, texts))
     release_key, why = release_place(command, own, services, why)
