@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,11 +26,17 @@ SESSION = f"pytest-{uuid.uuid4().hex[:8]}"
 MANAGED = {"label": f"io.flaskship.session={SESSION}"}
 
 
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's ephemeral port range: what bind(0) and the engine's `-p host::port` hand out."""
+    low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    return int(low), int(high)
+
+
 def free_port() -> int:
-    """A loopback port nobody holds right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port nobody holds right now, out of the engine's way as smoke picks its own."""
+    from targets.kinds.compose.stack import free_port as below_ephemeral  # not at import: no Docker SDK in every test
+
+    return below_ephemeral("127.0.0.1")
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import tempfile
 import threading
@@ -38,11 +39,37 @@ TRAVERSALS = ("/static../static/style.css", "/static/../../../etc/passwd", "/sta
               "/static/..%2f..%2f..%2fetc%2fpasswd", "/static/....//....//etc/passwd")
 
 
+# How far below the ephemeral range ports are picked (Linux's default range starts at 32768).
+EPHEMERAL_BELOW = 12000
+
+
 def free_port(host: str) -> int:
-    """A port nobody holds right now: smoke never fights a user's server for its port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A port nobody holds right now: smoke never fights a user's server for its port.
+
+    Taken below the kernel's ephemeral range, not from bind(0): the engine gives every
+    `-p 127.0.0.1::port` a port from that range too (a cloudrun container of the same run,
+    the functions runner, a test's), and one it gave away between this pick and compose's
+    bind failed a compose smoke with "Bind for 127.0.0.1:33567 failed: port is already
+    allocated". Below the range, only a server that asks for that very port can take it."""
+    low = _ephemeral_low()
+    for port in random.sample(range(max(1024, low - EPHEMERAL_BELOW), low), k=min(64, max(0, low - 1024))):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # a range with no room below it
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range, which the engine allocates from as well."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; the engine falls back to 49153, above it
 
 
 def passed_names(project: Project) -> list[str]:
