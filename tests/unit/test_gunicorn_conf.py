@@ -150,3 +150,32 @@ def test_the_master_imports_flask_before_the_workers_fork(tmp_path: Path, args: 
         server.terminate()
         server.wait(timeout=15)
     assert body == (b"flask loaded" if loaded else b"flask not loaded"), log.read_text()[-2000:]
+
+
+SILENCING = '''
+import logging.config
+
+# As Alembic's env.py does under Flask-Migrate: every logger it does not name is disabled.
+logging.config.dictConfig({"version": 1, "disable_existing_loggers": True})
+raise RuntimeError("the app could not boot: no such table")
+'''
+
+
+@pytest.mark.parametrize("target", ["cloudrun", "heroku"])
+def test_a_worker_that_fails_to_boot_says_why_though_the_app_disabled_gunicorns_logger(
+        tmp_path: Path, target: str) -> None:
+    # ihatemoney's workers exited 3 with only "Worker failed to boot": the traceback went to a
+    # logger the app's own logging setup had disabled.
+    project = manifest.load(copy_demo(tmp_path / "p") / "targets.yaml")
+    render_only(project, target, tmp_path / "out")
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "wsgi.py").write_text(SILENCING)
+    env = {**{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "GUNICORN_THREADS")},
+           "PORT": str(free_port()), "WEB_CONCURRENCY": "1", "ACCESS_LOG": "off"}
+    ran = subprocess.run([sys.executable, "-m", "gunicorn", "--config",
+                          str(tmp_path / "out/image/src/.flaskship/gunicorn.conf.py"), "--chdir", str(app_dir),
+                          "wsgi:app"], env=env, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 3, ran.stderr[-2000:]
+    assert "Exception in worker process" in ran.stderr, ran.stderr[-2000:]
+    assert "RuntimeError: the app could not boot: no such table" in ran.stderr, ran.stderr[-2000:]
