@@ -78,6 +78,7 @@ class Detected:
     release_note: str = ""  # the deploy files' release command init did not take, with no release of its own
     given: tuple[tuple[str, str], ...] = ()  # init's --env NAME=value pairs: the probe ran with them
     refused: tuple[str, ...] = ()  # paths outside its folder the app tried to write in the probe (probe.fence)
+    made: tuple[str, ...] = ()  # new paths it made in /tmp or /var/tmp in the probe, removed since (probe.fence)
     node_links: tuple[str, ...] = ()  # templates that link files in node_modules/, which never ships (nodelinks.py)
     key_written: str | None = None  # "file, line N": the string in the source the app's SECRET_KEY is (appenv)
     released: str = ""  # what the probe ran on its own database before asking the routes (`flask db upgrade`)
@@ -285,13 +286,17 @@ def sqlite_note(d: Detected) -> str | None:
 
 
 def refused_note(d: Detected) -> str | None:
-    """Where the app writes outside its folder: refused in the probe; in a container the path
-    is the container's own, and what is written there goes with it (anitya's default database,
-    /var/tmp/anitya-dev.sqlite)."""
-    if not d.refused:
+    """Where the app writes outside its folder: refused in the probe, or (a new file in /tmp or
+    /var/tmp) let be and removed after it; in a container the path is the container's own, and what
+    is written there goes with it (anitya's default database, /var/tmp/anitya-dev.sqlite)."""
+    said = [runner.refused_note(list(d.refused))] if d.refused else []
+    if d.made:
+        shown = ", ".join(d.made[:3]) + (f" and {len(d.made) - 3} more" if len(d.made) > 3 else "")
+        said.append(f"the app made {shown} outside its folder (new, so init's probe let it, and removed it after)")
+    if not said:
         return None
-    return (f"{runner.refused_note(list(d.refused))}; in the images such a path is the container's own, lost when "
-            "it stops: give the app a database service, or its instance folder")
+    return "; ".join(said) + ("; in the images such a path is the container's own, lost when it stops: give the app a "
+                              "database service, or its instance folder")
 
 
 def server_pin_note(d: Detected) -> str | None:
@@ -413,6 +418,7 @@ def detect(app_dir: Path, cache_dir: Path, entry: str | None, progress: Callable
                     secret_variable=secret_variable, static_writes=served,
                     release_note=release_note, given=tuple(sorted((given or {}).items())),
                     refused=tuple(str(path) for path in probe.get("refused", ())),
+                    made=tuple(str(path) for path in probe.get("made", ())),
                     node_links=tuple(nodelinks.links(app_dir)),
                     key_written=appenv.written_in(texts, probe.get("secret_key")),
                     released=released, release_failed=release_failed, setup_hint=setup_may_help(probe["routes"]))

@@ -9,7 +9,8 @@ checks that it is a flask.Flask, and prints one JSON object on stdout:
 {"static_folder", "static_url_path", "import_root", "routes": [{"path",
 "status", "content_type"}], "not_found": {"status", "error"?} for a path the
 app has no route for (smoke's not-found check), "commands": the app's own `flask` commands, "flask_version",
-"refused": the paths outside its folder the app tried to write (fence()),
+"refused": the paths outside its folder the app tried to write (fence()), "made": the new
+ones it made in /tmp or /var/tmp (fence(), removed by init),
 "releases": what the venv has installed, as name==version, "whitenoise": [root, prefix]
 of each folder the app gives WhiteNoise, "secret_key": the sha256 of its SECRET_KEY or null,
 "release": null, or how the release run before the routes ended (release())}, or
@@ -293,14 +294,30 @@ _WRITES = {"os.mkdir": (0,), "os.remove": (0,), "os.rmdir": (0,), "os.rename": (
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
-def fence(inside, refused):
+# Shared scratch folders: a new file directly in one (ihatemoney's /tmp/ihatemoney.db, anitya's
+# /var/tmp/anitya-dev.sqlite) is the probe's to make, and init removes it afterwards.
+SCRATCH = ("/tmp", "/var/tmp")
+# Where the probe lists what it made there, in its throwaway HOME: written as it goes, so that
+# init removes them even after a probe it had to stop.
+MADE_LIST = ".flaskship-made"
+
+
+def fence(inside, refused, made=None):
     """An audit hook that refuses, with PermissionError, any write outside the folders `inside`
     (the throwaway folder holding the app's copy; /dev), and records the path in `refused`.
 
     The probe runs on the host: anitya's default database is /var/tmp/anitya-dev.sqlite, which
     its GET / made on the host itself, where a developer's own database of that name would have
-    been opened (and written by the routes). The images have their own /var/tmp."""
+    been opened (and written by the routes). The images have their own /var/tmp.
+
+    With `made` (a list), a path that does not exist yet directly in a SCRATCH folder, and what
+    is under one made so, may be written: ihatemoney's create_app() migrates its default
+    /tmp/ihatemoney.db, and refused it, init could not get past the import. Such a path is
+    recorded in `made` and in MADE_LIST in inside[0], for init to remove and name; one that exists
+    already may be somebody's, and is refused as before."""
     roots = tuple(os.path.realpath(folder) + os.sep for folder in inside)
+    scratch = tuple(os.path.realpath(folder) for folder in SCRATCH)
+    listing = os.path.join(inside[0], MADE_LIST)
 
     def outside(path):
         if isinstance(path, int) or path is None:
@@ -312,7 +329,20 @@ def fence(inside, refused):
         if not text or text == ":memory:":
             return None
         real = os.path.realpath(text)
-        return None if (real + os.sep).startswith(roots) else real
+        return None if (real + os.sep).startswith(roots) or _ours(real) else real
+
+    def _ours(real):
+        """Made by this probe in a scratch folder, now or before (and so the probe's to write)."""
+        if made is None:
+            return False
+        if any(real == path or real.startswith(path + os.sep) for path in made):
+            return True
+        if os.path.dirname(real) not in scratch or os.path.lexists(real):
+            return False
+        made.append(real)
+        with open(listing, "a", encoding="utf-8") as out:  # inside the fence: no recursion past here
+            out.write(real + "\n")
+        return True
 
     def hook(event, args):
         if event == "open":
@@ -337,8 +367,8 @@ def main():
     if len(sys.argv) > 3:
         faulthandler.dump_traceback_later(float(sys.argv[3]), exit=False)
     sys.path.insert(0, os.getcwd())  # as gunicorn does; -I left the script's own folder off
-    refused = []
-    sys.addaudithook(fence([os.environ.get("HOME", os.getcwd()), "/dev"], refused))
+    refused, made = [], []
+    sys.addaudithook(fence([os.environ.get("HOME", os.getcwd()), "/dev"], refused, made))
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
@@ -347,6 +377,7 @@ def main():
         sys.stdout.flush()
         os.dup2(saved, 1)
     result["refused"] = refused
+    result["made"] = made
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
 

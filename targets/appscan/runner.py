@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,12 +63,15 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
         except OSError as exc:
             raise InitError(f"{exc.filename or app_dir}: could not copy it for the probe ({exc.strerror}); make it "
                             "readable, or move it out of the app folder") from None
+        started = time.time()
         try:
             proc = subprocess.run([str(python_of(venv)), "-I", "-B", str(PROBE), entry, NOT_FOUND_PATH,
                                    str(stuck.dump_after(timeout))], cwd=copy,
                                   env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as exc:
             raise _ran_out(entry, timeout, exc, str(copy)) from None
+        finally:
+            remove_made(Path(home), started)
         written = written_by(app_dir, copy)
     tail = "\n".join(proc.stderr.splitlines()[-20:])
     lines = proc.stdout.strip().splitlines()
@@ -105,6 +109,37 @@ def run(venv: Path, app_dir: Path, entry: str, timeout: float = TIMEOUT,
             answer["error"] = answer["error"].replace(f"{copy}/", "")
     result["whitenoise"] = [[moved(root), prefix] for root, prefix in result.get("whitenoise", ())]
     return result
+
+
+# Named again here (the probe imports nothing of flaskship): probe.MADE_LIST and probe.SCRATCH.
+MADE_LIST = ".flaskship-made"
+SCRATCH = ("/tmp", "/var/tmp")
+SQLITE_BESIDE = ("-journal", "-wal", "-shm")  # what SQLite makes beside a database, in C (no audit event)
+
+
+def remove_made(home: Path, started: float) -> None:
+    """Remove what the probe made in /tmp or /var/tmp (probe.fence lists each new path as it lets the
+    app make it), with SQLite's files beside a database. Only a path directly in such a folder, made
+    since `started`, goes: the list is in a folder the app may write, and names nothing else to remove."""
+    try:
+        listed = (home / MADE_LIST).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return
+    scratch = {os.path.realpath(folder) for folder in SCRATCH}
+    for line in dict.fromkeys(listed):
+        path = Path(line)
+        if not path.is_absolute() or str(path.parent) not in scratch:
+            continue
+        for made in (path, *(Path(f"{path}{beside}") for beside in SQLITE_BESIDE)):
+            try:
+                if made.lstat().st_ctime < started - 1:  # older than the probe: not its own
+                    continue
+                if made.is_dir() and not made.is_symlink():
+                    shutil.rmtree(made)
+                else:
+                    made.unlink()
+            except OSError:
+                continue  # never made, or gone already
 
 
 def _ran_out(entry: str, timeout: float, exc: subprocess.TimeoutExpired, copy: str) -> InitError:

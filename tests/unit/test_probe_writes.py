@@ -8,12 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
 from targets.appscan import appenv, detect, runner
-from targets.appscan.detect import not_found_of
+from targets.appscan.detect import Detected, Found, not_found_of
 from targets.appscan.errors import InitError
 from targets.smoke.paths import NOT_FOUND_PATH
 
@@ -268,3 +269,41 @@ def test_a_probe_that_runs_out_of_time_says_where_it_was_stuck(tmp_path: Path) -
     with pytest.raises(InitError) as failed:
         runner.run(_fake_venv(tmp_path / "again"), app, "webapp:app", timeout=4)
     assert "(requesting its GET routes, in webapp.py line 7 (report), waiting in " in failed.value.message
+
+
+def test_a_new_file_in_tmp_is_the_probes_to_make_and_init_removes_it(tmp_path: Path) -> None:
+    # ihatemoney's create_app() migrates its default /tmp/ihatemoney.db at import: refused, init could
+    # not get past it. A new path directly in /tmp or /var/tmp is let be, and removed afterwards;
+    # one that exists already may be somebody's, and is refused as before.
+    name = f"flaskship-test-{uuid.uuid4().hex[:8]}"
+    database, folder, theirs = Path(f"/var/tmp/{name}.db"), Path(f"/tmp/{name}-cache"), Path(f"/tmp/{name}.log")
+    theirs.write_text("somebody's\n")
+    app = tmp_path / "shop"
+    app.mkdir()
+    (app / "webapp.py").write_text(
+        "import os, sqlite3\nfrom flask import Flask\napp = Flask(__name__)\n"
+        f"db = sqlite3.connect({str(database)!r})\ndb.execute('create table t (x)')\ndb.commit()\n"
+        f"os.mkdir({str(folder)!r})\nopen(os.path.join({str(folder)!r}, 'entry'), 'w').write('x')\n"
+        f"try:\n    open({str(theirs)!r}, 'a').write('mine')\nexcept PermissionError:\n    pass\n"
+        "@app.get('/')\ndef home():\n"
+        f"    return str(sqlite3.connect({str(database)!r}).execute('select count(*) from t').fetchone()[0])\n")
+    try:
+        seen = runner.run(_fake_venv(tmp_path), app, "webapp:app")
+        assert seen["made"] == [str(database), str(folder)]
+        assert seen["refused"] == [str(theirs)] and theirs.read_text() == "somebody's\n"
+        assert {route["path"]: route["status"] for route in seen["routes"]} == {"/": 200}
+        assert not database.exists() and not folder.exists()  # removed, with what was in it
+        found = Detected("shop", "shop", Found("webapp:app", "why"), Found("requirements.txt", "found"),
+                         Found(None, "none"), Found("/", "url"), Found("3.12", "default"), Found("/", "route"), (),
+                         (), refused=tuple(seen["refused"]), made=tuple(seen["made"]))
+        note = detect.refused_note(found)
+        assert note is not None and f"the app made {database}, {folder} outside its folder" in note
+        # A probe stopped for its time removes them too.
+        (app / "webapp.py").write_text(f"import time\nopen({str(database)!r}, 'w').write('x')\ntime.sleep(30)\n")
+        with pytest.raises(InitError):
+            runner.run(_fake_venv(tmp_path / "again"), app, "webapp:app", timeout=3)
+        assert not database.exists()
+    finally:
+        theirs.unlink()
+        database.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
