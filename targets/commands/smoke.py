@@ -167,8 +167,12 @@ def _parity_and_report(run: SmokeRun, selected: list[tuple[str, TargetSettings]]
         # The release note only where the failure shows missing state: realworld's check failed on
         # a 404 an edge cache had kept, and the note sent its reader to the release instead.
         shown = first.got + "".join(text for where, text in run.logs.items() if where.startswith(first.target))
+        # Counted as the matrix counts them, a target and check once however many ways its platform
+        # runs it: ihatemoney's line said 47 where the matrix under it said 46.
+        cells = len({(r.target, r.check) for r in failed})
+        ways = f" ({len(failed)} counting each way a platform runs them)" if len(failed) != cells else ""
         raise SmokeFailed(
-            f"smoke failed: {len(failed)} check(s) failed, first {first.target} [{first.variant}] {first.check}: "
+            f"smoke failed: {cells} check(s) failed{ways}, first {first.target} [{first.variant}] {first.check}: "
             f"expected {first.expected}; got {first.got} (see build/{REPORT})"
             # Unless the line has a note already (the boot's own: hints.boot).
             + ("" if hints.NOTE in first.got else hints.unshipped(shown) or (
