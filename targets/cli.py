@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from invoke.exceptions import Exit
 
@@ -138,33 +138,47 @@ def guarded() -> Iterator[None]:
     sys.unraisablehook = lambda unraisable: interrupts.lost(unraisable, hook)
     try:
         yield
-    except FlaskshipError as exc:
-        note = _sweep()
-        if exc.detail:
-            print(printable(exc.detail.rstrip(), keep="\n\t"), file=sys.stderr)
-        if note:
-            print(printable(note), file=sys.stderr)
-        raise Exit(f"error: {printable(exc.message)}", code=1) from None
-    except KeyboardInterrupt:
-        note = _sweep()
-        if note:
-            print(printable(note), file=sys.stderr)
-        raise Exit("interrupted; everything this run started has been removed", code=130) from None
     except Exception as exc:
-        # The engine going away mid-command can surface anywhere a client call is
-        # made (requests' errors are OSErrors too, so this comes first).
-        if _lost_engine(exc):
-            raise Exit(f"error: lost the connection to the Docker engine ({type(exc).__name__}); "
-                       "check `docker info` (or DOCKER_HOST), then run the command again", code=1) from None
-        if not isinstance(exc, OSError):
-            raise
-        # The last line of defence for what no check foresaw: a full disk, a
-        # folder that is a file. One line, no traceback.
-        _sweep()
-        raise Exit(f"error: {printable(_os_error(exc))}", code=1) from None
+        if interrupts.seen:
+            # Ctrl-C landed, and what it cut short failed on its way out: the clean-up removed the
+            # release container while its start still waited on the engine, whose 404 then ended
+            # the run as an error (exit 1, in CI's Ctrl-C test). The run was interrupted.
+            _interrupted()
+        _failed(exc)
+    except KeyboardInterrupt:
+        _interrupted()
     finally:
         sys.unraisablehook = hook
         for sig, handler in previous.items():
             # Once interrupted, the process is on its way out: a late Ctrl-C must not
             # turn that into a traceback.
             signal.signal(sig, signal.SIG_IGN if interrupts.seen else handler)
+
+
+def _interrupted() -> NoReturn:
+    note = _sweep()
+    if note:
+        print(printable(note), file=sys.stderr)
+    raise Exit("interrupted; everything this run started has been removed", code=130) from None
+
+
+def _failed(exc: Exception) -> NoReturn:
+    """One line and exit 1 for what the tool reports or the system refused; anything else is raised."""
+    if isinstance(exc, FlaskshipError):
+        note = _sweep()
+        if exc.detail:
+            print(printable(exc.detail.rstrip(), keep="\n\t"), file=sys.stderr)
+        if note:
+            print(printable(note), file=sys.stderr)
+        raise Exit(f"error: {printable(exc.message)}", code=1) from None
+    # The engine going away mid-command can surface anywhere a client call is
+    # made (requests' errors are OSErrors too, so this comes first).
+    if _lost_engine(exc):
+        raise Exit(f"error: lost the connection to the Docker engine ({type(exc).__name__}); "
+                   "check `docker info` (or DOCKER_HOST), then run the command again", code=1) from None
+    if not isinstance(exc, OSError):
+        raise exc
+    # The last line of defence for what no check foresaw: a full disk, a
+    # folder that is a file. One line, no traceback.
+    _sweep()
+    raise Exit(f"error: {printable(_os_error(exc))}", code=1) from None

@@ -40,3 +40,31 @@ def test_an_interrupt_lost_in_a_finalizer_is_sent_again_to_the_blocked_main_thre
     assert "reading" in result.stdout and "the read returned" not in result.stdout, result.stdout
     assert result.returncode == 130, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "interrupted" in result.stderr, result.stderr
+
+
+# Ctrl-C lands while a container starts; the clean-up removes it, and the start, still waiting
+# on the engine, fails on its 404 (an OSError, as requests' errors are). CI's Ctrl-C test saw
+# "error: 404 Client Error ... No such container" and exit 1.
+CUT_SHORT = textwrap.dedent(f"""
+    import os, signal, sys, time
+    sys.path.insert(0, {str(REPO)!r})
+    from invoke.exceptions import Exit
+    from targets.cli import guarded
+
+    try:
+        with guarded():
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+            finally:
+                raise OSError(2, "404 Client Error: No such container")
+    except Exit as exc:
+        print(exc.message, file=sys.stderr)
+        sys.exit(exc.code)
+""")
+
+
+def test_what_an_interrupt_cut_short_failing_on_its_way_out_is_still_an_interrupt() -> None:
+    result = subprocess.run([sys.executable, "-c", CUT_SHORT], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip() == "interrupted; everything this run started has been removed", result.stderr
