@@ -235,8 +235,7 @@ def checks_of(routes: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]]
             continue
         checks.append(check)
     for (status, error), paths in raised.items():
-        more = f" and {len(paths) - SAME_RAISED} more" if len(paths) > SAME_RAISED else ""
-        skipped.append(f"GET {', '.join(paths[:SAME_RAISED])}{more} answered {status} ({error})")
+        skipped.append(f"GET {runner.few(paths, SAME_RAISED)} answered {status} ({error})")
     return checks, skipped
 
 
@@ -291,8 +290,8 @@ def refused_note(d: Detected) -> str | None:
     is written there goes with it (anitya's default database, /var/tmp/anitya-dev.sqlite)."""
     said = [runner.refused_note(list(d.refused))] if d.refused else []
     if d.made:
-        shown = ", ".join(d.made[:3]) + (f" and {len(d.made) - 3} more" if len(d.made) > 3 else "")
-        said.append(f"the app made {shown} outside its folder (new, so init's probe let it, and removed it after)")
+        said.append(f"the app made {runner.few(d.made)} outside its folder (new, so init's probe let it, and "
+                    "removed it after)")
     if not said:
         return None
     return "; ".join(said) + ("; in the images such a path is the container's own, lost when it stops: give the app a "

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -156,11 +156,15 @@ def _ran_out(entry: str, timeout: float, exc: subprocess.TimeoutExpired, copy: s
                      detail="\n".join(stderr.replace(copy + "/", "").splitlines()[-40:]))
 
 
+def few(items: Sequence[str], limit: int = 3) -> str:
+    """The first `limit` of `items`, comma-separated, and how many more there are."""
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def refused_note(paths: list[str]) -> str:
     """What the probe refused the app (probe.fence): writes outside its throwaway copy."""
-    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-    return (f"the app tried to write outside its folder ({shown}), which init's probe refuses: it runs on this "
-            "machine, where a file of that name may be yours")
+    return (f"the app tried to write outside its folder ({few(paths)}), which init's probe refuses: it runs on "
+            "this machine, where a file of that name may be yours")
 
 
 # A log line of the app's that says why it stops: searxng's `ERROR:searx.webapp: server.secret_key is
